@@ -44,13 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_solve = sub.add_parser("solve", help="print the optimal matching as JSON")
     p_solve.add_argument("instance", help="instance JSON file")
     p_solve.add_argument("-o", "--output", help="write the JSON here instead of stdout")
+    p_solve.add_argument("--certify", action="store_true",
+                         help="also prove the result optimal (stats.certified_optimal)")
     p_cand = sub.add_parser("candidates", help="print every feasible pair, one JSON object a line")
     p_cand.add_argument("instance", help="instance JSON file")
     args = parser.parse_args(argv)
     try:
         inst = _load(args.instance)
         if args.command == "solve":
-            text = json.dumps(solve(inst).to_dict(), indent=1)
+            text = json.dumps(solve(inst, certify=args.certify).to_dict(), indent=1)
             if args.output:
                 try:
                     with open(args.output, "w", encoding="utf-8") as fh:
