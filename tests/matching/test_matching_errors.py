@@ -148,3 +148,13 @@ def test_cli_solve_and_candidates(tmp_path):
     assert proc.returncode == 0
     lines = [json.loads(x) for x in proc.stdout.splitlines()]
     assert lines == [{"need": "n1", "volunteer": "v1", "score": result["matches"][0]["score"]}]
+
+
+def test_cli_solve_certify(tmp_path):
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(base()))
+    proc = cli("solve", "--certify", str(path))
+    assert proc.returncode == 0, proc.stderr
+    stats = json.loads(proc.stdout)["stats"]
+    assert stats["certified_optimal"] is True and stats["filled_slots"] == 1
+    assert "certified_optimal" not in json.loads(cli("solve", str(path)).stdout)["stats"]
