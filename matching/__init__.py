@@ -10,7 +10,9 @@ pairs, or solve it::
 
 The objective is lexicographic: fill as many volunteer slots as possible,
 then maximise the total score. The score of a pair is documented in
-:mod:`matching._scoring`.
+:mod:`matching._scoring`. ``solve(instance, certify=True)`` also proves the
+result optimal on the candidate graph, independently of the solver
+(:mod:`matching._certify`).
 """
 
 from ._candidates import Candidates, candidates

@@ -95,12 +95,10 @@ def potentials(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.nd
     costs = np.concatenate((np.zeros(need_open.size + need_used.size, dtype=np.int64), -w[~x], w[x],
                             np.zeros(vol_open.size + vol_used.size + 2, dtype=np.int64)))
     if not x.any():
-        # without flow there is no sink -> source... but the source -> sink arc
-        # is not residual either; drop it
+        # the sink -> source arc carries no flow, so its reverse (last) is not residual
         tails, heads, costs = tails[:-1], heads[:-1], costs[:-1]
     order = np.argsort(tails, kind="stable")
-    heads, costs = heads[order], costs[order]
-    tails = tails[order]
+    tails, heads, costs = tails[order], heads[order], costs[order]
     ptr = np.r_[0, np.cumsum(np.bincount(tails, minlength=N))]
     dist = np.zeros(N, dtype=np.int64)
     pred = np.full(N, -1, dtype=np.int64)
