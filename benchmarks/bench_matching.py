@@ -72,15 +72,16 @@ def greedy(ni, vi, su, demand, capacity):
 def ortools_flow(ni, vi, su, demand, capacity, q):
     from ortools.graph.python import min_cost_flow
 
+    from matching._certify import lexicographic_weight
+
     n, m = demand.size, capacity.size
-    big = (min(int(demand.sum()), int(capacity.sum())) + 1) * q
     f = min_cost_flow.SimpleMinCostFlow()
     src, snk = n + m, n + m + 1
     total = int(demand.sum())
     tails = np.concatenate([np.full(n, src), ni, n + np.arange(m), [src]]).astype(np.int64)
     heads = np.concatenate([np.arange(n), n + vi.astype(np.int64), np.full(m, snk), [snk]]).astype(np.int64)
     caps = np.concatenate([demand, np.ones(ni.size, np.int64), capacity, [total]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n, np.int64), -(big + su.astype(np.int64)),
+    costs = np.concatenate([np.zeros(n, np.int64), -lexicographic_weight(su, demand, capacity, q),
                             np.zeros(m, np.int64), [0]]).astype(np.int64)
     f.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     f.set_node_supply(src, total)

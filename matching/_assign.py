@@ -28,6 +28,8 @@ from scipy.sparse import coo_array, csr_array
 from scipy.sparse.csgraph import (breadth_first_order, connected_components,
                                   maximum_bipartite_matching, min_weight_full_bipartite_matching)
 
+from ._arrays import expand
+
 __all__ = ["b_matching"]
 
 _GADGETS_FIRST = 3   # multi-slot pairs per need with a gadget from the start
@@ -38,13 +40,6 @@ def _components(ni: np.ndarray, vi: np.ndarray, n: int, m: int) -> tuple[int, np
     g = coo_array((np.ones(ni.size, dtype=np.int8), (ni, vi.astype(np.int64) + n)),
                   shape=(n + m, n + m))
     return connected_components(g, directed=False)
-
-
-def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For counts [2, 3]: owners [0, 0, 1, 1, 1] and ranks [0, 1, 0, 1, 2]."""
-    owner = np.repeat(np.arange(counts.size), counts)
-    rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    return owner, rank
 
 
 def _top_per_group(group: np.ndarray, score: np.ndarray, tie: np.ndarray,
@@ -133,21 +128,21 @@ def _slot_graph(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray,
     G = gp.size
 
     cnt = d_p[sp] * c_p[sp]
-    own, k = _expand(cnt)
+    own, k = expand(cnt)
     p = sp[own]
     rows = [ns_start[ni[p]] + k // c_p[p]]
     cols = [vs_start[vi[p]] + k % c_p[p]]
     vals = [cost[p]]
     gcol = VS + np.arange(G)
     grow = NS + np.arange(G)
-    own, k = _expand(d_p[gp])
+    own, k = expand(d_p[gp])
     rows.append(ns_start[ni[gp[own]]] + k)
     cols.append(gcol[own])
     vals.append(cost[gp[own]])
     rows.append(grow)
     cols.append(gcol)
     vals.append(np.ones(G))
-    own, k = _expand(c_p[gp])
+    own, k = expand(c_p[gp])
     rows.append(grow[own])
     cols.append(vs_start[vi[gp[own]]] + k)
     vals.append(np.ones(own.size))

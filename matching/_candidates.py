@@ -29,6 +29,7 @@ from typing import Iterator
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ._arrays import expand
 from ._instance import MINUTES_PER_DAY, Instance
 from ._scoring import (SCORE_UNITS, WEIGHTS, chord_to_km, closeness_part, km_to_chord,
                        need_parts, unit_vectors, volunteer_parts)
@@ -121,8 +122,8 @@ def _range_bits(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_owner: int,
         return bits
     w0 = lo // 64
     nw = (hi - 1) // 64 - w0 + 1
-    rep = np.repeat(np.arange(owner.size), nw)
-    word = w0[rep] + (np.arange(rep.size) - np.repeat(np.cumsum(nw) - nw, nw))
+    rep, k = expand(nw)
+    word = w0[rep] + k
     a = np.maximum(lo[rep], word * 64) - word * 64
     b = np.minimum(hi[rep], word * 64 + 64) - word * 64
     ones = np.right_shift(np.uint64(0xFFFFFFFFFFFFFFFF), (64 - (b - a)).astype(np.uint64))
@@ -304,7 +305,7 @@ def _time_items(need_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     mask = np.zeros((k, n), dtype=np.uint64)
     if k:
         r, w = np.nonzero(nz)
-        rank = np.arange(r.size) - np.repeat(np.cumsum(count) - count, count)
+        rank = expand(count)[1]
         word[rank, r] = w
         mask[rank, r] = need_t[r, w]
     return word, mask, count
@@ -339,8 +340,8 @@ def _time_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     mo, ms, me = _merged(inst)
     lo, hi = cls(ms), cls(np.maximum(me - 1, ms))
     span = hi - lo + 1
-    own = np.repeat(np.arange(mo.size), span)
-    k = lo[own] + (np.arange(own.size) - np.repeat(np.cumsum(span) - span, span))
+    own, k = expand(span)
+    k = lo[own] + k
     key = _sorted_unique(mo[own] * bounds.size + np.minimum(k, bounds.size - 1))
     return need_cls, key // bounds.size, key % bounds.size
 

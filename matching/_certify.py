@@ -14,7 +14,7 @@ residual arc has a non-negative reduced cost ``cost + pi[tail] - pi[head]``.
 every round is a few vectorised numpy operations over the arcs leaving the
 nodes that improved in the round before; on an optimal flow the rounds are
 as many as the arcs of the longest shortest path (about 125 on a 10k x 10k
-city group with 3 M pairs, under a second). It then checks every residual
+city group with 3 M pairs, 1.6 s). It then checks every residual
 arc, including the pairs of a larger candidate graph that the solver never
 saw, so it is also how a solver that looked at a subset of the pairs proves
 that the rest could not have improved the result.
@@ -26,6 +26,8 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import connected_components
 
+from ._arrays import ranges
+
 __all__ = ["lexicographic_weight", "certify"]
 
 _CYCLE_CHECK = 32   # rounds between looks for a cycle among the predecessors
@@ -36,15 +38,6 @@ def lexicographic_weight(score: np.ndarray, demand: np.ndarray, capacity: np.nda
     """Pair weights ``M + score`` with ``M`` above any achievable total score."""
     big = (min(int(demand.sum()), int(capacity.sum())) + 1) * int(q)
     return big + np.asarray(score, dtype=np.int64)
-
-
-def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Concatenated ``arange(lo[i], hi[i])``."""
-    k = hi - lo
-    total = int(k.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.repeat(lo - (np.cumsum(k) - k), k) + np.arange(total)
 
 
 def potentials(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.ndarray,
@@ -109,7 +102,7 @@ def potentials(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.nd
         if rounds >= limit:
             return None, rounds
         rounds += 1
-        idx = _ranges(ptr[front], ptr[front + 1])
+        idx = ranges(ptr[front], ptr[front + 1])
         nd = dist[tails[idx]] + costs[idx]
         h = heads[idx]
         better = nd < dist[h]

@@ -1,0 +1,21 @@
+"""Small vectorised helpers shared by the engine's stages."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["expand", "ranges"]
+
+
+def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For counts [2, 3]: owners [0, 0, 1, 1, 1] and ranks [0, 1, 0, 1, 2]."""
+    counts = np.asarray(counts, dtype=np.int64)
+    owner = np.repeat(np.arange(counts.size), counts)
+    rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, rank
+
+
+def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenated ``arange(lo[i], hi[i])``."""
+    owner, rank = expand(np.asarray(hi) - np.asarray(lo))
+    return np.asarray(lo, dtype=np.int64)[owner] + rank
