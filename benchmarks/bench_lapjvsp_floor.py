@@ -23,6 +23,8 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
+from bench_matching import parse_size
+
 
 def floor_seconds(rows: int, cols: int, repeat: int = 1) -> float:
     """Best of ``repeat`` runs of LAPJVsp on a rows x cols graph with one edge per row."""
@@ -39,11 +41,14 @@ def floor_seconds(rows: int, cols: int, repeat: int = 1) -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--shapes", default="13855x21198,121911x196993",
-                   help="comma-separated ROWSxCOLS (rows <= cols)")
+                   help="comma-separated ROWSxCOLS, e.g. 122kx197k (rows <= cols)")
     p.add_argument("--repeat", type=int, default=1, help="runs per shape; the best is kept")
     args = p.parse_args()
     for shape in args.shapes.split(","):
-        r, c = (int(x) for x in shape.lower().split("x"))
+        try:
+            r, c = parse_size(shape)
+        except ValueError:
+            p.error(f"{shape}: expected ROWSxCOLS")
         if r > c:
             p.error(f"{shape}: rows must not exceed columns")
         secs = floor_seconds(r, c, args.repeat)
