@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import platform
 import tempfile
 import time
@@ -151,7 +152,8 @@ def main() -> None:
     else:
         tmp = tempfile.TemporaryDirectory()
         url = f"sqlite:///{tmp.name}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False,
+                      "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":

@@ -27,7 +27,11 @@ def database_url() -> str:
 
 
 class Config:
-    SECRET_KEY = _env("SECRET_KEY", "dev-only-change-me")
+    #: Signs sessions, CSRF tokens and emailed links. Required outside debug and tests; the
+    #: ``mutualaid`` console script (the embedded setup) makes one in the instance folder instead.
+    SECRET_KEY = _env("SECRET_KEY")
+    #: Keep a generated key in ``instance/secret_key`` (mode 0600) when none is set.
+    SECRET_KEY_FROM_INSTANCE = False
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     WTF_CSRF_TIME_LIMIT = None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from typing import Any
 
 from flask import Flask, request
@@ -22,6 +23,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     elif config is not None:
         app.config.from_object(config)
 
+    _require_secret_key(app)
     if not os.path.isabs(app.config["MAIL_FILE_DIR"]):  # beside the default SQLite file
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, app.config["MAIL_FILE_DIR"])
 
@@ -69,6 +71,59 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
         scheduler.start_in_process(app)
     return app
+
+
+#: Keys that were once defaults or examples: anyone can sign a session cookie with them.
+_KNOWN_KEYS = frozenset({"dev-only-change-me", "change-me", "secret", "dev", "test"})
+_MIN_KEY_LENGTH = 32
+_HOW_TO_MAKE_A_KEY = (
+    "Set MUTUALAID_SECRET_KEY to a long random value, for example the output of "
+    "python3 -c 'import secrets; print(secrets.token_hex(32))'.")
+
+
+class InsecureSecretKey(RuntimeError):
+    """The app would sign sessions with a missing or guessable key."""
+
+
+def _require_secret_key(app: Flask) -> None:
+    """Refuse to start without a real signing key, outside debug and tests.
+
+    A guessable key lets anyone forge a session cookie for any account, the admin's included.
+    The ``mutualaid`` console script (the embedded setup) sets ``SECRET_KEY_FROM_INSTANCE``: a
+    random key is made once and kept in ``instance/secret_key``, readable by its owner only.
+    """
+    key = app.config.get("SECRET_KEY")
+    if app.testing or app.debug:
+        if not key:
+            app.config["SECRET_KEY"] = secrets.token_hex(32)
+        return
+    if key:
+        if key in _KNOWN_KEYS or len(key) < _MIN_KEY_LENGTH:
+            raise InsecureSecretKey(
+                f"MUTUALAID_SECRET_KEY is too easy to guess (at least {_MIN_KEY_LENGTH} random "
+                f"characters are needed). {_HOW_TO_MAKE_A_KEY}")
+        return
+    if app.config.get("SECRET_KEY_FROM_INSTANCE"):
+        app.config["SECRET_KEY"] = _instance_key(os.path.join(app.instance_path, "secret_key"))
+        return
+    raise InsecureSecretKey(f"MUTUALAID_SECRET_KEY is not set. {_HOW_TO_MAKE_A_KEY}")
+
+
+def _instance_key(path: str) -> str:
+    """The key kept at ``path``, made (mode 0600) on first use."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as f:
+            key = f.read().strip()
+        if len(key) < _MIN_KEY_LENGTH:
+            raise InsecureSecretKey(f"{path} holds no usable key; delete it to make a new one.") from None
+        return key
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key + "\n")
+    return key
 
 
 def _install_transaction_boundary(app: Flask) -> None:

@@ -17,4 +17,6 @@ def main() -> None:
 
     from . import create_app
 
-    FlaskGroup(create_app=create_app)()
+    # The console script is the embedded setup: with no MUTUALAID_SECRET_KEY it keeps a random
+    # key in the instance folder rather than refusing to start (see web._require_secret_key).
+    FlaskGroup(create_app=lambda: create_app({"SECRET_KEY_FROM_INSTANCE": True}))()

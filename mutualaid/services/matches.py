@@ -169,6 +169,8 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
         raise InvalidState(f"The need is {need.status.replace('_', ' ')}; it takes no more volunteers.")
     if not offer.is_active:
         raise InvalidState("The volunteer's offer is no longer active.")
+    if offer.volunteer_id == need.requester_id:
+        raise Conflict("A person cannot be matched to their own need.")
     if _count(Match.need_id == need.id, Match.status.in_(FILLING_STATUSES)) >= need.volunteers_needed:
         raise Conflict("This need already has all the volunteers it asked for.")
     if _count(Match.offer_id == offer.id, Match.status == "approved") >= offer.capacity:

@@ -254,6 +254,9 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     for need_id, person in _people_holding_needs(group_id):
         if need_id in need_ids:
             exclude.extend([need_id, o] for o in offers_of.get(person, ()))
+    # Nobody is matched to their own need, through any of their offers.
+    for need in needs:
+        exclude.extend([need["id"], o] for o in offers_of.get(need.pop("requester"), ()))
     return LoadedInstance({"needs": needs, "volunteers": offers, "exclude": exclude}, volunteer_of)
 
 
@@ -267,8 +270,8 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
     filled = _counts(Match.status.in_(FILLING_STATUSES), Match.need_id)
     where = _open_needs_filter(group_id, now)
     rows = db.session.execute(
-        sa.select(Need.id, Need.lat, Need.lon, Need.windows, Need.volunteers_needed, Need.urgency,
-                  Need.is_remote_ok, Need.created_dt, sa.func.coalesce(filled.c.n, 0))
+        sa.select(Need.id, Need.requester_id, Need.lat, Need.lon, Need.windows, Need.volunteers_needed,
+                  Need.urgency, Need.is_remote_ok, Need.created_dt, sa.func.coalesce(filled.c.n, 0))
         .outerjoin(filled, filled.c.id == Need.id).where(*where).order_by(Need.id))
     skills: dict[int, list[str]] = defaultdict(list)
     for need_id, slug in db.session.execute(
@@ -277,12 +280,12 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
             .join(Need, Need.id == need_skills.c.need_id).where(*where)):
         skills[need_id].append(slug)
     out = []
-    for nid, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
+    for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
         slots = wanted - filled_n
         if slots < 1 or not windows:
             continue
         out.append({
-            "id": str(nid), "lat": lat, "lon": lon, "skills": skills.get(nid, []),
+            "id": str(nid), "requester": requester, "lat": lat, "lon": lon, "skills": skills.get(nid, []),
             "windows": windows, "volunteers_needed": slots,
             "urgency": URGENCY_WEIGHTS.get(urgency, 0.5), "remote_ok": bool(remote),
             "waiting_hours": max(0.0, (now - created).total_seconds() / 3600),

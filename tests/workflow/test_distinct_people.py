@@ -44,3 +44,31 @@ def test_a_person_already_helping_is_not_proposed_again(scene, create_person, cr
     run_matching(scene)
     assert matches_of(need_id=need.id, status="proposed") == []
     assert (need.id, second.id, "proposed") not in matches_of()
+
+
+def test_a_person_is_never_proposed_for_their_own_need(scene, create_person, create_need, create_offer,
+                                                       run_matching, matches_of):
+    both = create_person(name="Gives-and-takes Gita")
+    own_offer = create_offer([scene.group], volunteer=both)
+    other_offer = create_offer([scene.group])
+    need = create_need(scene.group, requester=both, volunteers_needed=2)
+    run = run_matching(scene)
+    proposed = {offer for _, offer, _ in matches_of(need_id=need.id)}
+    assert proposed == {other_offer.id}
+    assert own_offer.id not in proposed
+    assert run["stats"]["proposals"] == 1
+
+
+def test_approval_refuses_a_match_to_ones_own_need(scene, create_person, create_need, create_offer, app, client):
+    both = create_person()
+    own_offer = create_offer([scene.group], volunteer=both)
+    need = create_need(scene.group, requester=both)
+    with app.app_context():
+        row = Match(need_id=need.id, offer_id=own_offer.id, status="proposed", score=0.5)
+        db.session.add(row)
+        db.session.commit()
+        match_id = row.id
+    resp = client.post(f"/api/v1/matches/{match_id}/approve", headers=scene.headers)
+    assert resp.status_code == 409 and "their own need" in resp.get_json()["message"]
+    with app.app_context():
+        assert db.session.get(Match, match_id).status == "proposed"
