@@ -20,10 +20,9 @@ import json
 import time
 
 import numpy as np
+from bench_matching import parse_size
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-from bench_matching import parse_size
 
 
 def floor_seconds(rows: int, cols: int, repeat: int = 1) -> float:
@@ -40,8 +39,11 @@ def floor_seconds(rows: int, cols: int, repeat: int = 1) -> float:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--shapes", default="13855x21198,121911x196993",
-                   help="comma-separated ROWSxCOLS, e.g. 122kx197k (rows <= cols)")
+    p.add_argument(
+        "--shapes",
+        default="13855x21198,121911x196993",
+        help="comma-separated ROWSxCOLS, e.g. 122kx197k (rows <= cols)",
+    )
     p.add_argument("--repeat", type=int, default=1, help="runs per shape; the best is kept")
     args = p.parse_args()
     for shape in args.shapes.split(","):
@@ -52,8 +54,16 @@ def main() -> int:
         if r > c:
             p.error(f"{shape}: rows must not exceed columns")
         secs = floor_seconds(r, c, args.repeat)
-        print(json.dumps({"rows": r, "cols": c, "seconds": round(secs, 2),
-                          "ns_per_row_x_col": round(secs / (r * c) * 1e9, 3)}))
+        print(
+            json.dumps(
+                {
+                    "rows": r,
+                    "cols": c,
+                    "seconds": round(secs, 2),
+                    "ns_per_row_x_col": round(secs / (r * c) * 1e9, 3),
+                }
+            )
+        )
     return 0
 
 

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DENSE_LIMIT = 150_000_000       # matrix entries for linear_sum_assignment
-NETWORKX_LIMIT = 20_000         # candidate pairs for networkx
+DENSE_LIMIT = 150_000_000  # matrix entries for linear_sum_assignment
+NETWORKX_LIMIT = 20_000  # candidate pairs for networkx
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -38,6 +38,7 @@ def parse_size(text: str) -> tuple[int, int]:
         s = s.strip().lower()
         mult = {"k": 1_000, "m": 1_000_000}.get(s[-1], 1)
         return int(float(s[:-1] if s[-1] in "km" else s) * mult)
+
     a, b = text.lower().split("x")
     return num(a), num(b)
 
@@ -79,10 +80,18 @@ def ortools_flow(ni, vi, su, demand, capacity, q):
     src, snk = n + m, n + m + 1
     total = int(demand.sum())
     tails = np.concatenate([np.full(n, src), ni, n + np.arange(m), [src]]).astype(np.int64)
-    heads = np.concatenate([np.arange(n), n + vi.astype(np.int64), np.full(m, snk), [snk]]).astype(np.int64)
+    heads = np.concatenate([np.arange(n), n + vi.astype(np.int64), np.full(m, snk), [snk]]).astype(
+        np.int64
+    )
     caps = np.concatenate([demand, np.ones(ni.size, np.int64), capacity, [total]]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n, np.int64), -lexicographic_weight(su, demand, capacity, q),
-                            np.zeros(m, np.int64), [0]]).astype(np.int64)
+    costs = np.concatenate(
+        [
+            np.zeros(n, np.int64),
+            -lexicographic_weight(su, demand, capacity, q),
+            np.zeros(m, np.int64),
+            [0],
+        ]
+    ).astype(np.int64)
     f.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     f.set_node_supply(src, total)
     f.set_node_supply(snk, -total)
@@ -139,7 +148,9 @@ def lsa_dense(ni, vi, su, demand, capacity, q):
             pair_at[(rr, cc)] = p
     rows, cols = linear_sum_assignment(cost)
     del cost
-    need_of = np.repeat(np.arange(demand.size), np.minimum(demand, np.bincount(ni, minlength=demand.size)))
+    need_of = np.repeat(
+        np.arange(demand.size), np.minimum(demand, np.bincount(ni, minlength=demand.size))
+    )
     out = [pair_at[(r, c)] for r, c in zip(rows.tolist(), cols.tolist()) if (r, c) in pair_at]
     return out
 
@@ -161,12 +172,17 @@ def networkx_matching(ni, vi, su, demand, capacity, q):
     return [g.edges[u, v]["pair"] for u, v in mate if g.edges[u, v]["pair"] >= 0]
 
 
-def run_one(n: int, m: int, seed: int, baselines: bool, candidates_only: bool = False,
-            city: dict | None = None) -> dict:
+def run_one(
+    n: int,
+    m: int,
+    seed: int,
+    baselines: bool,
+    candidates_only: bool = False,
+    city: dict | None = None,
+) -> dict:
     from synth import make_instance
 
     from matching import SCORE_UNITS, solve
-    from matching._assign import b_matching
     from matching._candidates import candidates
 
     rec: dict = {"needs": n, "volunteers": m, "seed": seed}
@@ -185,11 +201,17 @@ def run_one(n: int, m: int, seed: int, baselines: bool, candidates_only: bool = 
     rec["end_to_end_s"] = round(time.perf_counter() - t - st["seconds"]["certificate"], 2)
     rec["certificate_s"] = st["seconds"]["certificate"]
     rec["certified_optimal"] = st["certified_optimal"]
-    rec.update(candidates_s=st["seconds"]["candidates"], assignment_s=st["seconds"]["assignment"],
-               reasons_s=st["seconds"]["reasons"], candidate_pairs=st["candidate_pairs"],
-               filled_slots=st["filled_slots"], slots_requested=st["slots_requested"],
-               total_score=st["total_score"], components=st["components"],
-               largest_component_pairs=st["largest_component_pairs"])
+    rec.update(
+        candidates_s=st["seconds"]["candidates"],
+        assignment_s=st["seconds"]["assignment"],
+        reasons_s=st["seconds"]["reasons"],
+        candidate_pairs=st["candidate_pairs"],
+        filled_slots=st["filled_slots"],
+        slots_requested=st["slots_requested"],
+        total_score=st["total_score"],
+        components=st["components"],
+        largest_component_pairs=st["largest_component_pairs"],
+    )
     rec["peak_rss_mb"] = round(maxrss_mb(), 1)
     rec["rss_before_solve_mb"] = round(rss0, 1)
     if not baselines:
@@ -201,11 +223,15 @@ def run_one(n: int, m: int, seed: int, baselines: bool, candidates_only: bool = 
     dem, cap = inst.volunteers_needed, inst.capacity
     ours = (st["filled_slots"], round(st["total_score"] * SCORE_UNITS))
     base: dict = {}
-    for name, fn in (("greedy", lambda: greedy(ni, vi, su, dem, cap)),
-                     ("ortools_min_cost_flow", lambda: ortools_flow(ni, vi, su, dem, cap, SCORE_UNITS)),
-                     ("scipy_lsa_dense", lambda: lsa_dense(ni, vi, su, dem, cap, SCORE_UNITS)),
-                     ("networkx_max_weight_matching",
-                      lambda: networkx_matching(ni, vi, su, dem, cap, SCORE_UNITS))):
+    for name, fn in (
+        ("greedy", lambda: greedy(ni, vi, su, dem, cap)),
+        ("ortools_min_cost_flow", lambda: ortools_flow(ni, vi, su, dem, cap, SCORE_UNITS)),
+        ("scipy_lsa_dense", lambda: lsa_dense(ni, vi, su, dem, cap, SCORE_UNITS)),
+        (
+            "networkx_max_weight_matching",
+            lambda: networkx_matching(ni, vi, su, dem, cap, SCORE_UNITS),
+        ),
+    ):
         try:
             t = time.perf_counter()
             chosen = fn()
@@ -217,8 +243,12 @@ def run_one(n: int, m: int, seed: int, baselines: bool, candidates_only: bool = 
             base[name] = {"skipped": "too large"}
             continue
         filled, units = objective(ni, vi, su, chosen, dem, cap)
-        base[name] = {"seconds": round(secs, 2), "filled_slots": filled,
-                      "total_score": units / SCORE_UNITS, "equals_ours": (filled, units) == ours}
+        base[name] = {
+            "seconds": round(secs, 2),
+            "filled_slots": filled,
+            "total_score": units / SCORE_UNITS,
+            "equals_ours": (filled, units) == ours,
+        }
     rec["baselines"] = base
     return rec
 
@@ -241,24 +271,31 @@ def run_candidates_only(rec: dict, inst, baselines: bool) -> dict:
     su = c.score_units
     dem, cap = inst.volunteers_needed, inst.capacity
     base = {}
-    for name, fn in (("greedy", lambda: greedy(ni, vi, su, dem, cap)),
-                     ("ortools_min_cost_flow", lambda: ortools_flow(ni, vi, su, dem, cap, SCORE_UNITS))):
+    for name, fn in (
+        ("greedy", lambda: greedy(ni, vi, su, dem, cap)),
+        ("ortools_min_cost_flow", lambda: ortools_flow(ni, vi, su, dem, cap, SCORE_UNITS)),
+    ):
         t = time.perf_counter()
         chosen = fn()
         secs = time.perf_counter() - t
         filled, units = objective(ni, vi, su, chosen, dem, cap)
-        base[name] = {"seconds": round(secs, 2), "filled_slots": filled,
-                      "total_score": units / SCORE_UNITS}
+        base[name] = {
+            "seconds": round(secs, 2),
+            "filled_slots": filled,
+            "total_score": units / SCORE_UNITS,
+        }
     rec["baselines"] = base
     return rec
 
 
 def markdown(rows: list[dict]) -> str:
-    out = ["| needs x volunteers | candidate pairs | candidates s | assignment s | end to end s "
-           "| peak RSS MB | filled / requested slots | total score | certified optimal (s) "
-           "| OR-Tools s | same optimum | greedy s | greedy slots (short) | greedy score "
-           "| LSA dense s | networkx s |",
-           "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| needs x volunteers | candidate pairs | candidates s | assignment s | end to end s "
+        "| peak RSS MB | filled / requested slots | total score | certified optimal (s) "
+        "| OR-Tools s | same optimum | greedy s | greedy slots (short) | greedy score "
+        "| LSA dense s | networkx s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         b = r.get("baselines", {})
 
@@ -278,7 +315,8 @@ def markdown(rows: list[dict]) -> str:
             f"| {r.get('certified_optimal', '-')} ({r.get('certificate_s', '-')}) "
             f"| {secs('ortools_min_cost_flow')} | {o.get('equals_ours', '-')} | {secs('greedy')} "
             f"| {short} | {g.get('total_score', '-')} | {secs('scipy_lsa_dense')} "
-            f"| {secs('networkx_max_weight_matching')} |")
+            f"| {secs('networkx_max_weight_matching')} |"
+        )
     return "\n".join(out)
 
 
@@ -288,10 +326,16 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--markdown", action="store_true", help="print a table after the JSON lines")
-    ap.add_argument("--candidates-only", action="store_true",
-                    help="run our candidate stage and the greedy / OR-Tools baselines only")
-    ap.add_argument("--city", help="everyone within --radius-km of this city's centre "
-                                    "(one group of the web app), e.g. London")
+    ap.add_argument(
+        "--candidates-only",
+        action="store_true",
+        help="run our candidate stage and the greedy / OR-Tools baselines only",
+    )
+    ap.add_argument(
+        "--city",
+        help="everyone within --radius-km of this city's centre "
+        "(one group of the web app), e.g. London",
+    )
     ap.add_argument("--radius-km", type=float, default=8.0)
     ap.add_argument("--max-km", default="2,10", help="volunteers' max_km range with --city")
     ap.add_argument("--one", help=argparse.SUPPRESS)
@@ -302,8 +346,10 @@ def main() -> int:
         city = {"city": args.city, "radius_km": args.radius_km, "max_km_range": (lo, hi)}
     if args.one:
         n, m = parse_size(args.one)
-        print(json.dumps(run_one(n, m, args.seed, not args.no_baselines, args.candidates_only,
-                                 city)), flush=True)
+        print(
+            json.dumps(run_one(n, m, args.seed, not args.no_baselines, args.candidates_only, city)),
+            flush=True,
+        )
         return 0
     rows = []
     for size in args.sizes.split(","):
@@ -313,10 +359,20 @@ def main() -> int:
         if args.candidates_only:
             cmd.append("--candidates-only")
         if args.city:
-            cmd += ["--city", args.city, "--radius-km", str(args.radius_km), "--max-km", args.max_km]
+            cmd += [
+                "--city",
+                args.city,
+                "--radius-km",
+                str(args.radius_km),
+                "--max-km",
+                args.max_km,
+            ]
         proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
         if proc.returncode != 0:
-            print(json.dumps({"size": size, "error": proc.stderr.strip().splitlines()[-1:]}), flush=True)
+            print(
+                json.dumps({"size": size, "error": proc.stderr.strip().splitlines()[-1:]}),
+                flush=True,
+            )
             continue
         line = proc.stdout.strip().splitlines()[-1]
         print(line, flush=True)

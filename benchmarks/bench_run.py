@@ -11,12 +11,13 @@ engine's share.
 The PostgreSQL database must be empty or hold only an earlier run of this benchmark's schema:
 its public schema is dropped and recreated.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import platform
+import secrets
 import tempfile
 import time
 from datetime import date, timedelta
@@ -27,8 +28,18 @@ import sqlalchemy as sa
 
 CENTRE = (51.515, -0.09)  # the City of London
 SPREAD_KM = 9.0
-NEED_SKILLS = ["cooking", "driving", "befriending", "tutoring", "childcare", "translation-polish", "first-aid",
-               "dbs-checked", "legal-advice", "food-hygiene"]
+NEED_SKILLS = [
+    "cooking",
+    "driving",
+    "befriending",
+    "tutoring",
+    "childcare",
+    "translation-polish",
+    "first-aid",
+    "dbs-checked",
+    "legal-advice",
+    "food-hygiene",
+]
 
 
 def _cpu_model() -> str:
@@ -54,28 +65,66 @@ def _windows(rng: np.random.Generator, count: int, lengths: list[int]) -> list[d
     for _ in range(count):
         start = int(rng.integers(16, 38)) * 30
         end = min(start + int(rng.choice(lengths)), 24 * 60 - 1)
-        out.append({"weekday": int(rng.integers(0, 7)), "start": f"{start // 60:02d}:{start % 60:02d}",
-                    "end": f"{end // 60:02d}:{end % 60:02d}"})
+        out.append(
+            {
+                "weekday": int(rng.integers(0, 7)),
+                "start": f"{start // 60:02d}:{start % 60:02d}",
+                "end": f"{end // 60:02d}:{end % 60:02d}",
+            }
+        )
     return out
 
 
 def populate(n_needs: int, n_offers: int, seed: int, max_km: list[float]) -> int:
     """Bulk-insert one group with its people, needs and offers; returns the group's id."""
     from mutualaid.extensions import db
-    from mutualaid.models import Group, Need, Offer, OfferSkill, Person, Skill, need_skills, offer_groups, utcnow
+    from mutualaid.models import (
+        Group,
+        Need,
+        Offer,
+        OfferSkill,
+        Person,
+        Skill,
+        need_skills,
+        offer_groups,
+        utcnow,
+    )
 
     rng = np.random.default_rng(seed)
     now = utcnow()
     skill_ids = dict(db.session.execute(sa.select(Skill.slug, Skill.id)).all())
-    group_id = db.session.execute(sa.insert(Group).returning(Group.id), [{
-        "name": "Bench London", "slug": "bench-london", "centre_postcode": "EC2", "centre_lat": CENTRE[0],
-        "centre_lon": CENTRE[1], "radius_km": 40.0, "created_dt": now}]).scalar_one()
+    group_id = db.session.execute(
+        sa.insert(Group).returning(Group.id),
+        [
+            {
+                "name": "Bench London",
+                "slug": "bench-london",
+                "centre_postcode": "EC2",
+                "centre_lat": CENTRE[0],
+                "centre_lon": CENTRE[1],
+                "radius_km": 40.0,
+                "created_dt": now,
+            }
+        ],
+    ).scalar_one()
     n_people = n_needs // 2 + n_offers
-    db.session.execute(sa.insert(Person), [{
-        "email": f"bench{i}@example.org", "password_hash": "!", "name": f"Bench {i}", "phone": None,
-        "is_admin": False, "is_active_account": True, "created_dt": now} for i in range(n_people)])
+    db.session.execute(
+        sa.insert(Person),
+        [
+            {
+                "email": f"bench{i}@example.org",
+                "password_hash": "!",
+                "name": f"Bench {i}",
+                "phone": None,
+                "is_admin": False,
+                "is_active_account": True,
+                "created_dt": now,
+            }
+            for i in range(n_people)
+        ],
+    )
     people = list(db.session.scalars(sa.select(Person.id).order_by(Person.id)))
-    residents, volunteers = people[:n_needs // 2], people[n_needs // 2:]
+    residents, volunteers = people[: n_needs // 2], people[n_needs // 2 :]
 
     lat, lon = _points(rng, n_needs)
     urgency = rng.choice(["low", "normal", "high"], size=n_needs, p=[0.3, 0.5, 0.2])
@@ -87,15 +136,33 @@ def populate(n_needs: int, n_offers: int, seed: int, max_km: list[float]) -> int
         if one_off[i]:
             on_date = date.today() + timedelta(days=int(rng.integers(1, 28)))
             windows = [{**windows[0], "weekday": on_date.weekday()}]
-        rows.append({"group_id": group_id, "requester_id": residents[i % len(residents)], "category": "other",
-                     "title": f"Need {i}", "description": "", "postcode": "EC2", "district": "EC2",
-                     "lat": float(lat[i]), "lon": float(lon[i]), "address": None, "on_date": on_date,
-                     "windows": windows, "volunteers_needed": int(rng.choice([1, 1, 1, 2])),
-                     "urgency": str(urgency[i]), "is_remote_ok": bool(rng.random() < 0.05), "status": "open",
-                     "created_dt": now - timedelta(hours=float(rng.uniform(0, 24 * 14))), "updated_dt": now,
-                     "expires_dt": None})
+        rows.append(
+            {
+                "group_id": group_id,
+                "requester_id": residents[i % len(residents)],
+                "category": "other",
+                "title": f"Need {i}",
+                "description": "",
+                "postcode": "EC2",
+                "district": "EC2",
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "address": None,
+                "on_date": on_date,
+                "windows": windows,
+                "volunteers_needed": int(rng.choice([1, 1, 1, 2])),
+                "urgency": str(urgency[i]),
+                "is_remote_ok": bool(rng.random() < 0.05),
+                "status": "open",
+                "created_dt": now - timedelta(hours=float(rng.uniform(0, 24 * 14))),
+                "updated_dt": now,
+                "expires_dt": None,
+            }
+        )
     db.session.execute(sa.insert(Need), rows)
-    need_ids = list(db.session.scalars(sa.select(Need.id).where(Need.group_id == group_id).order_by(Need.id)))
+    need_ids = list(
+        db.session.scalars(sa.select(Need.id).where(Need.group_id == group_id).order_by(Need.id))
+    )
     p = np.array([0.25, 0.2, 0.15, 0.1, 0.08, 0.06, 0.05, 0.05, 0.03, 0.03])
     links = []
     for need_id in need_ids:
@@ -106,21 +173,43 @@ def populate(n_needs: int, n_offers: int, seed: int, max_km: list[float]) -> int
         db.session.execute(need_skills.insert(), links)
 
     lat, lon = _points(rng, n_offers)
-    db.session.execute(sa.insert(Offer), [{
-        "volunteer_id": volunteers[i], "postcode": "EC2", "district": "EC2", "lat": float(lat[i]),
-        "lon": float(lon[i]), "max_travel_km": float(rng.choice(max_km)),
-        "availability": _windows(rng, int(rng.integers(2, 6)), [180, 240, 360]),
-        "capacity": int(rng.choice([1, 1, 2, 3])), "is_active": True, "note": None, "created_dt": now,
-        "updated_dt": now} for i in range(n_offers)])
+    db.session.execute(
+        sa.insert(Offer),
+        [
+            {
+                "volunteer_id": volunteers[i],
+                "postcode": "EC2",
+                "district": "EC2",
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "max_travel_km": float(rng.choice(max_km)),
+                "availability": _windows(rng, int(rng.integers(2, 6)), [180, 240, 360]),
+                "capacity": int(rng.choice([1, 1, 2, 3])),
+                "is_active": True,
+                "note": None,
+                "created_dt": now,
+                "updated_dt": now,
+            }
+            for i in range(n_offers)
+        ],
+    )
     offer_ids = list(db.session.scalars(sa.select(Offer.id).order_by(Offer.id)))
-    db.session.execute(offer_groups.insert(), [{"offer_id": o, "group_id": group_id} for o in offer_ids])
+    db.session.execute(
+        offer_groups.insert(), [{"offer_id": o, "group_id": group_id} for o in offer_ids]
+    )
     have = np.array([0.3, 0.4, 0.4, 0.2, 0.15, 0.05, 0.1, 0.15, 0.02, 0.1])
     skills = []
     for offer_id in offer_ids:
         for slug in np.array(NEED_SKILLS)[rng.random(len(NEED_SKILLS)) < have].tolist():
-            skills.append({"offer_id": offer_id, "skill_id": skill_ids[slug], "verified_by_id": None,
-                           "verified_dt": now if rng.random() < 0.8 else None,
-                           "expires_on": date.today() + timedelta(days=365)})
+            skills.append(
+                {
+                    "offer_id": offer_id,
+                    "skill_id": skill_ids[slug],
+                    "verified_by_id": None,
+                    "verified_dt": now if rng.random() < 0.8 else None,
+                    "expires_on": date.today() + timedelta(days=365),
+                }
+            )
     db.session.execute(sa.insert(OfferSkill), skills)
     db.session.commit()
     return group_id
@@ -132,8 +221,11 @@ def main() -> None:
     parser.add_argument("--needs", type=int, default=10_000)
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-km", default="2,3,5,8",
-                        help="the volunteers' travel limits, drawn evenly (default: 2,3,5,8)")
+    parser.add_argument(
+        "--max-km",
+        default="2,3,5,8",
+        help="the volunteers' travel limits, drawn evenly (default: 2,3,5,8)",
+    )
     args = parser.parse_args()
 
     tmp = None
@@ -152,8 +244,13 @@ def main() -> None:
     else:
         tmp = tempfile.TemporaryDirectory()
         url = f"sqlite:///{tmp.name}/bench.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_ENABLED": False,
-                      "SECRET_KEY": secrets.token_hex(32)})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SCHEDULER_ENABLED": False,
+            "SECRET_KEY": secrets.token_hex(32),
+        }
+    )
     with app.app_context():
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -161,10 +258,18 @@ def main() -> None:
                 conn.execute(sa.text("CREATE SCHEMA public"))
         upgrade()
         t = time.perf_counter()
-        group_id = populate(args.needs, args.offers, args.seed, [float(k) for k in args.max_km.split(",")])
-        print(f"populated {args.needs} needs and {args.offers} offers in {time.perf_counter() - t:.1f} s")
-        print(f"machine: {os.cpu_count()} cores, {_cpu_model()}; database: {db.engine.dialect.name}")
-        print("| run | load s | engine s | write s | run total s | wall s | engine share | proposals | kept |")
+        group_id = populate(
+            args.needs, args.offers, args.seed, [float(k) for k in args.max_km.split(",")]
+        )
+        print(
+            f"populated {args.needs} needs and {args.offers} offers in {time.perf_counter() - t:.1f} s"
+        )
+        print(
+            f"machine: {os.cpu_count()} cores, {_cpu_model()}; database: {db.engine.dialect.name}"
+        )
+        print(
+            "| run | load s | engine s | write s | run total s | wall s | engine share | proposals | kept |"
+        )
         print("|---|---|---|---|---|---|---|---|---|")
         for label in ("first", "second"):
             group = db.session.get(Group, group_id)
@@ -174,10 +279,14 @@ def main() -> None:
             if run.status != "succeeded":
                 raise SystemExit(f"run failed: {run.error}")
             s = run.stats
-            print(f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} | {s['write_s']:.2f} | {s['total_s']:.2f} "
-                  f"| {wall:.2f} | {s['engine_s'] / wall:.0%} | {s['proposals']} | {s['kept']} |")
+            print(
+                f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} | {s['write_s']:.2f} | {s['total_s']:.2f} "
+                f"| {wall:.2f} | {s['engine_s'] / wall:.0%} | {s['proposals']} | {s['kept']} |"
+            )
             engine = s.get("engine", {})
-            print(f"  engine: {engine.get('candidate_pairs')} candidate pairs, stages {engine.get('seconds')}")
+            print(
+                f"  engine: {engine.get('candidate_pairs')} candidate pairs, stages {engine.get('seconds')}"
+            )
         db.session.remove()
         db.engine.dispose()
     if tmp is not None:

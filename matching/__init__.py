@@ -21,15 +21,15 @@ from ._scoring import SCORE_UNITS, WEIGHTS
 from ._solve import REASON_CODES, Match, Result, Unmatched, solve
 
 __all__ = [
+    "REASON_CODES",
+    "SCORE_UNITS",
+    "WEIGHTS",
     "Candidates",
     "Instance",
     "InstanceError",
     "Match",
-    "REASON_CODES",
     "Result",
-    "SCORE_UNITS",
     "Unmatched",
-    "WEIGHTS",
     "candidates",
     "parse_instance",
     "solve",

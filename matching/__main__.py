@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from ._candidates import candidates
 from ._instance import InstanceError, parse_instance
@@ -30,22 +30,27 @@ def _load(path: str):
     except UnicodeDecodeError:
         raise InstanceError(f"{path}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
-        raise InstanceError(f"{path}: malformed JSON at line {exc.lineno} column {exc.colno} "
-                            f"({exc.msg})") from None
+        raise InstanceError(
+            f"{path}: malformed JSON at line {exc.lineno} column {exc.colno} ({exc.msg})"
+        ) from None
     except RecursionError:
         raise InstanceError(f"{path}: malformed JSON (nested too deeply)") from None
     return parse_instance(data)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _Parser(prog="python -m matching",
-                     description="Optimal matching of volunteers to needs.")
+    parser = _Parser(
+        prog="python -m matching", description="Optimal matching of volunteers to needs."
+    )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p_solve = sub.add_parser("solve", help="print the optimal matching as JSON")
     p_solve.add_argument("instance", help="instance JSON file")
     p_solve.add_argument("-o", "--output", help="write the JSON here instead of stdout")
-    p_solve.add_argument("--certify", action="store_true",
-                         help="also prove the result optimal (stats.certified_optimal)")
+    p_solve.add_argument(
+        "--certify",
+        action="store_true",
+        help="also prove the result optimal (stats.certified_optimal)",
+    )
     p_cand = sub.add_parser("candidates", help="print every feasible pair, one JSON object a line")
     p_cand.add_argument("instance", help="instance JSON file")
     args = parser.parse_args(argv)
@@ -58,8 +63,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                     with open(args.output, "w", encoding="utf-8") as fh:
                         fh.write(text + "\n")
                 except OSError as exc:
-                    raise InstanceError(f"{args.output}: cannot write file "
-                                        f"({exc.strerror or exc})") from None
+                    raise InstanceError(
+                        f"{args.output}: cannot write file ({exc.strerror or exc})"
+                    ) from None
             else:
                 sys.stdout.write(text + "\n")
         else:

@@ -25,25 +25,31 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.sparse import coo_array, csr_array
-from scipy.sparse.csgraph import (breadth_first_order, connected_components,
-                                  maximum_bipartite_matching, min_weight_full_bipartite_matching)
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    maximum_bipartite_matching,
+    min_weight_full_bipartite_matching,
+)
 
 from ._arrays import expand
 
 __all__ = ["b_matching"]
 
-_GADGETS_FIRST = 3   # multi-slot pairs per need with a gadget from the start
-_BATCH_ROWS = 2000   # rows per LAPJVsp call when small components are batched
+_GADGETS_FIRST = 3  # multi-slot pairs per need with a gadget from the start
+_BATCH_ROWS = 2000  # rows per LAPJVsp call when small components are batched
 
 
 def _components(ni: np.ndarray, vi: np.ndarray, n: int, m: int) -> tuple[int, np.ndarray]:
-    g = coo_array((np.ones(ni.size, dtype=np.int8), (ni, vi.astype(np.int64) + n)),
-                  shape=(n + m, n + m))
+    g = coo_array(
+        (np.ones(ni.size, dtype=np.int8), (ni, vi.astype(np.int64) + n)), shape=(n + m, n + m)
+    )
     return connected_components(g, directed=False)
 
 
-def _top_per_group(group: np.ndarray, score: np.ndarray, tie: np.ndarray,
-                   limit: np.ndarray) -> np.ndarray:
+def _top_per_group(
+    group: np.ndarray, score: np.ndarray, tie: np.ndarray, limit: np.ndarray
+) -> np.ndarray:
     """Indices of the ``limit`` best-scored items of every group (ties by ``tie``)."""
     order = np.lexsort((tie, -score.astype(np.int64), group))
     g = group[order]
@@ -67,8 +73,10 @@ def _full_rows(a: csr_array) -> np.ndarray:
         _, col = min_weight_full_bipartite_matching(a)
         return col.astype(np.int64)
     coo = a.tocoo()
-    g = csr_array((np.ones(coo.nnz, dtype=np.int8), (coo.row, coo.col.astype(np.int64) + R)),
-                  shape=(R + C, R + C))
+    g = csr_array(
+        (np.ones(coo.nnz, dtype=np.int8), (coo.row, coo.col.astype(np.int64) + R)),
+        shape=(R + C, R + C),
+    )
     ncomp, label = connected_components(g, directed=False)
     del g
     if ncomp == 1:
@@ -98,8 +106,14 @@ def _full_rows(a: csr_array) -> np.ndarray:
     return out
 
 
-def _sub(r: np.ndarray, c: np.ndarray, v: np.ndarray, rows: np.ndarray, cols: np.ndarray,
-         transpose: bool = False) -> csr_array:
+def _sub(
+    r: np.ndarray,
+    c: np.ndarray,
+    v: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    transpose: bool = False,
+) -> csr_array:
     """The submatrix on boolean masks ``rows`` x ``cols`` (or its transpose)."""
     keep = rows[r] & cols[c]
     ri = np.cumsum(rows) - 1
@@ -111,8 +125,15 @@ def _sub(r: np.ndarray, c: np.ndarray, v: np.ndarray, rows: np.ndarray, cols: np
     return csr_array((v[keep], (rr, cc)), shape=shape)
 
 
-def _slot_graph(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray,
-                cv: np.ndarray, q: int, gadget: np.ndarray):
+def _slot_graph(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    s: np.ndarray,
+    dn: np.ndarray,
+    cv: np.ndarray,
+    q: int,
+    gadget: np.ndarray,
+):
     """The slot graph: need slots and gadget rows x volunteer slots and gadget columns."""
     ns_start = np.r_[0, np.cumsum(dn)]
     vs_start = np.r_[0, np.cumsum(cv)]
@@ -152,8 +173,9 @@ def _slot_graph(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray,
     return r, c, v, NS, VS, G, sp, gp
 
 
-def _alternating(indptr: np.ndarray, indices: np.ndarray, match: np.ndarray,
-                 mate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _alternating(
+    indptr: np.ndarray, indices: np.ndarray, match: np.ndarray, mate: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows reachable from unmatched rows by alternating paths, and their columns.
 
     ``indptr``/``indices`` are the rows' adjacency (CSR), ``match[row]`` the
@@ -166,7 +188,9 @@ def _alternating(indptr: np.ndarray, indices: np.ndarray, match: np.ndarray,
         return even, odd
     has = mate >= 0
     # nodes: rows, then columns (one edge each, to the matched row), then a source
-    ptr = np.concatenate((indptr, indptr[-1] + np.cumsum(has), [indptr[-1] + has.sum() + free.size]))
+    ptr = np.concatenate(
+        (indptr, indptr[-1] + np.cumsum(has), [indptr[-1] + has.sum() + free.size])
+    )
     idx = np.concatenate((indices.astype(np.int64) + R, mate[has], free))
     g = csr_array((np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(R + C + 1, R + C + 1))
     reach = breadth_first_order(g, R + C, directed=True, return_predecessors=False)
@@ -176,8 +200,9 @@ def _alternating(indptr: np.ndarray, indices: np.ndarray, match: np.ndarray,
     return even, odd
 
 
-def _lapjvsp(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray, cv: np.ndarray,
-             q: int) -> np.ndarray:
+def _lapjvsp(
+    ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray, cv: np.ndarray, q: int
+) -> np.ndarray:
     """Pair indices chosen by the slot assignment (see the module notes).
 
     Pairs start without gadgets (a relaxation: a pair between two multi-slot
@@ -207,8 +232,15 @@ def _lapjvsp(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray, cv: 
         gadget[rep] = True
 
 
-def _slot_assignment(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray,
-                     cv: np.ndarray, q: int, gadget: np.ndarray) -> np.ndarray:
+def _slot_assignment(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    s: np.ndarray,
+    dn: np.ndarray,
+    cv: np.ndarray,
+    q: int,
+    gadget: np.ndarray,
+) -> np.ndarray:
     """Pair indices chosen by the slot assignment. ``dn``/``cv`` are per pair's need/volunteer
     slot counts keyed by compact need / volunteer ids in ``ni``/``vi``."""
     nn, nv = dn.size, cv.size
@@ -267,8 +299,14 @@ def _slot_assignment(ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarr
     return np.sort(np.concatenate(chosen)).astype(np.int64)
 
 
-def b_matching(ni: np.ndarray, vi: np.ndarray, score: np.ndarray, demand: np.ndarray,
-               capacity: np.ndarray, q: int) -> tuple[np.ndarray, dict]:
+def b_matching(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    score: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    q: int,
+) -> tuple[np.ndarray, dict]:
     """Optimal pairs: most filled slots, then highest total score.
 
     Parameters

@@ -23,24 +23,32 @@ by chunk into output arrays that grow in place.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 import numpy as np
 from scipy.spatial import cKDTree
 
 from ._arrays import expand
 from ._instance import MINUTES_PER_DAY, Instance
-from ._scoring import (SCORE_UNITS, WEIGHTS, chord_to_km, closeness_part, km_to_chord,
-                       need_parts, unit_vectors, volunteer_parts)
+from ._scoring import (
+    SCORE_UNITS,
+    WEIGHTS,
+    chord_to_km,
+    closeness_part,
+    km_to_chord,
+    need_parts,
+    unit_vectors,
+    volunteer_parts,
+)
 
 __all__ = ["Candidates", "candidates", "reach_counts"]
 
-_TABLE_LIMIT = 30_000_000     # patterns_needs * patterns_volunteers for a lookup table
-_CHUNK = 4_000_000            # pairs per chunk in pairwise subset tests
-_BAND_RATIO = 1.35            # max_km bands: radius grows by this factor
-_VOLS_PER_QUERY = 200_000     # volunteers per k-d tree join, bounds memory
-_SLICE = 1 << 20              # pairs per step of the tests and scores: small, reused temporaries
+_TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup table
+_CHUNK = 4_000_000  # pairs per chunk in pairwise subset tests
+_BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
+_VOLS_PER_QUERY = 200_000  # volunteers per k-d tree join, bounds memory
+_SLICE = 1 << 20  # pairs per step of the tests and scores: small, reused temporaries
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,8 +89,11 @@ class Candidates:
         """Per need: volunteers with the skills within reach (whatever their time)."""
         if "all" not in self._reach:
             inst = self._instance
-            self._reach["all"] = (np.zeros(0, dtype=np.int64) if inst is None
-                                  else reach_counts(inst, np.arange(inst.n_needs)))
+            self._reach["all"] = (
+                np.zeros(0, dtype=np.int64)
+                if inst is None
+                else reach_counts(inst, np.arange(inst.n_needs))
+            )
         return self._reach["all"]
 
     def __len__(self) -> int:
@@ -112,8 +123,10 @@ class Candidates:
 # bitsets
 # --------------------------------------------------------------------------
 
-def _range_bits(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_owner: int,
-                n_words: int) -> np.ndarray:
+
+def _range_bits(
+    owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_owner: int, n_words: int
+) -> np.ndarray:
     """Rows of ``n_words`` uint64 with bits ``[lo, hi)`` set for each owner."""
     bits = np.zeros((n_owner, n_words), dtype=np.uint64)
     keep = hi > lo
@@ -136,8 +149,9 @@ def _range_bits(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray, n_owner: int,
     return bits
 
 
-def _merge_blocks(owner: np.ndarray, start: np.ndarray, end: np.ndarray,
-                  span: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _merge_blocks(
+    owner: np.ndarray, start: np.ndarray, end: np.ndarray, span: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge overlapping or touching blocks of each owner."""
     if owner.size == 0:
         return owner, start, end
@@ -153,8 +167,9 @@ def _merge_blocks(owner: np.ndarray, start: np.ndarray, end: np.ndarray,
     return mo, s[first] - mo * span, run_end[last] - mo * span
 
 
-def _skill_bits(skills: tuple[tuple[str, ...], ...], vocab: dict[str, int],
-                n_words: int) -> np.ndarray:
+def _skill_bits(
+    skills: tuple[tuple[str, ...], ...], vocab: dict[str, int], n_words: int
+) -> np.ndarray:
     distinct: dict[tuple[str, ...], int] = dict.fromkeys(skills)
     for k, t in enumerate(distinct):
         distinct[t] = k
@@ -193,9 +208,9 @@ def _subset_table(need_pat: np.ndarray, vol_pat: np.ndarray) -> np.ndarray:
     notv = ~vol_pat
     step = max(1, 4_000_000 // max(1, vol_pat.shape[0]))
     for i in range(0, need_pat.shape[0], step):
-        blk = table[i:i + step]
+        blk = table[i : i + step]
         for w in range(need_pat.shape[1]):
-            blk &= (need_pat[i:i + step, w, None] & notv[None, :, w]) == 0
+            blk &= (need_pat[i : i + step, w, None] & notv[None, :, w]) == 0
     return table
 
 
@@ -216,11 +231,11 @@ class _Compat:
             return self.table[self.need_id[ni], self.vol_id[vi]]
         ok = np.empty(ni.size, dtype=bool)
         for i in range(0, ni.size, _CHUNK):
-            a, b = ni[i:i + _CHUNK], vi[i:i + _CHUNK]
+            a, b = ni[i : i + _CHUNK], vi[i : i + _CHUNK]
             r = np.ones(a.size, dtype=bool)
             for w in range(self.need_rows.shape[1]):
                 r &= (self.need_rows[a, w] & ~self.vol_rows[b, w]) == 0
-            ok[i:i + _CHUNK] = r
+            ok[i : i + _CHUNK] = r
         return ok
 
     def volunteers_for(self, need_pattern: int) -> np.ndarray:
@@ -239,8 +254,8 @@ class _Prepared:
     skills: _Compat
     vocab: dict
     segments: np.ndarray
-    need_t: np.ndarray      # need time bit rows (segments the windows cover)
-    vol_t: np.ndarray       # volunteer time bit rows (segments the merged blocks cover)
+    need_t: np.ndarray  # need time bit rows (segments the windows cover)
+    vol_t: np.ndarray  # volunteer time bit rows (segments the merged blocks cover)
 
 
 def _merged(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -263,11 +278,21 @@ def _prepare(inst: Instance) -> _Prepared:
 
     seg = _sorted_unique(np.concatenate((inst.window_start, inst.window_end)))
     wt = (max(seg.size - 1, 0) + 63) // 64
-    need_t = _range_bits(inst.window_need, np.searchsorted(seg, inst.window_start),
-                         np.searchsorted(seg, inst.window_end), inst.n_needs, wt)
+    need_t = _range_bits(
+        inst.window_need,
+        np.searchsorted(seg, inst.window_start),
+        np.searchsorted(seg, inst.window_end),
+        inst.n_needs,
+        wt,
+    )
     mo, ms, me = _merged(inst)
-    vol_t = _range_bits(mo, np.searchsorted(seg, ms, "left"),
-                        np.searchsorted(seg, me, "right") - 1, inst.n_volunteers, wt)
+    vol_t = _range_bits(
+        mo,
+        np.searchsorted(seg, ms, "left"),
+        np.searchsorted(seg, me, "right") - 1,
+        inst.n_volunteers,
+        wt,
+    )
     prep = _Prepared(
         need_xyz=unit_vectors(inst.need_lat, inst.need_lon),
         vol_xyz=unit_vectors(inst.volunteer_lat, inst.volunteer_lon),
@@ -315,7 +340,7 @@ def _time_items(need_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 # pairs
 # --------------------------------------------------------------------------
 
-_CLASS_BOUNDS = (0, 540, 720, 900, 1080)   # minutes of the day where time classes start
+_CLASS_BOUNDS = (0, 540, 720, 900, 1080)  # minutes of the day where time classes start
 
 
 def _time_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -354,14 +379,19 @@ def _groups(inst: Instance, needs: np.ndarray, by_time: bool):
     need_cls = need_cls[needs]
     classes = _sorted_unique(need_cls)
     # memberships grouped by class, volunteers ascending within a class (stable sort)
-    order = np.argsort(mem_c.astype(np.int16), kind="stable")     # radix sort
+    order = np.argsort(mem_c.astype(np.int16), kind="stable")  # radix sort
     mem_v, mem_c = mem_v[order], mem_c[order]
     bounds = np.searchsorted(mem_c, np.r_[classes, classes + 1])
-    lo, hi = bounds[:classes.size], bounds[classes.size:]
+    lo, hi = bounds[: classes.size], bounds[classes.size :]
     by_need = np.argsort(need_cls.astype(np.int16), kind="stable")
     nb = np.searchsorted(need_cls[by_need], np.r_[classes, classes[-1:] + 1])
-    return [(needs[by_need[nb[t]:nb[t + 1]]], mem_v[lo[t]:hi[t]] if c >= 0
-             else np.arange(inst.n_volunteers)) for t, c in enumerate(classes.tolist())]
+    return [
+        (
+            needs[by_need[nb[t] : nb[t + 1]]],
+            mem_v[lo[t] : hi[t]] if c >= 0 else np.arange(inst.n_volunteers),
+        )
+        for t, c in enumerate(classes.tolist())
+    ]
 
 
 def _joins(inst: Instance, prep: _Prepared, needs: np.ndarray, by_time: bool = True):
@@ -388,11 +418,12 @@ def _joins(inst: Instance, prep: _Prepared, needs: np.ndarray, by_time: bool = T
         for a, b in zip(cuts[:-1], cuts[1:]):
             members = group_vols[order[a:b]]
             for c in range(0, members.size, _VOLS_PER_QUERY):
-                vols = members[c:c + _VOLS_PER_QUERY]
+                vols = members[c : c + _VOLS_PER_QUERY]
                 limit = km_to_chord(km[vols]) * (1 + 1e-9) + 1e-12
                 tree_v = cKDTree(prep.vol_xyz[vols], balanced_tree=False, compact_nodes=False)
-                sdm = tree_v.sparse_distance_matrix(tree_n, float(limit.max()),
-                                                    output_type="ndarray")
+                sdm = tree_v.sparse_distance_matrix(
+                    tree_n, float(limit.max()), output_type="ndarray"
+                )
                 if sdm.size:
                     yield group_needs, vols, limit, sdm
 
@@ -441,10 +472,13 @@ def _local_pairs(inst: Instance, prep: _Prepared, local: np.ndarray):
     wt = vol_t.shape[1]
     last = None
     for group_needs, vols, limit, sdm in _joins(inst, prep, local):
-        if group_needs is not last:      # need arrays of the time class, once per class
+        if group_needs is not last:  # need arrays of the time class, once per class
             last = group_needs
-            g_sk = [(w, np.ascontiguousarray(need_sk[group_needs, w]))
-                    for w in range(need_sk.shape[1]) if need_sk[group_needs, w].any()]
+            g_sk = [
+                (w, np.ascontiguousarray(need_sk[group_needs, w]))
+                for w in range(need_sk.shape[1])
+                if need_sk[group_needs, w].any()
+            ]
             g_word = item_word[:, group_needs]
             g_mask = item_mask[:, group_needs]
             g_count = item_count[group_needs]
@@ -452,7 +486,7 @@ def _local_pairs(inst: Instance, prep: _Prepared, local: np.ndarray):
         rows = vol_t[vols].ravel()
         vol_w = [vol_sk[vols, w] for w, _ in g_sk]
         for lo in range(0, sdm.size, _SLICE):
-            part = sdm[lo:lo + _SLICE]
+            part = sdm[lo : lo + _SLICE]
             i = np.ascontiguousarray(part["i"])
             j = np.ascontiguousarray(part["j"])
             chord = part["v"]
@@ -500,7 +534,7 @@ def _remote_groups(inst: Instance, prep: _Prepared, remote: np.ndarray):
     cuts = np.r_[0, np.cumsum(np.bincount(inv, minlength=pats.shape[0]))]
     last_skills, skilled, skilled_t = None, None, None
     for p in range(pats.shape[0]):
-        needs = remote[by_pat[cuts[p]:cuts[p + 1]]]
+        needs = remote[by_pat[cuts[p] : cuts[p + 1]]]
         key = pats[p, :ws].tobytes()
         if key != last_skills:
             last_skills = key
@@ -539,7 +573,7 @@ class _Output:
         self.positive_km = bool(np.all(inst.max_km > 0))
         self.bufs = [np.empty(0, dtype=d) for d in self._DTYPES]
         self.size = 0
-        self.excluded_free: list[np.ndarray] = []   # need of each excluded feasible pair
+        self.excluded_free: list[np.ndarray] = []  # need of each excluded feasible pair
         n, m = inst.n_needs, np.int64(max(inst.n_volunteers, 1))
         self.m = m
         if inst.exclude_need.size:
@@ -556,7 +590,7 @@ class _Output:
         if hi > self.bufs[0].size:
             cap = max(hi, self.bufs[0].size * 9 // 8 + (1 << 16))
             for buf in self.bufs:
-                buf.resize(cap, refcheck=False)     # no views of the buffers are kept
+                buf.resize(cap, refcheck=False)  # no views of the buffers are kept
         for buf, col in zip(self.bufs, columns):
             buf[lo:hi].reshape(shape)[...] = col
         self.size = hi
@@ -613,8 +647,9 @@ class _Output:
             ni, vi, dist, mk = ni[ok], vi[ok], dist[ok], mk[ok]
         self._put(ni, vi, dist, mk)
 
-    def remote(self, needs: np.ndarray, vols: np.ndarray, need_xyz: np.ndarray,
-               vol_xyz: np.ndarray) -> None:
+    def remote(
+        self, needs: np.ndarray, vols: np.ndarray, need_xyz: np.ndarray, vol_xyz: np.ndarray
+    ) -> None:
         """Every pair of ``needs`` x ``vols``, need-major."""
         inst = self.inst
         vx, vy, vz = (np.ascontiguousarray(vol_xyz[vols, c]) for c in range(3))
@@ -623,7 +658,7 @@ class _Output:
         k = vols.size
         step = max(1, _SLICE // k)
         for a in range(0, needs.size, step):
-            blk = needs[a:a + step]
+            blk = needs[a : a + step]
             # the chord summed as np.sum((p - q) ** 2, axis=1) does: (dx*dx + dy*dy) + dz*dz
             nxyz = need_xyz[blk]
             d = nxyz[:, 0:1] - vx
@@ -637,8 +672,9 @@ class _Output:
             del d
             dist = chord_to_km(np.sqrt(sq, out=sq))
             if self.ex_keys is not None and self.ex_need[blk].any():
-                self._put(np.repeat(blk, k), np.tile(vols, blk.size), dist.ravel(),
-                          np.tile(mk, blk.size))
+                self._put(
+                    np.repeat(blk, k), np.tile(vols, blk.size), dist.ravel(), np.tile(mk, blk.size)
+                )
                 continue
             s = self._closeness(dist, mk)
             s += self.need_total[blk][:, None]
@@ -690,6 +726,7 @@ def candidates(instance: Instance) -> Candidates:
     [{'need': 'n1', 'volunteer': 'v1', 'score': 0.725}]
     """
     import time
+
     t0 = time.perf_counter()
     inst = instance
     prep = _prepare(inst)

@@ -28,21 +28,28 @@ from scipy.sparse.csgraph import connected_components
 
 from ._arrays import ranges
 
-__all__ = ["lexicographic_weight", "certify"]
+__all__ = ["certify", "lexicographic_weight"]
 
-_CYCLE_CHECK = 32   # rounds between looks for a cycle among the predecessors
+_CYCLE_CHECK = 32  # rounds between looks for a cycle among the predecessors
 
 
-def lexicographic_weight(score: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-                         q: int) -> np.ndarray:
+def lexicographic_weight(
+    score: np.ndarray, demand: np.ndarray, capacity: np.ndarray, q: int
+) -> np.ndarray:
     """Pair weights ``M + score`` with ``M`` above any achievable total score."""
     big = (min(int(demand.sum()), int(capacity.sum())) + 1) * int(q)
     return big + np.asarray(score, dtype=np.int64)
 
 
-def potentials(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.ndarray,
-               capacity: np.ndarray, chosen: np.ndarray,
-               max_rounds: int | None = None) -> tuple[np.ndarray | None, int]:
+def potentials(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    weight: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    chosen: np.ndarray,
+    max_rounds: int | None = None,
+) -> tuple[np.ndarray | None, int]:
     """Shortest-path potentials of the residual graph of ``chosen``.
 
     Parameters
@@ -81,12 +88,36 @@ def potentials(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.nd
     vol_open = np.flatnonzero(fv < capacity) + n
     vol_used = np.flatnonzero(fv > 0) + n
     w = np.asarray(weight, dtype=np.int64)
-    tails = np.concatenate((np.full(need_open.size, s), need_used, ni[~x], vi[x], vol_open,
-                            np.full(vol_used.size, t), [t, s]))
-    heads = np.concatenate((need_open, np.full(need_used.size, s), vi[~x], ni[x],
-                            np.full(vol_open.size, t), vol_used, [s, t]))
-    costs = np.concatenate((np.zeros(need_open.size + need_used.size, dtype=np.int64), -w[~x], w[x],
-                            np.zeros(vol_open.size + vol_used.size + 2, dtype=np.int64)))
+    tails = np.concatenate(
+        (
+            np.full(need_open.size, s),
+            need_used,
+            ni[~x],
+            vi[x],
+            vol_open,
+            np.full(vol_used.size, t),
+            [t, s],
+        )
+    )
+    heads = np.concatenate(
+        (
+            need_open,
+            np.full(need_used.size, s),
+            vi[~x],
+            ni[x],
+            np.full(vol_open.size, t),
+            vol_used,
+            [s, t],
+        )
+    )
+    costs = np.concatenate(
+        (
+            np.zeros(need_open.size + need_used.size, dtype=np.int64),
+            -w[~x],
+            w[x],
+            np.zeros(vol_open.size + vol_used.size + 2, dtype=np.int64),
+        )
+    )
     if not x.any():
         # the sink -> source arc carries no flow, so its reverse (last) is not residual
         tails, heads, costs = tails[:-1], heads[:-1], costs[:-1]
@@ -126,15 +157,22 @@ def _has_cycle(pred: np.ndarray) -> bool:
     has = np.flatnonzero(pred >= 0)
     if np.any(pred[has] == has):
         return True
-    g = csr_array((np.ones(has.size, dtype=np.int8), (has, pred[has])), shape=(pred.size, pred.size))
+    g = csr_array(
+        (np.ones(has.size, dtype=np.int8), (has, pred[has])), shape=(pred.size, pred.size)
+    )
     _, label = connected_components(g, directed=True, connection="strong")
     return bool(np.bincount(label).max() > 1)
 
 
-def certify(ni: np.ndarray, vi: np.ndarray, weight: np.ndarray, demand: np.ndarray,
-            capacity: np.ndarray, chosen: np.ndarray,
-            extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-            ) -> tuple[bool, np.ndarray | None, int]:
+def certify(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    weight: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    chosen: np.ndarray,
+    extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> tuple[bool, np.ndarray | None, int]:
     """Whether ``chosen`` is optimal, with the pairs that could improve it.
 
     Parameters

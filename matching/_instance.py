@@ -8,12 +8,13 @@ record and the field, so the command line can print it as is.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
-__all__ = ["InstanceError", "Instance", "parse_instance", "MINUTES_PER_DAY", "WEEKDAYS"]
+__all__ = ["MINUTES_PER_DAY", "WEEKDAYS", "Instance", "InstanceError", "parse_instance"]
 
 MINUTES_PER_DAY = 1440
 WEEK_MINUTES = 7 * MINUTES_PER_DAY
@@ -116,7 +117,7 @@ class Instance:
         load: Any = None,
         exclude_need: Any = (),
         exclude_volunteer: Any = (),
-    ) -> "Instance":
+    ) -> Instance:
         """Build an instance from arrays, checking array invariants only.
 
         Meant for callers that already hold validated data (the database,
@@ -154,8 +155,12 @@ class Instance:
             volunteers_needed=arr(volunteers_needed, np.int64, n, "volunteers_needed"),
             urgency=arr(urgency, np.float64, n, "urgency"),
             remote_ok=arr(remote_ok, bool, n, "remote_ok"),
-            waiting_hours=arr(np.zeros(n) if waiting_hours is None else waiting_hours,
-                              np.float64, n, "waiting_hours"),
+            waiting_hours=arr(
+                np.zeros(n) if waiting_hours is None else waiting_hours,
+                np.float64,
+                n,
+                "waiting_hours",
+            ),
             window_need=wn,
             window_start=ws,
             window_end=we,
@@ -180,10 +185,12 @@ class Instance:
         if len(self.need_skills) != n or len(self.volunteer_skills) != m:
             raise ValueError("need_skills / volunteer_skills must have one entry per record")
         checks = [
-            ("need_lat", self.need_lat, -90, 90), ("need_lon", self.need_lon, -180, 180),
+            ("need_lat", self.need_lat, -90, 90),
+            ("need_lon", self.need_lon, -180, 180),
             ("volunteer_lat", self.volunteer_lat, -90, 90),
             ("volunteer_lon", self.volunteer_lon, -180, 180),
-            ("urgency", self.urgency, 0, 1), ("waiting_hours", self.waiting_hours, 0, np.inf),
+            ("urgency", self.urgency, 0, 1),
+            ("waiting_hours", self.waiting_hours, 0, np.inf),
             ("max_km", self.max_km, 0, np.inf),
         ]
         for name, a, lo, hi in checks:
@@ -203,7 +210,9 @@ class Instance:
                 if owner.min() < 0 or owner.max() >= size:
                     raise ValueError(f"{name} owner index out of range")
                 if np.any(end <= start) or start.min() < 0 or end.max() > WEEK_MINUTES:
-                    raise ValueError(f"{name} times must satisfy 0 <= start < end <= {WEEK_MINUTES}")
+                    raise ValueError(
+                        f"{name} times must satisfy 0 <= start < end <= {WEEK_MINUTES}"
+                    )
                 if np.any(start // MINUTES_PER_DAY != (end - 1) // MINUTES_PER_DAY):
                     raise ValueError(f"{name} must lie within one day")
         if n and np.any(np.bincount(self.window_need, minlength=n) == 0):
@@ -211,8 +220,10 @@ class Instance:
         if self.exclude_need.shape != self.exclude_volunteer.shape:
             raise ValueError("exclude_need and exclude_volunteer must have the same shape")
         if self.exclude_need.size and (
-            self.exclude_need.min() < 0 or self.exclude_need.max() >= n
-            or self.exclude_volunteer.min() < 0 or self.exclude_volunteer.max() >= m
+            self.exclude_need.min() < 0
+            or self.exclude_need.max() >= n
+            or self.exclude_volunteer.min() < 0
+            or self.exclude_volunteer.max() >= m
         ):
             raise ValueError("exclusion index out of range")
 
@@ -220,6 +231,7 @@ class Instance:
 # --------------------------------------------------------------------------
 # parse_instance: per-record validation with one-line messages
 # --------------------------------------------------------------------------
+
 
 def _where(kind: str, i: int, rec: Any) -> str:
     if isinstance(rec, Mapping) and isinstance(rec.get("id"), str):
@@ -233,14 +245,27 @@ def _get(rec: Mapping, key: str, where: str) -> Any:
     return rec[key]
 
 
-def _number(rec: Mapping, key: str, where: str, lo: float, hi: float,
-            default: Any = ..., what: str | None = None) -> float:
+def _number(
+    rec: Mapping,
+    key: str,
+    where: str,
+    lo: float,
+    hi: float,
+    default: Any = ...,
+    what: str | None = None,
+) -> float:
     if default is not ... and key not in rec:
         return default
     v = _get(rec, key, where)
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) \
-            or not (lo <= v <= hi):
-        raise InstanceError(f"{where}: {key} must be {what or f'a number between {lo:g} and {hi:g}'}")
+    if (
+        isinstance(v, bool)
+        or not isinstance(v, (int, float))
+        or not math.isfinite(v)
+        or not (lo <= v <= hi)
+    ):
+        raise InstanceError(
+            f"{where}: {key} must be {what or f'a number between {lo:g} and {hi:g}'}"
+        )
     return float(v)
 
 
@@ -269,11 +294,10 @@ def _time(v: Any, where: str) -> int:
         h, mnt = int(v[:2]), int(v[3:])
         if (h < 24 and mnt < 60) or (h == 24 and mnt == 0):
             return h * 60 + mnt
-    raise InstanceError(f"{where} must be a time \"HH:MM\" (00:00 to 24:00)")
+    raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
 
 
-def _windows(rec: Mapping, key: str, where: str, allow_empty: bool,
-             owner: int, out: list) -> None:
+def _windows(rec: Mapping, key: str, where: str, allow_empty: bool, owner: int, out: list) -> None:
     v = _get(rec, key, where)
     if not isinstance(v, list):
         raise InstanceError(f"{where}: {key} must be a list of windows")
@@ -381,8 +405,17 @@ def parse_instance(data: Any) -> Instance:
         if not isinstance(r, bool):
             raise InstanceError(f"{where}: remote_ok must be true or false")
         n_rem.append(r)
-        n_wait.append(_number(rec, "waiting_hours", where, 0, math.inf, default=0.0,
-                              what="a number of hours, at least 0"))
+        n_wait.append(
+            _number(
+                rec,
+                "waiting_hours",
+                where,
+                0,
+                math.inf,
+                default=0.0,
+                what="a number of hours, at least 0",
+            )
+        )
 
     v_seen: dict[str, int] = {}
     v_ids, v_lat, v_lon, v_sk, v_km, v_cap, v_load = [], [], [], [], [], [], []
@@ -394,8 +427,7 @@ def parse_instance(data: Any) -> Instance:
         v_lat.append(_number(rec, "lat", where, -90, 90))
         v_lon.append(_number(rec, "lon", where, -180, 180))
         v_sk.append(_skills(rec, where))
-        v_km.append(_number(rec, "max_km", where, 0, math.inf,
-                            what="a distance in km, at least 0"))
+        v_km.append(_number(rec, "max_km", where, 0, math.inf, what="a distance in km, at least 0"))
         v_cap.append(_integer(rec, "capacity", where, 1))
         _windows(rec, "availability", where, True, i, avail)
         v_load.append(_integer(rec, "load", where, 0, default=0))
@@ -403,8 +435,9 @@ def parse_instance(data: Any) -> Instance:
     ex_n, ex_v = [], []
     for k, pair in enumerate(exclude):
         where = f"exclude[{k}]"
-        if not (isinstance(pair, list) and len(pair) == 2
-                and all(isinstance(x, str) for x in pair)):
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
+        ):
             raise InstanceError(f"{where} must be a pair [need_id, volunteer_id]")
         if pair[0] not in n_seen:
             raise InstanceError(f"{where}: unknown need id {pair[0]!r}")
@@ -424,7 +457,9 @@ def parse_instance(data: Any) -> Instance:
         urgency=np.array(n_urg, dtype=np.float64),
         remote_ok=np.array(n_rem, dtype=bool),
         waiting_hours=np.array(n_wait, dtype=np.float64),
-        window_need=wn, window_start=ws, window_end=we,
+        window_need=wn,
+        window_start=ws,
+        window_end=we,
         volunteer_ids=tuple(v_ids),
         volunteer_lat=np.array(v_lat, dtype=np.float64),
         volunteer_lon=np.array(v_lon, dtype=np.float64),
@@ -432,7 +467,9 @@ def parse_instance(data: Any) -> Instance:
         max_km=np.array(v_km, dtype=np.float64),
         capacity=np.array(v_cap, dtype=np.int64),
         load=np.array(v_load, dtype=np.int64),
-        avail_volunteer=av, avail_start=ast, avail_end=aen,
+        avail_volunteer=av,
+        avail_start=ast,
+        avail_end=aen,
         exclude_need=np.array(ex_n, dtype=np.int64),
         exclude_volunteer=np.array(ex_v, dtype=np.int64),
     )

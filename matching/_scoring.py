@@ -19,8 +19,18 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["SCORE_UNITS", "WEIGHTS", "EARTH_RADIUS_KM", "unit_vectors", "chord_to_km",
-           "great_circle_km", "need_parts", "volunteer_parts", "closeness_part", "score_units"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "SCORE_UNITS",
+    "WEIGHTS",
+    "chord_to_km",
+    "closeness_part",
+    "great_circle_km",
+    "need_parts",
+    "score_units",
+    "unit_vectors",
+    "volunteer_parts",
+]
 
 SCORE_UNITS = 10_000
 WEIGHTS = {"closeness": 0.40, "urgency": 0.25, "waiting": 0.15, "fairness": 0.20}
@@ -73,8 +83,9 @@ def closeness_part(distance_km: np.ndarray, max_km: np.ndarray) -> np.ndarray:
     return WEIGHTS["closeness"] * np.clip(rel, 0.0, 1.0)
 
 
-def score_units(closeness: np.ndarray, need_total: np.ndarray,
-                volunteer_total: np.ndarray) -> np.ndarray:
+def score_units(
+    closeness: np.ndarray, need_total: np.ndarray, volunteer_total: np.ndarray
+) -> np.ndarray:
     """Integer scores in units of 1/SCORE_UNITS, in ``[1, SCORE_UNITS]``."""
     s = np.rint((closeness + need_total + volunteer_total) * SCORE_UNITS)
     return np.clip(s, 1, SCORE_UNITS).astype(np.int32)

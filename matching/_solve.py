@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -12,12 +12,12 @@ from scipy.spatial import cKDTree
 
 from ._assign import b_matching
 from ._candidates import Candidates, _prepare, candidates, reach_counts
+from ._certify import certify as certify_assignment
+from ._certify import lexicographic_weight
 from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
-from ._certify import certify as certify_assignment, lexicographic_weight
-from ._scoring import (SCORE_UNITS, WEIGHTS, chord_to_km, closeness_part, need_parts,
-                       volunteer_parts)
+from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
 
-__all__ = ["Match", "Unmatched", "Result", "solve", "REASON_CODES"]
+__all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
 
@@ -33,8 +33,13 @@ class Match:
     explanation: dict
 
     def to_dict(self) -> dict:
-        return {"need": self.need, "volunteer": self.volunteer, "score": self.score,
-                "distance_km": self.distance_km, "explanation": self.explanation}
+        return {
+            "need": self.need,
+            "volunteer": self.volunteer,
+            "score": self.score,
+            "distance_km": self.distance_km,
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -47,8 +52,12 @@ class Unmatched:
     reason_code: str
 
     def to_dict(self) -> dict:
-        return {"need": self.need, "open_slots": self.open_slots, "reason": self.reason,
-                "reason_code": self.reason_code}
+        return {
+            "need": self.need,
+            "open_slots": self.open_slots,
+            "reason": self.reason,
+            "reason_code": self.reason_code,
+        }
 
 
 def _hhmm(minute: int) -> str:
@@ -60,8 +69,13 @@ def _windows(inst: Instance, need: int) -> list[dict]:
     out = []
     for s, e in zip(inst.window_start[lo:hi].tolist(), inst.window_end[lo:hi].tolist()):
         day = s // MINUTES_PER_DAY
-        out.append({"weekday": day, "start": _hhmm(s - day * MINUTES_PER_DAY),
-                    "end": _hhmm(e - day * MINUTES_PER_DAY)})
+        out.append(
+            {
+                "weekday": day,
+                "start": _hhmm(s - day * MINUTES_PER_DAY),
+                "end": _hhmm(e - day * MINUTES_PER_DAY),
+            }
+        )
     return out
 
 
@@ -97,9 +111,16 @@ class Result:
         The proposed pairs as arrays (same order as ``matches``).
     """
 
-    def __init__(self, instance: Instance, need_index: np.ndarray, volunteer_index: np.ndarray,
-                 score_units: np.ndarray, distance_km: np.ndarray, unmatched: list[Unmatched],
-                 stats: dict):
+    def __init__(
+        self,
+        instance: Instance,
+        need_index: np.ndarray,
+        volunteer_index: np.ndarray,
+        score_units: np.ndarray,
+        distance_km: np.ndarray,
+        unmatched: list[Unmatched],
+        stats: dict,
+    ):
         self.instance = instance
         self.need_index = need_index
         self.volunteer_index = volunteer_index
@@ -120,10 +141,18 @@ class Result:
         u, w = need_parts(inst.urgency[ni], inst.waiting_hours[ni])
         f = volunteer_parts(inst.load[vi])
         c = closeness_part(self.distance_km, inst.max_km[vi])
-        rows = zip(ni.tolist(), vi.tolist(), self.score_units.tolist(),
-                   np.round(self.distance_km, 2).tolist(), np.round(c, 4).tolist(),
-                   np.round(u, 4).tolist(), np.round(w, 4).tolist(), np.round(f, 4).tolist(),
-                   inst.max_km[vi].tolist(), inst.remote_ok[ni].tolist())
+        rows = zip(
+            ni.tolist(),
+            vi.tolist(),
+            self.score_units.tolist(),
+            np.round(self.distance_km, 2).tolist(),
+            np.round(c, 4).tolist(),
+            np.round(u, 4).tolist(),
+            np.round(w, 4).tolist(),
+            np.round(f, 4).tolist(),
+            inst.max_km[vi].tolist(),
+            inst.remote_ok[ni].tolist(),
+        )
         out = []
         win_cache: dict[int, tuple[list, str]] = {}
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
@@ -137,28 +166,43 @@ class Result:
             if remote:
                 where = f"remote, {_km(d)} away"
             summary = where + (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
-            out.append({
-                "need": inst.need_ids[n], "volunteer": inst.volunteer_ids[v], "score": score,
-                "distance_km": d,
-                "explanation": {
-                    "summary": summary, "distance_km": d, "remote": bool(remote),
-                    "skills_matched": skills, "windows": [dict(x) for x in wl],
-                    "score_parts": {"closeness": cp, "urgency": up, "waiting": wp, "fairness": fp},
+            out.append(
+                {
+                    "need": inst.need_ids[n],
+                    "volunteer": inst.volunteer_ids[v],
                     "score": score,
-                },
-            })
+                    "distance_km": d,
+                    "explanation": {
+                        "summary": summary,
+                        "distance_km": d,
+                        "remote": bool(remote),
+                        "skills_matched": skills,
+                        "windows": [dict(x) for x in wl],
+                        "score_parts": {
+                            "closeness": cp,
+                            "urgency": up,
+                            "waiting": wp,
+                            "fairness": fp,
+                        },
+                        "score": score,
+                    },
+                }
+            )
         return out
 
     def to_dict(self) -> dict:
         """The JSON the command line prints: ``{"matches", "unmatched", "stats"}``."""
-        return {"matches": [m.to_dict() for m in self.matches],
-                "unmatched": [u.to_dict() for u in self.unmatched],
-                "stats": self.stats}
+        return {
+            "matches": [m.to_dict() for m in self.matches],
+            "unmatched": [u.to_dict() for u in self.unmatched],
+            "stats": self.stats,
+        }
 
 
 # --------------------------------------------------------------------------
 # reasons
 # --------------------------------------------------------------------------
+
 
 def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmatched]:
     demand = inst.volunteers_needed
@@ -168,8 +212,11 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
         return []
     prep = _prepare(inst)
     sk = prep.skills
-    vcount = np.bincount(sk.vol_id, minlength=sk.vol_pat.shape[0]) if inst.n_volunteers \
+    vcount = (
+        np.bincount(sk.vol_id, minlength=sk.vol_pat.shape[0])
+        if inst.n_volunteers
         else np.zeros(sk.vol_pat.shape[0], dtype=np.int64)
+    )
     skilled = np.zeros(inst.n_needs, dtype=np.int64)
     pats = sk.need_id[needs]
     for p in np.unique(pats):
@@ -187,8 +234,9 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
         fp = sk.need_id[far]
         for p in np.unique(fp):
             group = far[fp == p]
-            vols = np.concatenate([vol_order[starts[q]:starts[q + 1]]
-                                   for q in sk.volunteers_for(int(p))])
+            vols = np.concatenate(
+                [vol_order[starts[q] : starts[q + 1]] for q in sk.volunteers_for(int(p))]
+            )
             tree = cKDTree(prep.vol_xyz[vols])
             dist, idx = tree.query(prep.need_xyz[group], k=1)
             for g, dd, ii in zip(group.tolist(), chord_to_km(dist).tolist(), idx.tolist()):
@@ -205,31 +253,45 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
         d = int(demand[n])
         k = int(k_count[n])
         skills = inst.need_skills[n]
-        what = f"the skill {_quote(skills)}" if len(skills) == 1 else \
-            f"the skills {_quote(skills)}" if skills else ""
+        what = (
+            f"the skill {_quote(skills)}"
+            if len(skills) == 1
+            else f"the skills {_quote(skills)}"
+            if skills
+            else ""
+        )
         with_what = f"with {what} " if skills else ""
         if skilled[n] < d and skills:
             code = "no_skill"
             missing = [s for s in skills if skill_count.get(s, 0) == 0]
             if missing:
-                reason = (f"No volunteer has the skill {_quote(missing)}." if len(missing) == 1
-                          else f"No volunteer has the skills {_quote(missing)}.")
+                reason = (
+                    f"No volunteer has the skill {_quote(missing)}."
+                    if len(missing) == 1
+                    else f"No volunteer has the skills {_quote(missing)}."
+                )
             elif skilled[n] == 0:
                 reason = f"No volunteer has all of the skills {_quote(skills)}."
             else:
-                reason = (f"Only {_plural(int(skilled[n]), 'volunteer')} "
-                          f"{'has' if skilled[n] == 1 else 'have'} {what}; {d} needed.")
+                reason = (
+                    f"Only {_plural(int(skilled[n]), 'volunteer')} "
+                    f"{'has' if skilled[n] == 1 else 'have'} {what}; {d} needed."
+                )
         elif reach[n] < d:
             code = "out_of_reach"
             if reach[n] == 0 and n not in nearest_km:
                 reason = "There are no volunteers to ask."
             elif reach[n] == 0:
                 who = f"Nobody {with_what}".strip() if skills else "No volunteer"
-                reason = (f"{who} is within reach (nearest is {_km(nearest_km[n])} away "
-                          f"and travels up to {nearest_max[n]:g} km).")
+                reason = (
+                    f"{who} is within reach (nearest is {_km(nearest_km[n])} away "
+                    f"and travels up to {nearest_max[n]:g} km)."
+                )
             else:
-                reason = (f"Only {_plural(int(reach[n]), 'volunteer')} {with_what}"
-                          f"{'is' if reach[n] == 1 else 'are'} within reach; {d} needed.")
+                reason = (
+                    f"Only {_plural(int(reach[n]), 'volunteer')} {with_what}"
+                    f"{'is' if reach[n] == 1 else 'are'} within reach; {d} needed."
+                )
         elif free[n] < d:
             code = "no_time"
             wt = _windows_text(_windows(inst, n))
@@ -237,20 +299,26 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
                 who = f"Nobody {with_what}within reach" if skills else "Nobody within reach"
                 reason = f"{who} is free {wt}."
             else:
-                reason = (f"Only {_plural(int(free[n]), 'volunteer')} {with_what}within reach "
-                          f"{'is' if free[n] == 1 else 'are'} free {wt}; {d} needed.")
+                reason = (
+                    f"Only {_plural(int(free[n]), 'volunteer')} {with_what}within reach "
+                    f"{'is' if free[n] == 1 else 'are'} free {wt}; {d} needed."
+                )
         elif k < d:
             code = "excluded"
-            reason = (f"{int(free[n]) - k} of the {_plural(int(free[n]), 'suitable volunteer')} "
-                      f"{'is' if int(free[n]) - k == 1 else 'are'} excluded for this need; "
-                      f"{d} needed.")
+            reason = (
+                f"{int(free[n]) - k} of the {_plural(int(free[n]), 'suitable volunteer')} "
+                f"{'is' if int(free[n]) - k == 1 else 'are'} excluded for this need; "
+                f"{d} needed."
+            )
         else:
             code = "taken"
             others = k - int(filled[n])
             if others == 1:
                 reason = "The only other suitable volunteer is already assigned to another need."
             else:
-                reason = f"All {others} other suitable volunteers are already assigned to other needs."
+                reason = (
+                    f"All {others} other suitable volunteers are already assigned to other needs."
+                )
         out.append(Unmatched(inst.need_ids[n], int(open_slots[n]), reason, code))
     return out
 
@@ -299,8 +367,14 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     t0 = time.perf_counter()
     cand = candidates(inst)
     t1 = time.perf_counter()
-    chosen, info = b_matching(cand.need_index, cand.volunteer_index, cand.score_units,
-                              inst.volunteers_needed, inst.capacity, SCORE_UNITS)
+    chosen, info = b_matching(
+        cand.need_index,
+        cand.volunteer_index,
+        cand.score_units,
+        inst.volunteers_needed,
+        inst.capacity,
+        SCORE_UNITS,
+    )
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
     vi = cand.volunteer_index[chosen].astype(np.int64)
@@ -315,10 +389,12 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     if certify:
         x = np.zeros(len(cand), dtype=bool)
         x[chosen] = True
-        w = lexicographic_weight(cand.score_units, inst.volunteers_needed, inst.capacity,
-                                 SCORE_UNITS)
-        certified, _, _ = certify_assignment(cand.need_index, cand.volunteer_index, w,
-                                             inst.volunteers_needed, inst.capacity, x)
+        w = lexicographic_weight(
+            cand.score_units, inst.volunteers_needed, inst.capacity, SCORE_UNITS
+        )
+        certified, _, _ = certify_assignment(
+            cand.need_index, cand.volunteer_index, w, inst.volunteers_needed, inst.capacity, x
+        )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
     stats = {
@@ -334,8 +410,11 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         "components": info["components"],
         "largest_component_pairs": info["largest_component_pairs"],
         "assignment_pairs": info["assignment_pairs"],
-        "seconds": {"candidates": round(t1 - t0, 4), "assignment": round(t2 - t1, 4),
-                    "reasons": round(t3 - t2, 4)},
+        "seconds": {
+            "candidates": round(t1 - t0, 4),
+            "assignment": round(t2 - t1, 4),
+            "reasons": round(t3 - t2, 4),
+        },
     }
     if certify:
         stats["certified_optimal"] = bool(certified)

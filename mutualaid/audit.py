@@ -3,6 +3,7 @@
 A ``before_flush`` hook on the session records what changed, so services need not remember to.
 The request or job sets the actor with :func:`set_actor`.
 """
+
 from __future__ import annotations
 
 import contextvars
@@ -82,14 +83,16 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     rows = []
     for action, obj, changes in pending:
         ident = sa.inspect(obj).mapper.primary_key_from_instance(obj)
-        rows.append({
-            "actor_id": actor,
-            "action": action,
-            "entity_type": type(obj).__name__.lower(),
-            "entity_id": ",".join(str(i) for i in ident),
-            "changes": changes,
-            "created_dt": _now(),
-        })
+        rows.append(
+            {
+                "actor_id": actor,
+                "action": action,
+                "entity_type": type(obj).__name__.lower(),
+                "entity_id": ",".join(str(i) for i in ident),
+                "changes": changes,
+                "created_dt": _now(),
+            }
+        )
     session.connection().execute(sa.insert(AuditEvent), rows)
 
 

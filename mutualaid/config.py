@@ -1,4 +1,5 @@
 """Configuration, read from ``MUTUALAID_*`` environment variables with defaults."""
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,9 @@ def database_url() -> str:
     url = os.environ.get("DATABASE_URL") or _env("DATABASE_URL") or "sqlite:///mutualaid.sqlite"
     # Heroku-style URLs and plain ``postgresql://`` go through psycopg 3.
     if url.startswith("postgres://"):
-        url = "postgresql://" + url[len("postgres://"):]
+        url = "postgresql://" + url[len("postgres://") :]
     if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
 
 

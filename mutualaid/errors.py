@@ -1,4 +1,5 @@
 """Domain errors: raised by services, mapped to HTTP statuses by :mod:`web.errors`."""
+
 from __future__ import annotations
 
 
@@ -19,7 +20,7 @@ class ValidationFailed(DomainError):
     code = "validation_error"
 
     @classmethod
-    def field(cls, field: str, message: str) -> "ValidationFailed":
+    def field(cls, field: str, message: str) -> ValidationFailed:
         return cls(f"Invalid {field}: {message}", {field: [message]})
 
 

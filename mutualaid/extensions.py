@@ -1,4 +1,5 @@
 """Extensions, created unbound and attached in :func:`web.create_app`."""
+
 from __future__ import annotations
 
 import contextvars

@@ -6,14 +6,16 @@ a process of their own (``run_forever``, the ``scheduler`` command) beside any n
 workers. Runs for one group never overlap, whichever process starts them: see
 :mod:`mutualaid.services.matching_runs`.
 """
+
 from __future__ import annotations
 
 import atexit
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 import sqlalchemy as sa
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -53,7 +55,9 @@ def _in_context(app: Flask, work: Callable[[], Any]) -> Any:
             db.session.remove()
 
 
-def matching_job(app: Flask, group_slug: str | None = None, trigger: str = "schedule") -> list[dict[str, Any]]:
+def matching_job(
+    app: Flask, group_slug: str | None = None, trigger: str = "schedule"
+) -> list[dict[str, Any]]:
     """A run for one group (by slug) or for every group; returns a summary of each run."""
     lock_seconds = int(app.config.get("MATCHING_LOCK_SECONDS", 900))
 
@@ -65,8 +69,16 @@ def matching_job(app: Flask, group_slug: str | None = None, trigger: str = "sche
             if group is None:
                 raise LookupError(f"No group with slug {group_slug!r}.")
             runs = [matching_runs.execute_run(group, trigger=trigger, lock_seconds=lock_seconds)]
-        return [{"id": r.id, "group": r.group.slug, "status": r.status, "error": r.error,
-                 "stats": r.stats or {}} for r in runs]
+        return [
+            {
+                "id": r.id,
+                "group": r.group.slug,
+                "status": r.status,
+                "error": r.error,
+                "stats": r.stats or {},
+            }
+            for r in runs
+        ]
 
     return _in_context(app, work)
 
@@ -83,8 +95,13 @@ def outbox_job(app: Flask, limit: int = OUTBOX_BATCH) -> dict[str, int]:
                 message = mail.deliver_next(settings, now)
                 if message is None:
                     break
-                counts["sent" if message.status == "sent" else
-                       "failed" if message.status == "failed" else "retry"] += 1
+                counts[
+                    "sent"
+                    if message.status == "sent"
+                    else "failed"
+                    if message.status == "failed"
+                    else "retry"
+                ] += 1
                 db.session.commit()
         except Exception:
             db.session.rollback()
@@ -106,8 +123,9 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
     def run() -> None:
         try:
             job(app)
-        except Exception:  # noqa: BLE001 - a failing job must not stop the scheduler
+        except Exception:
             log.exception("Scheduled job %s failed", job.__name__)
+
     run.__name__ = run.__qualname__ = job.__name__  # the name APScheduler logs
     return run
 
@@ -115,15 +133,36 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """The three jobs; each never overlaps itself, and missed runs collapse into one."""
     first = utcnow()
-    common = {"max_instances": 1, "coalesce": True, "replace_existing": True, "misfire_grace_time": 300}
-    scheduler.add_job(_safely(matching_job, app), "interval", id="matching",
-                      minutes=int(app.config.get("MATCHING_INTERVAL_MINUTES", 15)),
-                      next_run_time=first + timedelta(seconds=30), **common)
-    scheduler.add_job(_safely(outbox_job, app), "interval", id="outbox",
-                      seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)),
-                      next_run_time=first + timedelta(seconds=5), **common)
-    scheduler.add_job(_safely(expiry_job, app), "interval", id="expiry",
-                      minutes=EXPIRY_INTERVAL_MINUTES, next_run_time=first + timedelta(seconds=10), **common)
+    common = {
+        "max_instances": 1,
+        "coalesce": True,
+        "replace_existing": True,
+        "misfire_grace_time": 300,
+    }
+    scheduler.add_job(
+        _safely(matching_job, app),
+        "interval",
+        id="matching",
+        minutes=int(app.config.get("MATCHING_INTERVAL_MINUTES", 15)),
+        next_run_time=first + timedelta(seconds=30),
+        **common,
+    )
+    scheduler.add_job(
+        _safely(outbox_job, app),
+        "interval",
+        id="outbox",
+        seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)),
+        next_run_time=first + timedelta(seconds=5),
+        **common,
+    )
+    scheduler.add_job(
+        _safely(expiry_job, app),
+        "interval",
+        id="expiry",
+        minutes=EXPIRY_INTERVAL_MINUTES,
+        next_run_time=first + timedelta(seconds=10),
+        **common,
+    )
 
 
 def start_in_process(app: Flask) -> None:
@@ -171,6 +210,9 @@ def run_forever(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    log.info("Scheduler running: matching every %s min, outbox every %s s",
-             app.config.get("MATCHING_INTERVAL_MINUTES"), app.config.get("OUTBOX_INTERVAL_SECONDS"))
+    log.info(
+        "Scheduler running: matching every %s min, outbox every %s s",
+        app.config.get("MATCHING_INTERVAL_MINUTES"),
+        app.config.get("OUTBOX_INTERVAL_SECONDS"),
+    )
     scheduler.start()

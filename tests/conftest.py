@@ -3,6 +3,7 @@
 SQLite by default (a file in a temporary directory, so threads and a live server can share it);
 PostgreSQL when ``DATABASE_URL`` points there. The schema always comes from ``migrations/``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -12,11 +13,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from mutualaid import audit, geo
 from mutualaid.config import TestConfig
 from mutualaid.extensions import db
 from mutualaid.models import Group, Membership, Need, Offer, OfferSkill, Person, Skill, utcnow
 from mutualaid.services import accounts
-from mutualaid import audit, geo
 
 PASSWORD = "correct horse battery"
 
@@ -34,9 +35,13 @@ def app(tmp_path_factory):
         url = database_url()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
-    app = create_app({**{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
-                      "SQLALCHEMY_DATABASE_URI": url,
-                      "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail"))})
+    app = create_app(
+        {
+            **{k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()},
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MAIL_FILE_DIR": str(tmp_path_factory.mktemp("mail")),
+        }
+    )
     with app.app_context():
         with db.engine.begin() as conn:  # start from nothing, whatever an earlier run left
             if conn.dialect.name == "postgresql":
@@ -96,15 +101,19 @@ def create_person(app):
     def factory(**kw) -> Person:
         n = next(_seq)
         with app.app_context():
-            person = Person(email=kw.pop("email", f"person{n}@example.org").lower(),
-                            password_hash=accounts.hash_password(kw.pop("password", PASSWORD)),
-                            name=kw.pop("name", f"Person {n}"), phone=kw.pop("phone", f"07700 900{n:03d}"),
-                            **kw)
+            person = Person(
+                email=kw.pop("email", f"person{n}@example.org").lower(),
+                password_hash=accounts.hash_password(kw.pop("password", PASSWORD)),
+                name=kw.pop("name", f"Person {n}"),
+                phone=kw.pop("phone", f"07700 900{n:03d}"),
+                **kw,
+            )
             db.session.add(person)
             db.session.commit()
             db.session.refresh(person)
             db.session.expunge(person)
             return person
+
     return factory
 
 
@@ -115,9 +124,15 @@ def create_group(app):
         with app.app_context():
             postcode = kw.pop("postcode", "E8 1AA")
             place = geo.resolve(postcode)
-            group = Group(name=kw.pop("name", f"Group {n}"), slug=kw.pop("slug", f"group-{n}"),
-                          centre_postcode=place.postcode, centre_lat=place.lat, centre_lon=place.lon,
-                          radius_km=kw.pop("radius_km", 10.0), **kw)
+            group = Group(
+                name=kw.pop("name", f"Group {n}"),
+                slug=kw.pop("slug", f"group-{n}"),
+                centre_postcode=place.postcode,
+                centre_lat=place.lat,
+                centre_lon=place.lon,
+                radius_km=kw.pop("radius_km", 10.0),
+                **kw,
+            )
             db.session.add(group)
             db.session.flush()
             for p in coordinators:
@@ -128,6 +143,7 @@ def create_group(app):
             db.session.refresh(group)
             db.session.expunge(group)
             return group
+
     return factory
 
 
@@ -144,51 +160,85 @@ def create_need(app, create_person):
             on_date = kw.pop("on_date", None)
             windows = kw.pop("windows", None)
             if windows is None:
-                windows = [{"weekday": on_date.weekday() if on_date else 1, "start": "09:00", "end": "11:00"}]
-            need = Need(group_id=group.id, requester_id=requester.id, category=kw.pop("category", "legal-aid"),
-                        title=kw.pop("title", "Help with a housing letter"),
-                        description=kw.pop("description", "Landlord sent a notice."),
-                        postcode=place.postcode, district=place.district, lat=place.lat, lon=place.lon,
-                        address=kw.pop("address", "Flat 2, 10 Mare Street"), on_date=on_date, windows=windows,
-                        **kw)
+                windows = [
+                    {
+                        "weekday": on_date.weekday() if on_date else 1,
+                        "start": "09:00",
+                        "end": "11:00",
+                    }
+                ]
+            need = Need(
+                group_id=group.id,
+                requester_id=requester.id,
+                category=kw.pop("category", "legal-aid"),
+                title=kw.pop("title", "Help with a housing letter"),
+                description=kw.pop("description", "Landlord sent a notice."),
+                postcode=place.postcode,
+                district=place.district,
+                lat=place.lat,
+                lon=place.lon,
+                address=kw.pop("address", "Flat 2, 10 Mare Street"),
+                on_date=on_date,
+                windows=windows,
+                **kw,
+            )
             need.skills = _skills(skills)
             db.session.add(need)
             db.session.commit()
             db.session.refresh(need)
             db.session.expunge(need)
             return need
+
     return factory
 
 
 @pytest.fixture
 def create_offer(app, create_person):
-    def factory(groups=(), volunteer=None, skills=(), postcode="E8 2AA", verified=True, **kw) -> Offer:
+    def factory(
+        groups=(), volunteer=None, skills=(), postcode="E8 2AA", verified=True, **kw
+    ) -> Offer:
         volunteer = volunteer or create_person()
         with app.app_context():
             place = geo.resolve(postcode)
-            offer = Offer(volunteer_id=volunteer.id, postcode=place.postcode, district=place.district,
-                          lat=place.lat, lon=place.lon, max_travel_km=kw.pop("max_travel_km", 5.0),
-                          availability=kw.pop("availability", [
-                              {"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)]),
-                          capacity=kw.pop("capacity", 1), **kw)
+            offer = Offer(
+                volunteer_id=volunteer.id,
+                postcode=place.postcode,
+                district=place.district,
+                lat=place.lat,
+                lon=place.lon,
+                max_travel_km=kw.pop("max_travel_km", 5.0),
+                availability=kw.pop(
+                    "availability",
+                    [{"weekday": d, "start": "08:00", "end": "18:00"} for d in range(7)],
+                ),
+                capacity=kw.pop("capacity", 1),
+                **kw,
+            )
             offer.groups = [db.session.get(Group, g.id) for g in groups]
             for skill in _skills(skills):
-                offer.offer_skills.append(OfferSkill(
-                    skill=skill, verified_dt=utcnow() if (verified and skill.is_credential) else None,
-                    expires_on=date(2099, 1, 1) if skill.is_credential else None))
+                offer.offer_skills.append(
+                    OfferSkill(
+                        skill=skill,
+                        verified_dt=utcnow() if (verified and skill.is_credential) else None,
+                        expires_on=date(2099, 1, 1) if skill.is_credential else None,
+                    )
+                )
             db.session.add(offer)
             db.session.commit()
             db.session.refresh(offer)
             db.session.expunge(offer)
             return offer
+
     return factory
 
 
 @pytest.fixture
 def token_for(client):
     """``token_for(person)`` -> an ``Authorization`` header dict for the API."""
+
     def factory(person, password=PASSWORD):
         resp = client.post("/api/v1/auth/token", json={"email": person.email, "password": password})
         assert resp.status_code == 200, resp.get_json()
         return {"Authorization": f"Bearer {resp.get_json()['token']}"}
+
     return factory

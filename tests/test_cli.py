@@ -1,4 +1,5 @@
 """Operators' commands: accounts and roles, unit postcodes, demo data."""
+
 from __future__ import annotations
 
 import gzip
@@ -8,15 +9,28 @@ import sqlalchemy as sa
 
 from mutualaid import demo
 from mutualaid.extensions import db
-from mutualaid.models import CATEGORIES, Group, Membership, Need, Offer, OfferSkill, Person, Skill, UnitPostcode
+from mutualaid.models import (
+    CATEGORIES,
+    Group,
+    Membership,
+    Need,
+    Offer,
+    OfferSkill,
+    Person,
+    Skill,
+    UnitPostcode,
+)
 from mutualaid.services import accounts
 
 
 def _role(app, email, slug):
     with app.app_context():
         return db.session.scalar(
-            sa.select(Membership.role).join(Person).join(Group)
-            .where(Person.email == email, Group.slug == slug))
+            sa.select(Membership.role)
+            .join(Person)
+            .join(Group)
+            .where(Person.email == email, Group.slug == slug)
+        )
 
 
 def test_init_db_is_safe_to_rerun(runner):
@@ -26,8 +40,17 @@ def test_init_db_is_safe_to_rerun(runner):
 
 
 def test_create_admin_with_password_option(app, runner):
-    result = runner.invoke(args=["create-admin", "--email", "Ada@Example.org", "--name", "Ada Lovelace",
-                                 "--password", "analytical engine"])
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--email",
+            "Ada@Example.org",
+            "--name",
+            "Ada Lovelace",
+            "--password",
+            "analytical engine",
+        ]
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         person = accounts.authenticate("ada@example.org", "analytical engine")
@@ -35,28 +58,37 @@ def test_create_admin_with_password_option(app, runner):
 
 
 def test_create_admin_reads_the_password_from_the_environment(app, runner):
-    result = runner.invoke(args=["create-admin", "--email", "root@example.org", "--name", "Root"],
-                           env={"MUTUALAID_ADMIN_PASSWORD": "from the environment"})
+    result = runner.invoke(
+        args=["create-admin", "--email", "root@example.org", "--name", "Root"],
+        env={"MUTUALAID_ADMIN_PASSWORD": "from the environment"},
+    )
     assert result.exit_code == 0, result.output
     with app.app_context():
         assert accounts.authenticate("root@example.org", "from the environment").is_admin
 
 
 def test_create_admin_without_a_password_and_no_terminal_fails_cleanly(app, runner):
-    result = runner.invoke(args=["create-admin", "--email", "x@example.org", "--name", "X"],
-                           env={"MUTUALAID_ADMIN_PASSWORD": None})
+    result = runner.invoke(
+        args=["create-admin", "--email", "x@example.org", "--name", "X"],
+        env={"MUTUALAID_ADMIN_PASSWORD": None},
+    )
     assert result.exit_code == 1
     assert "MUTUALAID_ADMIN_PASSWORD" in result.output and "Traceback" not in result.output
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Person)) == 0
 
 
-@pytest.mark.parametrize("email, password, message", [
-    ("not-an-email", "long enough pw", "email"),
-    ("short@example.org", "short", "at least 8"),
-])
+@pytest.mark.parametrize(
+    "email, password, message",
+    [
+        ("not-an-email", "long enough pw", "email"),
+        ("short@example.org", "short", "at least 8"),
+    ],
+)
 def test_create_admin_rejects_bad_input(app, runner, email, password, message):
-    result = runner.invoke(args=["create-admin", "--email", email, "--name", "N", "--password", password])
+    result = runner.invoke(
+        args=["create-admin", "--email", email, "--name", "N", "--password", password]
+    )
     assert result.exit_code == 1
     assert message in result.output
     with app.app_context():
@@ -65,7 +97,9 @@ def test_create_admin_rejects_bad_input(app, runner, email, password, message):
 
 def test_create_admin_promotes_an_existing_account(app, runner, create_person):
     person = create_person(email="member@example.org")
-    result = runner.invoke(args=["create-admin", "--email", "member@example.org", "--name", "ignored"])
+    result = runner.invoke(
+        args=["create-admin", "--email", "member@example.org", "--name", "ignored"]
+    )
     assert result.exit_code == 0, result.output
     assert "Promoted" in result.output
     with app.app_context():
@@ -89,7 +123,9 @@ def test_grant_and_revoke_coordinator(app, runner, create_person, create_group):
 
 
 @pytest.mark.parametrize("command", ["grant-coordinator", "revoke-coordinator"])
-def test_role_commands_report_unknown_email_and_group(app, runner, create_person, create_group, command):
+def test_role_commands_report_unknown_email_and_group(
+    app, runner, create_person, create_group, command
+):
     create_person(email="kim@example.org")
     create_group(slug="hackney")
     result = runner.invoke(args=[command, "nobody@example.org", "hackney"])
@@ -114,15 +150,33 @@ def _units(app):
 
 
 def test_import_postcodes_is_idempotent_and_updates(app, runner, tmp_path):
-    first = _gz(tmp_path / "a.csv.gz", ["postcode,latitude,longitude", "E8 1AA,51.5,-0.06",
-                                        "M14 5AB,53.45,-2.22", "SW1A 1AA,51.501,-0.1416"])
+    first = _gz(
+        tmp_path / "a.csv.gz",
+        [
+            "postcode,latitude,longitude",
+            "E8 1AA,51.5,-0.06",
+            "M14 5AB,53.45,-2.22",
+            "SW1A 1AA,51.501,-0.1416",
+        ],
+    )
     result = runner.invoke(args=["import-postcodes", first, "--batch-size", "2"])
     assert result.exit_code == 0, result.output
     assert "Imported 3 rows" in result.output and "3 unit postcodes" in result.output
-    assert _units(app) == {"E81AA": (51.5, -0.06), "M145AB": (53.45, -2.22), "SW1A1AA": (51.501, -0.1416)}
+    assert _units(app) == {
+        "E81AA": (51.5, -0.06),
+        "M145AB": (53.45, -2.22),
+        "SW1A1AA": (51.501, -0.1416),
+    }
 
-    again = _gz(tmp_path / "b.csv.gz", ["postcode,latitude,longitude", "E8 1AA,51.51,-0.061",
-                                        "E8 1AA,51.52,-0.062", "LS6 1AN,53.82,-1.57"])
+    again = _gz(
+        tmp_path / "b.csv.gz",
+        [
+            "postcode,latitude,longitude",
+            "E8 1AA,51.51,-0.061",
+            "E8 1AA,51.52,-0.062",
+            "LS6 1AN,53.82,-1.57",
+        ],
+    )
     result = runner.invoke(args=["import-postcodes", again])
     assert result.exit_code == 0, result.output
     units = _units(app)
@@ -136,14 +190,19 @@ def test_import_postcodes_reads_the_path_from_the_environment(app, runner, tmp_p
     assert set(_units(app)) == {"E81AA"}
 
 
-@pytest.mark.parametrize("lines, message", [
-    (["pc,lat,lng", "E8 1AA,51.5,-0.06"], "expected a header"),
-    (["postcode,latitude,longitude", "E8 1AA,51.5,-0.06", "nonsense,51.5,-0.06"], "line 3"),
-    (["postcode,latitude,longitude", "E8 1AA,north,-0.06"], "must be numbers"),
-    (["postcode,latitude,longitude", "E8 1AA,151.5,-0.06"], "out of range"),
-    (["postcode,latitude,longitude", "E8 1AA,51.5"], "expected 3 columns"),
-])
-def test_import_postcodes_rejects_a_bad_file_and_writes_nothing(app, runner, tmp_path, lines, message):
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        (["pc,lat,lng", "E8 1AA,51.5,-0.06"], "expected a header"),
+        (["postcode,latitude,longitude", "E8 1AA,51.5,-0.06", "nonsense,51.5,-0.06"], "line 3"),
+        (["postcode,latitude,longitude", "E8 1AA,north,-0.06"], "must be numbers"),
+        (["postcode,latitude,longitude", "E8 1AA,151.5,-0.06"], "out of range"),
+        (["postcode,latitude,longitude", "E8 1AA,51.5"], "expected 3 columns"),
+    ],
+)
+def test_import_postcodes_rejects_a_bad_file_and_writes_nothing(
+    app, runner, tmp_path, lines, message
+):
     result = runner.invoke(args=["import-postcodes", _gz(tmp_path / "bad.csv.gz", lines)])
     assert result.exit_code == 1
     assert message in result.output and "Traceback" not in result.output
@@ -164,8 +223,12 @@ def test_import_postcodes_rejects_missing_and_corrupt_files(app, runner, tmp_pat
 
 def _demo_snapshot(app):
     with app.app_context():
-        return sorted(db.session.execute(sa.select(Need.title, Need.postcode, Need.category, Need.windows)).all(),
-                      key=repr)
+        return sorted(
+            db.session.execute(
+                sa.select(Need.title, Need.postcode, Need.category, Need.windows)
+            ).all(),
+            key=repr,
+        )
 
 
 def test_demo_loads_every_category_and_prints_logins(app, runner):
@@ -180,10 +243,23 @@ def test_demo_loads_every_category_and_prints_logins(app, runner):
         assert set(db.session.scalars(sa.select(Need.category))) == set(CATEGORIES)
         for group in groups:  # every group has a coordinator, needs and offers near its centre
             assert any(m.role == "coordinator" for m in group.memberships)
-            assert db.session.scalar(sa.select(sa.func.count()).where(Need.group_id == group.id)) == 9
+            assert (
+                db.session.scalar(sa.select(sa.func.count()).where(Need.group_id == group.id)) == 9
+            )
         # Credentials: some verified with an expiry date.
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(OfferSkill).join(Skill).where(
-            Skill.is_credential, OfferSkill.verified_dt.is_not(None), OfferSkill.expires_on.is_not(None))) > 0
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(OfferSkill)
+                .join(Skill)
+                .where(
+                    Skill.is_credential,
+                    OfferSkill.verified_dt.is_not(None),
+                    OfferSkill.expires_on.is_not(None),
+                )
+            )
+            > 0
+        )
         phones = set(db.session.scalars(sa.select(Person.phone)))
         assert all(p.startswith("07700 900") for p in phones)
         assert all(e.endswith("@example.org") for e in db.session.scalars(sa.select(Person.email)))
@@ -202,9 +278,19 @@ def test_demo_loads_every_category_and_prints_logins(app, runner):
                 group = db.session.scalar(sa.select(Group).where(Group.slug == slug))
                 assert accounts.is_coordinator(person, group.id)
             if words[0] == "resident":
-                assert db.session.scalar(sa.select(sa.func.count()).where(Need.requester_id == person.id)) > 0
+                assert (
+                    db.session.scalar(
+                        sa.select(sa.func.count()).where(Need.requester_id == person.id)
+                    )
+                    > 0
+                )
             if words[0] == "volunteer":
-                assert db.session.scalar(sa.select(sa.func.count()).where(Offer.volunteer_id == person.id)) > 0
+                assert (
+                    db.session.scalar(
+                        sa.select(sa.func.count()).where(Offer.volunteer_id == person.id)
+                    )
+                    > 0
+                )
 
 
 def test_demo_refuses_a_second_run_without_reset_and_is_deterministic(app, runner):

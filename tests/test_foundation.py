@@ -13,10 +13,14 @@ def test_healthz(client):
 def test_migrations_seed_skills(ctx):
     slugs = set(db.session.scalars(sa.select(Skill.slug)))
     assert {"childcare", "dbs-checked", "legal-advice", "translation-polish"} <= slugs
-    assert db.session.scalar(sa.select(Skill.is_credential).where(Skill.slug == "dbs-checked")) is True
+    assert (
+        db.session.scalar(sa.select(Skill.is_credential).where(Skill.slug == "dbs-checked")) is True
+    )
 
 
 def test_audit_trail_records_creation(ctx, create_group):
     group = create_group(name="Hackney Mutual Aid")
-    events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.entity_type == "group")).all()
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.entity_type == "group")
+    ).all()
     assert [(e.action, e.entity_id) for e in events] == [("create", str(group.id))]

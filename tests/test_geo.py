@@ -1,4 +1,5 @@
 """Offline geocoding: spellings, precision, errors, and unit postcodes once imported."""
+
 from __future__ import annotations
 
 import gzip
@@ -78,7 +79,12 @@ def test_unit_lookup_takes_precedence_after_import(ctx, tmp_path):
 
     assert postcodes.unit_lookup("E81AA") == (51.54321, -0.05678)
     place = geo.resolve("e8 1aa", unit_lookup=postcodes.unit_lookup)
-    assert (place.precision, place.lat, place.lon, place.postcode) == ("unit", 51.54321, -0.05678, "E8 1AA")
+    assert (place.precision, place.lat, place.lon, place.postcode) == (
+        "unit",
+        51.54321,
+        -0.05678,
+        "E8 1AA",
+    )
     # Not imported: the sector, as before; and without the lookup the table is not consulted.
     assert geo.resolve("E8 1AB", unit_lookup=postcodes.unit_lookup).precision == "sector"
     assert geo.resolve("E8 1AA").precision == "sector"

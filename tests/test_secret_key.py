@@ -1,4 +1,5 @@
 """The signing key: never a guessable default outside debug and tests (forged sessions)."""
+
 from __future__ import annotations
 
 import os
@@ -17,14 +18,22 @@ _BASE = {k: getattr(TestConfig, k) for k in dir(TestConfig) if k.isupper()}
 def _production(tmp_path, monkeypatch, **overrides):
     """An app configured as in production: not testing, not debug; instance folder in tmp_path."""
     monkeypatch.setattr(Flask, "auto_find_instance_path", lambda self: str(tmp_path / "instance"))
-    config = {**_BASE, "TESTING": False, "DEBUG": False, "SECRET_KEY": None,
-              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}",
-              "MAIL_FILE_DIR": str(tmp_path / "mail"), **overrides}
+    config = {
+        **_BASE,
+        "TESTING": False,
+        "DEBUG": False,
+        "SECRET_KEY": None,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'db.sqlite'}",
+        "MAIL_FILE_DIR": str(tmp_path / "mail"),
+        **overrides,
+    }
     return create_app(config)
 
 
 def test_refuses_to_start_without_a_key_and_says_how_to_make_one(tmp_path, monkeypatch):
-    with pytest.raises(InsecureSecretKey, match="MUTUALAID_SECRET_KEY is not set.*secrets.token_hex"):
+    with pytest.raises(
+        InsecureSecretKey, match="MUTUALAID_SECRET_KEY is not set.*secrets.token_hex"
+    ):
         _production(tmp_path, monkeypatch)
 
 
@@ -43,7 +52,9 @@ def test_the_embedded_setup_keeps_one_private_random_key(tmp_path, monkeypatch):
     first = _production(tmp_path, monkeypatch, SECRET_KEY_FROM_INSTANCE=True)
     path = tmp_path / "instance" / "secret_key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert len(first.config["SECRET_KEY"]) == 64 and first.config["SECRET_KEY"] != "dev-only-change-me"
+    assert (
+        len(first.config["SECRET_KEY"]) == 64 and first.config["SECRET_KEY"] != "dev-only-change-me"
+    )
     again = _production(tmp_path, monkeypatch, SECRET_KEY_FROM_INSTANCE=True)
     assert again.config["SECRET_KEY"] == first.config["SECRET_KEY"]
 

@@ -1,4 +1,5 @@
 """The Flask application: JSON API under ``/api/v1`` and server-rendered pages."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,9 @@ from mutualaid import audit
 from mutualaid.config import Config
 from mutualaid.extensions import configure_sqlite, db, intend_to_write, login_manager, migrate
 
-MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")
+MIGRATIONS_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
+)
 
 
 def create_app(config: type | dict[str, Any] | None = None) -> Flask:
@@ -78,7 +81,8 @@ _KNOWN_KEYS = frozenset({"dev-only-change-me", "change-me", "secret", "dev", "te
 _MIN_KEY_LENGTH = 32
 _HOW_TO_MAKE_A_KEY = (
     "Set MUTUALAID_SECRET_KEY to a long random value, for example the output of "
-    "python3 -c 'import secrets; print(secrets.token_hex(32))'.")
+    "python3 -c 'import secrets; print(secrets.token_hex(32))'."
+)
 
 
 class InsecureSecretKey(RuntimeError):
@@ -101,7 +105,8 @@ def _require_secret_key(app: Flask) -> None:
         if key in _KNOWN_KEYS or len(key) < _MIN_KEY_LENGTH:
             raise InsecureSecretKey(
                 f"MUTUALAID_SECRET_KEY is too easy to guess (at least {_MIN_KEY_LENGTH} random "
-                f"characters are needed). {_HOW_TO_MAKE_A_KEY}")
+                f"characters are needed). {_HOW_TO_MAKE_A_KEY}"
+            )
         return
     if app.config.get("SECRET_KEY_FROM_INSTANCE"):
         app.config["SECRET_KEY"] = _instance_key(os.path.join(app.instance_path, "secret_key"))
@@ -118,7 +123,9 @@ def _instance_key(path: str) -> str:
         with open(path, encoding="ascii") as f:
             key = f.read().strip()
         if len(key) < _MIN_KEY_LENGTH:
-            raise InsecureSecretKey(f"{path} holds no usable key; delete it to make a new one.") from None
+            raise InsecureSecretKey(
+                f"{path} holds no usable key; delete it to make a new one."
+            ) from None
         return key
     key = secrets.token_hex(32)
     with os.fdopen(fd, "w", encoding="ascii") as f:

@@ -1,4 +1,5 @@
 """Who is asking: a session cookie for pages, a bearer token for the API."""
+
 from __future__ import annotations
 
 from flask import Flask, g, request
@@ -34,7 +35,9 @@ def api_user() -> Person | None:
 def require_api_user() -> Person:
     person = api_user()
     if person is None:
-        raise Unauthorized("Log in: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token.")
+        raise Unauthorized(
+            "Log in: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token."
+        )
     return person
 
 

@@ -1,4 +1,5 @@
 """Operators' commands: ``flask --app web ...`` or the ``mutualaid`` console script."""
+
 from __future__ import annotations
 
 from flask import Flask

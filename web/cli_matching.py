@@ -1,4 +1,5 @@
 """Operators' commands for matching and its jobs: ``run-matching``, ``scheduler``, ``send-mail``, ``expire-needs``."""
+
 from __future__ import annotations
 
 import logging
@@ -12,11 +13,15 @@ from mutualaid.services.matching_runs import RunRefused
 
 def register(app: Flask) -> None:
     @app.cli.command("run-matching")
-    @click.option("--group", "group_slug", metavar="SLUG", help="Only this group (default: every group).")
+    @click.option(
+        "--group", "group_slug", metavar="SLUG", help="Only this group (default: every group)."
+    )
     def run_matching(group_slug: str | None) -> None:
         """Run the matching engine now and write its proposals."""
         try:
-            runs = scheduler.matching_job(current_app._get_current_object(), group_slug, trigger="command")
+            runs = scheduler.matching_job(
+                current_app._get_current_object(), group_slug, trigger="command"
+            )
         except LookupError as exc:
             raise click.UsageError(str(exc)) from None
         except RunRefused as exc:
@@ -25,11 +30,13 @@ def register(app: Flask) -> None:
         for run in runs:
             stats = run["stats"]
             if run["status"] == "succeeded":
-                click.echo(f"{run['group']}: run {run['id']} proposed {stats.get('proposals', 0)} matches "
-                           f"({stats.get('added', 0)} new, {stats.get('kept', 0)} kept, "
-                           f"{stats.get('replaced', 0)} replaced) for {stats.get('needs', 0)} needs and "
-                           f"{stats.get('offers', 0)} offers in {stats.get('total_s', 0):.2f} s; "
-                           f"{stats.get('unmatched', 0)} needs left unmatched")
+                click.echo(
+                    f"{run['group']}: run {run['id']} proposed {stats.get('proposals', 0)} matches "
+                    f"({stats.get('added', 0)} new, {stats.get('kept', 0)} kept, "
+                    f"{stats.get('replaced', 0)} replaced) for {stats.get('needs', 0)} needs and "
+                    f"{stats.get('offers', 0)} offers in {stats.get('total_s', 0):.2f} s; "
+                    f"{stats.get('unmatched', 0)} needs left unmatched"
+                )
             else:
                 failed = True
                 click.echo(f"{run['group']}: run {run['id']} failed: {run['error']}", err=True)
@@ -41,7 +48,9 @@ def register(app: Flask) -> None:
     @app.cli.command("scheduler")
     def run_scheduler() -> None:
         """Run the scheduled jobs (matching, outbox, expiry) in this process until stopped."""
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         scheduler.run_forever(current_app._get_current_object())
 
     @app.cli.command("send-mail")

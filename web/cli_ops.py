@@ -3,6 +3,7 @@
 Each command is one transaction: it commits at the end or rolls back and exits non-zero with a
 one-line message (never a traceback) for bad input.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,12 @@ def _transaction() -> Iterator[None]:
 def _describe(exc: Exception) -> str:
     """The error's message, followed by its field messages when they add something."""
     message = getattr(exc, "message", str(exc))
-    details = [f"{field}: {msg}" for field, msgs in getattr(exc, "errors", {}).items() for msg in msgs
-               if msg not in message]
+    details = [
+        f"{field}: {msg}"
+        for field, msgs in getattr(exc, "errors", {}).items()
+        for msg in msgs
+        if msg not in message
+    ]
     return " ".join([message, *details])
 
 
@@ -54,13 +59,16 @@ def _one_transaction(fn: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with _transaction():
             return fn(*args, **kwargs)
+
     return with_appcontext(wrapper)
 
 
 def _group(slug: str) -> Group:
     group = db.session.scalar(sa.select(Group).where(Group.slug == slug.strip().lower()))
     if group is None:
-        known = ", ".join(db.session.scalars(sa.select(Group.slug).order_by(Group.slug))) or "none yet"
+        known = (
+            ", ".join(db.session.scalars(sa.select(Group.slug).order_by(Group.slug))) or "none yet"
+        )
         raise click.ClickException(f"No group with slug '{slug}' (known groups: {known}).")
     return group
 
@@ -70,7 +78,9 @@ def _admin_password(password: str | None) -> str:
         return password
     if sys.stdin.isatty():
         return click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    raise click.ClickException(f"Give --password or set {ADMIN_PASSWORD_ENV} (no terminal to prompt on).")
+    raise click.ClickException(
+        f"Give --password or set {ADMIN_PASSWORD_ENV} (no terminal to prompt on)."
+    )
 
 
 @click.command("init-db")
@@ -86,8 +96,12 @@ def init_db() -> None:
 @click.command("create-admin")
 @click.option("--email", required=True, help="The admin's email (an existing account is promoted).")
 @click.option("--name", required=True, help="The admin's name.")
-@click.option("--password", envvar=ADMIN_PASSWORD_ENV, show_envvar=True,
-              help="Password for a new account; prompted for when omitted.")
+@click.option(
+    "--password",
+    envvar=ADMIN_PASSWORD_ENV,
+    show_envvar=True,
+    help="Password for a new account; prompted for when omitted.",
+)
 @_one_transaction
 def create_admin(email: str, name: str, password: str | None) -> None:
     """Create an admin account, or make an existing account an admin."""
@@ -127,8 +141,11 @@ def revoke_coordinator(email: str, group_slug: str) -> None:
     """Make a coordinator of GROUP_SLUG an ordinary member again."""
     person = accounts.get_person_by_email(email)
     group = _group(group_slug)
-    role = db.session.scalar(sa.select(Membership.role).where(
-        Membership.person_id == person.id, Membership.group_id == group.id))
+    role = db.session.scalar(
+        sa.select(Membership.role).where(
+            Membership.person_id == person.id, Membership.group_id == group.id
+        )
+    )
     if role != "coordinator":
         raise click.ClickException(f"{person.email} is not a coordinator of {group.slug}.")
     accounts.set_role(person, group, "member")
@@ -137,7 +154,9 @@ def revoke_coordinator(email: str, group_slug: str) -> None:
 
 @click.command("import-postcodes")
 @click.argument("path", required=False, envvar=POSTCODES_ENV, type=click.Path(dir_okay=False))
-@click.option("--batch-size", default=postcodes.BATCH_SIZE, show_default=True, type=click.IntRange(1))
+@click.option(
+    "--batch-size", default=postcodes.BATCH_SIZE, show_default=True, type=click.IntRange(1)
+)
 @_one_transaction
 def import_postcodes(path: str | None, batch_size: int) -> None:
     """Load unit postcodes from PATH (gb_postcodes.csv.gz: postcode,latitude,longitude).
@@ -146,19 +165,32 @@ def import_postcodes(path: str | None, batch_size: int) -> None:
     """
     if not path:
         raise click.ClickException(
-            f"Give the path to gb_postcodes.csv.gz (or set {POSTCODES_ENV}); see the README.")
+            f"Give the path to gb_postcodes.csv.gz (or set {POSTCODES_ENV}); see the README."
+        )
     click.echo(f"Importing unit postcodes from {os.path.basename(path)} ...")
     result = postcodes.import_postcodes(path, batch_size=batch_size)
-    click.echo(f"Imported {result.rows:,} rows in {result.seconds:.1f} s; "
-               f"{result.total:,} unit postcodes in the database.")
+    click.echo(
+        f"Imported {result.rows:,} rows in {result.seconds:.1f} s; "
+        f"{result.total:,} unit postcodes in the database."
+    )
 
 
 @click.command("demo")
-@click.option("--reset", is_flag=True, help="Delete ALL groups, people, needs, offers and matches first.")
-@click.option("--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has data.")
-@click.option("--seed", default=2020, show_default=True, help="Random seed: the same seed, the same data.")
-@click.option("--per-group", default=None, type=click.IntRange(1, 5000),
-              help="Needs per group (offers scale with it).")
+@click.option(
+    "--reset", is_flag=True, help="Delete ALL groups, people, needs, offers and matches first."
+)
+@click.option(
+    "--if-empty", is_flag=True, help="Do nothing (and succeed) when the database has data."
+)
+@click.option(
+    "--seed", default=2020, show_default=True, help="Random seed: the same seed, the same data."
+)
+@click.option(
+    "--per-group",
+    default=None,
+    type=click.IntRange(1, 5000),
+    help="Needs per group (offers scale with it).",
+)
 @_one_transaction
 def demo(reset: bool, if_empty: bool, seed: int, per_group: int | None) -> None:
     """Load demo groups, people, needs and offers around UK cities, and print logins to try."""
@@ -174,7 +206,8 @@ def demo(reset: bool, if_empty: bool, seed: int, per_group: int | None) -> None:
     elif demo_data.has_data():
         raise click.ClickException(
             "The database already has data (demo loaded before?). "
-            "Rerun with --reset to delete everything and load the demo afresh.")
+            "Rerun with --reset to delete everything and load the demo afresh."
+        )
     options = {} if per_group is None else {"needs_per_group": per_group}
     summary = demo_data.load(seed=seed, **options)
     click.echo(summary.describe())

@@ -1,4 +1,5 @@
 """Every error in one shape: ``{code, status, message, errors}`` for the API, a page for browsers."""
+
 from __future__ import annotations
 
 import logging
@@ -18,14 +19,19 @@ def wants_json() -> bool:
     if request.path.startswith("/api/") or request.path == "/healthz":
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def error_response(status: int, code: str, message: str, errors: dict | None = None):
     if wants_json():
         body = {"code": code, "status": status, "message": message, "errors": errors or {}}
         return jsonify(body), status
-    return render_template("error.html", status=status, message=message, errors=errors or {}), status
+    return render_template(
+        "error.html", status=status, message=message, errors=errors or {}
+    ), status
 
 
 def _slug(name: str) -> str:
@@ -56,7 +62,11 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         status = exc.code or 500
         message = exc.description or exc.name
-        if status == 400 and request.is_json is False and "Failed to decode JSON" in (exc.description or ""):
+        if (
+            status == 400
+            and request.is_json is False
+            and "Failed to decode JSON" in (exc.description or "")
+        ):
             message = "The request body is not valid JSON."
         body, status = error_response(status, _slug(exc.name), message)
         response = make_response(body, status)
@@ -69,7 +79,9 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         if not _is_contention(exc):
             return _unexpected(exc)
-        body, status = error_response(503, "busy", "The service is busy; nothing was saved. Try again in a moment.")
+        body, status = error_response(
+            503, "busy", "The service is busy; nothing was saved. Try again in a moment."
+        )
         response = make_response(body, status)
         response.headers["Retry-After"] = "5"
         return response
@@ -78,4 +90,6 @@ def init_app(app: Flask) -> None:
     def _unexpected(exc: Exception):
         db.session.rollback()
         log.exception("Unhandled error on %s %s", request.method, request.path)
-        return error_response(500, "internal_error", "Something went wrong on our side; nothing was saved.")
+        return error_response(
+            500, "internal_error", "Something went wrong on our side; nothing was saved."
+        )

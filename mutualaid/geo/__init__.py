@@ -4,6 +4,7 @@ A full unit postcode is looked up in the ``unit_postcodes`` table (loaded by the
 ``import-postcodes`` command); failing that, its sector, then its district, from the CSV
 files shipped in ``geo/data`` (Ordnance Survey Code-Point Open, OGL v3; see LICENSE-DATA.md).
 """
+
 from __future__ import annotations
 
 import csv
@@ -47,14 +48,19 @@ class Place:
 @lru_cache(maxsize=1)
 def _districts() -> dict[str, tuple[float, float, str]]:
     with resources.files(__package__).joinpath("data/uk_outcodes.csv").open(encoding="utf-8") as f:
-        return {r["outcode"]: (float(r["latitude"]), float(r["longitude"]), r["town"]) for r in csv.DictReader(f)}
+        return {
+            r["outcode"]: (float(r["latitude"]), float(r["longitude"]), r["town"])
+            for r in csv.DictReader(f)
+        }
 
 
 @lru_cache(maxsize=1)
 def _sectors() -> dict[str, tuple[float, float]]:
     path = resources.files(__package__).joinpath("data/uk_postcode_sectors.csv")
     with path.open(encoding="utf-8") as f:
-        return {r["sector"]: (float(r["latitude"]), float(r["longitude"])) for r in csv.DictReader(f)}
+        return {
+            r["sector"]: (float(r["latitude"]), float(r["longitude"])) for r in csv.DictReader(f)
+        }
 
 
 def district_centre(district: str) -> tuple[float, float] | None:
@@ -64,7 +70,10 @@ def district_centre(district: str) -> tuple[float, float] | None:
 
 def sectors_near(lat: float, lon: float, radius_km: float) -> list[str]:
     """Postcode sectors (``"E8 1"``) whose centres lie within ``radius_km``, nearest first."""
-    found = [(haversine_km(lat, lon, s_lat, s_lon), sector) for sector, (s_lat, s_lon) in _sectors().items()]
+    found = [
+        (haversine_km(lat, lon, s_lat, s_lon), sector)
+        for sector, (s_lat, s_lon) in _sectors().items()
+    ]
     return [sector for km, sector in sorted(found) if km <= radius_km]
 
 

@@ -28,7 +28,7 @@ class Group(db.Model):
     districts: Mapped[list[str] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(
+    memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"
     )
 
@@ -44,10 +44,14 @@ class Membership(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     role: Mapped[str] = mapped_column(sa.String(20), default="member")
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="memberships")
-    person: Mapped["Person"] = relationship(back_populates="memberships")  # noqa: F821
+    person: Mapped[Person] = relationship(back_populates="memberships")  # noqa: F821

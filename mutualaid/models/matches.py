@@ -18,7 +18,9 @@ class MatchingRun(db.Model):
     __tablename__ = "matching_runs"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(20), default="running")
     trigger: Mapped[str] = mapped_column(sa.String(20), default="schedule")
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
@@ -30,7 +32,7 @@ class MatchingRun(db.Model):
     #: Needs left with open slots and the engine's reasons.
     unmatched: Mapped[list | None] = mapped_column(sa.JSON)
 
-    group: Mapped["Group"] = relationship()  # noqa: F821
+    group: Mapped[Group] = relationship()  # noqa: F821
 
 
 class Match(db.Model):
@@ -45,7 +47,9 @@ class Match(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     need_id: Mapped[int] = mapped_column(sa.ForeignKey("needs.id", ondelete="CASCADE"))
     offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"))
-    run_id: Mapped[int | None] = mapped_column(sa.ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True)
+    run_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
+    )
     status: Mapped[str] = mapped_column(sa.String(20), default="proposed")
     score: Mapped[float] = mapped_column(default=0.0)
     distance_km: Mapped[float | None]
@@ -57,10 +61,10 @@ class Match(db.Model):
     hours: Mapped[float | None]
     completed_dt: Mapped[datetime | None]
 
-    need: Mapped["Need"] = relationship()  # noqa: F821
-    offer: Mapped["Offer"] = relationship()  # noqa: F821
+    need: Mapped[Need] = relationship()  # noqa: F821
+    offer: Mapped[Offer] = relationship()  # noqa: F821
     run: Mapped[MatchingRun | None] = relationship()
-    decided_by: Mapped["Person | None"] = relationship()  # noqa: F821
+    decided_by: Mapped[Person | None] = relationship()  # noqa: F821
 
 
 class RunLock(db.Model):
@@ -68,7 +72,9 @@ class RunLock(db.Model):
 
     __tablename__ = "run_locks"
 
-    group_id: Mapped[int] = mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
     holder: Mapped[str | None] = mapped_column(sa.String(120))
     run_id: Mapped[int | None]
     acquired_dt: Mapped[datetime | None]

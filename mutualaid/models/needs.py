@@ -65,9 +65,9 @@ class Need(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     expires_dt: Mapped[datetime | None]
 
-    group: Mapped["Group"] = relationship()  # noqa: F821
-    requester: Mapped["Person"] = relationship()  # noqa: F821
-    skills: Mapped[list["Skill"]] = relationship(secondary=need_skills, order_by="Skill.slug")  # noqa: F821
+    group: Mapped[Group] = relationship()  # noqa: F821
+    requester: Mapped[Person] = relationship()  # noqa: F821
+    skills: Mapped[list[Skill]] = relationship(secondary=need_skills, order_by="Skill.slug")  # noqa: F821
 
     @property
     def category_name(self) -> str:

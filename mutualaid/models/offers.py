@@ -40,14 +40,14 @@ class Offer(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    volunteer: Mapped["Person"] = relationship()  # noqa: F821
-    groups: Mapped[list["Group"]] = relationship(secondary=offer_groups, order_by="Group.slug")  # noqa: F821
-    offer_skills: Mapped[list["OfferSkill"]] = relationship(
+    volunteer: Mapped[Person] = relationship()  # noqa: F821
+    groups: Mapped[list[Group]] = relationship(secondary=offer_groups, order_by="Group.slug")  # noqa: F821
+    offer_skills: Mapped[list[OfferSkill]] = relationship(
         back_populates="offer", cascade="all, delete-orphan"
     )
 
     @property
-    def skills(self) -> list["Skill"]:  # noqa: F821
+    def skills(self) -> list[Skill]:  # noqa: F821
         return sorted((os.skill for os in self.offer_skills), key=lambda s: s.slug)
 
     def __repr__(self) -> str:
@@ -59,17 +59,23 @@ class OfferSkill(db.Model):
 
     __tablename__ = "offer_skills"
 
-    offer_id: Mapped[int] = mapped_column(sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
-    skill_id: Mapped[int] = mapped_column(sa.ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
+    )
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     verified_dt: Mapped[datetime | None]
     expires_on: Mapped[date | None]
 
     offer: Mapped[Offer] = relationship(back_populates="offer_skills")
-    skill: Mapped["Skill"] = relationship()  # noqa: F821
+    skill: Mapped[Skill] = relationship()  # noqa: F821
 
     def is_usable(self, today: date) -> bool:
         """A plain skill always counts; a credential only while verified and unexpired."""
         if not self.skill.is_credential:
             return True
-        return self.verified_dt is not None and (self.expires_on is None or self.expires_on >= today)
+        return self.verified_dt is not None and (
+            self.expires_on is None or self.expires_on >= today
+        )

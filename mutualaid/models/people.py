@@ -25,7 +25,7 @@ class Person(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
-    memberships: Mapped[list["Membership"]] = relationship(  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
         back_populates="person", cascade="all, delete-orphan"
     )
 
@@ -43,7 +43,9 @@ class ApiToken(db.Model):
     __tablename__ = "api_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     expires_dt: Mapped[datetime]

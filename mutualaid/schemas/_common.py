@@ -1,8 +1,9 @@
 """Shared field types and small schemas: shape validation only, never a query."""
+
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
@@ -20,7 +21,7 @@ class UTCDateTime(fields.DateTime):
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
 
 
@@ -43,8 +44,13 @@ class Stripped(Text):
 
 class Slug(Stripped):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("validate", [validate.Length(min=1, max=64),
-                                       validate.Regexp(SLUG_RE, error="Not a valid slug (a-z, 0-9 and -).")])
+        kwargs.setdefault(
+            "validate",
+            [
+                validate.Length(min=1, max=64),
+                validate.Regexp(SLUG_RE, error="Not a valid slug (a-z, 0-9 and -)."),
+            ],
+        )
         super().__init__(**kwargs)
 
 
@@ -70,7 +76,9 @@ class Float(fields.Float):
 class Weekday(fields.Field):
     """``"tue"``/``"Tuesday"`` or ``0``-``6`` (Monday is 0) in, ``0``-``6`` out; dumps as ``"tue"``."""
 
-    default_error_messages = {"invalid": "Use a weekday: mon, tue, wed, thu, fri, sat, sun (or 0-6, Monday is 0)."}
+    default_error_messages = {
+        "invalid": "Use a weekday: mon, tue, wed, thu, fri, sat, sun (or 0-6, Monday is 0)."
+    }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
@@ -136,11 +144,17 @@ class WhenSchema(Schema):
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
         one_off = any(k in data for k in ("date", "start", "end"))
         if one_off and "weekly" in data:
-            raise ValidationError("Give either a date with start and end, or weekly windows, not both.")
+            raise ValidationError(
+                "Give either a date with start and end, or weekly windows, not both."
+            )
         if not one_off and "weekly" not in data:
             raise ValidationError("Give a date with start and end, or weekly windows.")
         if one_off:
-            errors = {k: ["Missing data for required field."] for k in ("date", "start", "end") if k not in data}
+            errors = {
+                k: ["Missing data for required field."]
+                for k in ("date", "start", "end")
+                if k not in data
+            }
             if errors:
                 raise ValidationError(errors)
             today = date.today()
@@ -154,8 +168,12 @@ class WhenSchema(Schema):
     def _to_storage(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if "weekly" in data:
             return {"on_date": None, "windows": data["weekly"]}
-        return {"on_date": data["date"],
-                "windows": [{"weekday": data["date"].weekday(), "start": data["start"], "end": data["end"]}]}
+        return {
+            "on_date": data["date"],
+            "windows": [
+                {"weekday": data["date"].weekday(), "start": data["start"], "end": data["end"]}
+            ],
+        }
 
 
 class ErrorSchema(Schema):
@@ -164,8 +182,11 @@ class ErrorSchema(Schema):
     code = fields.String(required=True, metadata={"example": "validation_error"})
     status = fields.Integer(required=True, metadata={"example": 422})
     message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "Messages per field (nested fields as dotted paths)."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Messages per field (nested fields as dotted paths)."},
+    )
 
 
 class PageArgsSchema(Schema):

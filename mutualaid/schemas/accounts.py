@@ -1,4 +1,5 @@
 """Registration, tokens and people."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -7,15 +8,29 @@ from ._common import Stripped, Text, UTCDateTime
 
 
 class RegisterSchema(Schema):
-    email = Stripped(required=True, validate=validate.Length(min=3, max=254), metadata={"example": "ana@example.org"})
-    password = Text(required=True, validate=validate.Length(max=1000), load_only=True,
-                    metadata={"description": "At least 8 characters."})
+    email = Stripped(
+        required=True,
+        validate=validate.Length(min=3, max=254),
+        metadata={"example": "ana@example.org"},
+    )
+    password = Text(
+        required=True,
+        validate=validate.Length(max=1000),
+        load_only=True,
+        metadata={"description": "At least 8 characters."},
+    )
     name = Stripped(required=True, validate=validate.Length(min=1, max=120))
-    phone = Stripped(allow_none=True, validate=[
-        validate.Length(max=40),
-        validate.Regexp(r"^(|\+?[0-9][0-9 ()\-]{5,}[0-9])$",
-                        error="Enter a phone number of digits, spaces and an optional leading +."),
-    ], metadata={"example": "07700 900123"})
+    phone = Stripped(
+        allow_none=True,
+        validate=[
+            validate.Length(max=40),
+            validate.Regexp(
+                r"^(|\+?[0-9][0-9 ()\-]{5,}[0-9])$",
+                error="Enter a phone number of digits, spaces and an optional leading +.",
+            ),
+        ],
+        metadata={"example": "07700 900123"},
+    )
 
 
 class TokenRequestSchema(Schema):

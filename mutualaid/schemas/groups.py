@@ -1,4 +1,5 @@
 """Local groups and the skills taxonomy."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from ._common import Float, Slug, Stripped, Text, UTCDateTime
 
-_DISTRICT = validate.Regexp(r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$", error="Not a postcode district such as E8 or N16.")
+_DISTRICT = validate.Regexp(
+    r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$", error="Not a postcode district such as E8 or N16."
+)
 
 
 class GroupInSchema(Schema):
@@ -17,21 +20,34 @@ class GroupInSchema(Schema):
     slug = Slug(required=True, metadata={"example": "hackney"})
     description = Text(allow_none=True, validate=validate.Length(max=5000))
     postcode = Stripped(validate=validate.Length(min=2, max=10), metadata={"example": "E8 1AA"})
-    radius_km = Float(validate=validate.Range(min=0, max=200, min_inclusive=False), metadata={"example": 3})
-    districts = fields.List(Stripped(validate=_DISTRICT), validate=validate.Length(min=1, max=500),
-                            metadata={"example": ["E8", "E9"]})
+    radius_km = Float(
+        validate=validate.Range(min=0, max=200, min_inclusive=False), metadata={"example": 3}
+    )
+    districts = fields.List(
+        Stripped(validate=_DISTRICT),
+        validate=validate.Length(min=1, max=500),
+        metadata={"example": ["E8", "E9"]},
+    )
 
     @validates_schema
     def _area(self, data: dict[str, Any], **kwargs: Any) -> None:
         centre = "postcode" in data or "radius_km" in data
         if centre and "districts" in data:
-            raise ValidationError("Give a postcode with radius_km, or districts, not both.", "districts")
+            raise ValidationError(
+                "Give a postcode with radius_km, or districts, not both.", "districts"
+            )
         if centre:
-            missing = {k: ["Missing data for required field."] for k in ("postcode", "radius_km") if k not in data}
+            missing = {
+                k: ["Missing data for required field."]
+                for k in ("postcode", "radius_km")
+                if k not in data
+            }
             if missing:
                 raise ValidationError(missing)
         elif "districts" not in data:
-            raise ValidationError("Give the group's area: a postcode with radius_km, or districts.", "districts")
+            raise ValidationError(
+                "Give the group's area: a postcode with radius_km, or districts.", "districts"
+            )
 
     @post_load
     def _upper(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -62,4 +78,6 @@ class SkillSchema(Schema):
     slug = fields.String()
     name = fields.String()
     description = fields.String(allow_none=True)
-    is_credential = fields.Boolean(metadata={"description": "Counts only once a coordinator verifies it."})
+    is_credential = fields.Boolean(
+        metadata={"description": "Counts only once a coordinator verifies it."}
+    )

@@ -1,4 +1,5 @@
 """Matches and matching runs: what comes in and goes out. No queries, no permissions."""
+
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -13,13 +14,18 @@ MAX_HOURS = 1000.0
 class MatchQuerySchema(Schema):
     """``?status&group``: with ``group``, the group's queue (its coordinators only); without, your own matches."""
 
-    status = fields.String(validate=validate.OneOf(MATCH_STATUSES), metadata={"example": "proposed"})
+    status = fields.String(
+        validate=validate.OneOf(MATCH_STATUSES), metadata={"example": "proposed"}
+    )
     group = Slug(metadata={"example": "hackney"})
 
 
 class RejectInSchema(Schema):
-    reason = Text(required=True, validate=validate.Length(min=1, max=2000),
-                  metadata={"example": "The volunteer is already helping this resident."})
+    reason = Text(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"example": "The volunteer is already helping this resident."},
+    )
 
 
 class ReasonInSchema(Schema):
@@ -29,8 +35,11 @@ class ReasonInSchema(Schema):
 
 
 class CompleteInSchema(Schema):
-    hours = Float(required=True, validate=validate.Range(min=0, max=MAX_HOURS, min_inclusive=False),
-                  metadata={"example": 2.5})
+    hours = Float(
+        required=True,
+        validate=validate.Range(min=0, max=MAX_HOURS, min_inclusive=False),
+        metadata={"example": 2.5},
+    )
 
 
 class ApproveAboveInSchema(Schema):
@@ -82,8 +91,10 @@ class MatchListSchema(Schema):
 
 class ApproveAboveOutSchema(Schema):
     approved = fields.List(fields.Nested(MatchOutSchema))
-    skipped = fields.List(fields.Dict(), metadata={"description": "``{match, reason}`` for each proposal that no "
-                                                                  "longer fits."})
+    skipped = fields.List(
+        fields.Dict(),
+        metadata={"description": "``{match, reason}`` for each proposal that no longer fits."},
+    )
 
 
 class UnmatchedSchema(Schema):
@@ -112,6 +123,17 @@ class UnmatchedNeedSchema(UnmatchedSchema):
     need_detail = fields.Nested(NeedOutSchema)
 
 
-__all__ = ["ApproveAboveInSchema", "ApproveAboveOutSchema", "CompleteInSchema", "ExplanationSchema",
-           "MatchListSchema", "MatchOutSchema", "MatchQuerySchema", "ReasonInSchema",
-           "RejectInSchema", "RunOutSchema", "UnmatchedNeedSchema", "UnmatchedSchema"]
+__all__ = [
+    "ApproveAboveInSchema",
+    "ApproveAboveOutSchema",
+    "CompleteInSchema",
+    "ExplanationSchema",
+    "MatchListSchema",
+    "MatchOutSchema",
+    "MatchQuerySchema",
+    "ReasonInSchema",
+    "RejectInSchema",
+    "RunOutSchema",
+    "UnmatchedNeedSchema",
+    "UnmatchedSchema",
+]

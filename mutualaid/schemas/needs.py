@@ -1,4 +1,5 @@
 """Needs: what a resident asks for."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,7 +7,16 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from ..models.needs import CATEGORIES, NEED_STATUSES, URGENCIES
-from ._common import Int, PageArgsSchema, Slug, Stripped, Text, WhenSchema, WindowSchema, UTCDateTime
+from ._common import (
+    Int,
+    PageArgsSchema,
+    Slug,
+    Stripped,
+    Text,
+    UTCDateTime,
+    WhenSchema,
+    WindowSchema,
+)
 from .accounts import ContactSchema
 
 
@@ -17,15 +27,28 @@ class NeedInSchema(Schema):
     """
 
     group = Slug(required=True, metadata={"example": "hackney"})
-    category = Stripped(required=True, validate=validate.OneOf(list(CATEGORIES)), metadata={"example": "legal-aid"})
+    category = Stripped(
+        required=True, validate=validate.OneOf(list(CATEGORIES)), metadata={"example": "legal-aid"}
+    )
     title = Stripped(required=True, validate=validate.Length(min=3, max=200))
     description = Text(load_default="", validate=validate.Length(max=5000))
-    skills = fields.List(Slug(), load_default=list, validate=validate.Length(max=20),
-                         metadata={"example": ["legal-advice"]})
-    postcode = Stripped(required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 1AA"})
-    address = Text(allow_none=True, validate=validate.Length(max=500),
-                   metadata={"description": "Private: only the owner, the group's coordinators and an approved "
-                                            "volunteer see it."})
+    skills = fields.List(
+        Slug(),
+        load_default=list,
+        validate=validate.Length(max=20),
+        metadata={"example": ["legal-advice"]},
+    )
+    postcode = Stripped(
+        required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 1AA"}
+    )
+    address = Text(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "Private: only the owner, the group's coordinators and an approved "
+            "volunteer see it."
+        },
+    )
     when = fields.Nested(WhenSchema, required=True)
     volunteers_needed = Int(load_default=1, validate=validate.Range(min=1, max=50))
     urgency = Stripped(load_default="normal", validate=validate.OneOf(URGENCIES))
@@ -68,16 +91,22 @@ class NeedOutSchema(Schema):
     remote_ok = fields.Boolean()
     status = fields.String()
     district = fields.String()
-    lat = fields.Float(metadata={"description": "Exact for those entitled, else the district's centre."})
+    lat = fields.Float(
+        metadata={"description": "Exact for those entitled, else the district's centre."}
+    )
     lon = fields.Float()
     created_at = UTCDateTime()
     expires_at = UTCDateTime(allow_none=True)
-    full_view = fields.Boolean(metadata={"description": "Whether the private fields below are included."})
+    full_view = fields.Boolean(
+        metadata={"description": "Whether the private fields below are included."}
+    )
     postcode = fields.String(metadata={"description": "Private."})
     address = fields.String(allow_none=True, metadata={"description": "Private."})
     requester = fields.Nested(ContactSchema, metadata={"description": "Private."})
-    volunteers = fields.List(fields.Nested(ContactSchema),
-                             metadata={"description": "Approved volunteers; owner and coordinators only."})
+    volunteers = fields.List(
+        fields.Nested(ContactSchema),
+        metadata={"description": "Approved volunteers; owner and coordinators only."},
+    )
 
 
 class NeedQuerySchema(PageArgsSchema):

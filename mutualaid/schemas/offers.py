@@ -1,11 +1,12 @@
 """Offers: a volunteer's time."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
-from ._common import Float, Int, PageArgsSchema, Slug, Stripped, Text, WindowSchema, UTCDateTime
+from ._common import Float, Int, PageArgsSchema, Slug, Stripped, Text, UTCDateTime, WindowSchema
 from .accounts import ContactSchema
 from .needs import WindowOutSchema
 
@@ -13,15 +14,30 @@ from .needs import WindowOutSchema
 class OfferInSchema(Schema):
     """An offer as posted; load with ``partial=True`` (or a tuple of field names) for a PATCH."""
 
-    groups = fields.List(Slug(), required=True, validate=validate.Length(min=1, max=10),
-                         metadata={"example": ["hackney"]})
-    skills = fields.List(Slug(), load_default=list, validate=validate.Length(max=30),
-                         metadata={"example": ["cooking", "dbs-checked"]})
-    postcode = Stripped(required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 2AA"})
+    groups = fields.List(
+        Slug(),
+        required=True,
+        validate=validate.Length(min=1, max=10),
+        metadata={"example": ["hackney"]},
+    )
+    skills = fields.List(
+        Slug(),
+        load_default=list,
+        validate=validate.Length(max=30),
+        metadata={"example": ["cooking", "dbs-checked"]},
+    )
+    postcode = Stripped(
+        required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 2AA"}
+    )
     max_travel_km = Float(load_default=5.0, validate=validate.Range(min=0, max=200))
-    availability = fields.List(fields.Nested(WindowSchema), required=True, validate=validate.Length(min=1, max=50))
-    capacity = Int(load_default=1, validate=validate.Range(min=1, max=20),
-                   metadata={"description": "How many needs at once."})
+    availability = fields.List(
+        fields.Nested(WindowSchema), required=True, validate=validate.Length(min=1, max=50)
+    )
+    capacity = Int(
+        load_default=1,
+        validate=validate.Range(min=1, max=20),
+        metadata={"description": "How many needs at once."},
+    )
     note = Text(allow_none=True, validate=validate.Length(max=2000))
     active = fields.Boolean(load_default=True)
 
@@ -56,7 +72,9 @@ class OfferOutSchema(Schema):
     groups = fields.List(fields.String())
     skills = fields.List(fields.String())
     district = fields.String()
-    lat = fields.Float(metadata={"description": "Exact for those entitled, else the district's centre."})
+    lat = fields.Float(
+        metadata={"description": "Exact for those entitled, else the district's centre."}
+    )
     lon = fields.Float()
     max_travel_km = fields.Float()
     availability = fields.List(fields.Nested(WindowOutSchema))

@@ -1,4 +1,5 @@
 """People, passwords, API tokens and roles."""
+
 from __future__ import annotations
 
 import hashlib
@@ -8,8 +9,8 @@ from datetime import timedelta
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app, has_app_context
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, has_app_context
 
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
@@ -25,6 +26,8 @@ def _hasher() -> PasswordHasher:
     if key not in _hashers:
         _hashers[key] = PasswordHasher(time_cost=key[0], memory_cost=key[1])
     return _hashers[key]
+
+
 MIN_PASSWORD = 8
 
 
@@ -52,10 +55,16 @@ def register(email: str, password: str, name: str, phone: str | None = None) -> 
     if errors:
         raise ValidationFailed("The registration has errors.", errors)
     if db.session.scalar(sa.select(Person.id).where(Person.email == email)) is not None:
-        raise Conflict("An account with this email already exists.",
-                       {"email": ["An account with this email already exists."]})
-    person = Person(email=email, password_hash=hash_password(password), name=name.strip(),
-                    phone=(phone or "").strip() or None)
+        raise Conflict(
+            "An account with this email already exists.",
+            {"email": ["An account with this email already exists."]},
+        )
+    person = Person(
+        email=email,
+        password_hash=hash_password(password),
+        name=name.strip(),
+        phone=(phone or "").strip() or None,
+    )
     db.session.add(person)
     db.session.flush()
     return person
@@ -87,7 +96,9 @@ def _digest(token: str) -> str:
 
 def issue_token(person: Person, hours: int) -> tuple[str, ApiToken]:
     token = secrets.token_urlsafe(32)
-    row = ApiToken(person_id=person.id, token_hash=_digest(token), expires_dt=utcnow() + timedelta(hours=hours))
+    row = ApiToken(
+        person_id=person.id, token_hash=_digest(token), expires_dt=utcnow() + timedelta(hours=hours)
+    )
     db.session.add(row)
     db.session.flush()
     return token, row
@@ -95,7 +106,12 @@ def issue_token(person: Person, hours: int) -> tuple[str, ApiToken]:
 
 def person_for_token(token: str) -> Person | None:
     row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.is_revoked or row.expires_dt <= utcnow() or not row.person.is_active_account:
+    if (
+        row is None
+        or row.is_revoked
+        or row.expires_dt <= utcnow()
+        or not row.person.is_active_account
+    ):
         return None
     return row.person
 
@@ -112,10 +128,16 @@ def is_coordinator(person: Person | None, group_id: int) -> bool:
         return False
     if person.is_admin:
         return True
-    return db.session.scalar(
-        sa.select(Membership.id).where(Membership.person_id == person.id, Membership.group_id == group_id,
-                                       Membership.role == "coordinator")
-    ) is not None
+    return (
+        db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.person_id == person.id,
+                Membership.group_id == group_id,
+                Membership.role == "coordinator",
+            )
+        )
+        is not None
+    )
 
 
 def coordinated_group_ids(person: Person | None) -> set[int]:
@@ -124,8 +146,13 @@ def coordinated_group_ids(person: Person | None) -> set[int]:
         return set()
     if person.is_admin:
         return set(db.session.scalars(sa.select(Group.id)))
-    return set(db.session.scalars(
-        sa.select(Membership.group_id).where(Membership.person_id == person.id, Membership.role == "coordinator")))
+    return set(
+        db.session.scalars(
+            sa.select(Membership.group_id).where(
+                Membership.person_id == person.id, Membership.role == "coordinator"
+            )
+        )
+    )
 
 
 def require_coordinator(person: Person | None, group: Group) -> None:
@@ -138,7 +165,10 @@ def set_role(person: Person, group: Group, role: str) -> Membership:
     if role not in ("member", "coordinator"):
         raise ValidationFailed.field("role", "Role must be member or coordinator.")
     membership = db.session.scalar(
-        sa.select(Membership).where(Membership.person_id == person.id, Membership.group_id == group.id))
+        sa.select(Membership).where(
+            Membership.person_id == person.id, Membership.group_id == group.id
+        )
+    )
     if membership is None:
         membership = Membership(person_id=person.id, group_id=group.id, role=role)
         db.session.add(membership)
@@ -150,7 +180,10 @@ def set_role(person: Person, group: Group, role: str) -> Membership:
 
 def ensure_member(person: Person, group: Group) -> Membership:
     membership = db.session.scalar(
-        sa.select(Membership).where(Membership.person_id == person.id, Membership.group_id == group.id))
+        sa.select(Membership).where(
+            Membership.person_id == person.id, Membership.group_id == group.id
+        )
+    )
     if membership is None:
         membership = Membership(person_id=person.id, group_id=group.id, role="member")
         db.session.add(membership)

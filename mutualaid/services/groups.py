@@ -1,4 +1,5 @@
 """Local groups, their areas, and placing postcodes."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,7 +33,9 @@ def contains(group: Group, lat: float, lon: float, district: str | None) -> bool
 
 def require_in_area(group: Group, place: geo.Place, field: str = "postcode") -> None:
     if not contains(group, place.lat, place.lon, place.district):
-        raise ValidationFailed.field(field, f"{place.postcode} is outside the area of {group.name}.")
+        raise ValidationFailed.field(
+            field, f"{place.postcode} is outside the area of {group.name}."
+        )
 
 
 def get_group_by_slug(slug: str, field: str | None = None) -> Group:
@@ -50,7 +53,9 @@ def groups_by_slugs(slugs: list[str], field: str = "groups") -> list[Group]:
     found = {g.slug: g for g in db.session.scalars(sa.select(Group).where(Group.slug.in_(wanted)))}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        raise ValidationFailed(f"Unknown {field}.", {field: [f"Unknown group '{s}'." for s in unknown]})
+        raise ValidationFailed(
+            f"Unknown {field}.", {field: [f"Unknown group '{s}'." for s in unknown]}
+        )
     return [found[s] for s in wanted]
 
 
@@ -73,18 +78,26 @@ def create_group(actor: Person, data: dict[str, Any]) -> Group:
     """Create a group (admins only). ``data`` is :class:`~mutualaid.schemas.GroupInSchema` output."""
     require_admin(actor)
     if db.session.scalar(sa.select(Group.id).where(Group.slug == data["slug"])) is not None:
-        raise Conflict(f"A group with slug '{data['slug']}' already exists.",
-                       {"slug": [f"A group with slug '{data['slug']}' already exists."]})
+        raise Conflict(
+            f"A group with slug '{data['slug']}' already exists.",
+            {"slug": [f"A group with slug '{data['slug']}' already exists."]},
+        )
     group = Group(name=data["name"], slug=data["slug"], description=data.get("description"))
     if data.get("districts"):
         unknown = [d for d in data["districts"] if not geo.known_district(d)]
         if unknown:
-            raise ValidationFailed("Unknown districts.",
-                                   {"districts": [f"Unknown postcode district '{d}'." for d in unknown]})
+            raise ValidationFailed(
+                "Unknown districts.",
+                {"districts": [f"Unknown postcode district '{d}'." for d in unknown]},
+            )
         group.districts = list(data["districts"])
     else:
         place = resolve_postcode(data["postcode"])
-        group.centre_postcode, group.centre_lat, group.centre_lon = place.postcode, place.lat, place.lon
+        group.centre_postcode, group.centre_lat, group.centre_lon = (
+            place.postcode,
+            place.lat,
+            place.lon,
+        )
         group.radius_km = float(data["radius_km"])
     db.session.add(group)
     db.session.flush()

@@ -4,16 +4,18 @@ Nothing is lost while the mail server is down: a failed delivery stays in the ou
 error and is retried with exponential backoff, until ``max_attempts`` have failed (then
 ``failed``). With no SMTP host configured each mail is written as an ``.eml`` file instead.
 """
+
 from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -37,19 +39,30 @@ class MailSettings:
     timeout_seconds: int = 30
 
     @classmethod
-    def from_config(cls, config: Mapping[str, Any]) -> "MailSettings":
-        return cls(mail_from=config.get("MAIL_FROM") or "mutualaid <no-reply@mutualaid.invalid>",
-                   smtp_host=config.get("SMTP_HOST") or None, smtp_port=int(config.get("SMTP_PORT") or 25),
-                   smtp_user=config.get("SMTP_USER") or None, smtp_password=config.get("SMTP_PASSWORD") or None,
-                   smtp_starttls=bool(config.get("SMTP_STARTTLS")), file_dir=config.get("MAIL_FILE_DIR") or "outbox",
-                   max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 5),
-                   backoff_seconds=int(config.get("MAIL_BACKOFF_SECONDS") or 60))
+    def from_config(cls, config: Mapping[str, Any]) -> MailSettings:
+        return cls(
+            mail_from=config.get("MAIL_FROM") or "mutualaid <no-reply@mutualaid.invalid>",
+            smtp_host=config.get("SMTP_HOST") or None,
+            smtp_port=int(config.get("SMTP_PORT") or 25),
+            smtp_user=config.get("SMTP_USER") or None,
+            smtp_password=config.get("SMTP_PASSWORD") or None,
+            smtp_starttls=bool(config.get("SMTP_STARTTLS")),
+            file_dir=config.get("MAIL_FILE_DIR") or "outbox",
+            max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 5),
+            backoff_seconds=int(config.get("MAIL_BACKOFF_SECONDS") or 60),
+        )
 
 
 def queue_mail(to_email: str, subject: str, body: str) -> OutboxMessage:
     """Put a mail in the outbox, in the caller's transaction."""
-    message = OutboxMessage(to_email=to_email, subject=subject[:200], body=body, status="pending",
-                            attempts=0, next_attempt_dt=utcnow())
+    message = OutboxMessage(
+        to_email=to_email,
+        subject=subject[:200],
+        body=body,
+        status="pending",
+        attempts=0,
+        next_attempt_dt=utcnow(),
+    )
     db.session.add(message)
     db.session.flush()
     return message
@@ -65,8 +78,10 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
     return db.session.scalar(
         sa.select(OutboxMessage)
         .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_dt <= now)
-        .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id).limit(1)
-        .with_for_update(skip_locked=True))
+        .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
 
 
 def deliver_next(settings: MailSettings, now: datetime | None = None) -> OutboxMessage | None:
@@ -85,12 +100,23 @@ def deliver_next(settings: MailSettings, now: datetime | None = None) -> OutboxM
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if message.attempts >= settings.max_attempts:
             message.status = "failed"
-            log.error("Gave up on mail %s to %s after %s attempts: %s", message.id, message.to_email,
-                      message.attempts, message.last_error)
+            log.error(
+                "Gave up on mail %s to %s after %s attempts: %s",
+                message.id,
+                message.to_email,
+                message.attempts,
+                message.last_error,
+            )
         else:
             message.next_attempt_dt = now + backoff(message.attempts, settings.backoff_seconds)
-            log.warning("Mail %s to %s failed (attempt %s), retrying at %s: %s", message.id, message.to_email,
-                        message.attempts, message.next_attempt_dt, message.last_error)
+            log.warning(
+                "Mail %s to %s failed (attempt %s), retrying at %s: %s",
+                message.id,
+                message.to_email,
+                message.attempts,
+                message.next_attempt_dt,
+                message.last_error,
+            )
     else:
         message.status = "sent"
         message.sent_dt = utcnow()
@@ -104,7 +130,7 @@ def _as_email(settings: MailSettings, message: OutboxMessage) -> EmailMessage:
     email["From"] = settings.mail_from
     email["To"] = message.to_email
     email["Subject"] = message.subject
-    email["Date"] = format_datetime(message.created_dt.replace(tzinfo=timezone.utc))
+    email["Date"] = format_datetime(message.created_dt.replace(tzinfo=UTC))
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="mutualaid.invalid")
     email.set_content(message.body)
     return email
@@ -112,7 +138,9 @@ def _as_email(settings: MailSettings, message: OutboxMessage) -> EmailMessage:
 
 def _deliver(settings: MailSettings, email: EmailMessage) -> None:
     if settings.smtp_host:
-        with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds) as smtp:
+        with smtplib.SMTP(
+            settings.smtp_host, settings.smtp_port, timeout=settings.timeout_seconds
+        ) as smtp:
             if settings.smtp_starttls:
                 smtp.starttls()
             if settings.smtp_user:

@@ -5,10 +5,12 @@ coordinators approve at once: the need and offer rows are locked (``SELECT ... F
 PostgreSQL; on SQLite the request's BEGIN IMMEDIATE lets one writer in at a time) and the slots
 recounted inside the transaction.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,15 +20,18 @@ from ..extensions import db
 from ..models import Group, Match, Need, Offer, OfferSkill, Person, get_row, utcnow
 from ..schemas.matches import MatchOutSchema
 from . import accounts, notifications, visibility
-from .needs import refresh_need_status
 from .matching_runs import FILLING_STATUSES, OPEN_NEED_STATUSES
+from .needs import refresh_need_status
 
 #: The most hours one match can record.
 MAX_HOURS = 1000.0
 _match_out = MatchOutSchema()
-_LOADS = (joinedload(Match.need).joinedload(Need.requester), joinedload(Match.need).selectinload(Need.skills),
-          joinedload(Match.offer).joinedload(Offer.volunteer),
-          joinedload(Match.offer).selectinload(Offer.offer_skills).joinedload(OfferSkill.skill))
+_LOADS = (
+    joinedload(Match.need).joinedload(Need.requester),
+    joinedload(Match.need).selectinload(Need.skills),
+    joinedload(Match.offer).joinedload(Offer.volunteer),
+    joinedload(Match.offer).selectinload(Offer.offer_skills).joinedload(OfferSkill.skill),
+)
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -68,36 +73,64 @@ def view_match(person: Person | None, match_id: int) -> Match:
 def group_queue(person: Person, group: Group, status: str | None = "proposed") -> list[Match]:
     """A group's matches for its coordinators, best first."""
     accounts.require_coordinator(person, group)
-    query = (sa.select(Match).join(Need, Need.id == Match.need_id).where(Need.group_id == group.id)
-             .options(*_LOADS).order_by(Match.score.desc(), Match.id))
+    query = (
+        sa.select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.group_id == group.id)
+        .options(*_LOADS)
+        .order_by(Match.score.desc(), Match.id)
+    )
     if status:
         query = query.where(Match.status == status)
     return list(db.session.scalars(query).unique())
 
 
 def matches_for_volunteer(person: Person, statuses: Iterable[str] | None = None) -> list[Match]:
-    query = (sa.select(Match).join(Offer, Offer.id == Match.offer_id).where(Offer.volunteer_id == person.id)
-             .options(*_LOADS).order_by(Match.created_dt.desc(), Match.id.desc()))
+    query = (
+        sa.select(Match)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(Offer.volunteer_id == person.id)
+        .options(*_LOADS)
+        .order_by(Match.created_dt.desc(), Match.id.desc())
+    )
     if statuses:
         query = query.where(Match.status.in_(list(statuses)))
     return list(db.session.scalars(query).unique())
 
 
-def matches_for_resident(person: Person, statuses: Iterable[str] = ("approved", "completed")) -> list[Match]:
-    query = (sa.select(Match).join(Need, Need.id == Match.need_id)
-             .where(Need.requester_id == person.id, Match.status.in_(list(statuses)))
-             .options(*_LOADS).order_by(Match.created_dt.desc(), Match.id.desc()))
+def matches_for_resident(
+    person: Person, statuses: Iterable[str] = ("approved", "completed")
+) -> list[Match]:
+    query = (
+        sa.select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.requester_id == person.id, Match.status.in_(list(statuses)))
+        .options(*_LOADS)
+        .order_by(Match.created_dt.desc(), Match.id.desc())
+    )
     return list(db.session.scalars(query).unique())
 
 
 def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
     """The match as ``viewer`` may see it: the need and offer through the privacy rule."""
-    return _match_out.dump({
-        "id": match.id, "status": match.status, "score": match.score, "distance_km": match.distance_km,
-        "explanation": match.explanation, "run_id": match.run_id, "created_at": match.created_dt,
-        "decided_at": match.decided_dt, "decided_by": match.decided_by_id, "reason": match.reason,
-        "hours": match.hours, "completed_at": match.completed_dt,
-        "need": visibility.need_view(match.need, viewer), "offer": visibility.offer_view(match.offer, viewer)})
+    return _match_out.dump(
+        {
+            "id": match.id,
+            "status": match.status,
+            "score": match.score,
+            "distance_km": match.distance_km,
+            "explanation": match.explanation,
+            "run_id": match.run_id,
+            "created_at": match.created_dt,
+            "decided_at": match.decided_dt,
+            "decided_by": match.decided_by_id,
+            "reason": match.reason,
+            "hours": match.hours,
+            "completed_at": match.completed_dt,
+            "need": visibility.need_view(match.need, viewer),
+            "offer": visibility.offer_view(match.offer, viewer),
+        }
+    )
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -106,12 +139,24 @@ def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
 def _locked(match_id: int) -> tuple[Match, Need, Offer]:
     """The match, its need and its offer, locked for this transaction (need before offer, always)."""
     match = get_match(match_id)
-    need = db.session.scalars(sa.select(Need).where(Need.id == match.need_id).with_for_update()
-                              .execution_options(populate_existing=True)).one()
-    offer = db.session.scalars(sa.select(Offer).where(Offer.id == match.offer_id).with_for_update()
-                               .execution_options(populate_existing=True)).one()
-    match = db.session.scalars(sa.select(Match).where(Match.id == match_id).with_for_update()
-                               .execution_options(populate_existing=True)).one()
+    need = db.session.scalars(
+        sa.select(Need)
+        .where(Need.id == match.need_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    offer = db.session.scalars(
+        sa.select(Offer)
+        .where(Offer.id == match.offer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    match = db.session.scalars(
+        sa.select(Match)
+        .where(Match.id == match_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     return match, need, offer
 
 
@@ -123,11 +168,21 @@ def _lock_in_order(match_ids: list[int]) -> None:
     """
     if not match_ids or db.engine.dialect.name != "postgresql":
         return
-    pairs = db.session.execute(sa.select(Match.need_id, Match.offer_id).where(Match.id.in_(match_ids))).all()
-    db.session.execute(sa.select(Need.id).where(Need.id.in_({n for n, _ in pairs})).order_by(Need.id)
-                       .with_for_update()).all()
-    db.session.execute(sa.select(Offer.id).where(Offer.id.in_({o for _, o in pairs})).order_by(Offer.id)
-                       .with_for_update()).all()
+    pairs = db.session.execute(
+        sa.select(Match.need_id, Match.offer_id).where(Match.id.in_(match_ids))
+    ).all()
+    db.session.execute(
+        sa.select(Need.id)
+        .where(Need.id.in_({n for n, _ in pairs}))
+        .order_by(Need.id)
+        .with_for_update()
+    ).all()
+    db.session.execute(
+        sa.select(Offer.id)
+        .where(Offer.id.in_({o for _, o in pairs}))
+        .order_by(Offer.id)
+        .with_for_update()
+    ).all()
 
 
 def _count(*where: object) -> int:
@@ -149,8 +204,10 @@ def _a(word: str) -> str:
 
 def _require_status(match: Match, allowed: tuple[str, ...], action: str) -> None:
     if match.status not in allowed:
-        raise InvalidState(f"{_a(match.status).capitalize()} match cannot be {action}.",
-                           {"status": [f"Only {_a(' or '.join(allowed))} match can be {action}."]})
+        raise InvalidState(
+            f"{_a(match.status).capitalize()} match cannot be {action}.",
+            {"status": [f"Only {_a(' or '.join(allowed))} match can be {action}."]},
+        )
 
 
 def approve_match(match_id: int, actor: Person) -> Match:
@@ -166,19 +223,33 @@ def approve_match(match_id: int, actor: Person) -> Match:
 def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> None:
     _require_status(match, ("proposed",), "approved")
     if need.status not in OPEN_NEED_STATUSES:
-        raise InvalidState(f"The need is {need.status.replace('_', ' ')}; it takes no more volunteers.")
+        raise InvalidState(
+            f"The need is {need.status.replace('_', ' ')}; it takes no more volunteers."
+        )
     if not offer.is_active:
         raise InvalidState("The volunteer's offer is no longer active.")
     if offer.volunteer_id == need.requester_id:
         raise Conflict("A person cannot be matched to their own need.")
-    if _count(Match.need_id == need.id, Match.status.in_(FILLING_STATUSES)) >= need.volunteers_needed:
+    if (
+        _count(Match.need_id == need.id, Match.status.in_(FILLING_STATUSES))
+        >= need.volunteers_needed
+    ):
         raise Conflict("This need already has all the volunteers it asked for.")
     if _count(Match.offer_id == offer.id, Match.status == "approved") >= offer.capacity:
         raise Conflict("This volunteer has no capacity left for another need.")
-    if db.session.scalar(  # a need's volunteers are distinct people, whichever of their offers
-            sa.select(Match.id).join(Offer, Offer.id == Match.offer_id)
-            .where(Match.need_id == need.id, Match.status.in_(FILLING_STATUSES),
-                   Offer.volunteer_id == offer.volunteer_id).limit(1)) is not None:
+    if (
+        db.session.scalar(  # a need's volunteers are distinct people, whichever of their offers
+            sa.select(Match.id)
+            .join(Offer, Offer.id == Match.offer_id)
+            .where(
+                Match.need_id == need.id,
+                Match.status.in_(FILLING_STATUSES),
+                Offer.volunteer_id == offer.volunteer_id,
+            )
+            .limit(1)
+        )
+        is not None
+    ):
         raise Conflict("This volunteer is already helping with this need (through another offer).")
     _decide(match, "approved", actor)
     db.session.flush()
@@ -186,16 +257,22 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     notifications.match_approved(match)
 
 
-def approve_above(group: Group, actor: Person, min_score: float) -> tuple[list[Match], list[tuple[Match, str]]]:
+def approve_above(
+    group: Group, actor: Person, min_score: float
+) -> tuple[list[Match], list[tuple[Match, str]]]:
     """Approve the group's proposals scoring at least ``min_score``, best first, skipping what no longer fits.
 
     Returns the approved matches and the skipped ones with the reason.
     """
     accounts.require_coordinator(actor, group)
-    ids = list(db.session.scalars(
-        sa.select(Match.id).join(Need, Need.id == Match.need_id)
-        .where(Need.group_id == group.id, Match.status == "proposed", Match.score >= min_score)
-        .order_by(Match.score.desc(), Match.id)))
+    ids = list(
+        db.session.scalars(
+            sa.select(Match.id)
+            .join(Need, Need.id == Match.need_id)
+            .where(Need.group_id == group.id, Match.status == "proposed", Match.score >= min_score)
+            .order_by(Match.score.desc(), Match.id)
+        )
+    )
     _lock_in_order(ids)
     approved, skipped = [], []
     for match_id in ids:
@@ -243,8 +320,14 @@ def decline_match(match_id: int, actor: Person, reason: str | None = None) -> Ma
 def cancel_match(match_id: int, actor: Person, reason: str | None = None) -> Match:
     """Call off an approved match (coordinator, resident or volunteer); the need's slot reopens."""
     match = get_match(match_id)
-    if not (is_coordinator_of(actor, match) or is_volunteer_of(actor, match) or is_resident_of(actor, match)):
-        raise Forbidden("Only the group's coordinators, the resident or the volunteer can cancel a match.")
+    if not (
+        is_coordinator_of(actor, match)
+        or is_volunteer_of(actor, match)
+        or is_resident_of(actor, match)
+    ):
+        raise Forbidden(
+            "Only the group's coordinators, the resident or the volunteer can cancel a match."
+        )
     match, need, offer = _locked(match_id)
     _require_status(match, ("approved",), "cancelled")
     _decide(match, "cancelled", actor, (reason or "").strip()[:2000] or None)
@@ -257,8 +340,14 @@ def cancel_match(match_id: int, actor: Person, reason: str | None = None) -> Mat
 def complete_match(match_id: int, actor: Person, hours: float) -> Match:
     """Record that the help was given, with the hours it took."""
     match = get_match(match_id)
-    if not (is_coordinator_of(actor, match) or is_volunteer_of(actor, match) or is_resident_of(actor, match)):
-        raise Forbidden("Only the group's coordinators, the resident or the volunteer can complete a match.")
+    if not (
+        is_coordinator_of(actor, match)
+        or is_volunteer_of(actor, match)
+        or is_resident_of(actor, match)
+    ):
+        raise Forbidden(
+            "Only the group's coordinators, the resident or the volunteer can complete a match."
+        )
     try:
         hours = float(hours)
     except (TypeError, ValueError):
@@ -281,8 +370,11 @@ def complete_match(match_id: int, actor: Person, hours: float) -> Match:
 
 def _fulfil_if_done(need: Need) -> None:
     """A one-off need whose every slot is completed is fulfilled; a weekly need stays matched until cancelled."""
-    if need.on_date is not None and need.status == "matched" and _count(
-            Match.need_id == need.id, Match.status == "completed") >= need.volunteers_needed:
+    if (
+        need.on_date is not None
+        and need.status == "matched"
+        and _count(Match.need_id == need.id, Match.status == "completed") >= need.volunteers_needed
+    ):
         need.status = "fulfilled"
         db.session.flush()
 
@@ -295,12 +387,16 @@ def expire_needs(now: datetime | None = None) -> int:
     now = now or utcnow()
     today: date = now.date()
     due = db.session.scalars(
-        sa.select(Need).where(Need.status.in_(OPEN_NEED_STATUSES),
-                              sa.or_(Need.on_date < today, Need.expires_dt <= now))).all()
+        sa.select(Need).where(
+            Need.status.in_(OPEN_NEED_STATUSES),
+            sa.or_(Need.on_date < today, Need.expires_dt <= now),
+        )
+    ).all()
     for need in due:
         need.status = "expired"
-        for match in db.session.scalars(sa.select(Match).where(Match.need_id == need.id,
-                                                               Match.status == "proposed")):
+        for match in db.session.scalars(
+            sa.select(Match).where(Match.need_id == need.id, Match.status == "proposed")
+        ):
             match.status = "cancelled"
             match.decided_dt = now
             match.reason = "The need expired before the match was decided."

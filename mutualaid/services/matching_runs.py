@@ -10,6 +10,7 @@ a transaction-scoped advisory lock (released by commit, rollback or a dropped co
 SQLite it is the ``run_locks`` row, claimed under the database write lock with an expiry so a
 crashed process cannot hold it for ever.
 """
+
 from __future__ import annotations
 
 import logging
@@ -17,17 +18,30 @@ import os
 import socket
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from time import perf_counter
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 
 from ..errors import Conflict, NotFound
 from ..extensions import db
-from ..models import Group, Match, MatchingRun, Need, Offer, OfferSkill, RunLock, Skill, need_skills, offer_groups
-from ..models import get_row, utcnow
+from ..models import (
+    Group,
+    Match,
+    MatchingRun,
+    Need,
+    Offer,
+    OfferSkill,
+    RunLock,
+    Skill,
+    get_row,
+    need_skills,
+    offer_groups,
+    utcnow,
+)
 from ..schemas.matches import RunOutSchema
 
 log = logging.getLogger(__name__)
@@ -67,9 +81,13 @@ class _AdvisoryLock:
     """``pg_try_advisory_xact_lock``: taken inside the run's write transaction, released with it."""
 
     def acquire(self, group_id: int, run_id: int) -> None:
-        got = db.session.scalar(sa.select(sa.func.pg_try_advisory_xact_lock(_ADVISORY_NAMESPACE, group_id)))
+        got = db.session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(_ADVISORY_NAMESPACE, group_id))
+        )
         if not got:
-            raise RunRefused("A matching run for this group is already in progress; try again shortly.")
+            raise RunRefused(
+                "A matching run for this group is already in progress; try again shortly."
+            )
 
     def release(self) -> None:
         """Nothing to do: the transaction's end released the lock."""
@@ -97,13 +115,19 @@ class _RowLock:
             db.session.execute(insert)
         claimed = db.session.execute(
             sa.update(table)
-            .where(table.c.group_id == group_id,
-                   sa.or_(table.c.holder.is_(None), table.c.expires_dt.is_(None), table.c.expires_dt < now))
+            .where(
+                table.c.group_id == group_id,
+                sa.or_(
+                    table.c.holder.is_(None), table.c.expires_dt.is_(None), table.c.expires_dt < now
+                ),
+            )
             .values(holder=self.holder, run_id=run_id, acquired_dt=now, expires_dt=now + self.ttl)
         ).rowcount
         db.session.commit()
         if claimed != 1:
-            raise RunRefused("A matching run for this group is already in progress; try again shortly.")
+            raise RunRefused(
+                "A matching run for this group is already in progress; try again shortly."
+            )
         self.group_id = group_id
 
     def release(self) -> None:
@@ -111,9 +135,11 @@ class _RowLock:
             return
         table = RunLock.__table__
         try:
-            db.session.execute(sa.update(table)
-                               .where(table.c.group_id == self.group_id, table.c.holder == self.holder)
-                               .values(holder=None, expires_dt=None))
+            db.session.execute(
+                sa.update(table)
+                .where(table.c.group_id == self.group_id, table.c.holder == self.holder)
+                .values(holder=None, expires_dt=None)
+            )
             db.session.commit()
         except sa.exc.SQLAlchemyError:  # the expiry frees it anyway
             db.session.rollback()
@@ -130,8 +156,12 @@ def _lock(lock_seconds: int) -> _Lock:
 # --- running ----------------------------------------------------------------------------------
 
 
-def execute_run(group: Group, trigger: str = "schedule", started_by_id: int | None = None,
-                lock_seconds: int = 900) -> MatchingRun:
+def execute_run(
+    group: Group,
+    trigger: str = "schedule",
+    started_by_id: int | None = None,
+    lock_seconds: int = 900,
+) -> MatchingRun:
     """Run the engine for ``group`` and write its proposals; commits.
 
     Returns the run record, ``succeeded`` or ``failed`` (with its error). Raises
@@ -139,8 +169,13 @@ def execute_run(group: Group, trigger: str = "schedule", started_by_id: int | No
     """
     group_id = group.id
     db.session.commit()  # whatever the caller did so far is its own business, not the run's
-    run = MatchingRun(group_id=group_id, trigger=trigger, started_by_id=started_by_id, status="running",
-                      started_dt=utcnow())
+    run = MatchingRun(
+        group_id=group_id,
+        trigger=trigger,
+        started_by_id=started_by_id,
+        status="running",
+        started_dt=utcnow(),
+    )
     db.session.add(run)
     db.session.commit()
     run_id = run.id
@@ -155,7 +190,7 @@ def execute_run(group: Group, trigger: str = "schedule", started_by_id: int | No
     try:
         _run(run)
         db.session.commit()
-    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the run
+    except Exception as exc:
         db.session.rollback()
         log.exception("Matching run %s for group %s failed", run_id, group_id)
         _record_failure(run_id, exc)
@@ -177,8 +212,11 @@ def run_all_groups(trigger: str = "schedule", lock_seconds: int = 900) -> list[M
 
 def _record_failure(run_id: int, exc: BaseException) -> None:
     message = f"{type(exc).__name__}: {exc}"[:4000]
-    db.session.execute(sa.update(MatchingRun).where(MatchingRun.id == run_id)
-                       .values(status="failed", error=message, finished_dt=utcnow()))
+    db.session.execute(
+        sa.update(MatchingRun)
+        .where(MatchingRun.id == run_id)
+        .values(status="failed", error=message, finished_dt=utcnow())
+    )
     db.session.commit()
 
 
@@ -223,7 +261,9 @@ class LoadedInstance:
     volunteer_of: dict[str, int]
 
 
-def _one_offer_per_person(proposals: list[dict[str, Any]], volunteer_of: dict[str, int]) -> list[dict[str, Any]]:
+def _one_offer_per_person(
+    proposals: list[dict[str, Any]], volunteer_of: dict[str, int]
+) -> list[dict[str, Any]]:
     """A need's volunteers are distinct people: when one person's two offers are both proposed
     for the same need (the engine sees offers), keep the better-scoring one."""
     best: dict[tuple[str, int], dict[str, Any]] = {}
@@ -236,7 +276,9 @@ def _one_offer_per_person(proposals: list[dict[str, Any]], volunteer_of: dict[st
 
 
 def _counts(where: Any, key: Any) -> Any:
-    return sa.select(key.label("id"), sa.func.count().label("n")).where(where).group_by(key).subquery()
+    return (
+        sa.select(key.label("id"), sa.func.count().label("n")).where(where).group_by(key).subquery()
+    )
 
 
 def load_instance(group_id: int, now: datetime) -> LoadedInstance:
@@ -261,86 +303,152 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
 
 
 def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
-    return [Need.group_id == group_id, Need.status.in_(OPEN_NEED_STATUSES),
-            sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
-            sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now)]
+    return [
+        Need.group_id == group_id,
+        Need.status.in_(OPEN_NEED_STATUSES),
+        sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+        sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
+    ]
 
 
 def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
     filled = _counts(Match.status.in_(FILLING_STATUSES), Match.need_id)
     where = _open_needs_filter(group_id, now)
     rows = db.session.execute(
-        sa.select(Need.id, Need.requester_id, Need.lat, Need.lon, Need.windows, Need.volunteers_needed,
-                  Need.urgency, Need.is_remote_ok, Need.created_dt, sa.func.coalesce(filled.c.n, 0))
-        .outerjoin(filled, filled.c.id == Need.id).where(*where).order_by(Need.id))
+        sa.select(
+            Need.id,
+            Need.requester_id,
+            Need.lat,
+            Need.lon,
+            Need.windows,
+            Need.volunteers_needed,
+            Need.urgency,
+            Need.is_remote_ok,
+            Need.created_dt,
+            sa.func.coalesce(filled.c.n, 0),
+        )
+        .outerjoin(filled, filled.c.id == Need.id)
+        .where(*where)
+        .order_by(Need.id)
+    )
     skills: dict[int, list[str]] = defaultdict(list)
     for need_id, slug in db.session.execute(
-            sa.select(need_skills.c.need_id, Skill.slug)
-            .join(Skill, Skill.id == need_skills.c.skill_id)
-            .join(Need, Need.id == need_skills.c.need_id).where(*where)):
+        sa.select(need_skills.c.need_id, Skill.slug)
+        .join(Skill, Skill.id == need_skills.c.skill_id)
+        .join(Need, Need.id == need_skills.c.need_id)
+        .where(*where)
+    ):
         skills[need_id].append(slug)
     out = []
     for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
         slots = wanted - filled_n
         if slots < 1 or not windows:
             continue
-        out.append({
-            "id": str(nid), "requester": requester, "lat": lat, "lon": lon, "skills": skills.get(nid, []),
-            "windows": windows, "volunteers_needed": slots,
-            "urgency": URGENCY_WEIGHTS.get(urgency, 0.5), "remote_ok": bool(remote),
-            "waiting_hours": max(0.0, (now - created).total_seconds() / 3600),
-        })
+        out.append(
+            {
+                "id": str(nid),
+                "requester": requester,
+                "lat": lat,
+                "lon": lon,
+                "skills": skills.get(nid, []),
+                "windows": windows,
+                "volunteers_needed": slots,
+                "urgency": URGENCY_WEIGHTS.get(urgency, 0.5),
+                "remote_ok": bool(remote),
+                "waiting_hours": max(0.0, (now - created).total_seconds() / 3600),
+            }
+        )
     return out
 
 
 def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
     busy = _counts(Match.status == "approved", Match.offer_id)
-    recent = _counts(sa.and_(Match.status.in_(FILLING_STATUSES),
-                             Match.decided_dt >= now - timedelta(days=LOAD_DAYS)), Match.offer_id)
+    recent = _counts(
+        sa.and_(
+            Match.status.in_(FILLING_STATUSES), Match.decided_dt >= now - timedelta(days=LOAD_DAYS)
+        ),
+        Match.offer_id,
+    )
     in_group = [offer_groups.c.group_id == group_id, Offer.is_active.is_(True)]
     rows = db.session.execute(
-        sa.select(Offer.id, Offer.volunteer_id, Offer.lat, Offer.lon, Offer.max_travel_km, Offer.availability,
-                  Offer.capacity, sa.func.coalesce(busy.c.n, 0), sa.func.coalesce(recent.c.n, 0))
+        sa.select(
+            Offer.id,
+            Offer.volunteer_id,
+            Offer.lat,
+            Offer.lon,
+            Offer.max_travel_km,
+            Offer.availability,
+            Offer.capacity,
+            sa.func.coalesce(busy.c.n, 0),
+            sa.func.coalesce(recent.c.n, 0),
+        )
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
-        .outerjoin(busy, busy.c.id == Offer.id).outerjoin(recent, recent.c.id == Offer.id)
-        .where(*in_group).order_by(Offer.id))
+        .outerjoin(busy, busy.c.id == Offer.id)
+        .outerjoin(recent, recent.c.id == Offer.id)
+        .where(*in_group)
+        .order_by(Offer.id)
+    )
     skills = _usable_offer_skills(in_group, now)
     out = []
     for oid, person, lat, lon, max_km, availability, capacity, busy_n, load in rows:
         remaining = capacity - busy_n
         if remaining < 1 or not availability:
             continue
-        out.append({"id": str(oid), "person": person, "lat": lat, "lon": lon, "skills": skills.get(oid, []),
-                    "max_km": max_km, "capacity": remaining, "availability": availability, "load": load})
+        out.append(
+            {
+                "id": str(oid),
+                "person": person,
+                "lat": lat,
+                "lon": lon,
+                "skills": skills.get(oid, []),
+                "max_km": max_km,
+                "capacity": remaining,
+                "availability": availability,
+                "load": load,
+            }
+        )
     return out
 
 
 def _usable_offer_skills(in_group: list[Any], now: datetime) -> dict[int, list[str]]:
     """A credential counts only while verified and unexpired (see ``OfferSkill.is_usable``)."""
-    usable = sa.or_(Skill.is_credential.is_(False),
-                    sa.and_(OfferSkill.verified_dt.is_not(None),
-                            sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= now.date())))
+    usable = sa.or_(
+        Skill.is_credential.is_(False),
+        sa.and_(
+            OfferSkill.verified_dt.is_not(None),
+            sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= now.date()),
+        ),
+    )
     skills: dict[int, list[str]] = defaultdict(list)
     for offer_id, slug in db.session.execute(
-            sa.select(OfferSkill.offer_id, Skill.slug).join(Skill, Skill.id == OfferSkill.skill_id)
-            .join(Offer, Offer.id == OfferSkill.offer_id)
-            .join(offer_groups, offer_groups.c.offer_id == Offer.id).where(*in_group, usable)):
+        sa.select(OfferSkill.offer_id, Skill.slug)
+        .join(Skill, Skill.id == OfferSkill.skill_id)
+        .join(Offer, Offer.id == OfferSkill.offer_id)
+        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .where(*in_group, usable)
+    ):
         skills[offer_id].append(slug)
     return skills
 
 
 def _people_holding_needs(group_id: int) -> Iterable[tuple[str, int]]:
     rows = db.session.execute(
-        sa.select(Match.need_id, Offer.volunteer_id).join(Need, Need.id == Match.need_id)
+        sa.select(Match.need_id, Offer.volunteer_id)
+        .join(Need, Need.id == Match.need_id)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(Need.group_id == group_id, Match.status.in_(FILLING_STATUSES)).distinct())
+        .where(Need.group_id == group_id, Match.status.in_(FILLING_STATUSES))
+        .distinct()
+    )
     return ((str(n), p) for n, p in rows)
 
 
 def _excluded_pairs(group_id: int) -> Iterable[tuple[str, str]]:
     rows = db.session.execute(
-        sa.select(Match.need_id, Match.offer_id).join(Need, Need.id == Match.need_id)
-        .where(Need.group_id == group_id, Match.status.in_(EXCLUDED_STATUSES)).distinct())
+        sa.select(Match.need_id, Match.offer_id)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.group_id == group_id, Match.status.in_(EXCLUDED_STATUSES))
+        .distinct()
+    )
     return ((str(n), str(o)) for n, o in rows)
 
 
@@ -349,23 +457,43 @@ def _excluded_pairs(group_id: int) -> Iterable[tuple[str, str]]:
 
 def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[str, int]:
     """Keep proposals the run makes again, replace the rest, add the new ones (bulk statements)."""
-    existing = {(n, o): mid for mid, n, o in db.session.execute(
-        sa.select(Match.id, Match.need_id, Match.offer_id).join(Need, Need.id == Match.need_id)
-        .where(Need.group_id == run.group_id, Match.status == "proposed"))}
+    existing = {
+        (n, o): mid
+        for mid, n, o in db.session.execute(
+            sa.select(Match.id, Match.need_id, Match.offer_id)
+            .join(Need, Need.id == Match.need_id)
+            .where(Need.group_id == run.group_id, Match.status == "proposed")
+        )
+    }
     now = utcnow()
     keep, add = [], []
     for p in proposals:
         pair = (int(p["need"]), int(p["volunteer"]))
-        values = {"score": float(p["score"]), "distance_km": p.get("distance_km"),
-                  "explanation": p.get("explanation"), "run_id": run.id}
+        values = {
+            "score": float(p["score"]),
+            "distance_km": p.get("distance_km"),
+            "explanation": p.get("explanation"),
+            "run_id": run.id,
+        }
         if pair in existing:
             keep.append({"id": existing.pop(pair), **values})
         else:
-            add.append({"need_id": pair[0], "offer_id": pair[1], "status": "proposed", "created_dt": now, **values})
+            add.append(
+                {
+                    "need_id": pair[0],
+                    "offer_id": pair[1],
+                    "status": "proposed",
+                    "created_dt": now,
+                    **values,
+                }
+            )
     stale = list(existing.values())
     for i in range(0, len(stale), _CHUNK):
-        db.session.execute(sa.delete(Match).where(Match.id.in_(stale[i:i + _CHUNK]), Match.status == "proposed")
-                           .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.delete(Match)
+            .where(Match.id.in_(stale[i : i + _CHUNK]), Match.status == "proposed")
+            .execution_options(synchronize_session=False)
+        )
     if keep:
         db.session.execute(sa.update(Match), keep)
     if add:
@@ -384,22 +512,40 @@ def get_run(run_id: int) -> MatchingRun:
 
 
 def run_view(run: MatchingRun) -> dict[str, Any]:
-    return _run_out.dump({
-        "id": run.id, "group": run.group.slug, "status": run.status, "trigger": run.trigger,
-        "started_by": run.started_by_id, "started_at": run.started_dt, "finished_at": run.finished_dt,
-        "error": run.error, "stats": run.stats, "unmatched": run.unmatched})
+    return _run_out.dump(
+        {
+            "id": run.id,
+            "group": run.group.slug,
+            "status": run.status,
+            "trigger": run.trigger,
+            "started_by": run.started_by_id,
+            "started_at": run.started_dt,
+            "finished_at": run.finished_dt,
+            "error": run.error,
+            "stats": run.stats,
+            "unmatched": run.unmatched,
+        }
+    )
 
 
 def recent_runs(group_id: int, limit: int = 20) -> list[MatchingRun]:
-    return list(db.session.scalars(sa.select(MatchingRun).where(MatchingRun.group_id == group_id)
-                                   .order_by(MatchingRun.started_dt.desc(), MatchingRun.id.desc()).limit(limit)))
+    return list(
+        db.session.scalars(
+            sa.select(MatchingRun)
+            .where(MatchingRun.group_id == group_id)
+            .order_by(MatchingRun.started_dt.desc(), MatchingRun.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def latest_run(group_id: int, succeeded: bool = True) -> MatchingRun | None:
     query = sa.select(MatchingRun).where(MatchingRun.group_id == group_id)
     if succeeded:
         query = query.where(MatchingRun.status == "succeeded")
-    return db.session.scalar(query.order_by(MatchingRun.started_dt.desc(), MatchingRun.id.desc()).limit(1))
+    return db.session.scalar(
+        query.order_by(MatchingRun.started_dt.desc(), MatchingRun.id.desc()).limit(1)
+    )
 
 
 def unmatched_needs(group_id: int) -> list[dict[str, Any]]:
@@ -408,6 +554,10 @@ def unmatched_needs(group_id: int) -> list[dict[str, Any]]:
     if run is None or not run.unmatched:
         return []
     ids = [u["need"] for u in run.unmatched]
-    needs = {n.id: n for n in db.session.scalars(
-        sa.select(Need).where(Need.id.in_(ids), Need.status.in_(OPEN_NEED_STATUSES)))}
+    needs = {
+        n.id: n
+        for n in db.session.scalars(
+            sa.select(Need).where(Need.id.in_(ids), Need.status.in_(OPEN_NEED_STATUSES))
+        )
+    }
     return [{**u, "need_record": needs[u["need"]]} for u in run.unmatched if u["need"] in needs]

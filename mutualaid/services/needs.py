@@ -1,4 +1,5 @@
 """Posting, changing, cancelling and listing needs."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -83,12 +84,25 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
     resolved = _resolve(data, None)
     group, place = resolved["group"], resolved["place"]
     when = data["when"]
-    need = Need(group_id=group.id, requester_id=requester.id, category=data["category"], title=data["title"],
-                description=data.get("description") or "", postcode=place.postcode, district=place.district,
-                lat=place.lat, lon=place.lon, address=data.get("address"), on_date=when["on_date"],
-                windows=when["windows"], volunteers_needed=data.get("volunteers_needed", 1),
-                urgency=data.get("urgency", "normal"), is_remote_ok=bool(data.get("remote_ok", False)),
-                status="open", expires_dt=_expires(when["on_date"], when["windows"]))
+    need = Need(
+        group_id=group.id,
+        requester_id=requester.id,
+        category=data["category"],
+        title=data["title"],
+        description=data.get("description") or "",
+        postcode=place.postcode,
+        district=place.district,
+        lat=place.lat,
+        lon=place.lon,
+        address=data.get("address"),
+        on_date=when["on_date"],
+        windows=when["windows"],
+        volunteers_needed=data.get("volunteers_needed", 1),
+        urgency=data.get("urgency", "normal"),
+        is_remote_ok=bool(data.get("remote_ok", False)),
+        status="open",
+        expires_dt=_expires(when["on_date"], when["windows"]),
+    )
     need.skills = resolved["skills"] if "skills" in resolved else []
     db.session.add(need)
     accounts.ensure_member(requester, group)
@@ -105,12 +119,20 @@ def can_manage_need(need: Need, actor: Person | None) -> bool:
 
 def require_manager(need: Need, actor: Person | None) -> None:
     if not can_manage_need(need, actor):
-        raise Forbidden("Only the person who posted this need or its group's coordinators can change it.")
+        raise Forbidden(
+            "Only the person who posted this need or its group's coordinators can change it."
+        )
 
 
 def holding_match_count(need: Need) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Match.id)).where(
-        Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))) or 0
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Match.id)).where(
+                Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES)
+            )
+        )
+        or 0
+    )
 
 
 def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
@@ -119,13 +141,17 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
     if need.status in CLOSED_STATUSES:
         raise InvalidState(f"This need is {need.status} and can no longer be changed.")
     if "group" in data and data["group"] != need.group.slug:
-        raise ValidationFailed.field("group", "A need cannot move to another group; cancel it and post it there.")
+        raise ValidationFailed.field(
+            "group", "A need cannot move to another group; cancel it and post it there."
+        )
     resolved = _resolve({k: v for k, v in data.items() if k != "group"}, need.group)
     if "volunteers_needed" in data:
         held = holding_match_count(need)
         if data["volunteers_needed"] < held:
             raise ValidationFailed.field(
-                "volunteers_needed", f"{held} volunteers are already approved; ask for at least {held}.")
+                "volunteers_needed",
+                f"{held} volunteers are already approved; ask for at least {held}.",
+            )
     for key in ("category", "title", "description", "address", "volunteers_needed", "urgency"):
         if key in data:
             setattr(need, key, data[key] if key != "description" else (data[key] or ""))
@@ -135,7 +161,12 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
         need.skills = resolved["skills"]
     if "place" in resolved:
         place = resolved["place"]
-        need.postcode, need.district, need.lat, need.lon = place.postcode, place.district, place.lat, place.lon
+        need.postcode, need.district, need.lat, need.lon = (
+            place.postcode,
+            place.district,
+            place.lat,
+            place.lon,
+        )
     if "when" in data:
         need.on_date, need.windows = data["when"]["on_date"], data["when"]["windows"]
         need.expires_dt = _expires(need.on_date, need.windows)
@@ -154,8 +185,9 @@ def cancel_need(need: Need, actor: Person) -> Need:
         raise InvalidState(f"This need is {need.status} and cannot be cancelled.")
     need.status = "cancelled"
     now = utcnow()
-    matches = db.session.scalars(sa.select(Match).where(
-        Match.need_id == need.id, Match.status.in_(("proposed", "approved"))))
+    matches = db.session.scalars(
+        sa.select(Match).where(Match.need_id == need.id, Match.status.in_(("proposed", "approved")))
+    )
     for match in matches:
         match.status, match.decided_by_id, match.decided_dt = "cancelled", actor.id, now
         match.reason = "The need was cancelled."
@@ -170,8 +202,16 @@ def get_need(need_id: int) -> Need:
     return need
 
 
-def list_needs(viewer: Person | None, *, group: str | Group | None = None, status: str | None = None,
-               category: str | None = None, mine: bool = False, limit: int = 20, offset: int = 0) -> Page[Need]:
+def list_needs(
+    viewer: Person | None,
+    *,
+    group: str | Group | None = None,
+    status: str | None = None,
+    category: str | None = None,
+    mine: bool = False,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[Need]:
     """A page of needs, newest first. Show each with :func:`visibility.need_view`.
 
     Without ``status``: open, partly matched and matched needs (every status with ``mine``).
@@ -191,9 +231,14 @@ def list_needs(viewer: Person | None, *, group: str | Group | None = None, statu
     if category is not None:
         query = query.where(Need.category == category)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = list(db.session.scalars(query.order_by(Need.created_dt.desc(), Need.id.desc())
-                                    .options(selectinload(Need.skills), selectinload(Need.group))
-                                    .limit(limit).offset(offset)))
+    items = list(
+        db.session.scalars(
+            query.order_by(Need.created_dt.desc(), Need.id.desc())
+            .options(selectinload(Need.skills), selectinload(Need.group))
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     return Page(items, total, limit, offset)
 
 

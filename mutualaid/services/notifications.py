@@ -1,4 +1,5 @@
 """The emails a match's decisions send, queued in the outbox in the same transaction as the decision."""
+
 from __future__ import annotations
 
 from flask import current_app, has_app_context
@@ -14,8 +15,13 @@ def describe_time(need: Need) -> str:
     windows = need.windows or []
     if need.on_date is not None:
         times = ", ".join(f"{w['start']}-{w['end']}" for w in windows)
-        return f"on {need.on_date:%A} {need.on_date.day} {need.on_date:%B %Y}" + (f", {times}" if times else "")
-    return "; ".join(f"every {_WEEKDAYS[int(w['weekday'])]} {w['start']}-{w['end']}" for w in windows) or "any time"
+        return f"on {need.on_date:%A} {need.on_date.day} {need.on_date:%B %Y}" + (
+            f", {times}" if times else ""
+        )
+    return (
+        "; ".join(f"every {_WEEKDAYS[int(w['weekday'])]} {w['start']}-{w['end']}" for w in windows)
+        or "any time"
+    )
 
 
 def _link(path: str) -> str:
@@ -27,20 +33,24 @@ def match_approved(match: Match) -> None:
     need, volunteer, resident = match.need, match.offer.volunteer, match.need.requester
     when = describe_time(need)
     mail.queue_mail(
-        volunteer.email, f"You are matched: {need.title}",
+        volunteer.email,
+        f"You are matched: {need.title}",
         f"Hello {volunteer.name},\n\n"
         f"The coordinators of {need.group.name} have matched you with a request for help:\n\n"
         f"  {need.title} ({need.category_name})\n  When: {when}\n"
         f"  Where: {need.address or need.postcode}, {need.postcode}\n"
         f"  Resident: {resident.name}, phone {resident.phone or 'not given'}, email {resident.email}\n\n"
         f"{need.description}\n\nPlease get in touch with {resident.name} to arrange the details.\n"
-        f"Your matches: {_link('/matches/mine')}\n")
+        f"Your matches: {_link('/matches/mine')}\n",
+    )
     mail.queue_mail(
-        resident.email, f"A volunteer is coming: {need.title}",
+        resident.email,
+        f"A volunteer is coming: {need.title}",
         f"Hello {resident.name},\n\n"
-        f"{volunteer.name} will help with \"{need.title}\" {when}.\n"
+        f'{volunteer.name} will help with "{need.title}" {when}.\n'
         f"  Phone: {volunteer.phone or 'not given'}\n  Email: {volunteer.email}\n\n"
-        f"They may get in touch with you first. Your request: {_link(f'/needs/{need.id}')}\n")
+        f"They may get in touch with you first. Your request: {_link(f'/needs/{need.id}')}\n",
+    )
 
 
 def match_ended(match: Match, by: Person) -> None:
@@ -51,6 +61,9 @@ def match_ended(match: Match, by: Person) -> None:
     for person in (volunteer, resident):
         if person.id == by.id:
             continue
-        mail.queue_mail(person.email, f"Match {word}: {need.title}",
-                        f"Hello {person.name},\n\nThe match for \"{need.title}\" {describe_time(need)} "
-                        f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone else.\n")
+        mail.queue_mail(
+            person.email,
+            f"Match {word}: {need.title}",
+            f'Hello {person.name},\n\nThe match for "{need.title}" {describe_time(need)} '
+            f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone else.\n",
+        )

@@ -1,4 +1,5 @@
 """Volunteers' offers of time, and coordinators' verification of their credentials."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -9,18 +10,21 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Group, Offer, OfferSkill, Person, Skill, offer_groups, get_row, utcnow
+from ..models import Group, Offer, OfferSkill, Person, Skill, get_row, offer_groups, utcnow
 from . import accounts
 from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
 from .needs import Page, _collect
 from .skills import skills_by_slugs
 
 
-
 def _resolve(data: dict[str, Any]) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
-    for key, resolver in (("groups", groups_by_slugs), ("skills", skills_by_slugs), ("postcode", resolve_postcode)):
+    for key, resolver in (
+        ("groups", groups_by_slugs),
+        ("skills", skills_by_slugs),
+        ("postcode", resolve_postcode),
+    ):
         if key in data:
             try:
                 out[key] = resolver(data[key])
@@ -46,10 +50,18 @@ def post_offer(volunteer: Person, data: dict[str, Any]) -> Offer:
     """Offer time. ``data`` is :class:`~mutualaid.schemas.OfferInSchema` output; the volunteer joins the groups."""
     resolved = _resolve(data)
     place = resolved["postcode"]
-    offer = Offer(volunteer_id=volunteer.id, postcode=place.postcode, district=place.district, lat=place.lat,
-                  lon=place.lon, max_travel_km=float(data.get("max_travel_km", 5.0)),
-                  availability=data["availability"], capacity=data.get("capacity", 1),
-                  is_active=bool(data.get("active", True)), note=data.get("note"))
+    offer = Offer(
+        volunteer_id=volunteer.id,
+        postcode=place.postcode,
+        district=place.district,
+        lat=place.lat,
+        lon=place.lon,
+        max_travel_km=float(data.get("max_travel_km", 5.0)),
+        availability=data["availability"],
+        capacity=data.get("capacity", 1),
+        is_active=bool(data.get("active", True)),
+        note=data.get("note"),
+    )
     offer.groups = resolved["groups"]
     _set_skills(offer, resolved.get("skills", []))
     db.session.add(offer)
@@ -69,7 +81,9 @@ def can_manage_offer(offer: Offer, actor: Person | None) -> bool:
 
 def require_manager(offer: Offer, actor: Person | None) -> None:
     if not can_manage_offer(offer, actor):
-        raise Forbidden("Only the volunteer or the coordinators of the offer's groups can change it.")
+        raise Forbidden(
+            "Only the volunteer or the coordinators of the offer's groups can change it."
+        )
 
 
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
@@ -83,7 +97,12 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
         _set_skills(offer, resolved["skills"])
     if "postcode" in resolved:
         place = resolved["postcode"]
-        offer.postcode, offer.district, offer.lat, offer.lon = place.postcode, place.district, place.lat, place.lon
+        offer.postcode, offer.district, offer.lat, offer.lon = (
+            place.postcode,
+            place.district,
+            place.lat,
+            place.lon,
+        )
     for key in ("max_travel_km", "availability", "capacity", "note"):
         if key in data:
             setattr(offer, key, data[key])
@@ -108,9 +127,16 @@ def get_offer(offer_id: int) -> Offer:
     return offer
 
 
-def list_offers(viewer: Person | None, *, group: str | Group | None = None, mine: bool = False,
-                active: bool | None = None, skill: str | None = None, limit: int = 20,
-                offset: int = 0) -> Page[Offer]:
+def list_offers(
+    viewer: Person | None,
+    *,
+    group: str | Group | None = None,
+    mine: bool = False,
+    active: bool | None = None,
+    skill: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[Offer]:
     """A page of offers, newest first. Show each with :func:`visibility.offer_view`.
 
     Without ``active``: active offers only (all of them with ``mine``).
@@ -118,8 +144,11 @@ def list_offers(viewer: Person | None, *, group: str | Group | None = None, mine
     query = sa.select(Offer)
     if group is not None:
         group_row = group if isinstance(group, Group) else get_group_by_slug(group, field="group")
-        query = query.where(Offer.id.in_(sa.select(offer_groups.c.offer_id)
-                                         .where(offer_groups.c.group_id == group_row.id)))
+        query = query.where(
+            Offer.id.in_(
+                sa.select(offer_groups.c.offer_id).where(offer_groups.c.group_id == group_row.id)
+            )
+        )
     if mine:
         if viewer is None:
             return Page([], 0, limit, offset)
@@ -130,22 +159,40 @@ def list_offers(viewer: Person | None, *, group: str | Group | None = None, mine
         query = query.where(Offer.is_active.is_(active))
     if skill is not None:
         skill_row = skills_by_slugs([skill], field="skill")[0]
-        query = query.where(Offer.id.in_(sa.select(OfferSkill.offer_id).where(OfferSkill.skill_id == skill_row.id)))
+        query = query.where(
+            Offer.id.in_(sa.select(OfferSkill.offer_id).where(OfferSkill.skill_id == skill_row.id))
+        )
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = list(db.session.scalars(query.order_by(Offer.created_dt.desc(), Offer.id.desc())
-                                    .options(selectinload(Offer.groups),
-                                             selectinload(Offer.offer_skills).selectinload(OfferSkill.skill))
-                                    .limit(limit).offset(offset)))
+    items = list(
+        db.session.scalars(
+            query.order_by(Offer.created_dt.desc(), Offer.id.desc())
+            .options(
+                selectinload(Offer.groups),
+                selectinload(Offer.offer_skills).selectinload(OfferSkill.skill),
+            )
+            .limit(limit)
+            .offset(offset)
+        )
+    )
     return Page(items, total, limit, offset)
 
 
-def verify_credential(offer: Offer, skill_slug: str, coordinator: Person, expires_on: date) -> OfferSkill:
+def verify_credential(
+    offer: Offer, skill_slug: str, coordinator: Person, expires_on: date
+) -> OfferSkill:
     """A coordinator of one of the offer's groups verifies a credential skill (e.g. a DBS check) until a date."""
-    if not (coordinator.is_admin or {g.id for g in offer.groups} & accounts.coordinated_group_ids(coordinator)):
-        raise Forbidden("Only a coordinator of one of the offer's groups can verify its credentials.")
+    if not (
+        coordinator.is_admin
+        or {g.id for g in offer.groups} & accounts.coordinated_group_ids(coordinator)
+    ):
+        raise Forbidden(
+            "Only a coordinator of one of the offer's groups can verify its credentials."
+        )
     skill = skills_by_slugs([skill_slug], field="skill")[0]
     if not skill.is_credential:
-        raise ValidationFailed.field("skill", f"'{skill.slug}' is not a credential that needs verifying.")
+        raise ValidationFailed.field(
+            "skill", f"'{skill.slug}' is not a credential that needs verifying."
+        )
     held = next((os for os in offer.offer_skills if os.skill_id == skill.id), None)
     if held is None:
         raise ValidationFailed.field("skill", f"This offer does not claim '{skill.slug}'.")

@@ -4,6 +4,7 @@ The district and sector tables ship with the code (:mod:`mutualaid.geo`); the 1.
 postcodes are too big for that and are loaded into ``unit_postcodes`` by ``import-postcodes``.
 Services pass :func:`unit_lookup` to :func:`mutualaid.geo.resolve`.
 """
+
 from __future__ import annotations
 
 import csv
@@ -116,7 +117,8 @@ def _read(path: Path) -> Iterator[dict]:
             header = next(reader, None)
             if header is None or [h.strip().lower() for h in header[:3]] != HEADER:
                 raise PostcodeFileError(
-                    f"{path.name}: expected a header 'postcode,latitude,longitude', got {header!r}.")
+                    f"{path.name}: expected a header 'postcode,latitude,longitude', got {header!r}."
+                )
             for line_no, record in enumerate(reader, start=2):
                 if record:
                     yield _parse(record, line_no, path.name)
@@ -133,7 +135,9 @@ def _parse(record: list[str], line_no: int, name: str) -> dict:
     try:
         lat, lon = float(record[1]), float(record[2])
     except ValueError:
-        raise PostcodeFileError(f"{name} line {line_no}: latitude and longitude must be numbers.") from None
+        raise PostcodeFileError(
+            f"{name} line {line_no}: latitude and longitude must be numbers."
+        ) from None
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         raise PostcodeFileError(f"{name} line {line_no}: coordinates out of range ({lat}, {lon}).")
     return {"postcode": postcode, "lat": lat, "lon": lon}

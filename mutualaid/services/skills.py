@@ -1,4 +1,5 @@
 """The skills taxonomy, editable by admins."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -29,7 +30,9 @@ def skills_by_slugs(slugs: list[str], field: str = "skills") -> list[Skill]:
     found = {s.slug: s for s in db.session.scalars(sa.select(Skill).where(Skill.slug.in_(wanted)))}
     unknown = [s for s in wanted if s not in found]
     if unknown:
-        raise ValidationFailed(f"Unknown {field}.", {field: [f"Unknown skill '{s}'." for s in unknown]})
+        raise ValidationFailed(
+            f"Unknown {field}.", {field: [f"Unknown skill '{s}'." for s in unknown]}
+        )
     return [found[s] for s in wanted]
 
 
@@ -41,14 +44,21 @@ def require_admin(actor: Person) -> None:
 def _check_slug_free(slug: str, skill: Skill | None = None) -> None:
     other = db.session.scalar(sa.select(Skill).where(Skill.slug == slug))
     if other is not None and other is not skill:
-        raise Conflict(f"A skill with slug '{slug}' already exists.", {"slug": [f"A skill with slug '{slug}' already exists."]})
+        raise Conflict(
+            f"A skill with slug '{slug}' already exists.",
+            {"slug": [f"A skill with slug '{slug}' already exists."]},
+        )
 
 
 def create_skill(actor: Person, data: dict[str, Any]) -> Skill:
     require_admin(actor)
     _check_slug_free(data["slug"])
-    skill = Skill(slug=data["slug"], name=data["name"], description=data.get("description"),
-                  is_credential=bool(data.get("is_credential", False)))
+    skill = Skill(
+        slug=data["slug"],
+        name=data["name"],
+        description=data.get("description"),
+        is_credential=bool(data.get("is_credential", False)),
+    )
     db.session.add(skill)
     db.session.flush()
     return skill

@@ -6,6 +6,7 @@ completed. A volunteer's contact and exact location are shown to the volunteer, 
 coordinators of the offer's groups (and admins), and the resident of a need it is approved
 (or completed) for. Everyone else sees the public part with coordinates of the district centre.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,7 +30,9 @@ def _is_person(viewer: Person | None) -> bool:
 
 
 def _manages_need(need: Need, viewer: Person | None) -> bool:
-    return _is_person(viewer) and (need.requester_id == viewer.id or accounts.is_coordinator(viewer, need.group_id))
+    return _is_person(viewer) and (
+        need.requester_id == viewer.id or accounts.is_coordinator(viewer, need.group_id)
+    )
 
 
 def can_see_need_private(need: Need, viewer: Person | None) -> bool:
@@ -38,10 +41,19 @@ def can_see_need_private(need: Need, viewer: Person | None) -> bool:
         return False
     if _manages_need(need, viewer):
         return True
-    return db.session.scalar(
-        sa.select(Match.id).join(Offer, Offer.id == Match.offer_id).where(
-            Match.need_id == need.id, Offer.volunteer_id == viewer.id,
-            Match.status.in_(HOLDING_MATCH_STATUSES)).limit(1)) is not None
+    return (
+        db.session.scalar(
+            sa.select(Match.id)
+            .join(Offer, Offer.id == Match.offer_id)
+            .where(
+                Match.need_id == need.id,
+                Offer.volunteer_id == viewer.id,
+                Match.status.in_(HOLDING_MATCH_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _manages_offer(offer: Offer, viewer: Person | None) -> bool:
@@ -54,10 +66,20 @@ def _manages_offer(offer: Offer, viewer: Person | None) -> bool:
 
 
 def _is_matched_resident(offer: Offer, viewer: Person | None) -> bool:
-    return _is_person(viewer) and db.session.scalar(
-        sa.select(Match.id).join(Need, Need.id == Match.need_id).where(
-            Match.offer_id == offer.id, Need.requester_id == viewer.id,
-            Match.status.in_(HOLDING_MATCH_STATUSES)).limit(1)) is not None
+    return (
+        _is_person(viewer)
+        and db.session.scalar(
+            sa.select(Match.id)
+            .join(Need, Need.id == Match.need_id)
+            .where(
+                Match.offer_id == offer.id,
+                Need.requester_id == viewer.id,
+                Match.status.in_(HOLDING_MATCH_STATUSES),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def can_see_offer_private(offer: Offer, viewer: Person | None) -> bool:
@@ -86,26 +108,48 @@ def when_view(on_date: date | None, windows: list[dict]) -> dict[str, Any]:
 
 
 def approved_volunteers(need: Need) -> list[Person]:
-    return list(db.session.scalars(
-        sa.select(Person).join(Offer, Offer.volunteer_id == Person.id).join(Match, Match.offer_id == Offer.id)
-        .where(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
-        .order_by(Match.id)))
+    return list(
+        db.session.scalars(
+            sa.select(Person)
+            .join(Offer, Offer.volunteer_id == Person.id)
+            .join(Match, Match.offer_id == Offer.id)
+            .where(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
+            .order_by(Match.id)
+        )
+    )
 
 
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
     """The need as ``viewer`` may see it (the API's response body for a need)."""
     data: dict[str, Any] = {
-        "id": need.id, "group": need.group.slug, "group_name": need.group.name, "category": need.category,
-        "category_name": need.category_name, "title": need.title, "description": need.description,
-        "skills": [s.slug for s in need.skills], "when": when_view(need.on_date, need.windows),
-        "volunteers_needed": need.volunteers_needed, "urgency": need.urgency, "remote_ok": need.is_remote_ok,
-        "status": need.status, "district": need.district, "created_at": need.created_dt,
-        "expires_at": need.expires_dt, "full_view": False,
+        "id": need.id,
+        "group": need.group.slug,
+        "group_name": need.group.name,
+        "category": need.category,
+        "category_name": need.category_name,
+        "title": need.title,
+        "description": need.description,
+        "skills": [s.slug for s in need.skills],
+        "when": when_view(need.on_date, need.windows),
+        "volunteers_needed": need.volunteers_needed,
+        "urgency": need.urgency,
+        "remote_ok": need.is_remote_ok,
+        "status": need.status,
+        "district": need.district,
+        "created_at": need.created_dt,
+        "expires_at": need.expires_dt,
+        "full_view": False,
     }
     data["lat"], data["lon"] = public_coordinates(need.district, need.lat, need.lon)
     if can_see_need_private(need, viewer):
-        data.update(full_view=True, postcode=need.postcode, address=need.address, lat=need.lat, lon=need.lon,
-                    requester=contact(need.requester))
+        data.update(
+            full_view=True,
+            postcode=need.postcode,
+            address=need.address,
+            lat=need.lat,
+            lon=need.lon,
+            requester=contact(need.requester),
+        )
         if _manages_need(need, viewer):
             data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
     return _need_out.dump(data)
@@ -114,18 +158,39 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
 def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
     """The offer as ``viewer`` may see it (the API's response body for an offer)."""
     data: dict[str, Any] = {
-        "id": offer.id, "groups": [g.slug for g in offer.groups], "skills": [s.slug for s in offer.skills],
-        "district": offer.district, "max_travel_km": offer.max_travel_km, "availability": offer.availability,
-        "capacity": offer.capacity, "active": offer.is_active, "created_at": offer.created_dt, "full_view": False,
+        "id": offer.id,
+        "groups": [g.slug for g in offer.groups],
+        "skills": [s.slug for s in offer.skills],
+        "district": offer.district,
+        "max_travel_km": offer.max_travel_km,
+        "availability": offer.availability,
+        "capacity": offer.capacity,
+        "active": offer.is_active,
+        "created_at": offer.created_dt,
+        "full_view": False,
     }
     data["lat"], data["lon"] = public_coordinates(offer.district, offer.lat, offer.lon)
     if _manages_offer(offer, viewer):
         today = date.today()
-        data.update(full_view=True, postcode=offer.postcode, note=offer.note, lat=offer.lat, lon=offer.lon,
-                    volunteer=contact(offer.volunteer), credentials=[
-                        {"skill": os.skill.slug, "verified": os.verified_dt is not None,
-                         "verified_at": os.verified_dt, "expires_on": os.expires_on, "usable": os.is_usable(today)}
-                        for os in sorted(offer.offer_skills, key=lambda o: o.skill.slug) if os.skill.is_credential])
+        data.update(
+            full_view=True,
+            postcode=offer.postcode,
+            note=offer.note,
+            lat=offer.lat,
+            lon=offer.lon,
+            volunteer=contact(offer.volunteer),
+            credentials=[
+                {
+                    "skill": os.skill.slug,
+                    "verified": os.verified_dt is not None,
+                    "verified_at": os.verified_dt,
+                    "expires_on": os.expires_on,
+                    "usable": os.is_usable(today),
+                }
+                for os in sorted(offer.offer_skills, key=lambda o: o.skill.slug)
+                if os.skill.is_credential
+            ],
+        )
     elif _is_matched_resident(offer, viewer):
         data["volunteer"] = contact(offer.volunteer)
     return _offer_out.dump(data)

@@ -1,5 +1,6 @@
 """Privacy: a resident's address and contact reach only the owner, the group's coordinators, admins
 and a volunteer whose match is approved (or completed); a volunteer's contact likewise."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,22 +16,36 @@ NEED_PRIVATE_KEYS = {"address", "postcode", "requester", "volunteers"}
 
 
 @pytest.fixture
-def world(client, app, hackney, create_group, create_person, token_for, need_payload, offer_payload):
+def world(
+    client, app, hackney, create_group, create_person, token_for, need_payload, offer_payload
+):
     """Hackney's need by Rosa; Viktor's offer; people around them; ``match(status)`` links them."""
     group, coordinator = hackney
     other_coordinator = create_person()
     create_group(slug="islington", postcode="N1 1AA", radius_km=5, coordinators=[other_coordinator])
     resident = create_person(**RESIDENT)
     volunteer = create_person(**VOLUNTEER)
-    people = {"resident": resident, "volunteer": volunteer, "coordinator": coordinator,
-              "other_coordinator": other_coordinator, "other_resident": create_person(),
-              "admin": create_person(is_admin=True)}
+    people = {
+        "resident": resident,
+        "volunteer": volunteer,
+        "coordinator": coordinator,
+        "other_coordinator": other_coordinator,
+        "other_resident": create_person(),
+        "admin": create_person(is_admin=True),
+    }
     headers = {role: token_for(p) for role, p in people.items()}
-    need = client.post("/api/v1/needs", json=need_payload(address=ADDRESS, postcode="E8 3AA",
-                                                           volunteers_needed=2, category="childcare"),
-                       headers=headers["resident"]).get_json()
-    offer = client.post("/api/v1/offers", json=offer_payload(note="Key safe code 4321"),
-                        headers=headers["volunteer"]).get_json()
+    need = client.post(
+        "/api/v1/needs",
+        json=need_payload(
+            address=ADDRESS, postcode="E8 3AA", volunteers_needed=2, category="childcare"
+        ),
+        headers=headers["resident"],
+    ).get_json()
+    offer = client.post(
+        "/api/v1/offers",
+        json=offer_payload(note="Key safe code 4321"),
+        headers=headers["volunteer"],
+    ).get_json()
 
     def match(status):
         with app.app_context():
@@ -53,7 +68,14 @@ def _leaks_volunteer(text: str) -> bool:
 def _need_reads(client, need_id, headers):
     """Every way of reading the need: by id and through each list and filter."""
     yield client.get(f"/api/v1/needs/{need_id}", headers=headers)
-    for query in ("", "?group=hackney", "?category=childcare", "?status=open", "?limit=100", "?offset=0"):
+    for query in (
+        "",
+        "?group=hackney",
+        "?category=childcare",
+        "?status=open",
+        "?limit=100",
+        "?offset=0",
+    ):
         yield client.get(f"/api/v1/needs{query}", headers=headers)
 
 
@@ -72,7 +94,11 @@ def test_others_never_see_resident_details(client, world, role):
         seen = _need_in(resp, need["id"])
         assert seen["full_view"] is False and not NEED_PRIVATE_KEYS & set(seen)
         assert (seen["lat"], seen["lon"]) == pytest.approx(geo.district_centre("E8"))
-        assert seen["title"] == need["title"] and seen["district"] == "E8" and seen["when"] == need["when"]
+        assert (
+            seen["title"] == need["title"]
+            and seen["district"] == "E8"
+            and seen["when"] == need["when"]
+        )
 
 
 @pytest.mark.parametrize("role", ["resident", "coordinator", "admin"])
@@ -80,13 +106,26 @@ def test_owner_coordinator_and_admin_see_everything(client, world, role):
     need = world["need"]
     for resp in _need_reads(client, need["id"], world["headers"][role]):
         seen = _need_in(resp, need["id"])
-        assert seen["full_view"] is True and seen["address"] == ADDRESS and seen["postcode"] == "E8 3AA"
+        assert (
+            seen["full_view"] is True
+            and seen["address"] == ADDRESS
+            and seen["postcode"] == "E8 3AA"
+        )
         assert {k: seen["requester"][k] for k in RESIDENT} == RESIDENT
         assert (seen["lat"], seen["lon"]) == (need["lat"], need["lon"])
 
 
-@pytest.mark.parametrize("status, revealed", [("proposed", False), ("rejected", False), ("declined", False),
-                                              ("cancelled", False), ("approved", True), ("completed", True)])
+@pytest.mark.parametrize(
+    "status, revealed",
+    [
+        ("proposed", False),
+        ("rejected", False),
+        ("declined", False),
+        ("cancelled", False),
+        ("approved", True),
+        ("completed", True),
+    ],
+)
 def test_volunteer_sees_resident_only_once_approved(client, world, status, revealed):
     world["match"](status)
     need = world["need"]
@@ -96,9 +135,13 @@ def test_volunteer_sees_resident_only_once_approved(client, world, status, revea
         assert seen["full_view"] is revealed
         if revealed:
             assert seen["address"] == ADDRESS and seen["requester"]["phone"] == RESIDENT["phone"]
-            assert "volunteers" not in seen  # other volunteers' contacts stay with the owner and coordinators
+            assert (
+                "volunteers" not in seen
+            )  # other volunteers' contacts stay with the owner and coordinators
     other = world["headers"]["other_resident"]
-    assert not _leaks_resident(client.get(f"/api/v1/needs/{need['id']}", headers=other).get_data(as_text=True))
+    assert not _leaks_resident(
+        client.get(f"/api/v1/needs/{need['id']}", headers=other).get_data(as_text=True)
+    )
 
 
 def test_owner_and_coordinator_see_approved_volunteers(client, world):
@@ -115,25 +158,40 @@ def test_owner_and_coordinator_see_approved_volunteers(client, world):
 @pytest.mark.parametrize("role", ["other_resident", "other_coordinator", "resident"])
 def test_others_never_see_volunteer_details(client, world, role):
     offer = world["offer"]
-    for url in (f"/api/v1/offers/{offer['id']}", "/api/v1/offers", "/api/v1/offers?group=hackney",
-                "/api/v1/offers?skill=befriending"):
+    for url in (
+        f"/api/v1/offers/{offer['id']}",
+        "/api/v1/offers",
+        "/api/v1/offers?group=hackney",
+        "/api/v1/offers?skill=befriending",
+    ):
         resp = client.get(url, headers=world["headers"][role])
         assert resp.status_code == 200 and not _leaks_volunteer(resp.get_data(as_text=True))
         body = resp.get_json()
         seen = next(o for o in body.get("items", [body]) if o["id"] == offer["id"])
-        assert seen["full_view"] is False and not {"volunteer", "note", "postcode", "credentials"} & set(seen)
+        assert seen["full_view"] is False and not {
+            "volunteer",
+            "note",
+            "postcode",
+            "credentials",
+        } & set(seen)
 
 
 @pytest.mark.parametrize("role", ["volunteer", "coordinator", "admin"])
 def test_volunteer_coordinator_and_admin_see_offer(client, world, role):
-    seen = client.get(f"/api/v1/offers/{world['offer']['id']}", headers=world["headers"][role]).get_json()
+    seen = client.get(
+        f"/api/v1/offers/{world['offer']['id']}", headers=world["headers"][role]
+    ).get_json()
     assert seen["full_view"] is True and seen["volunteer"]["phone"] == VOLUNTEER["phone"]
 
 
-@pytest.mark.parametrize("status, revealed", [("proposed", False), ("approved", True), ("completed", True)])
+@pytest.mark.parametrize(
+    "status, revealed", [("proposed", False), ("approved", True), ("completed", True)]
+)
 def test_resident_sees_volunteer_once_approved(client, world, status, revealed):
     world["match"](status)
-    resp = client.get(f"/api/v1/offers/{world['offer']['id']}", headers=world["headers"]["resident"])
+    resp = client.get(
+        f"/api/v1/offers/{world['offer']['id']}", headers=world["headers"]["resident"]
+    )
     assert _leaks_volunteer(resp.get_data(as_text=True)) is revealed
     # Contact only: where the volunteer lives, their note and their checks stay private.
     assert not {"postcode", "note", "credentials"} & set(resp.get_json())

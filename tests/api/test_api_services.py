@@ -1,4 +1,5 @@
 """The service layer that the API and pages share."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -16,9 +17,15 @@ from mutualaid.services import visibility
 
 
 def _need_data(**kw):
-    data = {"group": kw.pop("group"), "category": "food", "title": "Weekly shop", "postcode": "E8 1AA",
-            "address": "1 Mare Street", "when": {"weekly": [{"weekday": "tue", "start": "10:00", "end": "12:00"}]},
-            **kw}
+    data = {
+        "group": kw.pop("group"),
+        "category": "food",
+        "title": "Weekly shop",
+        "postcode": "E8 1AA",
+        "address": "1 Mare Street",
+        "when": {"weekly": [{"weekday": "tue", "start": "10:00", "end": "12:00"}]},
+        **kw,
+    }
     return NeedInSchema().load(data)
 
 
@@ -37,8 +44,11 @@ def test_post_need_collects_field_errors(ctx, create_group, create_person):
     resident = db.session.get(Person, create_person().id)
     with pytest.raises(ValidationFailed) as exc:
         needs_svc.post_need(resident, _need_data(group="nowhere", skills=["x"], postcode="ZZ9 9ZZ"))
-    assert exc.value.errors == {"group": ["Unknown group 'nowhere'."], "skills": ["Unknown skill 'x'."],
-                                "postcode": ["Unknown postcode district 'ZZ9'."]}
+    assert exc.value.errors == {
+        "group": ["Unknown group 'nowhere'."],
+        "skills": ["Unknown skill 'x'."],
+        "postcode": ["Unknown postcode district 'ZZ9'."],
+    }
 
 
 def test_need_outside_group_area(ctx, create_group, create_person):
@@ -91,18 +101,30 @@ def test_offer_skills_keep_verification(ctx, create_group, create_person):
     coordinator = db.session.get(Person, create_person().id)
     group = create_group(slug="hackney", coordinators=[coordinator])
     volunteer = db.session.get(Person, create_person().id)
-    data = OfferInSchema().load({"groups": ["hackney"], "skills": ["dbs-checked"], "postcode": "E8 2AA",
-                                 "availability": [{"weekday": 0, "start": "09:00", "end": "17:00"}]})
+    data = OfferInSchema().load(
+        {
+            "groups": ["hackney"],
+            "skills": ["dbs-checked"],
+            "postcode": "E8 2AA",
+            "availability": [{"weekday": 0, "start": "09:00", "end": "17:00"}],
+        }
+    )
     offer = offers_svc.post_offer(volunteer, data)
     assert [m.group_id for m in volunteer.memberships] == [group.id]
-    offers_svc.verify_credential(offer, "dbs-checked", coordinator, date.today() + timedelta(days=365))
+    offers_svc.verify_credential(
+        offer, "dbs-checked", coordinator, date.today() + timedelta(days=365)
+    )
     offers_svc.update_offer(offer, volunteer, {"skills": ["dbs-checked", "cooking"]})
     held = {os.skill.slug: os for os in offer.offer_skills}
     assert held["dbs-checked"].verified_dt is not None and held["cooking"].verified_dt is None
     with pytest.raises(Forbidden):
-        offers_svc.verify_credential(offer, "dbs-checked", volunteer, date.today() + timedelta(days=1))
+        offers_svc.verify_credential(
+            offer, "dbs-checked", volunteer, date.today() + timedelta(days=1)
+        )
     with pytest.raises(ValidationFailed):
-        offers_svc.verify_credential(offer, "cooking", coordinator, date.today() + timedelta(days=1))
+        offers_svc.verify_credential(
+            offer, "cooking", coordinator, date.today() + timedelta(days=1)
+        )
 
 
 def test_need_view_hides_private_fields(ctx, create_group, create_need, create_person):

@@ -3,6 +3,7 @@
 Runs headless Chromium (``CHROMIUM_PATH`` or ``/usr/bin/chromium``) against the app served on a
 free localhost port, with CSRF protection on as in production.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,8 +16,16 @@ from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _chromium() -> str | None:
@@ -44,7 +53,9 @@ def live_server(app):
 def browser_page():
     executable = _chromium()
     if executable is None:
-        pytest.skip("Chromium not found: set CHROMIUM_PATH or install Debian's chromium (/usr/bin/chromium).")
+        pytest.skip(
+            "Chromium not found: set CHROMIUM_PATH or install Debian's chromium (/usr/bin/chromium)."
+        )
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed.")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
@@ -101,12 +112,15 @@ def _sideways_overflow(page) -> list[str]:
     }""")
 
 
-def test_forms_and_contact_details_fit_a_small_phone(live_server, browser_page, create_group, create_person,
-                                                     create_offer):
+def test_forms_and_contact_details_fit_a_small_phone(
+    live_server, browser_page, create_group, create_person, create_offer
+):
     coordinator = create_person(email="coordinator@example.org", password="a long password")
     group = create_group(name="Hackney Mutual Aid", coordinators=[coordinator])
-    volunteer = create_person(name="Bartholomew Featherstonehaugh-Wainwright",
-                              email="bartholomew.featherstonehaugh-wainwright@example.org")
+    volunteer = create_person(
+        name="Bartholomew Featherstonehaugh-Wainwright",
+        email="bartholomew.featherstonehaugh-wainwright@example.org",
+    )
     create_offer(groups=[group], volunteer=volunteer, skills=["cooking"])
     page = browser_page
     page.set_viewport_size({"width": 320, "height": 640})

@@ -21,27 +21,44 @@ def window():
 @pytest.fixture
 def create_need():
     def create(id: str = "n1", **over) -> dict:
-        rec = {"id": id, "lat": LAT, "lon": LON, "skills": [],
-               "windows": [_window(1, "09:00", "11:00")],
-               "volunteers_needed": 1, "urgency": 0.5, "remote_ok": False}
+        rec = {
+            "id": id,
+            "lat": LAT,
+            "lon": LON,
+            "skills": [],
+            "windows": [_window(1, "09:00", "11:00")],
+            "volunteers_needed": 1,
+            "urgency": 0.5,
+            "remote_ok": False,
+        }
         rec.update(over)
         return rec
+
     return create
 
 
 @pytest.fixture
 def create_volunteer():
     def create(id: str = "v1", **over) -> dict:
-        rec = {"id": id, "lat": LAT, "lon": LON, "skills": [], "max_km": 5.0, "capacity": 1,
-               "availability": [_window(1, "08:00", "12:00")]}
+        rec = {
+            "id": id,
+            "lat": LAT,
+            "lon": LON,
+            "skills": [],
+            "max_km": 5.0,
+            "capacity": 1,
+            "availability": [_window(1, "08:00", "12:00")],
+        }
         rec.update(over)
         return rec
+
     return create
 
 
 @pytest.fixture
 def run():
     """Solve a dict instance; return (pairs set, result)."""
+
     def run(needs: list, volunteers: list, exclude: list | None = None):
         data = {"needs": needs, "volunteers": volunteers}
         if exclude is not None:
@@ -49,4 +66,5 @@ def run():
         result = solve(parse_instance(data))
         pairs = {(m.need, m.volunteer) for m in result.matches}
         return pairs, result
+
     return run

@@ -18,10 +18,16 @@ def reference(ni, vi, s, demand, capacity):
         return 0, 0
     big = (p + 1) * Q
     rows = np.r_[ni, demand.size + vi]
-    a = coo_array((np.ones(2 * p), (rows, np.r_[np.arange(p), np.arange(p)])),
-                  shape=(demand.size + capacity.size, p)).tocsr()
-    res = milp(-(big + s.astype(float)), integrality=np.ones(p),
-               constraints=LinearConstraint(a, 0, np.r_[demand, capacity]), bounds=Bounds(0, 1))
+    a = coo_array(
+        (np.ones(2 * p), (rows, np.r_[np.arange(p), np.arange(p)])),
+        shape=(demand.size + capacity.size, p),
+    ).tocsr()
+    res = milp(
+        -(big + s.astype(float)),
+        integrality=np.ones(p),
+        constraints=LinearConstraint(a, 0, np.r_[demand, capacity]),
+        bounds=Bounds(0, 1),
+    )
     x = np.rint(res.x).astype(bool)
     return int(x.sum()), int(s[x].sum())
 
@@ -39,8 +45,9 @@ def random_graph(rng, n, m, density, ties):
 def test_b_matching_is_optimal(seed):
     rng = np.random.default_rng(seed)
     n, m = int(rng.integers(1, 40)), int(rng.integers(1, 40))
-    ni, vi, s, demand, capacity = random_graph(rng, n, m, float(rng.uniform(0.02, 0.4)),
-                                               ties=seed % 3 == 0)
+    ni, vi, s, demand, capacity = random_graph(
+        rng, n, m, float(rng.uniform(0.02, 0.4)), ties=seed % 3 == 0
+    )
     chosen, _ = b_matching(ni, vi, s, demand, capacity, Q)
     assert np.unique(chosen).size == chosen.size
     assert np.all(np.bincount(ni[chosen], minlength=n) <= demand)
@@ -67,8 +74,9 @@ def test_b_matching_split_into_components_is_optimal(seed, monkeypatch):
     parts, n, m = [], 0, 0
     for _ in range(int(rng.integers(2, 7))):
         bn, bm = int(rng.integers(2, 9)), int(rng.integers(2, 9))
-        ni, vi, s, demand, capacity = random_graph(rng, bn, bm, float(rng.uniform(0.2, 0.6)),
-                                                   ties=seed % 2 == 0)
+        ni, vi, s, demand, capacity = random_graph(
+            rng, bn, bm, float(rng.uniform(0.2, 0.6)), ties=seed % 2 == 0
+        )
         parts.append((ni + n, vi + m, s, demand, capacity))
         n, m = n + bn, m + bm
     ni, vi, s, demand, capacity = (np.concatenate(x) for x in zip(*parts))

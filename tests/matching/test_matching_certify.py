@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_matching_assign import Q, random_graph, reference  # same directory, on sys.path
 
 from matching import parse_instance, solve
 from matching._assign import b_matching
 from matching._certify import certify, lexicographic_weight, potentials
-
-from test_matching_assign import Q, random_graph, reference  # same directory, on sys.path
 
 
 def random_feasible(rng, ni, vi, demand, capacity):
@@ -32,8 +31,9 @@ def objective(x, s):
 def test_certify_accepts_exactly_the_optimal_assignments(seed):
     rng = np.random.default_rng(seed)
     n, m = int(rng.integers(1, 12)), int(rng.integers(1, 12))
-    ni, vi, s, demand, capacity = random_graph(rng, n, m, float(rng.uniform(0.1, 0.6)),
-                                               ties=seed % 3 == 0)
+    ni, vi, s, demand, capacity = random_graph(
+        rng, n, m, float(rng.uniform(0.1, 0.6)), ties=seed % 3 == 0
+    )
     w = lexicographic_weight(s, demand, capacity, Q)
     best = reference(ni, vi, s, demand, capacity)
     x = random_feasible(rng, ni, vi, demand, capacity)
@@ -67,8 +67,7 @@ def test_certify_finds_the_pairs_a_restricted_solve_missed():
     chosen, _ = b_matching(ni[e], vi[e], s[e], demand, capacity, Q)
     x = np.zeros(e.size, dtype=bool)
     x[chosen] = True
-    ok, improving, _ = certify(ni[e], vi[e], w[e], demand, capacity, x,
-                               extra=(ni[o], vi[o], w[o]))
+    ok, improving, _ = certify(ni[e], vi[e], w[e], demand, capacity, x, extra=(ni[o], vi[o], w[o]))
     restricted_best = objective(x, s[e])
     assert ok == (restricted_best == reference(ni, vi, s, demand, capacity))
     assert not ok and improving.size > 0
@@ -81,15 +80,19 @@ def test_certify_finds_the_pairs_a_restricted_solve_missed():
 def test_certify_empty_assignment():
     ni = vi = np.zeros(0, dtype=np.int64)
     one = np.ones(1, dtype=np.int64)
-    ok, improving, _ = certify(ni, vi, np.zeros(0, dtype=np.int64), one, one,
-                               np.zeros(0, dtype=bool))
+    ok, improving, _ = certify(
+        ni, vi, np.zeros(0, dtype=np.int64), one, one, np.zeros(0, dtype=bool)
+    )
     assert ok and improving.size == 0
 
 
 def test_solve_reports_the_certificate(create_need, create_volunteer):
-    inst = parse_instance({"needs": [create_need("n1"), create_need("n2", volunteers_needed=2)],
-                           "volunteers": [create_volunteer("v1", capacity=2),
-                                          create_volunteer("v2")]})
+    inst = parse_instance(
+        {
+            "needs": [create_need("n1"), create_need("n2", volunteers_needed=2)],
+            "volunteers": [create_volunteer("v1", capacity=2), create_volunteer("v2")],
+        }
+    )
     res = solve(inst, certify=True)
     assert res.stats["certified_optimal"] is True
     assert "certificate" in res.stats["seconds"]

@@ -18,13 +18,38 @@ ROOT = Path(__file__).resolve().parents[2]
 def base() -> dict:
     w = {"weekday": 1, "start": "09:00", "end": "11:00"}
     return {
-        "needs": [{"id": "n1", "lat": 51.5, "lon": -0.1, "skills": ["legal-advice"],
-                   "windows": [dict(w)], "volunteers_needed": 1, "urgency": 0.5,
-                   "remote_ok": False}],
-        "volunteers": [{"id": "v1", "lat": 51.5, "lon": -0.1, "skills": ["legal-advice"],
-                        "max_km": 5.0, "capacity": 2, "availability": [dict(w)]},
-                       {"id": "v9", "lat": 51.5, "lon": -0.1, "skills": [],
-                        "max_km": 5.0, "capacity": 1, "availability": []}],
+        "needs": [
+            {
+                "id": "n1",
+                "lat": 51.5,
+                "lon": -0.1,
+                "skills": ["legal-advice"],
+                "windows": [dict(w)],
+                "volunteers_needed": 1,
+                "urgency": 0.5,
+                "remote_ok": False,
+            }
+        ],
+        "volunteers": [
+            {
+                "id": "v1",
+                "lat": 51.5,
+                "lon": -0.1,
+                "skills": ["legal-advice"],
+                "max_km": 5.0,
+                "capacity": 2,
+                "availability": [dict(w)],
+            },
+            {
+                "id": "v9",
+                "lat": 51.5,
+                "lon": -0.1,
+                "skills": [],
+                "max_km": 5.0,
+                "capacity": 1,
+                "availability": [],
+            },
+        ],
         "exclude": [["n1", "v9"]],
     }
 
@@ -43,39 +68,83 @@ def mutate(path, value):
 
 CASES = [
     (mutate(["needs", 0, "lat"], KeyError), "needs[0] (id 'n1'): missing field 'lat'"),
-    (mutate(["volunteers", 1, "capacity"], KeyError), "volunteers[1] (id 'v9'): missing field 'capacity'"),
-    (mutate(["needs", 0, "windows", 0, "end"], "09:00"),
-     "needs[0] (id 'n1'): windows[0].end must be after start (09:00 to 09:00)"),
-    (mutate(["volunteers", 0, "availability", 0, "end"], "08:00"),
-     "volunteers[0] (id 'v1'): availability[0].end must be after start (09:00 to 08:00)"),
-    (mutate(["needs", 0, "windows", 0, "weekday"], 7),
-     "needs[0] (id 'n1'): windows[0].weekday must be an integer 0..6 (0 = Monday)"),
-    (mutate(["volunteers", 0, "availability", 0, "weekday"], -1),
-     "volunteers[0] (id 'v1'): availability[0].weekday must be an integer 0..6 (0 = Monday)"),
-    (mutate(["needs", 0, "lat"], 91), "needs[0] (id 'n1'): lat must be a number between -90 and 90"),
-    (mutate(["volunteers", 1, "lat"], -90.5),
-     "volunteers[1] (id 'v9'): lat must be a number between -90 and 90"),
-    (mutate(["volunteers", 0, "capacity"], 0), "volunteers[0] (id 'v1'): capacity must be at least 1"),
-    (mutate(["needs", 0, "volunteers_needed"], 0),
-     "needs[0] (id 'n1'): volunteers_needed must be at least 1"),
-    (mutate(["volunteers", 1, "id"], "v1"),
-     "volunteers[1] (id 'v1'): duplicate id 'v1' (also volunteers[0])"),
+    (
+        mutate(["volunteers", 1, "capacity"], KeyError),
+        "volunteers[1] (id 'v9'): missing field 'capacity'",
+    ),
+    (
+        mutate(["needs", 0, "windows", 0, "end"], "09:00"),
+        "needs[0] (id 'n1'): windows[0].end must be after start (09:00 to 09:00)",
+    ),
+    (
+        mutate(["volunteers", 0, "availability", 0, "end"], "08:00"),
+        "volunteers[0] (id 'v1'): availability[0].end must be after start (09:00 to 08:00)",
+    ),
+    (
+        mutate(["needs", 0, "windows", 0, "weekday"], 7),
+        "needs[0] (id 'n1'): windows[0].weekday must be an integer 0..6 (0 = Monday)",
+    ),
+    (
+        mutate(["volunteers", 0, "availability", 0, "weekday"], -1),
+        "volunteers[0] (id 'v1'): availability[0].weekday must be an integer 0..6 (0 = Monday)",
+    ),
+    (
+        mutate(["needs", 0, "lat"], 91),
+        "needs[0] (id 'n1'): lat must be a number between -90 and 90",
+    ),
+    (
+        mutate(["volunteers", 1, "lat"], -90.5),
+        "volunteers[1] (id 'v9'): lat must be a number between -90 and 90",
+    ),
+    (
+        mutate(["volunteers", 0, "capacity"], 0),
+        "volunteers[0] (id 'v1'): capacity must be at least 1",
+    ),
+    (
+        mutate(["needs", 0, "volunteers_needed"], 0),
+        "needs[0] (id 'n1'): volunteers_needed must be at least 1",
+    ),
+    (
+        mutate(["volunteers", 1, "id"], "v1"),
+        "volunteers[1] (id 'v1'): duplicate id 'v1' (also volunteers[0])",
+    ),
     (mutate(["exclude", 0], ["n1", "v7"]), "exclude[0]: unknown volunteer id 'v7'"),
     (mutate(["exclude", 0], ["n2", "v1"]), "exclude[0]: unknown need id 'n2'"),
-    (mutate(["needs", 0, "windows", 0, "start"], "9am"),
-     "needs[0] (id 'n1'): windows[0].start must be a time \"HH:MM\" (00:00 to 24:00)"),
-    (mutate(["needs", 0, "urgency"], 1.5), "needs[0] (id 'n1'): urgency must be a number between 0 and 1"),
-    (mutate(["needs", 0, "remote_ok"], "no"), "needs[0] (id 'n1'): remote_ok must be true or false"),
-    (mutate(["needs", 0, "windows"], []), "needs[0] (id 'n1'): windows must hold at least one window"),
-    (mutate(["volunteers", 0, "max_km"], -1),
-     "volunteers[0] (id 'v1'): max_km must be a distance in km, at least 0"),
-    (mutate(["needs", 0, "skills"], "legal"), "needs[0] (id 'n1'): skills must be a list of non-empty strings"),
+    (
+        mutate(["needs", 0, "windows", 0, "start"], "9am"),
+        "needs[0] (id 'n1'): windows[0].start must be a time \"HH:MM\" (00:00 to 24:00)",
+    ),
+    (
+        mutate(["needs", 0, "urgency"], 1.5),
+        "needs[0] (id 'n1'): urgency must be a number between 0 and 1",
+    ),
+    (
+        mutate(["needs", 0, "remote_ok"], "no"),
+        "needs[0] (id 'n1'): remote_ok must be true or false",
+    ),
+    (
+        mutate(["needs", 0, "windows"], []),
+        "needs[0] (id 'n1'): windows must hold at least one window",
+    ),
+    (
+        mutate(["volunteers", 0, "max_km"], -1),
+        "volunteers[0] (id 'v1'): max_km must be a distance in km, at least 0",
+    ),
+    (
+        mutate(["needs", 0, "skills"], "legal"),
+        "needs[0] (id 'n1'): skills must be a list of non-empty strings",
+    ),
     (mutate(["needs", 0, "id"], KeyError), "needs[0]: missing field 'id'"),
     (mutate(["volunteers"], KeyError), "instance: missing field 'volunteers'"),
-    (mutate(["needs", 0, "lon"], float("nan")), "needs[0] (id 'n1'): lon must be a number between -180 and 180"),
+    (
+        mutate(["needs", 0, "lon"], float("nan")),
+        "needs[0] (id 'n1'): lon must be a number between -180 and 180",
+    ),
     (mutate(["volunteers", 0, "load"], -2), "volunteers[0] (id 'v1'): load must be at least 0"),
-    (mutate(["needs", 0, "waiting_hours"], "long"),
-     "needs[0] (id 'n1'): waiting_hours must be a number of hours, at least 0"),
+    (
+        mutate(["needs", 0, "waiting_hours"], "long"),
+        "needs[0] (id 'n1'): waiting_hours must be a number of hours, at least 0",
+    ),
     ([1, 2], "instance: must be a JSON object with needs and volunteers"),
 ]
 
@@ -98,8 +167,13 @@ def test_valid_base_and_unknown_fields_ignored():
 
 
 def cli(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "matching", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "matching", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture

@@ -42,24 +42,33 @@ def instances(draw, max_needs=6, max_vols=6):
     needs, vols = [], []
     for i in range(draw(st.integers(0, max_needs))):
         lat, lon = coords(draw)
-        needs.append({
-            "id": f"n{i}", "lat": lat, "lon": lon,
-            "skills": draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)),
-            "windows": draw(windows(1)), "volunteers_needed": draw(st.integers(1, 3)),
-            "urgency": draw(st.sampled_from([0.0, 0.3, 0.5, 1.0])),
-            "remote_ok": draw(st.booleans()) and draw(st.booleans()),
-            "waiting_hours": draw(st.sampled_from([0, 5, 48, 200])),
-        })
+        needs.append(
+            {
+                "id": f"n{i}",
+                "lat": lat,
+                "lon": lon,
+                "skills": draw(st.lists(st.sampled_from(SKILLS), max_size=2, unique=True)),
+                "windows": draw(windows(1)),
+                "volunteers_needed": draw(st.integers(1, 3)),
+                "urgency": draw(st.sampled_from([0.0, 0.3, 0.5, 1.0])),
+                "remote_ok": draw(st.booleans()) and draw(st.booleans()),
+                "waiting_hours": draw(st.sampled_from([0, 5, 48, 200])),
+            }
+        )
     for j in range(draw(st.integers(0, max_vols))):
         lat, lon = coords(draw)
-        vols.append({
-            "id": f"v{j}", "lat": lat, "lon": lon,
-            "skills": draw(st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)),
-            "max_km": draw(st.sampled_from([1.0, 3.0, 6.0, 12.0])),
-            "capacity": draw(st.integers(1, 3)),
-            "availability": draw(windows(0)),
-            "load": draw(st.sampled_from([0, 0, 2, 10])),
-        })
+        vols.append(
+            {
+                "id": f"v{j}",
+                "lat": lat,
+                "lon": lon,
+                "skills": draw(st.lists(st.sampled_from(SKILLS), max_size=3, unique=True)),
+                "max_km": draw(st.sampled_from([1.0, 3.0, 6.0, 12.0])),
+                "capacity": draw(st.integers(1, 3)),
+                "availability": draw(windows(0)),
+                "load": draw(st.sampled_from([0, 0, 2, 10])),
+            }
+        )
     exclude = []
     if needs and vols:
         for _ in range(draw(st.integers(0, 3))):
@@ -79,7 +88,10 @@ def _minutes(ws):
 
 def _haversine(a, b):
     la1, lo1, la2, lo2 = map(math.radians, (a["lat"], a["lon"], b["lat"], b["lon"]))
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
     return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
@@ -100,8 +112,12 @@ def brute_candidates(data):
             if (n["id"], v["id"]) in excluded:
                 continue
             h = n.get("waiting_hours", 0)
-            s = (0.4 * max(0.0, 1 - d / v["max_km"]) + 0.25 * n["urgency"]
-                 + 0.15 * h / (h + 48) + 0.2 / (1 + v.get("load", 0) / 5))
+            s = (
+                0.4 * max(0.0, 1 - d / v["max_km"])
+                + 0.25 * n["urgency"]
+                + 0.15 * h / (h + 48)
+                + 0.2 / (1 + v.get("load", 0) / 5)
+            )
             out[(n["id"], v["id"])] = s
     return out
 
@@ -122,14 +138,21 @@ def reference_optimum(data, pairs):
     a_v = coo_array((np.ones(len(keys)), (rows_v, e)), shape=(len(vidx), len(keys)))
     dem = [n["volunteers_needed"] for n in data["needs"]]
     cap = [v["capacity"] for v in data["volunteers"]]
-    res = milp(-(big + units), integrality=np.ones(len(keys)), bounds=Bounds(0, 1),
-               constraints=[LinearConstraint(a_n, 0, dem), LinearConstraint(a_v, 0, cap)])
+    res = milp(
+        -(big + units),
+        integrality=np.ones(len(keys)),
+        bounds=Bounds(0, 1),
+        constraints=[LinearConstraint(a_n, 0, dem), LinearConstraint(a_v, 0, cap)],
+    )
     x = np.rint(res.x).astype(bool)
     return int(x.sum()), int(units[x].sum())
 
 
-FAST = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FAST = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @FAST
@@ -148,8 +171,10 @@ def test_candidates_equal_brute_force(data):
 def test_solution_feasible_and_optimal(data):
     inst = parse_instance(data)
     res = solve(inst)
-    cand = {(r["need"], r["volunteer"]): round(r["score"] * SCORE_UNITS)
-            for r in candidates(inst).records()}
+    cand = {
+        (r["need"], r["volunteer"]): round(r["score"] * SCORE_UNITS)
+        for r in candidates(inst).records()
+    }
     pairs = [(m.need, m.volunteer) for m in res.matches]
     assert len(set(pairs)) == len(pairs)
     assert all(p in cand for p in pairs)
@@ -175,18 +200,32 @@ def test_solution_feasible_and_optimal(data):
 def crowded(draw):
     """Many needs and volunteers on one spot: one large component for the assignment path."""
     k = draw(st.integers(3, 12))
-    needs = [{"id": f"n{i}", "lat": 51.5, "lon": -0.1 + 0.001 * draw(st.integers(0, 9)),
-              "skills": draw(st.lists(st.sampled_from(SKILLS[:2]), max_size=1)),
-              "windows": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
-              "volunteers_needed": draw(st.integers(1, 3)),
-              "urgency": draw(st.sampled_from([0.0, 0.5, 1.0])), "remote_ok": False}
-             for i in range(k)]
-    vols = [{"id": f"v{j}", "lat": 51.5, "lon": -0.1 + 0.001 * draw(st.integers(0, 9)),
-             "skills": draw(st.lists(st.sampled_from(SKILLS[:2]), max_size=2, unique=True)),
-             "max_km": draw(st.sampled_from([0.3, 0.5, 1.0])), "capacity": draw(st.integers(1, 3)),
-             "availability": [{"weekday": 0, "start": "08:00", "end": "12:00"}],
-             "load": draw(st.integers(0, 6))}
-            for j in range(draw(st.integers(3, 12)))]
+    needs = [
+        {
+            "id": f"n{i}",
+            "lat": 51.5,
+            "lon": -0.1 + 0.001 * draw(st.integers(0, 9)),
+            "skills": draw(st.lists(st.sampled_from(SKILLS[:2]), max_size=1)),
+            "windows": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
+            "volunteers_needed": draw(st.integers(1, 3)),
+            "urgency": draw(st.sampled_from([0.0, 0.5, 1.0])),
+            "remote_ok": False,
+        }
+        for i in range(k)
+    ]
+    vols = [
+        {
+            "id": f"v{j}",
+            "lat": 51.5,
+            "lon": -0.1 + 0.001 * draw(st.integers(0, 9)),
+            "skills": draw(st.lists(st.sampled_from(SKILLS[:2]), max_size=2, unique=True)),
+            "max_km": draw(st.sampled_from([0.3, 0.5, 1.0])),
+            "capacity": draw(st.integers(1, 3)),
+            "availability": [{"weekday": 0, "start": "08:00", "end": "12:00"}],
+            "load": draw(st.integers(0, 6)),
+        }
+        for j in range(draw(st.integers(3, 12)))
+    ]
     return {"needs": needs, "volunteers": vols, "exclude": []}
 
 
@@ -195,10 +234,15 @@ def crowded(draw):
 def test_optimal_on_dense_components(data):
     inst = parse_instance(data)
     res = solve(inst)
-    cand = {(r["need"], r["volunteer"]): round(r["score"] * SCORE_UNITS)
-            for r in candidates(inst).records()}
+    cand = {
+        (r["need"], r["volunteer"]): round(r["score"] * SCORE_UNITS)
+        for r in candidates(inst).records()
+    }
     filled, units = reference_optimum(data, cand)
-    assert (res.stats["filled_slots"], round(res.stats["total_score"] * SCORE_UNITS)) == (filled, units)
+    assert (res.stats["filled_slots"], round(res.stats["total_score"] * SCORE_UNITS)) == (
+        filled,
+        units,
+    )
 
 
 def test_against_ortools_when_installed():
@@ -209,16 +253,32 @@ def test_against_ortools_when_installed():
     rng = np.random.default_rng(7)
     for _ in range(5):
         n, m = 40, 30
-        needs = [{"id": f"n{i}", "lat": 51.5 + rng.uniform(-0.01, 0.01),
-                  "lon": -0.1 + rng.uniform(-0.01, 0.01), "skills": [],
-                  "windows": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
-                  "volunteers_needed": int(rng.integers(1, 4)), "urgency": float(rng.uniform()),
-                  "remote_ok": False} for i in range(n)]
-        vols = [{"id": f"v{j}", "lat": 51.5 + rng.uniform(-0.01, 0.01),
-                 "lon": -0.1 + rng.uniform(-0.01, 0.01), "skills": [],
-                 "max_km": float(rng.uniform(0.3, 1.5)), "capacity": int(rng.integers(1, 4)),
-                 "availability": [{"weekday": 0, "start": "08:00", "end": "12:00"}],
-                 "load": int(rng.integers(0, 8))} for j in range(m)]
+        needs = [
+            {
+                "id": f"n{i}",
+                "lat": 51.5 + rng.uniform(-0.01, 0.01),
+                "lon": -0.1 + rng.uniform(-0.01, 0.01),
+                "skills": [],
+                "windows": [{"weekday": 0, "start": "09:00", "end": "10:00"}],
+                "volunteers_needed": int(rng.integers(1, 4)),
+                "urgency": float(rng.uniform()),
+                "remote_ok": False,
+            }
+            for i in range(n)
+        ]
+        vols = [
+            {
+                "id": f"v{j}",
+                "lat": 51.5 + rng.uniform(-0.01, 0.01),
+                "lon": -0.1 + rng.uniform(-0.01, 0.01),
+                "skills": [],
+                "max_km": float(rng.uniform(0.3, 1.5)),
+                "capacity": int(rng.integers(1, 4)),
+                "availability": [{"weekday": 0, "start": "08:00", "end": "12:00"}],
+                "load": int(rng.integers(0, 8)),
+            }
+            for j in range(m)
+        ]
         inst = parse_instance({"needs": needs, "volunteers": vols})
         c = candidates(inst)
         res = solve(inst)
@@ -229,13 +289,16 @@ def test_against_ortools_when_installed():
             f.add_arc_with_capacity_and_unit_cost(src, i, needs[i]["volunteers_needed"], 0)
         for j in range(m):
             f.add_arc_with_capacity_and_unit_cost(n + j, snk, vols[j]["capacity"], 0)
-        for a, b, s in zip(c.need_index.tolist(), c.volunteer_index.tolist(),
-                           c.score_units.tolist()):
+        for a, b, s in zip(
+            c.need_index.tolist(), c.volunteer_index.tolist(), c.score_units.tolist()
+        ):
             f.add_arc_with_capacity_and_unit_cost(a, n + b, 1, -(big + s))
         f.add_arc_with_capacity_and_unit_cost(src, snk, 10**6, 0)
         f.set_node_supply(src, 10**6)
-        f.set_node_supply(snk, -10**6)
+        f.set_node_supply(snk, -(10**6))
         assert f.solve() == f.OPTIMAL
         cost = -f.optimal_cost()
-        assert (cost // big, cost % big) == (res.stats["filled_slots"],
-                                             round(res.stats["total_score"] * SCORE_UNITS))
+        assert (cost // big, cost % big) == (
+            res.stats["filled_slots"],
+            round(res.stats["total_score"] * SCORE_UNITS),
+        )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from matching import REASON_CODES, candidates, parse_instance, solve
+from matching import candidates, parse_instance, solve
 
 # 0.01 degrees of latitude is 1.112 km
 KM = 1 / 111.2
@@ -17,22 +17,30 @@ def test_empty_inputs(run, create_need, create_volunteer):
     assert pairs == set() and res.unmatched == [] and res.stats["filled_slots"] == 0
     pairs, res = run([create_need()], [])
     assert pairs == set()
-    assert [(u.need, u.open_slots, u.reason_code) for u in res.unmatched] == [("n1", 1, "out_of_reach")]
+    assert [(u.need, u.open_slots, u.reason_code) for u in res.unmatched] == [
+        ("n1", 1, "out_of_reach")
+    ]
     pairs, res = run([], [create_volunteer()])
     assert pairs == set() and res.unmatched == []
 
 
 def test_skills_required(run, create_need, create_volunteer):
     needs = [create_need(skills=["legal-advice"])]
-    pairs, res = run(needs, [create_volunteer("v1", skills=["driving"]),
-                             create_volunteer("v2", skills=["driving", "legal-advice"])])
+    pairs, res = run(
+        needs,
+        [
+            create_volunteer("v1", skills=["driving"]),
+            create_volunteer("v2", skills=["driving", "legal-advice"]),
+        ],
+    )
     assert pairs == {("n1", "v2")}
     assert res.matches[0].explanation["skills_matched"] == ["legal-advice"]
 
 
 def test_missing_skill_reason_names_it(run, create_need, create_volunteer):
-    pairs, res = run([create_need(skills=["legal-advice", "driving"])],
-                     [create_volunteer(skills=["driving"])])
+    pairs, res = run(
+        [create_need(skills=["legal-advice", "driving"])], [create_volunteer(skills=["driving"])]
+    )
     assert pairs == set()
     u = res.unmatched[0]
     assert u.reason_code == "no_skill" and "'legal-advice'" in u.reason
@@ -50,8 +58,10 @@ def test_distance_limit_and_reason(run, create_need, create_volunteer):
 
 
 def test_reach_is_the_volunteers_own(run, create_need, create_volunteer):
-    v = [create_volunteer("short", lat=51.5 + 3 * KM, max_km=2),
-         create_volunteer("long", lat=51.5 + 3 * KM, max_km=20, capacity=1)]
+    v = [
+        create_volunteer("short", lat=51.5 + 3 * KM, max_km=2),
+        create_volunteer("long", lat=51.5 + 3 * KM, max_km=20, capacity=1),
+    ]
     pairs, _ = run([create_need()], v)
     assert pairs == {("n1", "long")}
 
@@ -67,29 +77,38 @@ def test_remote_ignores_distance(run, create_need, create_volunteer):
 
 def test_window_spanning_adjacent_blocks(run, create_need, create_volunteer, window):
     need = create_need(windows=[window(1, "09:30", "11:00")])
-    split = create_volunteer("split", availability=[window(1, "09:00", "10:00"),
-                                                    window(1, "10:00", "12:00")])
-    gap = create_volunteer("gap", availability=[window(1, "09:00", "10:00"),
-                                                window(1, "10:01", "12:00")])
+    split = create_volunteer(
+        "split", availability=[window(1, "09:00", "10:00"), window(1, "10:00", "12:00")]
+    )
+    gap = create_volunteer(
+        "gap", availability=[window(1, "09:00", "10:00"), window(1, "10:01", "12:00")]
+    )
     pairs, _ = run([need], [split, gap])
     assert pairs == {("n1", "split")}
 
 
 def test_overlapping_blocks_merge(run, create_need, create_volunteer, window):
     need = create_need(windows=[window(2, "09:00", "12:00")])
-    v = create_volunteer(availability=[window(2, "08:00", "10:30"), window(2, "10:00", "11:00"),
-                                       window(2, "10:45", "12:00")])
+    v = create_volunteer(
+        availability=[
+            window(2, "08:00", "10:30"),
+            window(2, "10:00", "11:00"),
+            window(2, "10:45", "12:00"),
+        ]
+    )
     pairs, _ = run([need], [v])
     assert pairs == {("n1", "v1")}
 
 
 def test_every_window_must_fit(run, create_need, create_volunteer, window):
     need = create_need(windows=[window(1, "09:00", "10:00"), window(3, "18:00", "19:00")])
-    both = create_volunteer("both", availability=[window(1, "08:00", "12:00"),
-                                                  window(3, "17:00", "20:00")])
+    both = create_volunteer(
+        "both", availability=[window(1, "08:00", "12:00"), window(3, "17:00", "20:00")]
+    )
     one = create_volunteer("one", availability=[window(1, "08:00", "12:00")])
-    other_day = create_volunteer("other_day", availability=[window(1, "08:00", "12:00"),
-                                                            window(4, "17:00", "20:00")])
+    other_day = create_volunteer(
+        "other_day", availability=[window(1, "08:00", "12:00"), window(4, "17:00", "20:00")]
+    )
     pairs, res = run([need], [both, one, other_day])
     assert pairs == {("n1", "both")}
     assert [w["weekday"] for w in res.matches[0].explanation["windows"]] == [1, 3]
@@ -114,7 +133,8 @@ def test_capacity(run, create_need, create_volunteer):
     assert {u.need for u in res.unmatched} == {"n0", "n1"}
     assert all(u.reason_code == "taken" for u in res.unmatched)
     assert {u.reason for u in res.unmatched} == {
-        "The only other suitable volunteer is already assigned to another need."}
+        "The only other suitable volunteer is already assigned to another need."
+    }
 
 
 def test_taken_reason_counts_the_volunteers(run, create_need, create_volunteer):
@@ -177,15 +197,21 @@ def test_fairness_spreads_work(run, create_need, create_volunteer):
 
 
 def test_waiting_raises_score(create_need, create_volunteer):
-    inst = parse_instance({"needs": [create_need("new"), create_need("old", waiting_hours=96)],
-                           "volunteers": [create_volunteer()]})
+    inst = parse_instance(
+        {
+            "needs": [create_need("new"), create_need("old", waiting_hours=96)],
+            "volunteers": [create_volunteer()],
+        }
+    )
     scores = {r["need"]: r["score"] for r in candidates(inst).records()}
     assert scores["old"] > scores["new"]
 
 
 def test_ties_are_deterministic(create_need, create_volunteer):
-    data = {"needs": [create_need(f"n{i}") for i in range(5)],
-            "volunteers": [create_volunteer(f"v{i}", capacity=2) for i in range(3)]}
+    data = {
+        "needs": [create_need(f"n{i}") for i in range(5)],
+        "volunteers": [create_volunteer(f"v{i}", capacity=2) for i in range(3)],
+    }
     first = solve(parse_instance(data)).to_dict()
     for _ in range(3):
         again = solve(parse_instance(json.loads(json.dumps(data)))).to_dict()
@@ -194,13 +220,22 @@ def test_ties_are_deterministic(create_need, create_volunteer):
 
 
 def test_scores_in_range_and_explained(run, create_need, create_volunteer):
-    pairs, res = run([create_need(skills=["x"], urgency=1, waiting_hours=1e6)],
-                     [create_volunteer(skills=["x"], load=0)])
+    pairs, res = run(
+        [create_need(skills=["x"], urgency=1, waiting_hours=1e6)],
+        [create_volunteer(skills=["x"], load=0)],
+    )
     m = res.matches[0]
     assert 0 < m.score <= 1
     ex = m.explanation
-    assert set(ex) >= {"summary", "distance_km", "remote", "skills_matched", "windows",
-                       "score_parts", "score"}
+    assert set(ex) >= {
+        "summary",
+        "distance_km",
+        "remote",
+        "skills_matched",
+        "windows",
+        "score_parts",
+        "score",
+    }
     assert abs(sum(ex["score_parts"].values()) - m.score) < 5e-4
     assert "has x" in ex["summary"] and "Tue 09:00-11:00" in ex["summary"]
     json.dumps(res.to_dict())
@@ -219,23 +254,34 @@ def test_result_dict_shape(run, create_need, create_volunteer):
 
 @pytest.mark.parametrize("cap", [1, 3])
 def test_candidates_records(create_need, create_volunteer, cap):
-    inst = parse_instance({"needs": [create_need("b"), create_need("a")],
-                           "volunteers": [create_volunteer("v2", capacity=cap),
-                                          create_volunteer("v1")]})
+    inst = parse_instance(
+        {
+            "needs": [create_need("b"), create_need("a")],
+            "volunteers": [create_volunteer("v2", capacity=cap), create_volunteer("v1")],
+        }
+    )
     recs = list(candidates(inst).records())
-    assert [(r["need"], r["volunteer"]) for r in recs] == [("b", "v2"), ("b", "v1"),
-                                                          ("a", "v2"), ("a", "v1")]
+    assert [(r["need"], r["volunteer"]) for r in recs] == [
+        ("b", "v2"),
+        ("b", "v1"),
+        ("a", "v2"),
+        ("a", "v1"),
+    ]
     assert all(set(r) == {"need", "volunteer", "score"} for r in recs)
 
 
-@pytest.mark.parametrize("need_window, blocks", [
-    (("17:30", "18:30"), [("17:00", "18:00"), ("18:00", "19:00")]),   # across a time class
-    (("08:59", "09:01"), [("08:00", "09:00"), ("09:00", "09:30")]),
-    (("23:00", "24:00"), [("22:00", "24:00")]),                        # up to midnight
-    (("00:00", "01:00"), [("00:00", "01:00")]),
-])
-def test_windows_across_time_classes(run, create_need, create_volunteer, window,
-                                     need_window, blocks):
+@pytest.mark.parametrize(
+    "need_window, blocks",
+    [
+        (("17:30", "18:30"), [("17:00", "18:00"), ("18:00", "19:00")]),  # across a time class
+        (("08:59", "09:01"), [("08:00", "09:00"), ("09:00", "09:30")]),
+        (("23:00", "24:00"), [("22:00", "24:00")]),  # up to midnight
+        (("00:00", "01:00"), [("00:00", "01:00")]),
+    ],
+)
+def test_windows_across_time_classes(
+    run, create_need, create_volunteer, window, need_window, blocks
+):
     need = create_need(windows=[window(4, *need_window)])
     v = create_volunteer(availability=[window(4, a, b) for a, b in blocks])
     other = create_volunteer("other", availability=[window(3, "00:00", "24:00")])
@@ -245,7 +291,10 @@ def test_windows_across_time_classes(run, create_need, create_volunteer, window,
 
 def test_reasons_count_volunteers_busy_at_other_times(run, create_need, create_volunteer, window):
     need = create_need(windows=[window(1, "09:00", "10:00")], volunteers_needed=2)
-    vols = [create_volunteer("free"), create_volunteer("busy", availability=[window(5, "18:00", "20:00")])]
+    vols = [
+        create_volunteer("free"),
+        create_volunteer("busy", availability=[window(5, "18:00", "20:00")]),
+    ]
     _, res = run([need], vols)
     assert res.unmatched[0].reason_code == "no_time"
     assert "Only 1 volunteer within reach is free" in res.unmatched[0].reason

@@ -1,4 +1,5 @@
 """Page-test helpers: a logged-in browser per person, and form posts that look like a browser's."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,9 +9,6 @@ import pytest
 from mutualaid.extensions import db
 
 
-
-
-
 @pytest.fixture
 def login(app):
     """``login(person)`` -> a test client with that person's session.
@@ -18,28 +16,40 @@ def login(app):
     The session is set directly (checking a password is slow by design); the log-in page itself
     is tested on its own.
     """
+
     def factory(person):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = str(person.id)
             session["_fresh"] = True
         return client
+
     return factory
 
 
 @pytest.fixture
 def need_form():
     """``need_form(group, **overrides)`` -> the fields a browser posts from "I need help"."""
+
     def factory(group, /, **overrides):
         data = {
-            "group": group.slug, "category": "legal-aid", "title": "Help reading a tenancy letter",
-            "description": "My landlord wrote to me.", "skills": ["legal-advice"], "postcode": "E8 1AA",
-            "address": "Flat 3, 12 Mare Street", "when_kind": "once",
-            "date": (date.today() + timedelta(days=10)).isoformat(), "start": "09:00", "end": "11:00",
-            "volunteers_needed": "1", "urgency": "normal",
+            "group": group.slug,
+            "category": "legal-aid",
+            "title": "Help reading a tenancy letter",
+            "description": "My landlord wrote to me.",
+            "skills": ["legal-advice"],
+            "postcode": "E8 1AA",
+            "address": "Flat 3, 12 Mare Street",
+            "when_kind": "once",
+            "date": (date.today() + timedelta(days=10)).isoformat(),
+            "start": "09:00",
+            "end": "11:00",
+            "volunteers_needed": "1",
+            "urgency": "normal",
         }
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
+
     return factory
 
 
@@ -47,11 +57,17 @@ def need_form():
 def offer_form():
     def factory(group, /, **overrides):
         data = {
-            "groups": [group.slug], "skills": ["cooking"], "postcode": "E8 2AA", "max_travel_km": "4",
-            "slots": ["tue-morning", "tue-afternoon", "sat-evening"], "capacity": "2", "note": "No Sundays.",
+            "groups": [group.slug],
+            "skills": ["cooking"],
+            "postcode": "E8 2AA",
+            "max_travel_km": "4",
+            "slots": ["tue-morning", "tue-afternoon", "sat-evening"],
+            "capacity": "2",
+            "note": "No Sundays.",
         }
         data.update(overrides)
         return {k: v for k, v in data.items() if v is not None}
+
     return factory
 
 
@@ -62,6 +78,7 @@ def read(app):
     Tests that make requests must not hold an app context of their own: requests would share it,
     and with it the logged-in user cached in ``g`` and the session's identity map.
     """
+
     def run(fn):
         with app.app_context():
             try:
@@ -70,4 +87,5 @@ def read(app):
                 return result
             finally:
                 db.session.rollback()
+
     return run

@@ -1,4 +1,5 @@
 """CSRF protection on the page forms (disabled elsewhere in tests for brevity)."""
+
 from __future__ import annotations
 
 import re
@@ -31,8 +32,10 @@ def test_post_with_the_forms_token_is_accepted(app, csrf_on, create_person):
     person = create_person()
     client = app.test_client()
     token = _token(client.get("/login").get_data(as_text=True))
-    resp = client.post("/login", data={"email": person.email, "password": "correct horse battery",
-                                       "csrf_token": token})
+    resp = client.post(
+        "/login",
+        data={"email": person.email, "password": "correct horse battery", "csrf_token": token},
+    )
     assert resp.status_code == 302
     home = client.get("/").get_data(as_text=True)
     assert "Logged in as" in home

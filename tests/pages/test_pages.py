@@ -1,4 +1,5 @@
 """The server-rendered pages, through the Flask test client."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,17 @@ from mutualaid.extensions import db
 from mutualaid.models import Match, Need, Offer, Person
 
 
-
 def _text(resp) -> str:
     return resp.get_data(as_text=True)
 
 
 def _unescape(html: str) -> str:
-    return html.replace("&amp;", "&").replace("&#39;", "'").replace("&#34;", '"').replace("&quot;", '"')
+    return (
+        html.replace("&amp;", "&")
+        .replace("&#39;", "'")
+        .replace("&#34;", '"')
+        .replace("&quot;", '"')
+    )
 
 
 def _value(html: str, field_id: str) -> str | None:
@@ -27,7 +32,9 @@ def _value(html: str, field_id: str) -> str | None:
 
 
 def _error_for(html: str, field_id: str) -> str | None:
-    match = re.search(rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S)
+    match = re.search(
+        rf'<p class="error-message" id="{re.escape(field_id)}-error">(.*?)</p>', html, re.S
+    )
     return re.sub(r"<[^>]+>|Error:", "", match.group(1)).strip() if match else None
 
 
@@ -54,16 +61,28 @@ def test_about_the_data_shows_the_licence(client):
     assert "UK postcode and place coordinates: sources, licences and attribution" in html
 
 
-def test_every_logged_in_page_has_the_attribution(login, create_person, create_group, create_need,
-                                                  create_offer):
+def test_every_logged_in_page_has_the_attribution(
+    login, create_person, create_group, create_need, create_offer
+):
     coordinator = create_person()
     group = create_group(coordinators=[coordinator])
     need = create_need(group, requester=coordinator)
     offer = create_offer(groups=[group], volunteer=coordinator)
     browser = login(coordinator)
-    for path in ("/", "/needs/new", "/offers/new", "/needs/mine", "/offers/mine", f"/needs/{need.id}",
-                 f"/needs/{need.id}/edit", f"/needs/{need.id}/cancel", f"/offers/{offer.id}/edit",
-                 f"/offers/{offer.id}/withdraw", f"/groups/{group.slug}/coordinate", "/about-the-data"):
+    for path in (
+        "/",
+        "/needs/new",
+        "/offers/new",
+        "/needs/mine",
+        "/offers/mine",
+        f"/needs/{need.id}",
+        f"/needs/{need.id}/edit",
+        f"/needs/{need.id}/cancel",
+        f"/offers/{offer.id}/edit",
+        f"/offers/{offer.id}/withdraw",
+        f"/groups/{group.slug}/coordinate",
+        "/about-the-data",
+    ):
         resp = browser.get(path)
         assert resp.status_code == 200, path
         assert geo.ATTRIBUTION in _unescape(_text(resp)), path
@@ -86,7 +105,10 @@ def test_every_input_has_a_label(login, create_person, create_group):
         ids = re.findall(r'<(?:input|select|textarea) id="([^"]+)"', html)
         assert ids, path
         for field_id in ids:
-            assert f'<label for="{field_id}"' in html or f'<label class="cell" for="{field_id}"' in html, field_id
+            assert (
+                f'<label for="{field_id}"' in html
+                or f'<label class="cell" for="{field_id}"' in html
+            ), field_id
         assert html.count("<fieldset") == html.count("<legend")
 
 
@@ -94,29 +116,48 @@ def test_every_input_has_a_label(login, create_person, create_group):
 
 
 def test_register_logs_in_and_shows_the_person(client, read):
-    resp = client.post("/register", data={"name": "Ana Silva", "email": "Ana@Example.org",
-                                          "phone": "07700 900123", "password": "long enough pw"})
+    resp = client.post(
+        "/register",
+        data={
+            "name": "Ana Silva",
+            "email": "Ana@Example.org",
+            "phone": "07700 900123",
+            "password": "long enough pw",
+        },
+    )
     assert resp.status_code == 302
     html = _text(client.get("/"))
     assert "Logged in as <strong>Ana Silva</strong>" in html
     assert 'href="/needs/mine">My needs</a>' in html and 'href="/offers/mine">My offers</a>' in html
-    assert read(lambda: db.session.scalar(
-        sa.select(Person.phone).where(Person.email == "ana@example.org"))) == "07700 900123"
+    assert (
+        read(
+            lambda: db.session.scalar(
+                sa.select(Person.phone).where(Person.email == "ana@example.org")
+            )
+        )
+        == "07700 900123"
+    )
 
 
 def test_register_errors_keep_what_was_typed(client, create_person):
     create_person(email="taken@example.org")
-    resp = client.post("/register", data={"name": "Bo", "email": "taken@example.org", "password": "short"})
+    resp = client.post(
+        "/register", data={"name": "Bo", "email": "taken@example.org", "password": "short"}
+    )
     assert resp.status_code in (400, 409, 422)
     html = _text(resp)
     assert "There is a problem" in html
     assert _error_for(html, "password")
     assert _value(html, "name") == "Bo" and _value(html, "email") == "taken@example.org"
     assert _value(html, "password") == ""  # never echo a password back
-    resp = client.post("/register", data={"name": "", "email": "ana@example.org", "password": "long enough pw"})
+    resp = client.post(
+        "/register", data={"name": "", "email": "ana@example.org", "password": "long enough pw"}
+    )
     assert resp.status_code == 422
     assert _error_for(_text(resp), "name") == "Enter your name."
-    resp = client.post("/register", data={"name": "Ana", "email": "not-an-email", "password": "long enough pw"})
+    resp = client.post(
+        "/register", data={"name": "Ana", "email": "not-an-email", "password": "long enough pw"}
+    )
     html = _text(resp)
     assert resp.status_code == 422
     assert _error_for(html, "email")
@@ -129,7 +170,12 @@ def test_login_failure_and_logout(client, create_person):
     assert resp.status_code == 401
     html = _text(resp)
     assert "Wrong email or password." in html and _value(html, "email") == person.email
-    assert client.post("/login", data={"email": person.email, "password": "correct horse battery"}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"email": person.email, "password": "correct horse battery"}
+        ).status_code
+        == 302
+    )
     assert "Logged in as" in _text(client.get("/"))
     assert client.get("/logout").status_code == 405  # logging out changes state: POST only
     assert client.post("/logout").status_code == 302
@@ -138,16 +184,30 @@ def test_login_failure_and_logout(client, create_person):
 
 def test_login_returns_to_a_local_page_only(client, create_person):
     person = create_person()
-    resp = client.post("/login?next=/needs/mine", data={"email": person.email, "password": "correct horse battery"})
+    resp = client.post(
+        "/login?next=/needs/mine", data={"email": person.email, "password": "correct horse battery"}
+    )
     assert resp.headers["Location"].endswith("/needs/mine")
     client.post("/logout")
-    resp = client.post("/login?next=https://evil.example/", data={"email": person.email,
-                                                                  "password": "correct horse battery"})
+    resp = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": person.email, "password": "correct horse battery"},
+    )
     assert resp.headers["Location"] == "/"
 
 
-@pytest.mark.parametrize("path", ["/needs/new", "/offers/new", "/needs/mine", "/offers/mine", "/needs/1",
-                                  "/coordinate", "/groups/any/coordinate"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/needs/new",
+        "/offers/new",
+        "/needs/mine",
+        "/offers/mine",
+        "/needs/1",
+        "/coordinate",
+        "/groups/any/coordinate",
+    ],
+)
 def test_pages_need_a_login(client, path):
     resp = client.get(path)
     assert resp.status_code == 302
@@ -165,36 +225,66 @@ def test_post_a_need_then_see_it_in_my_needs(login, create_person, create_group,
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/needs/mine")
     html = _text(browser.get("/needs/mine"))
     assert "Help reading a tenancy letter" in html
-    stored = read(lambda: (lambda n: (n.requester_id, n.address, [s.slug for s in n.skills], n.on_date))(
-        db.session.scalar(sa.select(Need))))
-    assert stored == (person.id, "Flat 3, 12 Mare Street", ["legal-advice"], date.today() + timedelta(days=10))
+    stored = read(
+        lambda: (lambda n: (n.requester_id, n.address, [s.slug for s in n.skills], n.on_date))(
+            db.session.scalar(sa.select(Need))
+        )
+    )
+    assert stored == (
+        person.id,
+        "Flat 3, 12 Mare Street",
+        ["legal-advice"],
+        date.today() + timedelta(days=10),
+    )
 
 
 def test_post_a_weekly_need(login, create_person, create_group, need_form, read):
     group = create_group()
     browser = login(create_person())
-    data = need_form(group, when_kind="weekly", date=None, start=None, end=None, **{
-        "weekly-0-weekday": "tue", "weekly-0-start": "07:30", "weekly-0-end": "09:00",
-        "weekly-1-weekday": "", "weekly-1-start": "", "weekly-1-end": "",
-        "weekly-2-weekday": "thu", "weekly-2-start": "15:00", "weekly-2-end": "17:00"})
+    data = need_form(
+        group,
+        when_kind="weekly",
+        date=None,
+        start=None,
+        end=None,
+        **{
+            "weekly-0-weekday": "tue",
+            "weekly-0-start": "07:30",
+            "weekly-0-end": "09:00",
+            "weekly-1-weekday": "",
+            "weekly-1-start": "",
+            "weekly-1-end": "",
+            "weekly-2-weekday": "thu",
+            "weekly-2-start": "15:00",
+            "weekly-2-end": "17:00",
+        },
+    )
     assert browser.post("/needs/new", data=data).status_code == 302
     need = read(lambda: db.session.scalar(sa.select(Need)))
     assert need.on_date is None
-    assert need.windows == [{"weekday": 1, "start": "07:30", "end": "09:00"},
-                            {"weekday": 3, "start": "15:00", "end": "17:00"}]
-    assert "Every week: Tuesday 07:30–09:00; Thursday 15:00–17:00" in _text(browser.get("/needs/mine"))
+    assert need.windows == [
+        {"weekday": 1, "start": "07:30", "end": "09:00"},
+        {"weekday": 3, "start": "15:00", "end": "17:00"},
+    ]
+    assert "Every week: Tuesday 07:30–09:00; Thursday 15:00–17:00" in _text(
+        browser.get("/needs/mine")
+    )
 
 
-@pytest.mark.parametrize("overrides, field_id, message", [
-    ({"postcode": "ZZ99 9ZZ"}, "postcode", None),
-    ({"start": "11:00", "end": "09:00"}, "end", "The end must be after the start."),
-    ({"title": ""}, "title", "Enter a short title."),
-    ({"group": "no-such-group"}, "group", "Unknown group 'no-such-group'."),
-    ({"volunteers_needed": "lots"}, "volunteers_needed", None),
-    ({"date": "2001-01-01"}, "date", "The date is in the past."),
-])
-def test_need_form_errors_are_shown_next_to_fields_and_input_kept(login, create_person, create_group,
-                                                                  need_form, overrides, field_id, message, read):
+@pytest.mark.parametrize(
+    "overrides, field_id, message",
+    [
+        ({"postcode": "ZZ99 9ZZ"}, "postcode", None),
+        ({"start": "11:00", "end": "09:00"}, "end", "The end must be after the start."),
+        ({"title": ""}, "title", "Enter a short title."),
+        ({"group": "no-such-group"}, "group", "Unknown group 'no-such-group'."),
+        ({"volunteers_needed": "lots"}, "volunteers_needed", None),
+        ({"date": "2001-01-01"}, "date", "The date is in the past."),
+    ],
+)
+def test_need_form_errors_are_shown_next_to_fields_and_input_kept(
+    login, create_person, create_group, need_form, overrides, field_id, message, read
+):
     group = create_group()
     browser = login(create_person())
     data = need_form(group, **overrides)
@@ -207,7 +297,8 @@ def test_need_form_errors_are_shown_next_to_fields_and_input_kept(login, create_
         assert error == message
     assert f'href="#{field_id}"' in html  # the summary links to the field
     assert f'id="{field_id}-error"' in html and f"{field_id}-error" in re.search(
-        rf'id="{field_id}"[^>]*', html).group(0)
+        rf'id="{field_id}"[^>]*', html
+    ).group(0)
     # what was typed is still there
     assert _value(html, "postcode") == data["postcode"]
     assert "My landlord wrote to me." in html and "Flat 3, 12 Mare Street" in html
@@ -218,9 +309,21 @@ def test_need_form_errors_are_shown_next_to_fields_and_input_kept(login, create_
 def test_weekly_window_error_lands_on_its_row(login, create_person, create_group, need_form):
     group = create_group()
     browser = login(create_person())
-    data = need_form(group, when_kind="weekly", date=None, start=None, end=None, **{
-        "weekly-0-weekday": "", "weekly-0-start": "", "weekly-0-end": "",
-        "weekly-1-weekday": "wed", "weekly-1-start": "10:00", "weekly-1-end": "09:00"})
+    data = need_form(
+        group,
+        when_kind="weekly",
+        date=None,
+        start=None,
+        end=None,
+        **{
+            "weekly-0-weekday": "",
+            "weekly-0-start": "",
+            "weekly-0-end": "",
+            "weekly-1-weekday": "wed",
+            "weekly-1-start": "10:00",
+            "weekly-1-end": "09:00",
+        },
+    )
     resp = browser.post("/needs/new", data=data)
     assert resp.status_code == 422
     html = _unescape(_text(resp))
@@ -235,7 +338,9 @@ def test_need_form_without_a_time_choice(login, create_person, create_group, nee
     assert _error_for(_unescape(_text(resp)), "when_kind") == "Choose when you need help."
 
 
-def test_add_another_time_row_without_javascript(login, create_person, create_group, need_form, read):
+def test_add_another_time_row_without_javascript(
+    login, create_person, create_group, need_form, read
+):
     group = create_group()
     browser = login(create_person())
     resp = browser.post("/needs/new", data=need_form(group, add_window="1", when_kind="weekly"))
@@ -251,7 +356,9 @@ def test_change_and_cancel_a_need(login, create_person, create_group, create_nee
     browser = login(person)
     form = _text(browser.get(f"/needs/{need.id}/edit"))
     assert _value(form, "title") == "Help with a housing letter"
-    resp = browser.post(f"/needs/{need.id}/edit", data=need_form(group, title="A new title", address=""))
+    resp = browser.post(
+        f"/needs/{need.id}/edit", data=need_form(group, title="A new title", address="")
+    )
     assert resp.status_code == 302
     changed = read(lambda: db.session.get(Need, need.id))
     assert changed.title == "A new title" and changed.address is None
@@ -261,7 +368,9 @@ def test_change_and_cancel_a_need(login, create_person, create_group, create_nee
     assert "A new title" in html and "cancelled" in html
 
 
-def test_someone_else_cannot_change_a_need(login, create_person, create_group, create_need, need_form):
+def test_someone_else_cannot_change_a_need(
+    login, create_person, create_group, create_need, need_form
+):
     group = create_group()
     need = create_need(group)
     browser = login(create_person())
@@ -273,21 +382,32 @@ def test_someone_else_cannot_change_a_need(login, create_person, create_group, c
 # ---- privacy ----------------------------------------------------------------------------------
 
 
-def test_other_volunteer_never_sees_address_or_contact(login, create_person, create_group, create_need):
+def test_other_volunteer_never_sees_address_or_contact(
+    login, create_person, create_group, create_need
+):
     resident = create_person(name="Rita Resident", email="rita@example.org", phone="07700 900555")
     group = create_group()
-    need = create_need(group, requester=resident, address="Flat 9, 1 Secret Road", postcode="E8 1AA")
+    need = create_need(
+        group, requester=resident, address="Flat 9, 1 Secret Road", postcode="E8 1AA"
+    )
     html = _unescape(_text(login(create_person()).get(f"/needs/{need.id}")))
     assert "Help with a housing letter" in html and "E8" in html
-    for secret in ("Flat 9, 1 Secret Road", "Rita Resident", "rita@example.org", "07700 900555", "E8 1AA",
-                   "Private details"):
+    for secret in (
+        "Flat 9, 1 Secret Road",
+        "Rita Resident",
+        "rita@example.org",
+        "07700 900555",
+        "E8 1AA",
+        "Private details",
+    ):
         assert secret not in html
     owner_html = _unescape(_text(login(resident).get(f"/needs/{need.id}")))
     assert "Flat 9, 1 Secret Road" in owner_html
 
 
 def test_approved_volunteer_sees_the_address_and_the_resident_sees_who_is_coming(
-        app, login, create_person, create_group, create_need, create_offer):
+    app, login, create_person, create_group, create_need, create_offer
+):
     resident = create_person(name="Rita Resident")
     volunteer = create_person(name="Vic Volunteer", phone="07700 900777")
     group = create_group()
@@ -308,7 +428,9 @@ def test_offer_time_then_see_it_in_my_offers(login, create_person, create_group,
     person = create_person()
     group = create_group(name="Dalston Helpers")
     browser = login(person)
-    data = offer_form(group, **{"custom-0-weekday": "wed", "custom-0-start": "07:30", "custom-0-end": "09:00"})
+    data = offer_form(
+        group, **{"custom-0-weekday": "wed", "custom-0-start": "07:30", "custom-0-end": "09:00"}
+    )
     resp = browser.post("/offers/new", data=data)
     assert resp.status_code == 302 and resp.headers["Location"].endswith("/offers/mine")
     offer = read(lambda: db.session.scalar(sa.select(Offer)))
@@ -328,16 +450,29 @@ def test_offer_time_then_see_it_in_my_offers(login, create_person, create_group,
     assert _value(form, "custom-0-start") == "07:30"
 
 
-@pytest.mark.parametrize("overrides, field_id", [
-    ({"postcode": "not a postcode"}, "postcode"),
-    ({"groups": ["no-such-group"]}, "groups"),
-    ({"groups": []}, "groups"),
-    ({"slots": []}, "slots"),
-    ({"capacity": "0"}, "capacity"),
-    ({"max_travel_km": "far"}, "max_travel_km"),
-    ({"slots": [], "custom-0-weekday": "mon", "custom-0-start": "18:00", "custom-0-end": "17:00"}, "custom-0-end"),
-])
-def test_offer_form_errors(login, create_person, create_group, offer_form, overrides, field_id, read):
+@pytest.mark.parametrize(
+    "overrides, field_id",
+    [
+        ({"postcode": "not a postcode"}, "postcode"),
+        ({"groups": ["no-such-group"]}, "groups"),
+        ({"groups": []}, "groups"),
+        ({"slots": []}, "slots"),
+        ({"capacity": "0"}, "capacity"),
+        ({"max_travel_km": "far"}, "max_travel_km"),
+        (
+            {
+                "slots": [],
+                "custom-0-weekday": "mon",
+                "custom-0-start": "18:00",
+                "custom-0-end": "17:00",
+            },
+            "custom-0-end",
+        ),
+    ],
+)
+def test_offer_form_errors(
+    login, create_person, create_group, offer_form, overrides, field_id, read
+):
     group = create_group()
     browser = login(create_person())
     data = offer_form(group, **overrides)
@@ -351,12 +486,19 @@ def test_offer_form_errors(login, create_person, create_group, offer_form, overr
     assert read(lambda: db.session.scalar(sa.select(sa.func.count(Offer.id)))) == 0
 
 
-def test_change_withdraw_and_resume_an_offer(login, create_person, create_group, create_offer, offer_form, read):
+def test_change_withdraw_and_resume_an_offer(
+    login, create_person, create_group, create_offer, offer_form, read
+):
     person = create_person()
     group = create_group()
     offer = create_offer(groups=[group], volunteer=person)
     browser = login(person)
-    assert browser.post(f"/offers/{offer.id}/edit", data=offer_form(group, capacity="3", note="")).status_code == 302
+    assert (
+        browser.post(
+            f"/offers/{offer.id}/edit", data=offer_form(group, capacity="3", note="")
+        ).status_code
+        == 302
+    )
     changed = read(lambda: db.session.get(Offer, offer.id))
     assert changed.capacity == 3 and changed.note is None
     assert browser.post(f"/offers/{offer.id}/withdraw").status_code == 302
@@ -367,7 +509,9 @@ def test_change_withdraw_and_resume_an_offer(login, create_person, create_group,
     assert login(create_person()).get(f"/offers/{offer.id}/edit").status_code == 403
 
 
-def test_one_account_is_resident_and_volunteer(login, create_person, create_group, need_form, offer_form):
+def test_one_account_is_resident_and_volunteer(
+    login, create_person, create_group, need_form, offer_form
+):
     group = create_group()
     browser = login(create_person())
     assert browser.post("/needs/new", data=need_form(group)).status_code == 302
@@ -379,8 +523,9 @@ def test_one_account_is_resident_and_volunteer(login, create_person, create_grou
 # ---- coordinators -----------------------------------------------------------------------------
 
 
-def test_coordinator_page_lists_needs_and_offers_with_filters(login, create_person, create_group, create_need,
-                                                              create_offer):
+def test_coordinator_page_lists_needs_and_offers_with_filters(
+    login, create_person, create_group, create_need, create_offer
+):
     coordinator = create_person()
     group = create_group(coordinators=[coordinator])
     other = create_group()
@@ -393,11 +538,17 @@ def test_coordinator_page_lists_needs_and_offers_with_filters(login, create_pers
     browser = login(coordinator)
     home = _text(browser.get("/"))
     assert 'href="/coordinate">Coordinate</a>' in home
-    assert browser.get("/coordinate").headers["Location"].endswith(f"/groups/{group.slug}/coordinate")
+    assert (
+        browser.get("/coordinate").headers["Location"].endswith(f"/groups/{group.slug}/coordinate")
+    )
     base = f"/groups/{group.slug}/coordinate"
     html = _text(browser.get(base))
     assert "Childcare on Monday" in html and "Food parcel" in html and "Cook Carla" in html
-    assert "Cancelled one" not in html and "Another group's need" not in html and "Sleepy Sam" not in html
+    assert (
+        "Cancelled one" not in html
+        and "Another group's need" not in html
+        and "Sleepy Sam" not in html
+    )
     html = _text(browser.get(base + "?category=childcare"))
     assert "Childcare on Monday" in html and "Food parcel" not in html
     html = _text(browser.get(base + "?skill=childcare"))
@@ -439,8 +590,11 @@ def test_other_areas_can_add_navigation_links(monkeypatch, login, create_person,
 
     monkeypatch.setattr(nav, "_links", [])
     nav.add_nav_link("Everyone's link", "pages.about_data")
-    nav.add_nav_link("Coordinators' link", "pages.coordinate_index",
-                     lambda person: bool(nav.accounts.coordinated_group_ids(person)))
+    nav.add_nav_link(
+        "Coordinators' link",
+        "pages.coordinate_index",
+        lambda person: bool(nav.accounts.coordinated_group_ids(person)),
+    )
     nav.add_nav_link("Duplicate", "pages.about_data")
     coordinator = create_person()
     create_group(coordinators=[coordinator])
@@ -450,20 +604,29 @@ def test_other_areas_can_add_navigation_links(monkeypatch, login, create_person,
     assert "Coordinators&#39; link" in _text(login(coordinator).get("/"))
 
 
-@pytest.mark.parametrize("overrides", [
-    {"volunteers_needed": "99999999999999999999999"},
-    {"volunteers_needed": "1.5"},
-    {"title": "nul\x00byte"},
-    {"postcode": "E8\x001AA"},
-    {"date": "2026-02-30"},
-    {"start": "25:00"},
-    {"urgency": "extreme", "category": "nonsense", "skills": ["no-such-skill"]},
-    {"when_kind": "sometimes"},
-    {"when_kind": "weekly", "weekly-0-weekday": "funday", "weekly-0-start": "x", "weekly-99-end": "y"},
-    {"title": "x" * 5000, "address": "y" * 5000},
-])
-def test_garbage_in_the_need_form_never_breaks_the_page(login, create_person, create_group, need_form, read,
-                                                        overrides):
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"volunteers_needed": "99999999999999999999999"},
+        {"volunteers_needed": "1.5"},
+        {"title": "nul\x00byte"},
+        {"postcode": "E8\x001AA"},
+        {"date": "2026-02-30"},
+        {"start": "25:00"},
+        {"urgency": "extreme", "category": "nonsense", "skills": ["no-such-skill"]},
+        {"when_kind": "sometimes"},
+        {
+            "when_kind": "weekly",
+            "weekly-0-weekday": "funday",
+            "weekly-0-start": "x",
+            "weekly-99-end": "y",
+        },
+        {"title": "x" * 5000, "address": "y" * 5000},
+    ],
+)
+def test_garbage_in_the_need_form_never_breaks_the_page(
+    login, create_person, create_group, need_form, read, overrides
+):
     group = create_group()
     resp = login(create_person()).post("/needs/new", data=need_form(group, **overrides))
     assert resp.status_code in (400, 422)
@@ -471,12 +634,20 @@ def test_garbage_in_the_need_form_never_breaks_the_page(login, create_person, cr
     assert read(lambda: db.session.scalar(sa.select(sa.func.count(Need.id)))) == 0
 
 
-@pytest.mark.parametrize("overrides", [
-    {"max_travel_km": "inf"}, {"max_travel_km": "nan"}, {"capacity": "-1"}, {"note": "n" * 5000},
-    {"slots": ["mon-midnight", "xyz"]}, {"custom-0-weekday": "mon", "custom-0-start": "9", "custom-0-end": ""},
-])
-def test_garbage_in_the_offer_form_never_breaks_the_page(login, create_person, create_group, offer_form, read,
-                                                         overrides):
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"max_travel_km": "inf"},
+        {"max_travel_km": "nan"},
+        {"capacity": "-1"},
+        {"note": "n" * 5000},
+        {"slots": ["mon-midnight", "xyz"]},
+        {"custom-0-weekday": "mon", "custom-0-start": "9", "custom-0-end": ""},
+    ],
+)
+def test_garbage_in_the_offer_form_never_breaks_the_page(
+    login, create_person, create_group, offer_form, read, overrides
+):
     group = create_group()
     data = offer_form(group, **overrides)
     if "slots" in overrides:

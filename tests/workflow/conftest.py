@@ -1,4 +1,5 @@
 """Helpers for the matching workflow: a group with a coordinator, and runs without the scheduler."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -6,10 +7,8 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from mutualaid import audit
 from mutualaid.extensions import db
 from mutualaid.models import Group, Match, OutboxMessage, Person
-
 
 
 @dataclass
@@ -29,22 +28,28 @@ def scene(create_person, create_group, token_for) -> Scene:
 @pytest.fixture
 def run_matching(client):
     """``run_matching(scene)`` -> the run as the API returns it (asserting 201)."""
+
     def run(scene: Scene) -> dict:
-        resp = client.post(f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers)
+        resp = client.post(
+            f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers
+        )
         assert resp.status_code == 201, resp.get_json()
         return resp.get_json()
+
     return run
 
 
 @pytest.fixture
 def matches_of(app):
     """``matches_of(need_id=..)`` -> [(need_id, offer_id, status)] straight from the database."""
+
     def rows(**where) -> list[tuple[int, int, str]]:
         with app.app_context():
             query = sa.select(Match.need_id, Match.offer_id, Match.status).order_by(Match.id)
             for key, value in where.items():
                 query = query.where(getattr(Match, key) == value)
             return [tuple(r) for r in db.session.execute(query)]
+
     return rows
 
 
@@ -56,16 +61,19 @@ def outbox(app):
             for m in found:
                 db.session.expunge(m)
             return found
+
     return rows
 
 
 @pytest.fixture
 def browser(app):
     """``browser(person)`` -> a test client logged in as that person (session set directly)."""
+
     def factory(person):
         client = app.test_client()
         with client.session_transaction() as session:
             session["_user_id"] = str(person.id)
             session["_fresh"] = True
         return client
+
     return factory

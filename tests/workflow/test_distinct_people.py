@@ -1,12 +1,14 @@
 """A need's volunteers are distinct people, even when one person has several offers in the group."""
+
 from __future__ import annotations
 
 from mutualaid.extensions import db
 from mutualaid.models import Match
 
 
-def test_a_run_proposes_one_person_once_per_need(scene, create_person, create_need, create_offer,
-                                                 run_matching, matches_of):
+def test_a_run_proposes_one_person_once_per_need(
+    scene, create_person, create_need, create_offer, run_matching, matches_of
+):
     volunteer = create_person(name="Two-offer Tess")
     first = create_offer([scene.group], volunteer=volunteer)
     second = create_offer([scene.group], volunteer=volunteer)
@@ -17,23 +19,31 @@ def test_a_run_proposes_one_person_once_per_need(scene, create_person, create_ne
     assert run["stats"]["proposals"] == 1
 
 
-def test_approval_refuses_the_same_person_twice(scene, create_person, create_need, create_offer, app, client):
+def test_approval_refuses_the_same_person_twice(
+    scene, create_person, create_need, create_offer, app, client
+):
     volunteer = create_person()
     first = create_offer([scene.group], volunteer=volunteer)
     second = create_offer([scene.group], volunteer=volunteer)
     need = create_need(scene.group, volunteers_needed=2)
     with app.app_context():
-        rows = [Match(need_id=need.id, offer_id=o.id, status="proposed", score=0.5) for o in (first, second)]
+        rows = [
+            Match(need_id=need.id, offer_id=o.id, status="proposed", score=0.5)
+            for o in (first, second)
+        ]
         db.session.add_all(rows)
         db.session.commit()
         ids = [m.id for m in rows]
-    assert client.post(f"/api/v1/matches/{ids[0]}/approve", headers=scene.headers).status_code == 200
+    assert (
+        client.post(f"/api/v1/matches/{ids[0]}/approve", headers=scene.headers).status_code == 200
+    )
     resp = client.post(f"/api/v1/matches/{ids[1]}/approve", headers=scene.headers)
     assert resp.status_code == 409 and "already helping" in resp.get_json()["message"]
 
 
-def test_a_person_already_helping_is_not_proposed_again(scene, create_person, create_need, create_offer,
-                                                        app, run_matching, matches_of):
+def test_a_person_already_helping_is_not_proposed_again(
+    scene, create_person, create_need, create_offer, app, run_matching, matches_of
+):
     volunteer = create_person()
     first = create_offer([scene.group], volunteer=volunteer)
     second = create_offer([scene.group], volunteer=volunteer)
@@ -46,8 +56,9 @@ def test_a_person_already_helping_is_not_proposed_again(scene, create_person, cr
     assert (need.id, second.id, "proposed") not in matches_of()
 
 
-def test_a_person_is_never_proposed_for_their_own_need(scene, create_person, create_need, create_offer,
-                                                       run_matching, matches_of):
+def test_a_person_is_never_proposed_for_their_own_need(
+    scene, create_person, create_need, create_offer, run_matching, matches_of
+):
     both = create_person(name="Gives-and-takes Gita")
     own_offer = create_offer([scene.group], volunteer=both)
     other_offer = create_offer([scene.group])
@@ -59,7 +70,9 @@ def test_a_person_is_never_proposed_for_their_own_need(scene, create_person, cre
     assert run["stats"]["proposals"] == 1
 
 
-def test_approval_refuses_a_match_to_ones_own_need(scene, create_person, create_need, create_offer, app, client):
+def test_approval_refuses_a_match_to_ones_own_need(
+    scene, create_person, create_need, create_offer, app, client
+):
     both = create_person()
     own_offer = create_offer([scene.group], volunteer=both)
     need = create_need(scene.group, requester=both)

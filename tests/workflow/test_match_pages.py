@@ -1,4 +1,5 @@
 """The workflow's pages: the coordinators' queue, run now, approve and reject, "My matches"."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -14,8 +15,9 @@ def _only_match(app) -> Match:
         return match
 
 
-def test_coordinator_runs_matching_and_approves_from_the_queue(app, scene, browser, create_person, create_need,
-                                                              create_offer):
+def test_coordinator_runs_matching_and_approves_from_the_queue(
+    app, scene, browser, create_person, create_need, create_offer
+):
     resident = create_person(name="Rita Resident", phone="07700 900111")
     volunteer = create_person(name="Victor Volunteer", phone="07700 900222")
     create_need(scene.group, requester=resident, title="Shopping for a neighbour", category="food")
@@ -39,16 +41,23 @@ def test_coordinator_runs_matching_and_approves_from_the_queue(app, scene, brows
     assert _only_match(app).status == "approved"
 
     mine = browser(volunteer).get("/matches/mine")
-    assert "Shopping for a neighbour" in mine.text and "07700 900111" in mine.text and "Flat 2, 10 Mare Street" in mine.text
+    assert (
+        "Shopping for a neighbour" in mine.text
+        and "07700 900111" in mine.text
+        and "Flat 2, 10 Mare Street" in mine.text
+    )
     coming = browser(resident).get("/matches/mine")
     assert "Victor Volunteer" in coming.text and "07700 900222" in coming.text
 
-    resp = browser(volunteer).post(f"/matches/{match.id}/complete", data={"hours": "2"}, follow_redirects=True)
+    resp = browser(volunteer).post(
+        f"/matches/{match.id}/complete", data={"hours": "2"}, follow_redirects=True
+    )
     assert "Recorded as done" in resp.text and _only_match(app).hours == 2.0
 
 
-def test_volunteer_sees_no_contact_before_approval_and_cannot_approve(app, scene, browser, create_person,
-                                                                    create_need, create_offer):
+def test_volunteer_sees_no_contact_before_approval_and_cannot_approve(
+    app, scene, browser, create_person, create_need, create_offer
+):
     volunteer = create_person()
     create_need(scene.group, title="Lift to the clinic")
     create_offer([scene.group], volunteer=volunteer)
@@ -68,7 +77,9 @@ def test_another_groups_coordinator_gets_no_queue(scene, browser, create_person,
     outsider = create_person()
     create_group(coordinators=[outsider], slug="islington")
     assert browser(outsider).get("/groups/hackney/matches").status_code == 403
-    assert browser(outsider).get("/matches/queue").status_code == 302  # to the one group they coordinate
+    assert (
+        browser(outsider).get("/matches/queue").status_code == 302
+    )  # to the one group they coordinate
 
 
 def test_pages_need_a_login(client, scene):

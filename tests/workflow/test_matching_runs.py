@@ -1,4 +1,5 @@
 """Runs: one at a time per group, all or nothing, and concurrent approvals that never overfill."""
+
 from __future__ import annotations
 
 import threading
@@ -19,8 +20,9 @@ def _is_postgres(app) -> bool:
         return db.engine.dialect.name == "postgresql"
 
 
-def test_a_run_that_fails_halfway_writes_no_proposals(client, scene, create_need, create_offer, run_matching,
-                                                      monkeypatch, app):
+def test_a_run_that_fails_halfway_writes_no_proposals(
+    client, scene, create_need, create_offer, run_matching, monkeypatch, app
+):
     need = create_need(scene.group)
     create_offer([scene.group])
     first = run_matching(scene)
@@ -32,7 +34,12 @@ def test_a_run_that_fails_halfway_writes_no_proposals(client, scene, create_need
 
     def write_then_fail(run, proposals):  # the new rows are in; then the run breaks
         real_write(run, proposals)
-        assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(Match.offer_id == second_offer.id)) == 1
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Match.id)).where(Match.offer_id == second_offer.id)
+            )
+            == 1
+        )
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(matching_runs, "_write_proposals", write_then_fail)
@@ -44,18 +51,37 @@ def test_a_run_that_fails_halfway_writes_no_proposals(client, scene, create_need
         rows = db.session.execute(sa.select(Match.id, Match.run_id, Match.offer_id)).all()
         assert [(r.id, r.run_id) for r in rows] == [(kept_id, first["id"])]
         assert db.session.get(MatchingRun, failed["id"]).stats is None
-    assert client.get(f"/api/v1/matching-runs/{failed['id']}", headers=scene.headers).get_json()["status"] == "failed"
+    assert (
+        client.get(f"/api/v1/matching-runs/{failed['id']}", headers=scene.headers).get_json()[
+            "status"
+        ]
+        == "failed"
+    )
 
 
 def _solve_proposing(need_id: int, offer_id: int):
     class Result:
         def to_dict(self):
-            return {"matches": [{"need": str(need_id), "volunteer": str(offer_id), "score": 0.9, "distance_km": 0.1,
-                                 "explanation": {}}], "unmatched": [], "stats": {}}
+            return {
+                "matches": [
+                    {
+                        "need": str(need_id),
+                        "volunteer": str(offer_id),
+                        "score": 0.9,
+                        "distance_km": 0.1,
+                        "explanation": {},
+                    }
+                ],
+                "unmatched": [],
+                "stats": {},
+            }
+
     return lambda instance: Result()
 
 
-def test_an_engine_error_is_recorded_on_the_run(scene, create_need, create_offer, run_matching, monkeypatch, app):
+def test_an_engine_error_is_recorded_on_the_run(
+    scene, create_need, create_offer, run_matching, monkeypatch, app
+):
     create_need(scene.group)
     create_offer([scene.group])
 
@@ -69,7 +95,9 @@ def test_an_engine_error_is_recorded_on_the_run(scene, create_need, create_offer
         assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 0
 
 
-def test_two_runs_for_one_group_at_once_one_is_refused(scene, create_need, create_offer, monkeypatch, app):
+def test_two_runs_for_one_group_at_once_one_is_refused(
+    scene, create_need, create_offer, monkeypatch, app
+):
     create_need(scene.group)
     create_offer([scene.group])
     inside, release = threading.Event(), threading.Event()
@@ -86,7 +114,9 @@ def test_two_runs_for_one_group_at_once_one_is_refused(scene, create_need, creat
     def first_run():
         with app.app_context():
             try:
-                outcome["first"] = matching_runs.execute_run(db.session.get(Group, scene.group.id)).status
+                outcome["first"] = matching_runs.execute_run(
+                    db.session.get(Group, scene.group.id)
+                ).status
             finally:
                 db.session.remove()
 
@@ -105,7 +135,9 @@ def test_two_runs_for_one_group_at_once_one_is_refused(scene, create_need, creat
     with app.app_context():  # the refused run left no record; the lock is free again
         assert db.session.scalar(sa.select(sa.func.count(MatchingRun.id))) == 1
         monkeypatch.setattr(matching, "solve", real_solve)
-        assert matching_runs.execute_run(db.session.get(Group, scene.group.id)).status == "succeeded"
+        assert (
+            matching_runs.execute_run(db.session.get(Group, scene.group.id)).status == "succeeded"
+        )
 
 
 def test_the_api_refuses_a_run_while_one_is_in_progress(client, scene, app, monkeypatch):
@@ -116,8 +148,15 @@ def test_the_api_refuses_a_run_while_one_is_in_progress(client, scene, app, monk
     from mutualaid.models import RunLock, utcnow
 
     with app.app_context():  # another process holds the lock
-        db.session.add(RunLock(group_id=scene.group.id, holder="elsewhere:1", run_id=None,
-                               acquired_dt=utcnow(), expires_dt=utcnow() + timedelta(minutes=5)))
+        db.session.add(
+            RunLock(
+                group_id=scene.group.id,
+                holder="elsewhere:1",
+                run_id=None,
+                acquired_dt=utcnow(),
+                expires_dt=utcnow() + timedelta(minutes=5),
+            )
+        )
         db.session.commit()
     resp = client.post(f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers)
     assert resp.status_code == 409 and resp.get_json()["code"] == "run_in_progress"
@@ -158,7 +197,7 @@ def test_concurrent_approvals_never_exceed_capacity_or_need(scene, create_need, 
                 matches_svc.approve_match(match_id, coordinator)
                 db.session.commit()
                 results.append("approved")
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 db.session.rollback()
                 results.append(type(exc).__name__)
             finally:
@@ -172,9 +211,21 @@ def test_concurrent_approvals_never_exceed_capacity_or_need(scene, create_need, 
     assert results.count("approved") == 4, results
     assert set(results) <= {"approved", "Conflict", "InvalidState"}
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(
-            Match.offer_id == offer.id, Match.status == "approved")) == 2
-        assert db.session.scalar(sa.select(sa.func.count(Match.id)).where(
-            Match.need_id == one_need.id, Match.status == "approved")) == 2
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Match.id)).where(
+                    Match.offer_id == offer.id, Match.status == "approved"
+                )
+            )
+            == 2
+        )
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Match.id)).where(
+                    Match.need_id == one_need.id, Match.status == "approved"
+                )
+            )
+            == 2
+        )
         assert db.session.scalar(sa.select(Need.status).where(Need.id == one_need.id)) == "matched"
         assert db.session.get(Offer, offer.id).capacity == 2

@@ -1,4 +1,5 @@
 """The scheduled jobs, called directly: outbox delivery with retries, expiry, matching; and the commands."""
+
 from __future__ import annotations
 
 import smtplib
@@ -65,7 +66,12 @@ def test_outbox_retries_after_a_mail_failure(app, monkeypatch):
         db.session.commit()
     assert scheduler.outbox_job(app) == {"sent": 1, "retry": 0, "failed": 0}
     sent = _message(app, message_id)
-    assert sent.status == "sent" and sent.attempts == 2 and sent.sent_dt is not None and sent.last_error is None
+    assert (
+        sent.status == "sent"
+        and sent.attempts == 2
+        and sent.sent_dt is not None
+        and sent.last_error is None
+    )
     [email] = FlakySMTP.sent
     assert email["To"] == "rita@example.org" and email["Subject"] == "A volunteer is coming"
 
@@ -101,7 +107,9 @@ def test_backoff_doubles():
     assert [mail.backoff(n, 60).total_seconds() for n in (1, 2, 3)] == [60, 120, 240]
 
 
-def test_expiry_closes_past_one_off_needs_and_their_proposals(app, scene, create_need, create_offer, runner):
+def test_expiry_closes_past_one_off_needs_and_their_proposals(
+    app, scene, create_need, create_offer, runner
+):
     past = create_need(scene.group, on_date=date.today() - timedelta(days=1))
     future = create_need(scene.group, on_date=date.today() + timedelta(days=3))
     weekly = create_need(scene.group)  # no date: stays until cancelled
@@ -120,21 +128,27 @@ def test_expiry_closes_past_one_off_needs_and_their_proposals(app, scene, create
     assert result.exit_code == 0 and "Expired 0 needs" in result.output
 
 
-def test_matching_job_runs_every_group_and_the_command_one(app, scene, create_group, create_need, create_offer,
-                                                           runner):
+def test_matching_job_runs_every_group_and_the_command_one(
+    app, scene, create_group, create_need, create_offer, runner
+):
     other = create_group(slug="islington")
     create_need(scene.group)
     create_offer([scene.group])
     summaries = scheduler.matching_job(app)
-    assert sorted((s["group"], s["status"]) for s in summaries) == [("hackney", "succeeded"),
-                                                                     ("islington", "succeeded")]
+    assert sorted((s["group"], s["status"]) for s in summaries) == [
+        ("hackney", "succeeded"),
+        ("islington", "succeeded"),
+    ]
     result = runner.invoke(args=["run-matching", "--group", "hackney"])
     assert result.exit_code == 0, result.output
     assert "hackney: run" in result.output and "1 kept" in result.output
     result = runner.invoke(args=["run-matching", "--group", "nowhere"])
     assert result.exit_code != 0 and "nowhere" in result.output
     with app.app_context():
-        triggers = [t for (t,) in db.session.execute(sa.select(MatchingRun.trigger).order_by(MatchingRun.id))]
+        triggers = [
+            t
+            for (t,) in db.session.execute(sa.select(MatchingRun.trigger).order_by(MatchingRun.id))
+        ]
         assert triggers == ["schedule", "schedule", "command"]
         assert db.session.scalar(sa.select(sa.func.count(Match.id))) == 1
     assert other.id
@@ -179,4 +193,7 @@ def test_the_jobs_are_logged_by_their_own_names(app):
     jobs = scheduler.BackgroundScheduler(timezone="UTC")
     scheduler.add_jobs(jobs, app)  # added, never started
     assert {job.id: job.name for job in jobs.get_jobs()} == {
-        "matching": "matching_job", "outbox": "outbox_job", "expiry": "expiry_job"}
+        "matching": "matching_job",
+        "outbox": "outbox_job",
+        "expiry": "expiry_job",
+    }

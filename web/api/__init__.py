@@ -1,4 +1,5 @@
 """The JSON API, version 1. One module per resource; each view's docstring is its OpenAPI operation."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """Request parsing shared by the API views: JSON bodies and query strings through schemas."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,16 +1,17 @@
 """Accounts and bearer tokens."""
+
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from flask import current_app
 
 from mutualaid.schemas import PersonSchema, RegisterSchema, TokenRequestSchema, TokenSchema
 from mutualaid.services import accounts
 
+from ..auth import require_api_user
 from . import bp
 from ._util import body
-from ..auth import require_api_user
 
 
 @bp.post("/auth/register")
@@ -64,7 +65,9 @@ def token():
     data = body(TokenRequestSchema())
     person = accounts.authenticate(data["email"], data["password"])
     raw, row = accounts.issue_token(person, current_app.config["TOKEN_HOURS"])
-    return TokenSchema().dump({"token": raw, "expires_at": row.expires_dt.replace(tzinfo=timezone.utc)})
+    return TokenSchema().dump(
+        {"token": raw, "expires_at": row.expires_dt.replace(tzinfo=UTC)}
+    )
 
 
 @bp.get("/me")

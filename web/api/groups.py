@@ -1,12 +1,13 @@
 """Local groups."""
+
 from __future__ import annotations
 
 from mutualaid.schemas import GroupInSchema, GroupSchema
 from mutualaid.services import groups as groups_svc
 
+from ..auth import require_api_user
 from . import bp
 from ._util import body
-from ..auth import require_api_user
 
 
 @bp.get("/groups")

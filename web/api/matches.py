@@ -1,4 +1,5 @@
 """Matches: the coordinators' queue and every decision on a match."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,8 +7,13 @@ from typing import Any
 from flask import request
 from marshmallow import Schema
 
-from mutualaid.schemas.matches import (ApproveAboveInSchema, CompleteInSchema, MatchQuerySchema, ReasonInSchema,
-                                       RejectInSchema)
+from mutualaid.schemas.matches import (
+    ApproveAboveInSchema,
+    CompleteInSchema,
+    MatchQuerySchema,
+    ReasonInSchema,
+    RejectInSchema,
+)
 from mutualaid.services import groups, matches
 
 from ..auth import require_api_user
@@ -46,7 +52,10 @@ def list_matches():
     else:
         statuses = [args["status"]] if "status" in args else None
         mine = {m.id: m for m in matches.matches_for_volunteer(person, statuses)}
-        mine.update((m.id, m) for m in matches.matches_for_resident(person, statuses or ("approved", "completed")))
+        mine.update(
+            (m.id, m)
+            for m in matches.matches_for_resident(person, statuses or ("approved", "completed"))
+        )
         found = sorted(mine.values(), key=lambda m: (m.created_dt, m.id), reverse=True)
     return {"items": [matches.match_view(m, person) for m in found], "total": len(found)}
 
@@ -68,13 +77,24 @@ def get_match(match_id: int):
 
 def _decision_doc(summary: str, who: str, body_schema: str | None = None) -> str:
     """The OpenAPI docstring shared by the decisions on one match."""
-    lines = [summary, "---", "post:", "  tags: [matches]", f"  description: {who}",
-             "  security: [{bearerAuth: []}]"]
+    lines = [
+        summary,
+        "---",
+        "post:",
+        "  tags: [matches]",
+        f"  description: {who}",
+        "  security: [{bearerAuth: []}]",
+    ]
     if body_schema:
         lines.append(f"  requestBody: {{content: {{application/json: {{schema: {body_schema}}}}}}}")
-    lines += ["  responses:",
-              "    200: {description: The match after the decision., content: {application/json: {schema: MatchOut}}}",
-              "    401: Unauthorized", "    403: Forbidden", "    404: NotFound", "    409: Conflict"]
+    lines += [
+        "  responses:",
+        "    200: {description: The match after the decision., content: {application/json: {schema: MatchOut}}}",
+        "    401: Unauthorized",
+        "    403: Forbidden",
+        "    404: NotFound",
+        "    409: Conflict",
+    ]
     if body_schema:
         lines += ["    400: BadRequest", "    422: ValidationError"]
     return "\n".join(lines) + "\n"
@@ -91,7 +111,8 @@ approve_match.__doc__ = _decision_doc(
     "Approve a proposed match.",
     "The group's coordinators. Never exceeds the need's volunteers_needed or the offer's capacity. "
     "Reveals the resident's address and contact to the volunteer and the volunteer's contact to the "
-    "resident, and emails both.")
+    "resident, and emails both.",
+)
 
 
 @bp.post("/matches/<int:match_id>/reject")
@@ -103,7 +124,9 @@ def reject_match(match_id: int):
 
 reject_match.__doc__ = _decision_doc(
     "Reject a proposed match, with a reason.",
-    "The group's coordinators. The pair is never proposed again.", "RejectIn")
+    "The group's coordinators. The pair is never proposed again.",
+    "RejectIn",
+)
 
 
 @bp.post("/matches/<int:match_id>/decline")
@@ -116,7 +139,9 @@ def decline_match(match_id: int):
 decline_match.__doc__ = _decision_doc(
     "Decline a match (the volunteer).",
     "The volunteer, for a proposed or approved match. Frees the capacity and reopens the need's slot; "
-    "the pair is never proposed again.", "ReasonIn")
+    "the pair is never proposed again.",
+    "ReasonIn",
+)
 
 
 @bp.post("/matches/<int:match_id>/cancel")
@@ -129,7 +154,8 @@ def cancel_match(match_id: int):
 cancel_match.__doc__ = _decision_doc(
     "Cancel an approved match.",
     "The group's coordinators, the resident or the volunteer. Frees the capacity and reopens the need's slot.",
-    "ReasonIn")
+    "ReasonIn",
+)
 
 
 @bp.post("/matches/<int:match_id>/complete")
@@ -142,7 +168,9 @@ def complete_match(match_id: int):
 complete_match.__doc__ = _decision_doc(
     "Record an approved match as done, with its hours.",
     "The group's coordinators, the resident or the volunteer. A one-off need is fulfilled once every slot "
-    "is completed; a weekly need stays matched until cancelled.", "CompleteIn")
+    "is completed; a weekly need stays matched until cancelled.",
+    "CompleteIn",
+)
 
 
 @bp.post("/groups/<slug>/matches/approve-above")
@@ -165,5 +193,7 @@ def approve_matches_above(slug: str):
     group = groups.get_group_by_slug(slug)
     data = body(ApproveAboveInSchema())
     approved, skipped = matches.approve_above(group, person, data["min_score"])
-    return {"approved": [matches.match_view(m, person) for m in approved],
-            "skipped": [{"match": m.id, "reason": reason} for m, reason in skipped]}
+    return {
+        "approved": [matches.match_view(m, person) for m in approved],
+        "skipped": [{"match": m.id, "reason": reason} for m, reason in skipped],
+    }

@@ -1,13 +1,14 @@
 """Needs: what residents ask for. Every response goes through :mod:`mutualaid.services.visibility`."""
+
 from __future__ import annotations
 
 from mutualaid.schemas import NeedInSchema, NeedPatchSchema, NeedQuerySchema
 from mutualaid.services import needs as needs_svc
 from mutualaid.services.visibility import need_view
 
+from ..auth import require_api_user
 from . import bp
 from ._util import body, query
-from ..auth import require_api_user
 
 
 @bp.post("/needs")
@@ -66,8 +67,12 @@ def list_needs():
     person = require_api_user()
     args = query(NeedQuerySchema())
     page = needs_svc.list_needs(person, **args)
-    return {"items": [need_view(n, person) for n in page], "total": page.total,
-            "limit": page.limit, "offset": page.offset}
+    return {
+        "items": [need_view(n, person) for n in page],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
 
 
 @bp.get("/needs/<int:need_id>")

@@ -1,13 +1,14 @@
 """Offers: volunteers' time. Every response goes through :mod:`mutualaid.services.visibility`."""
+
 from __future__ import annotations
 
 from mutualaid.schemas import CredentialInSchema, OfferInSchema, OfferPatchSchema, OfferQuerySchema
 from mutualaid.services import offers as offers_svc
 from mutualaid.services.visibility import offer_view
 
+from ..auth import require_api_user
 from . import bp
 from ._util import body, query
-from ..auth import require_api_user
 
 
 @bp.post("/offers")
@@ -60,8 +61,12 @@ def list_offers():
     """
     person = require_api_user()
     page = offers_svc.list_offers(person, **query(OfferQuerySchema()))
-    return {"items": [offer_view(o, person) for o in page], "total": page.total,
-            "limit": page.limit, "offset": page.offset}
+    return {
+        "items": [offer_view(o, person) for o in page],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
 
 
 @bp.get("/offers/<int:offer_id>")

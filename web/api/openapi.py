@@ -4,6 +4,7 @@ Convention for views: the first docstring line is the summary; the YAML after ``
 operations (``get:``, ``post:`` ...). Schemas are named by class (``NeedInSchema``) or by component
 name (``NeedIn``); path parameters are added from the URL rule.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -67,10 +68,18 @@ def _normalise(node: Any) -> Any:
 class ApiFlaskPlugin(FlaskPlugin):
     """FlaskPlugin plus the conventions above: summaries, path parameters, schema names."""
 
-    def path_helper(self, path=None, operations=None, parameters=None, *, view=None, app=None, **kwargs):
-        openapi_path = super().path_helper(path, operations, parameters, view=view, app=app, **kwargs)
+    def path_helper(
+        self, path=None, operations=None, parameters=None, *, view=None, app=None, **kwargs
+    ):
+        openapi_path = super().path_helper(
+            path, operations, parameters, view=view, app=app, **kwargs
+        )
         rule = self._rule_for_view(view, app=app)
-        summary = (view.__doc__ or "").strip().splitlines()[0].strip() if (view.__doc__ or "").strip() else ""
+        summary = (
+            (view.__doc__ or "").strip().splitlines()[0].strip()
+            if (view.__doc__ or "").strip()
+            else ""
+        )
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             operation = operations.setdefault(method.lower(), {})
             if summary:
@@ -83,27 +92,40 @@ class ApiFlaskPlugin(FlaskPlugin):
                 responses.setdefault(404, "NotFound")
         declared = {(p.get("in"), p.get("name")) for p in parameters if isinstance(p, dict)}
         for op in operations.values():
-            declared |= {(p.get("in"), p.get("name")) for p in op.get("parameters", []) if isinstance(p, dict)}
+            declared |= {
+                (p.get("in"), p.get("name"))
+                for p in op.get("parameters", [])
+                if isinstance(p, dict)
+            }
         for name in sorted(rule.arguments):
             if ("path", name) not in declared:
                 kind = _path_type(rule, name)
-                parameters.append({"in": "path", "name": name, "required": True, "schema": {"type": kind}})
+                parameters.append(
+                    {"in": "path", "name": name, "required": True, "schema": {"type": kind}}
+                )
         _normalise(operations)
         return openapi_path
 
 
 def build_spec(app: Flask) -> dict[str, Any]:
-    spec = APISpec(title="mutualaid", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[ApiFlaskPlugin(), MarshmallowPlugin()],
-                   info={"description": "Residents post needs, volunteers offer time, coordinators approve "
-                                        "the matches the engine proposes. Errors are "
-                                        "`{code, status, message, errors}`."},
-                   servers=[{"url": "/"}])
+    spec = APISpec(
+        title="mutualaid",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[ApiFlaskPlugin(), MarshmallowPlugin()],
+        info={
+            "description": "Residents post needs, volunteers offer time, coordinators approve "
+            "the matches the engine proposes. Errors are "
+            "`{code, status, message, errors}`."
+        },
+        servers=[{"url": "/"}],
+    )
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     spec.components.schema("Error", schema=ErrorSchema)
     for name, description in _ERRORS.items():
-        spec.components.response(name, {"description": description,
-                                        "content": {"application/json": {"schema": "Error"}}})
+        spec.components.response(
+            name, {"description": description, "content": {"application/json": {"schema": "Error"}}}
+        )
     prefix = f"{bp.name}."
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
         if rule.endpoint.startswith(prefix):

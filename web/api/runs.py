@@ -1,4 +1,5 @@
 """Matching runs: start one for a group now, see how a run went, the needs it left unmatched."""
+
 from __future__ import annotations
 
 from flask import current_app
@@ -31,8 +32,12 @@ def start_matching_run(slug: str):
     person = require_api_user()
     group = groups.get_group_by_slug(slug)
     accounts.require_coordinator(person, group)
-    run = matching_runs.execute_run(group, trigger="manual", started_by_id=person.id,
-                                    lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)))
+    run = matching_runs.execute_run(
+        group,
+        trigger="manual",
+        started_by_id=person.id,
+        lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)),
+    )
     return matching_runs.run_view(run), 201
 
 
@@ -93,7 +98,14 @@ def list_unmatched_needs(slug: str):
     group = groups.get_group_by_slug(slug)
     accounts.require_coordinator(person, group)
     run = matching_runs.latest_run(group.id)
-    items = [{"need": u["need"], "open_slots": u["open_slots"], "reason": u["reason"],
-              "reason_code": u["reason_code"], "need_detail": visibility.need_view(u["need_record"], person)}
-             for u in matching_runs.unmatched_needs(group.id)]
+    items = [
+        {
+            "need": u["need"],
+            "open_slots": u["open_slots"],
+            "reason": u["reason"],
+            "reason_code": u["reason_code"],
+            "need_detail": visibility.need_view(u["need_record"], person),
+        }
+        for u in matching_runs.unmatched_needs(group.id)
+    ]
     return {"run_id": run.id if run else None, "items": items}

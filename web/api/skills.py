@@ -1,12 +1,13 @@
 """The skills taxonomy."""
+
 from __future__ import annotations
 
 from mutualaid.schemas import SkillInSchema, SkillSchema
 from mutualaid.services import skills as skills_svc
 
+from ..auth import require_api_user
 from . import bp
 from ._util import body
-from ..auth import require_api_user
 
 
 @bp.get("/skills")

@@ -2,11 +2,20 @@
 
 Other areas add links to the navigation with :func:`web.pages.nav.add_nav_link`.
 """
+
 from __future__ import annotations
 
 from flask import Blueprint
 
 bp = Blueprint("pages", __name__)
 
-from . import auth, coordinator, filters, home, nav, needs, offers  # noqa: E402,F401  (register the views)
-from . import matches  # noqa: E402,F401  (the matching workflow's pages)
+from . import (  # noqa: E402,F401  (register the views)
+    auth,
+    coordinator,
+    filters,
+    home,
+    matches,
+    nav,
+    needs,
+    offers,
+)

@@ -1,7 +1,9 @@
 """Small helpers shared by the page views."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import request
@@ -37,7 +39,9 @@ def attempt(action: Callable[[], T]) -> T:
         raise FormRejected(422, "Please correct the errors below.", messages) from None
     except DomainError as exc:
         if exc.errors or exc.status in _FORM_STATUSES:
-            raise FormRejected(exc.status if exc.status >= 400 else 400, exc.message, exc.errors) from None
+            raise FormRejected(
+                exc.status if exc.status >= 400 else 400, exc.message, exc.errors
+            ) from None
         raise
 
 
@@ -46,7 +50,13 @@ def safe_next(target: str | None) -> str | None:
     if not target:
         return None
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return None
     return target
 

@@ -1,4 +1,5 @@
 """Register, log in, log out."""
+
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
@@ -21,7 +22,9 @@ def register():
             person = attempt(lambda: accounts.register(**RegisterSchema().load(data)))
         except FormRejected as exc:
             extra = apply_errors(form, exc.errors)
-            return render_template("auth/register.html", form=form, errors=error_list(form), extra=extra), exc.status
+            return render_template(
+                "auth/register.html", form=form, errors=error_list(form), extra=extra
+            ), exc.status
         login_user(person)
         flash(f"Welcome, {person.name}. Your account is ready.")
         return redirect(url_for("pages.home"))
@@ -34,10 +37,13 @@ def login():
     next_url = safe_next(request.values.get("next"))
     if request.method == "POST":
         try:
-            person = attempt(lambda: accounts.authenticate(form.email.data or "", form.password.data or ""))
+            person = attempt(
+                lambda: accounts.authenticate(form.email.data or "", form.password.data or "")
+            )
         except FormRejected as exc:
-            return render_template("auth/login.html", form=form, next_url=next_url, errors=[],
-                                   extra=[exc.message]), exc.status
+            return render_template(
+                "auth/login.html", form=form, next_url=next_url, errors=[], extra=[exc.message]
+            ), exc.status
         login_user(person)
         flash(f"You are logged in as {person.name}.")
         return redirect(next_url or url_for("pages.home"))

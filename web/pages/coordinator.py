@@ -1,22 +1,21 @@
 """The coordinator's view of a group: its open needs and active offers, with filters."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
 from datetime import date, timedelta
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from mutualaid.errors import DomainError
 from mutualaid.models import CATEGORIES, NEED_STATUSES, Group
-from mutualaid.services import accounts
+from mutualaid.services import accounts, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import offers as offer_service
 from mutualaid.services import skills as skill_service
-from mutualaid.services import visibility
 
 from . import bp
 
@@ -71,18 +70,37 @@ def coordinate_group(slug: str):
     group = coordinated_group(slug)
     skills = skill_service.list_skills()
     filters = _filters(request.args, {s.slug for s in skills})
-    need_page = need_service.list_needs(current_user, group=group, status=filters.status,
-                                        category=filters.category, limit=LIST_LIMIT)
-    needs = [visibility.need_view(n, current_user) for n in need_page
-             if _need_matches(n, filters)]
-    offer_page = offer_service.list_offers(current_user, group=group, skill=filters.skill, limit=LIST_LIMIT)
-    offers = [visibility.offer_view(o, current_user) for o in offer_page
-              if filters.district is None or o.district == filters.district]
+    need_page = need_service.list_needs(
+        current_user,
+        group=group,
+        status=filters.status,
+        category=filters.category,
+        limit=LIST_LIMIT,
+    )
+    needs = [visibility.need_view(n, current_user) for n in need_page if _need_matches(n, filters)]
+    offer_page = offer_service.list_offers(
+        current_user, group=group, skill=filters.skill, limit=LIST_LIMIT
+    )
+    offers = [
+        visibility.offer_view(o, current_user)
+        for o in offer_page
+        if filters.district is None or o.district == filters.district
+    ]
     districts = sorted({n.district for n in need_page} | {o.district for o in offer_page})
     return render_template(
-        "coordinator/group.html", group=group, filters=filters, needs=needs, offers=offers, verify_soon=_verify_soon,
-        categories=list(CATEGORIES.items()), skills=skills, statuses=NEED_STATUSES, districts=districts,
-        more_needs=max(0, need_page.total - len(need_page)), more_offers=max(0, offer_page.total - len(offer_page)))
+        "coordinator/group.html",
+        group=group,
+        filters=filters,
+        needs=needs,
+        offers=offers,
+        verify_soon=_verify_soon,
+        categories=list(CATEGORIES.items()),
+        skills=skills,
+        statuses=NEED_STATUSES,
+        districts=districts,
+        more_needs=max(0, need_page.total - len(need_page)),
+        more_offers=max(0, offer_page.total - len(offer_page)),
+    )
 
 
 def _need_matches(need: Any, filters: Filters) -> bool:

@@ -1,4 +1,5 @@
 """Template filters: times, dates and names as people read them."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,34 +4,71 @@ The forms only carry fields (and their typed values, for re-rendering); every ru
 the marshmallow schemas and the services, which report errors by API field name. The helpers
 here turn a form into API data and put the errors back next to the fields they belong to.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, FieldList, Form, FormField, PasswordField, RadioField, \
-    SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 
-DAYS = (("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"),
-        ("fri", "Friday"), ("sat", "Saturday"), ("sun", "Sunday"))
+DAYS = (
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+)
 #: The availability grid's parts of a day, with the times they stand for.
-SLOTS = (("morning", "Morning", "08:00", "12:00"), ("afternoon", "Afternoon", "12:00", "17:00"),
-         ("evening", "Evening", "17:00", "21:00"))
-URGENCY_CHOICES = (("low", "Low – within a few weeks"), ("normal", "Normal – within a week or two"),
-                   ("high", "High – as soon as possible"))
+SLOTS = (
+    ("morning", "Morning", "08:00", "12:00"),
+    ("afternoon", "Afternoon", "12:00", "17:00"),
+    ("evening", "Evening", "17:00", "21:00"),
+)
+URGENCY_CHOICES = (
+    ("low", "Low – within a few weeks"),
+    ("normal", "Normal – within a week or two"),
+    ("high", "High – as soon as possible"),
+)
 WHEN_CHOICES = (("once", "Once, on a date"), ("weekly", "Every week"))
 WINDOW_ROWS = 3
 
 _REQUIRED = "Missing data for required field."
 _FRIENDLY_REQUIRED = {
-    "email": "Enter your email address.", "password": "Enter a password.", "name": "Enter your name.",
-    "group": "Choose a group.", "groups": "Choose at least one group.", "category": "Choose a category.",
-    "title": "Enter a short title.", "postcode": "Enter a postcode.", "when": "Choose when you need help.",
-    "date": "Enter the date.", "start": "Enter a start time.", "end": "Enter an end time.",
-    "weekday": "Choose a day.", "volunteers_needed": "Enter how many volunteers you need.",
-    "urgency": "Choose how urgent it is.", "availability": "Tick at least one time you are free.",
-    "max_travel_km": "Enter how far you can travel.", "capacity": "Enter how many needs you can take on.",
+    "email": "Enter your email address.",
+    "password": "Enter a password.",
+    "name": "Enter your name.",
+    "group": "Choose a group.",
+    "groups": "Choose at least one group.",
+    "category": "Choose a category.",
+    "title": "Enter a short title.",
+    "postcode": "Enter a postcode.",
+    "when": "Choose when you need help.",
+    "date": "Enter the date.",
+    "start": "Enter a start time.",
+    "end": "Enter an end time.",
+    "weekday": "Choose a day.",
+    "volunteers_needed": "Enter how many volunteers you need.",
+    "urgency": "Choose how urgent it is.",
+    "availability": "Tick at least one time you are free.",
+    "max_travel_km": "Enter how far you can travel.",
+    "capacity": "Enter how many needs you can take on.",
 }
 
 
@@ -81,13 +118,20 @@ class NeedForm(FlaskForm):
     skills = _Choices("Skills needed")
     postcode = StringField("Postcode")
     address = TextAreaField("Address")
-    when_kind = RadioField("When do you need help?", choices=choices(WHEN_CHOICES), validate_choice=False)
+    when_kind = RadioField(
+        "When do you need help?", choices=choices(WHEN_CHOICES), validate_choice=False
+    )
     date = StringField("Date")
     start = StringField("From")
     end = StringField("Until")
     weekly = FieldList(FormField(WindowForm), min_entries=WINDOW_ROWS, max_entries=21)
     volunteers_needed = StringField("Volunteers needed", default="1")
-    urgency = RadioField("How urgent is it?", choices=choices(URGENCY_CHOICES), default="normal", validate_choice=False)
+    urgency = RadioField(
+        "How urgent is it?",
+        choices=choices(URGENCY_CHOICES),
+        default="normal",
+        validate_choice=False,
+    )
     remote_ok = BooleanField("Help by phone or online is fine")
 
 
@@ -96,8 +140,12 @@ class OfferForm(FlaskForm):
     skills = _Choices("Your skills")
     postcode = StringField("Your postcode")
     max_travel_km = StringField("How far can you travel (km)?", default="5")
-    slots = _Choices("When are you usually free?",
-                     choices=choices((f"{d}-{s[0]}", f"{label} {s[1].lower()}") for d, label in DAYS for s in SLOTS))
+    slots = _Choices(
+        "When are you usually free?",
+        choices=choices(
+            (f"{d}-{s[0]}", f"{label} {s[1].lower()}") for d, label in DAYS for s in SLOTS
+        ),
+    )
     custom = FieldList(FormField(WindowForm), min_entries=2, max_entries=21)
     capacity = StringField("How many needs can you take on at once?", default="1")
     note = TextAreaField("Anything else coordinators should know")
@@ -133,29 +181,50 @@ def _clean(data: dict[str, Any]) -> dict[str, Any]:
 
 def register_data(form: RegisterForm) -> dict[str, Any]:
     """The API's registration fields; a blank field is left out so it reports itself missing."""
-    return _clean({"name": _text(form.name.data), "email": _text(form.email.data),
-                   "phone": _text(form.phone.data), "password": form.password.data or None})
+    return _clean(
+        {
+            "name": _text(form.name.data),
+            "email": _text(form.email.data),
+            "phone": _text(form.phone.data),
+            "password": form.password.data or None,
+        }
+    )
 
 
 def _window(row: WindowForm) -> dict[str, Any] | None:
-    values = _clean({"weekday": _text(row.weekday.data), "start": _text(row.start.data), "end": _text(row.end.data)})
+    values = _clean(
+        {
+            "weekday": _text(row.weekday.data),
+            "start": _text(row.start.data),
+            "end": _text(row.end.data),
+        }
+    )
     return values or None
 
 
 def need_data(form: NeedForm) -> tuple[dict[str, Any], list[int]]:
     """The API's need fields, and for each weekly window sent, the form row it came from."""
     data: dict[str, Any] = {
-        "group": _text(form.group.data), "category": _text(form.category.data),
-        "title": _text(form.title.data), "description": (form.description.data or "").strip(),
-        "skills": list(form.skills.data or []), "postcode": _text(form.postcode.data),
+        "group": _text(form.group.data),
+        "category": _text(form.category.data),
+        "title": _text(form.title.data),
+        "description": (form.description.data or "").strip(),
+        "skills": list(form.skills.data or []),
+        "postcode": _text(form.postcode.data),
         "address": _text(form.address.data),
         "volunteers_needed": _number(form.volunteers_needed.data, int),
-        "urgency": _text(form.urgency.data), "remote_ok": bool(form.remote_ok.data),
+        "urgency": _text(form.urgency.data),
+        "remote_ok": bool(form.remote_ok.data),
     }
     rows: list[int] = []
     if form.when_kind.data == "once":
-        data["when"] = _clean({"date": _text(form.date.data), "start": _text(form.start.data),
-                               "end": _text(form.end.data)})
+        data["when"] = _clean(
+            {
+                "date": _text(form.date.data),
+                "start": _text(form.start.data),
+                "end": _text(form.end.data),
+            }
+        )
     elif form.when_kind.data == "weekly":
         weekly = []
         for index, entry in enumerate(form.weekly.entries):
@@ -219,9 +288,12 @@ def offer_data(form: OfferForm) -> tuple[dict[str, Any], AvailabilitySources]:
             availability.append(window)
             sources.append(("custom", index))
     data = {
-        "groups": list(form.groups.data or []), "skills": list(form.skills.data or []),
-        "postcode": _text(form.postcode.data), "max_travel_km": _number(form.max_travel_km.data, float),
-        "availability": availability, "capacity": _number(form.capacity.data, int),
+        "groups": list(form.groups.data or []),
+        "skills": list(form.skills.data or []),
+        "postcode": _text(form.postcode.data),
+        "max_travel_km": _number(form.max_travel_km.data, float),
+        "availability": availability,
+        "capacity": _number(form.capacity.data, int),
         "note": _text(form.note.data),
     }
     return _clean(data), sources
@@ -270,7 +342,12 @@ def apply_need_errors(form: NeedForm, errors: dict[str, Any], rows: list[int]) -
             sub = rest[0] if rest else "_schema"
             if sub in ("date", "start", "end"):
                 _add(form[sub], message)
-            elif sub == "weekly" and len(rest) > 1 and isinstance(rest[1], int) and rest[1] < len(rows):
+            elif (
+                sub == "weekly"
+                and len(rest) > 1
+                and isinstance(rest[1], int)
+                and rest[1] < len(rows)
+            ):
                 _add(_window_field(form.weekly.entries[rows[rest[1]]].form, rest[2:]), message)
             else:
                 _add(form.when_kind, message)
@@ -281,7 +358,9 @@ def apply_need_errors(form: NeedForm, errors: dict[str, Any], rows: list[int]) -
     return unplaced
 
 
-def apply_offer_errors(form: OfferForm, errors: dict[str, Any], sources: AvailabilitySources) -> list[str]:
+def apply_offer_errors(
+    form: OfferForm, errors: dict[str, Any], sources: AvailabilitySources
+) -> list[str]:
     """Attach API errors to the offer form's fields; returns messages that fit no field."""
     unplaced: list[str] = []
     for path, message in _flatten(errors):

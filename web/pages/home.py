@@ -1,4 +1,5 @@
 """The home page and "About the data"."""
+
 from __future__ import annotations
 
 from importlib import resources
@@ -17,5 +18,9 @@ def home():
 
 @bp.get("/about-the-data")
 def about_data():
-    licence = resources.files("mutualaid.geo").joinpath("data/LICENSE-DATA.md").read_text(encoding="utf-8")
+    licence = (
+        resources.files("mutualaid.geo")
+        .joinpath("data/LICENSE-DATA.md")
+        .read_text(encoding="utf-8")
+    )
     return render_template("about_data.html", licence=licence)

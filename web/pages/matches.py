@@ -1,7 +1,9 @@
 """The matching workflow's pages: the coordinators' queue, decisions, and "My matches"."""
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
@@ -14,12 +16,16 @@ from mutualaid.services import accounts, matches, matching_runs, visibility
 from mutualaid.services import groups as group_service
 
 from . import bp
-from .coordinator import coordinated_group
 from ._util import safe_next
+from .coordinator import coordinated_group
 from .nav import add_nav_link
 
 add_nav_link("My matches", "pages.my_matches")
-add_nav_link("Match queue", "pages.match_queue_index", lambda person: bool(accounts.coordinated_group_ids(person)))
+add_nav_link(
+    "Match queue",
+    "pages.match_queue_index",
+    lambda person: bool(accounts.coordinated_group_ids(person)),
+)
 
 
 def _back(default: str) -> Response:
@@ -40,7 +46,10 @@ def _decide(action: Callable[[], Any], done: str, default: str) -> Response:
 
 
 def _queue_items(group: Group) -> list[dict[str, Any]]:
-    return [matches.match_view(m, current_user) for m in matches.group_queue(current_user, group, "proposed")]
+    return [
+        matches.match_view(m, current_user)
+        for m in matches.group_queue(current_user, group, "proposed")
+    ]
 
 
 @bp.get("/matches/queue")
@@ -56,11 +65,22 @@ def match_queue_index():
 @login_required
 def match_queue(slug: str):
     group = coordinated_group(slug)
-    approved = [matches.match_view(m, current_user) for m in matches.group_queue(current_user, group, "approved")]
-    unmatched = [{**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
-                 for u in matching_runs.unmatched_needs(group.id)]
-    return render_template("matches/queue.html", group=group, proposals=_queue_items(group), approved=approved,
-                           unmatched=unmatched, last_run=matching_runs.latest_run(group.id, succeeded=False))
+    approved = [
+        matches.match_view(m, current_user)
+        for m in matches.group_queue(current_user, group, "approved")
+    ]
+    unmatched = [
+        {**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
+        for u in matching_runs.unmatched_needs(group.id)
+    ]
+    return render_template(
+        "matches/queue.html",
+        group=group,
+        proposals=_queue_items(group),
+        approved=approved,
+        unmatched=unmatched,
+        last_run=matching_runs.latest_run(group.id, succeeded=False),
+    )
 
 
 @bp.post("/groups/<slug>/matching-runs")
@@ -69,15 +89,22 @@ def run_matching_now(slug: str):
     group = coordinated_group(slug)
     queue = url_for("pages.match_queue", slug=group.slug)
     try:
-        run = matching_runs.execute_run(group, trigger="manual", started_by_id=current_user.id,
-                                        lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)))
+        run = matching_runs.execute_run(
+            group,
+            trigger="manual",
+            started_by_id=current_user.id,
+            lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)),
+        )
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(queue)
     if run.status == "succeeded":
         stats = run.stats or {}
-        flash(f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} new), "
-              f"{stats.get('unmatched', 0)} needs still unmatched.", "success")
+        flash(
+            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} new), "
+            f"{stats.get('unmatched', 0)} needs still unmatched.",
+            "success",
+        )
     else:
         flash("Matching failed; nothing was changed. The error is recorded with the run.", "error")
     return redirect(queue)
@@ -86,37 +113,51 @@ def run_matching_now(slug: str):
 @bp.post("/matches/<int:match_id>/approve")
 @login_required
 def approve_match_page(match_id: int):
-    return _decide(lambda: matches.approve_match(match_id, current_user),
-                   "Approved. Both sides can now see each other's contact and have an email on its way.",
-                   _queue_of(match_id))
+    return _decide(
+        lambda: matches.approve_match(match_id, current_user),
+        "Approved. Both sides can now see each other's contact and have an email on its way.",
+        _queue_of(match_id),
+    )
 
 
 @bp.post("/matches/<int:match_id>/reject")
 @login_required
 def reject_match_page(match_id: int):
-    return _decide(lambda: matches.reject_match(match_id, current_user, request.form.get("reason", "")),
-                   "Rejected. This pair will not be proposed again.", _queue_of(match_id))
+    return _decide(
+        lambda: matches.reject_match(match_id, current_user, request.form.get("reason", "")),
+        "Rejected. This pair will not be proposed again.",
+        _queue_of(match_id),
+    )
 
 
 @bp.post("/matches/<int:match_id>/decline")
 @login_required
 def decline_match_page(match_id: int):
-    return _decide(lambda: matches.decline_match(match_id, current_user, request.form.get("reason")),
-                   "Declined. The coordinators will look for someone else.", url_for("pages.my_matches"))
+    return _decide(
+        lambda: matches.decline_match(match_id, current_user, request.form.get("reason")),
+        "Declined. The coordinators will look for someone else.",
+        url_for("pages.my_matches"),
+    )
 
 
 @bp.post("/matches/<int:match_id>/cancel")
 @login_required
 def cancel_match_page(match_id: int):
-    return _decide(lambda: matches.cancel_match(match_id, current_user, request.form.get("reason")),
-                   "Cancelled. The need is open again.", url_for("pages.my_matches"))
+    return _decide(
+        lambda: matches.cancel_match(match_id, current_user, request.form.get("reason")),
+        "Cancelled. The need is open again.",
+        url_for("pages.my_matches"),
+    )
 
 
 @bp.post("/matches/<int:match_id>/complete")
 @login_required
 def complete_match_page(match_id: int):
-    return _decide(lambda: matches.complete_match(match_id, current_user, request.form.get("hours", "")),
-                   "Recorded as done. Thank you!", url_for("pages.my_matches"))
+    return _decide(
+        lambda: matches.complete_match(match_id, current_user, request.form.get("hours", "")),
+        "Recorded as done. Thank you!",
+        url_for("pages.my_matches"),
+    )
 
 
 @bp.post("/groups/<slug>/matches/approve-above")
@@ -132,8 +173,11 @@ def approve_above_page(slug: str):
         flash("Enter the lowest score to approve as a number, for example 0.7.", "error")
         return redirect(queue)
     approved, skipped = matches.approve_above(group, current_user, min_score)
-    flash(f"Approved {len(approved)} proposals" + (f"; skipped {len(skipped)} that no longer fit." if skipped
-                                                   else "."), "success")
+    flash(
+        f"Approved {len(approved)} proposals"
+        + (f"; skipped {len(skipped)} that no longer fit." if skipped else "."),
+        "success",
+    )
     return redirect(queue)
 
 
@@ -147,7 +191,11 @@ def _queue_of(match_id: int) -> str:
 @bp.get("/matches/mine")
 @login_required
 def my_matches():
-    helping = [matches.match_view(m, current_user) for m in matches.matches_for_volunteer(
-        current_user, ("proposed", "approved", "completed"))]
-    coming = [matches.match_view(m, current_user) for m in matches.matches_for_resident(current_user)]
+    helping = [
+        matches.match_view(m, current_user)
+        for m in matches.matches_for_volunteer(current_user, ("proposed", "approved", "completed"))
+    ]
+    coming = [
+        matches.match_view(m, current_user) for m in matches.matches_for_resident(current_user)
+    ]
     return render_template("matches/mine.html", helping=helping, coming=coming)

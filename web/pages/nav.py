@@ -1,8 +1,10 @@
 """Navigation shared by every page, and the hook other areas use to add their own links."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from flask import url_for
 from flask_login import current_user
@@ -47,7 +49,11 @@ def _nav_items(person: Any) -> list[dict[str, str]]:
 @bp.app_context_processor
 def _layout_context() -> dict[str, Any]:
     """What ``base.html`` needs on every page, error pages included."""
-    context: dict[str, Any] = {"attribution": geo.ATTRIBUTION, "nav_items": [], "coordinated_groups": set()}
+    context: dict[str, Any] = {
+        "attribution": geo.ATTRIBUTION,
+        "nav_items": [],
+        "coordinated_groups": set(),
+    }
     try:
         if current_user.is_authenticated:
             context["coordinated_groups"] = accounts.coordinated_group_ids(current_user)

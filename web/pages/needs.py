@@ -1,4 +1,5 @@
 """A resident's pages: "I need help", "My needs", a need's page, change and cancel."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,7 @@ from mutualaid.services import visibility
 
 from . import bp
 from ._util import FormRejected, add_row_if_asked, attempt
-from .forms import DAYS, WINDOW_ROWS, NeedForm, choices, apply_need_errors, error_list, need_data
+from .forms import DAYS, WINDOW_ROWS, NeedForm, apply_need_errors, choices, error_list, need_data
 
 MY_LIST_LIMIT = 200
 
@@ -31,24 +32,42 @@ def _need_form(**kwargs: Any) -> NeedForm:
 def _form_data(need: Need) -> dict[str, Any]:
     """A stored need as the form's fields, for changing it."""
     data: dict[str, Any] = {
-        "group": need.group.slug, "category": need.category, "title": need.title,
-        "description": need.description, "skills": [s.slug for s in need.skills], "postcode": need.postcode,
-        "address": need.address or "", "volunteers_needed": str(need.volunteers_needed),
-        "urgency": need.urgency, "remote_ok": need.is_remote_ok,
+        "group": need.group.slug,
+        "category": need.category,
+        "title": need.title,
+        "description": need.description,
+        "skills": [s.slug for s in need.skills],
+        "postcode": need.postcode,
+        "address": need.address or "",
+        "volunteers_needed": str(need.volunteers_needed),
+        "urgency": need.urgency,
+        "remote_ok": need.is_remote_ok,
     }
     windows = need.windows or []
     if need.on_date is not None and windows:
-        data.update(when_kind="once", date=need.on_date.isoformat(), start=windows[0]["start"],
-                    end=windows[0]["end"])
+        data.update(
+            when_kind="once",
+            date=need.on_date.isoformat(),
+            start=windows[0]["start"],
+            end=windows[0]["end"],
+        )
     else:
-        data.update(when_kind="weekly", weekly=[
-            {"weekday": DAYS[w["weekday"]][0], "start": w["start"], "end": w["end"]} for w in windows])
+        data.update(
+            when_kind="weekly",
+            weekly=[
+                {"weekday": DAYS[w["weekday"]][0], "start": w["start"], "end": w["end"]}
+                for w in windows
+            ],
+        )
     return data
 
 
-def _render_form(form: NeedForm, need: Need | None = None, extra: list[str] | None = None, status: int = 200):
-    return render_template("needs/form.html", form=form, need=need, errors=error_list(form),
-                           extra=extra or []), status
+def _render_form(
+    form: NeedForm, need: Need | None = None, extra: list[str] | None = None, status: int = 200
+):
+    return render_template(
+        "needs/form.html", form=form, need=need, errors=error_list(form), extra=extra or []
+    ), status
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
@@ -66,7 +85,9 @@ def new_need():
         need = attempt(lambda: need_service.post_need(current_user, NeedInSchema().load(data)))
     except FormRejected as exc:
         extra = apply_need_errors(form, exc.errors, rows)
-        return _render_form(form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status)
+        return _render_form(
+            form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
+        )
     flash(f"Your request “{need.title}” is posted. A coordinator will look for a volunteer.")
     return redirect(url_for("pages.my_needs"))
 
@@ -89,8 +110,12 @@ def need_detail(need_id: int):
     need = _need_or_404(need_id)
     view = visibility.need_view(need, current_user)
     can_manage = need_service.can_manage_need(need, current_user)
-    return render_template("needs/detail.html", need=view, can_manage=can_manage,
-                           is_closed=need.status in need_service.CLOSED_STATUSES)
+    return render_template(
+        "needs/detail.html",
+        need=view,
+        can_manage=can_manage,
+        is_closed=need.status in need_service.CLOSED_STATUSES,
+    )
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
@@ -98,7 +123,9 @@ def need_detail(need_id: int):
 def edit_need(need_id: int):
     need = _need_or_404(need_id)
     if not need_service.can_manage_need(need, current_user):
-        abort(403, "Only the person who posted this need or its group's coordinators can change it.")
+        abort(
+            403, "Only the person who posted this need or its group's coordinators can change it."
+        )
     if need.status in need_service.CLOSED_STATUSES:
         flash(f"This request is {need.status} and can no longer be changed.", "error")
         return redirect(url_for("pages.need_detail", need_id=need.id))
@@ -117,7 +144,9 @@ def edit_need(need_id: int):
         attempt(lambda: need_service.update_need(need, current_user, NeedInSchema().load(data)))
     except FormRejected as exc:
         extra = apply_need_errors(form, exc.errors, rows)
-        return _render_form(form, need, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status)
+        return _render_form(
+            form, need, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
+        )
     flash("Your changes are saved.")
     return redirect(url_for("pages.need_detail", need_id=need.id))
 
@@ -127,7 +156,9 @@ def edit_need(need_id: int):
 def cancel_need(need_id: int):
     need = _need_or_404(need_id)
     if not need_service.can_manage_need(need, current_user):
-        abort(403, "Only the person who posted this need or its group's coordinators can cancel it.")
+        abort(
+            403, "Only the person who posted this need or its group's coordinators can cancel it."
+        )
     if request.method == "GET":
         return render_template("needs/cancel.html", need=visibility.need_view(need, current_user))
     try:

@@ -1,4 +1,5 @@
 """A volunteer's pages: "I can help", "My offers", change and withdraw."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,8 +16,16 @@ from mutualaid.services import visibility
 
 from . import bp
 from ._util import FormRejected, add_row_if_asked, attempt
-from .forms import (DAYS, SLOTS, OfferForm, apply_offer_errors, choices, error_list, offer_data,
-                    windows_to_grid)
+from .forms import (
+    DAYS,
+    SLOTS,
+    OfferForm,
+    apply_offer_errors,
+    choices,
+    error_list,
+    offer_data,
+    windows_to_grid,
+)
 
 MY_LIST_LIMIT = 200
 CUSTOM_ROWS = 2
@@ -25,21 +34,39 @@ CUSTOM_ROWS = 2
 def _offer_form(**kwargs: Any) -> OfferForm:
     form = OfferForm(**kwargs)
     form.groups.choices = choices((g.slug, g.name) for g in group_service.list_groups())
-    form.skills.choices = choices((s.slug, s.name + (" (a coordinator checks this)" if s.is_credential else ""))
-                                   for s in skill_service.list_skills())
+    form.skills.choices = choices(
+        (s.slug, s.name + (" (a coordinator checks this)" if s.is_credential else ""))
+        for s in skill_service.list_skills()
+    )
     return form
 
 
 def _form_data(offer: Offer) -> dict[str, Any]:
     cells, custom = windows_to_grid(offer.availability or [])
-    return {"groups": [g.slug for g in offer.groups], "skills": [s.slug for s in offer.skills],
-            "postcode": offer.postcode, "max_travel_km": f"{offer.max_travel_km:g}", "slots": cells,
-            "custom": custom, "capacity": str(offer.capacity), "note": offer.note or ""}
+    return {
+        "groups": [g.slug for g in offer.groups],
+        "skills": [s.slug for s in offer.skills],
+        "postcode": offer.postcode,
+        "max_travel_km": f"{offer.max_travel_km:g}",
+        "slots": cells,
+        "custom": custom,
+        "capacity": str(offer.capacity),
+        "note": offer.note or "",
+    }
 
 
-def _render_form(form: OfferForm, offer: Offer | None = None, extra: list[str] | None = None, status: int = 200):
-    return render_template("offers/form.html", form=form, offer=offer, days=DAYS, slots=SLOTS,
-                           errors=error_list(form), extra=extra or []), status
+def _render_form(
+    form: OfferForm, offer: Offer | None = None, extra: list[str] | None = None, status: int = 200
+):
+    return render_template(
+        "offers/form.html",
+        form=form,
+        offer=offer,
+        days=DAYS,
+        slots=SLOTS,
+        errors=error_list(form),
+        extra=extra or [],
+    ), status
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])
@@ -55,7 +82,9 @@ def new_offer():
         attempt(lambda: offer_service.post_offer(current_user, OfferInSchema().load(data)))
     except FormRejected as exc:
         extra = apply_offer_errors(form, exc.errors, sources)
-        return _render_form(form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status)
+        return _render_form(
+            form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
+        )
     flash("Thank you! Your offer is saved. A coordinator will be in touch when there is a match.")
     return redirect(url_for("pages.my_offers"))
 
@@ -94,8 +123,9 @@ def edit_offer(offer_id: int):
         attempt(lambda: offer_service.update_offer(offer, current_user, OfferInSchema().load(data)))
     except FormRejected as exc:
         extra = apply_offer_errors(form, exc.errors, sources)
-        return _render_form(form, offer, extra=extra or ([exc.message] if not exc.errors else []),
-                            status=exc.status)
+        return _render_form(
+            form, offer, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
+        )
     flash("Your changes are saved.")
     return redirect(url_for("pages.my_offers"))
 
@@ -105,7 +135,9 @@ def edit_offer(offer_id: int):
 def withdraw_offer(offer_id: int):
     offer = _managed_offer(offer_id)
     if request.method == "GET":
-        return render_template("offers/withdraw.html", offer=visibility.offer_view(offer, current_user))
+        return render_template(
+            "offers/withdraw.html", offer=visibility.offer_view(offer, current_user)
+        )
     attempt(lambda: offer_service.withdraw_offer(offer, current_user))
     flash("Your offer is withdrawn. Thank you for your help.")
     return redirect(url_for("pages.my_offers"))
