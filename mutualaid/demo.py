@@ -795,7 +795,7 @@ class _Builder:
     def _insert_returning(
         self, model: type, rows: list[dict[str, Any]], key: str
     ) -> dict[str, int]:
-        table = model.__table__
+        table: sa.Table = model.__table__  # type: ignore[attr-defined]
         stmt = sa.insert(table).returning(table.c.id, table.c[key], sort_by_parameter_order=True)
         return {row[1]: row[0] for row in db.session.execute(stmt, rows)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 
 from mutualaid import scheduler
 from mutualaid.services.matching_runs import RunRefused
@@ -20,7 +20,7 @@ def register(app: Flask) -> None:
         """Run the matching engine now and write its proposals."""
         try:
             runs = scheduler.matching_job(
-                current_app._get_current_object(), group_slug, trigger="command"
+                app, group_slug, trigger="command"
             )
         except LookupError as exc:
             raise click.UsageError(str(exc)) from None
@@ -51,16 +51,16 @@ def register(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
         )
-        scheduler.run_forever(current_app._get_current_object())
+        scheduler.run_forever(app)
 
     @app.cli.command("send-mail")
     def send_mail() -> None:
         """Deliver the outbox's due messages now."""
-        counts = scheduler.outbox_job(current_app._get_current_object())
+        counts = scheduler.outbox_job(app)
         click.echo(f"Sent {counts['sent']}, to retry {counts['retry']}, failed {counts['failed']}.")
 
     @app.cli.command("expire-needs")
     def expire_needs() -> None:
         """Expire one-off needs past their date and close their proposals."""
-        count = scheduler.expiry_job(current_app._get_current_object())
+        count = scheduler.expiry_job(app)
         click.echo(f"Expired {count} needs.")

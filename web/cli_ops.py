@@ -208,8 +208,10 @@ def demo(reset: bool, if_empty: bool, seed: int, per_group: int | None) -> None:
             "The database already has data (demo loaded before?). "
             "Rerun with --reset to delete everything and load the demo afresh."
         )
-    options = {} if per_group is None else {"needs_per_group": per_group}
-    summary = demo_data.load(seed=seed, **options)
+    if per_group is None:
+        summary = demo_data.load(seed=seed)
+    else:
+        summary = demo_data.load(seed=seed, needs_per_group=per_group)
     click.echo(summary.describe())
 
 

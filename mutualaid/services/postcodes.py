@@ -76,14 +76,17 @@ def _upsert_statement() -> sa.Insert:
     table = UnitPostcode.__table__
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        stmt = postgresql.insert(table)
-    elif dialect == "sqlite":
-        stmt = sqlite.insert(table)
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise RuntimeError(f"Unsupported database {dialect!r}.")
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.postcode], set_={"lat": stmt.excluded.lat, "lon": stmt.excluded.lon}
-    )
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(
+            index_elements=[table.c.postcode], set_={"lat": pg.excluded.lat, "lon": pg.excluded.lon}
+        )
+    if dialect == "sqlite":
+        lite = sqlite.insert(table)
+        return lite.on_conflict_do_update(
+            index_elements=[table.c.postcode],
+            set_={"lat": lite.excluded.lat, "lon": lite.excluded.lon},
+        )
+    raise RuntimeError(f"Unsupported database {dialect!r}.")  # pragma: no cover
 
 
 def _batches(items: Iterable[dict], size: int) -> Iterator[list[dict]]:
