@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextvars
+import os
+import stat
 from typing import Any
 
 from flask_login import LoginManager
@@ -54,7 +56,18 @@ def configure_sqlite(engine: Engine) -> None:
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
+    _private(dbapi_connection)
     _sqlite_pragmas(dbapi_connection, wal=True)
+
+
+def _private(dbapi_connection: Any) -> None:
+    """The database file holds residents' addresses: readable by its owner only (0600).
+
+    SQLite gives the ``-wal`` and ``-shm`` files the database file's permissions.
+    """
+    for _, name, path in dbapi_connection.execute("PRAGMA database_list"):
+        if name == "main" and path and os.path.exists(path) and os.stat(path).st_uid == os.getuid():
+            os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
 
 
 def _sqlite_connect_memory(dbapi_connection: Any, record: Any) -> None:

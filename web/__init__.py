@@ -44,10 +44,11 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     login_manager.login_view = "pages.login"
     login_manager.login_message = "Please log in to continue."
 
-    from . import auth, errors
+    from . import auth, errors, security
 
     auth.init_app(app)
     errors.init_app(app)
+    security.init_app(app)
 
     from .api import bp as api_bp
     from .pages import bp as pages_bp

@@ -8,6 +8,7 @@ error and is retried with exponential backoff, until ``max_attempts`` have faile
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -148,8 +149,11 @@ def _deliver(settings: MailSettings, email: EmailMessage) -> None:
             smtp.send_message(email)
         return
     folder = Path(settings.file_dir)
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     ident = email["Message-ID"].strip("<>").split("@")[0]
     path = folder / f"{utcnow():%Y%m%dT%H%M%S}-{ident}.eml"
-    path.write_bytes(bytes(email))
+    # Mail carries addresses and phone numbers: readable by the service's own user only.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(bytes(email))
     log.info("Mail to %s (%s) written to %s", email["To"], email["Subject"], path)
