@@ -82,3 +82,17 @@ def test_the_sqlite_database_is_private(tmp_path, monkeypatch):
         db.session.commit()
         db.engine.dispose()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("action", ["approve", "reject"])
+@pytest.mark.parametrize("match_id", [9223372036854775807, 9223372036854775808, 10**30])
+def test_huge_match_ids_on_the_pages_are_not_found(app, create_person, action, match_id):
+    person = create_person()
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(person.id)
+        session["_fresh"] = True
+    resp = client.post(f"/matches/{match_id}/{action}", data={"reason": "x"})
+    assert resp.status_code == 302  # back to the queue, saying there is no such match
+    page = client.get(resp.headers["Location"], follow_redirects=True).get_data(as_text=True)
+    assert f"No match {match_id}." in page

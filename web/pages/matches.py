@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import Group, Match
+from mutualaid.models import Group, Match, get_row
 from mutualaid.services import accounts, matches, matching_runs, visibility
 from mutualaid.services import groups as group_service
 
@@ -182,7 +182,7 @@ def approve_above_page(slug: str):
 
 
 def _queue_of(match_id: int) -> str:
-    match = db.session.get(Match, match_id)
+    match = get_row(Match, match_id)  # an id out of the column's range is simply not there
     if match is None:
         return url_for("pages.match_queue_index")
     return url_for("pages.match_queue", slug=match.need.group.slug)
