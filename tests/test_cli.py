@@ -82,7 +82,7 @@ def test_create_admin_without_a_password_and_no_terminal_fails_cleanly(app, runn
     "email, password, message",
     [
         ("not-an-email", "long enough pw", "email"),
-        ("short@example.org", "short", "at least 8"),
+        ("short@example.org", "short", "at least 10"),
     ],
 )
 def test_create_admin_rejects_bad_input(app, runner, email, password, message):

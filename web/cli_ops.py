@@ -114,7 +114,7 @@ def create_admin(email: str, name: str, password: str | None) -> None:
         verb = "Created"
     else:
         if password:
-            person.password_hash = accounts.hash_password(password)
+            accounts.set_password(person, password)
         verb = "Promoted"
     person.is_admin = True
     db.session.flush()

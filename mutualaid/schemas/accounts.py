@@ -17,7 +17,10 @@ class RegisterSchema(Schema):
         required=True,
         validate=validate.Length(max=1000),
         load_only=True,
-        metadata={"description": "At least 8 characters."},
+        metadata={
+            "description": "At least 10 characters; not one of the 10,000 most common passwords, "
+            "nor the account's name or email."
+        },
     )
     name = Stripped(required=True, validate=validate.Length(min=1, max=120))
     phone = Stripped(

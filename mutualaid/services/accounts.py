@@ -15,6 +15,7 @@ from flask import current_app, has_app_context
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, Group, Membership, Person, utcnow
+from . import passwords
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
@@ -28,9 +29,6 @@ def _hasher() -> PasswordHasher:
     return _hashers[key]
 
 
-MIN_PASSWORD = 8
-
-
 def normalise_email(email: str) -> str:
     try:
         return validate_email(email.strip(), check_deliverability=False).normalized.lower()
@@ -42,14 +40,21 @@ def hash_password(password: str) -> str:
     return _hasher().hash(password)
 
 
+def set_password(person: Person, password: str) -> None:
+    """Give ``person`` a new password, if it meets the rule (:mod:`.passwords`)."""
+    if password_problems := passwords.problems(password, person.email, person.name):
+        raise ValidationFailed("The password is not accepted.", {"password": password_problems})
+    person.password_hash = hash_password(password)
+
+
 def register(email: str, password: str, name: str, phone: str | None = None) -> Person:
     errors: dict[str, list[str]] = {}
     try:
         email = normalise_email(email)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    if len(password or "") < MIN_PASSWORD:
-        errors.setdefault("password", []).append(f"Use at least {MIN_PASSWORD} characters.")
+    if password_problems := passwords.problems(password, email, name):
+        errors.setdefault("password", []).extend(password_problems)
     if not (name or "").strip():
         errors.setdefault("name", []).append("Enter your name.")
     if errors:
