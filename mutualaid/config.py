@@ -59,6 +59,15 @@ class Config:
     ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3") or 3)
     ARGON2_MEMORY_COST = int(_env("ARGON2_MEMORY_COST", "65536") or 65536)
 
+    #: Rate limits (Flask-Limiter syntax; see web/limits.py). Counters in memory unless a Redis
+    #: URL is given, which every worker then shares.
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
+    LOGIN_LIMIT_PER_ADDRESS = _env("LOGIN_LIMIT_PER_ADDRESS", "30 per minute;300 per hour")
+    LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
+    REGISTER_LIMIT_PER_ADDRESS = _env("REGISTER_LIMIT_PER_ADDRESS", "10 per hour;50 per day")
+    REGISTER_LIMIT_PER_ACCOUNT = _env("REGISTER_LIMIT_PER_ACCOUNT", "3 per hour;10 per day")
+
     #: Mail: with no SMTP host, mail is written to ``MAIL_FILE_DIR`` instead.
     SMTP_HOST = _env("SMTP_HOST")
     SMTP_PORT = int(_env("SMTP_PORT", "25") or 25)
@@ -76,6 +85,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url() if os.environ.get("DATABASE_URL") else "sqlite://"
     WTF_CSRF_ENABLED = False
     SCHEDULER_ENABLED = False
+    # The suite logs in from one address many times a second; tests/test_rate_limits.py turns
+    # the limits on with small figures.
+    RATELIMIT_ENABLED = False
     # Cheap hashing: the tests check behaviour, not the strength of the hash.
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 1024

@@ -57,8 +57,9 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp)
     app.register_blueprint(pages_bp)
 
-    from . import cli
+    from . import cli, limits
 
+    limits.init_app(app)
     cli.init_app(app)
 
     @app.get("/healthz")
