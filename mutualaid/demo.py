@@ -1,8 +1,9 @@
 """Demo data: local groups around UK cities with residents' needs and volunteers' offers.
 
 Deterministic for a seed (apart from dates, which are relative to today, and password salts).
-Rows are written with bulk INSERTs, so hundreds of records take a second or two; coordinates
-come from :func:`mutualaid.geo.resolve` on postcodes in real sectors near each group's centre.
+Rows are written with bulk INSERTs, so hundreds of records take a second or two; like
+:func:`wipe`'s bulk DELETEs, they are not recorded in the audit trail. Coordinates come from
+:func:`mutualaid.geo.resolve` on postcodes in real sectors near each group's centre.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from .models import (
     Group,
     Membership,
     Need,
+    NeedStatus,
     Offer,
     OfferSkill,
     Person,
+    Role,
     Skill,
+    Urgency,
     need_skills,
     offer_groups,
     utcnow,
@@ -333,7 +337,7 @@ class NeedTemplate:
     )
     volunteers: tuple[int, int] = (1, 1)
     remote_ok: bool = False
-    urgency: tuple[str, ...] = ("low", "normal", "normal", "high")
+    urgency: tuple[Urgency, ...] = (Urgency.LOW, Urgency.NORMAL, Urgency.NORMAL, Urgency.HIGH)
 
 
 NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
@@ -351,14 +355,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             "He is easy-going and loves books and trains.",
             ("childcare", "dbs-checked"),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Look after my toddler during a hospital appointment",
             "I have a scan at {hospital} and can't bring my 2-year-old. About three hours.",
             ("childcare", "dbs-checked"),
             "one_off_day",
-            urgency=("high",),
+            urgency=(Urgency.HIGH,),
         ),
         NeedTemplate(
             "Regular after-school care for a 7-year-old",
@@ -376,7 +380,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("food-hygiene", "dbs-checked"),
             "breakfast",
             volunteers=(2, 3),
-            urgency=("normal",),
+            urgency=(Urgency.NORMAL,),
         ),
         NeedTemplate(
             "Breakfast club cook on {day}s",
@@ -402,7 +406,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
-            urgency=("high",),
+            urgency=(Urgency.HIGH,),
         ),
         NeedTemplate(
             "Help appealing a Universal Credit sanction",
@@ -435,7 +439,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
     ),
     "homework-club": (
@@ -484,14 +488,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("cooking", "food-hygiene"),
             "weekend",
             volunteers=(2, 3),
-            urgency=("normal",),
+            urgency=(Urgency.NORMAL,),
         ),
         NeedTemplate(
             "Collect and deliver a food bank parcel",
             "I have a voucher for the food bank but no car and a bad back. Parcel is heavy.",
             ("driving",),
             "one_off_day",
-            urgency=("high", "normal"),
+            urgency=(Urgency.HIGH, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Hot meals for a family after surgery",
@@ -508,7 +512,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             "if possible.",
             ("driving",),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Help moving to a new flat",
@@ -539,7 +543,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("befriending",),
             "weekday_daytime",
             remote_ok=True,
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Visits for a widower who is lonely",
@@ -567,7 +571,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             "Small jobs I can't do myself since my arthritis got worse. I have the tools.",
             ("diy",),
             "one_off_day",
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Help setting up a smartphone to video-call family",
@@ -575,7 +579,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("it-support",),
             "weekday_daytime",
             remote_ok=False,
-            urgency=("low",),
+            urgency=(Urgency.LOW,),
         ),
         NeedTemplate(
             "Clear an overgrown back garden",
@@ -583,14 +587,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("gardening", "heavy-lifting"),
             "weekend",
             volunteers=(2, 3),
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Interpreter for a GP appointment",
             "My mother-in-law needs someone to translate at her GP appointment.",
             ("{language}",),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Fill in a council housing form online",
@@ -870,14 +874,14 @@ class _Builder:
         }
         members: dict[str, tuple[dict[str, Any], str]] = {}
 
-        def join(person: dict[str, Any], role: str = "member") -> dict[str, Any]:
+        def join(person: dict[str, Any], role: Role = Role.MEMBER) -> dict[str, Any]:
             current = members.get(person["email"])
-            if current is None or role == "coordinator":
+            if current is None or role == Role.COORDINATOR:
                 members[person["email"]] = (person, role)
             return person
 
-        coordinator = join(self._person(*city.coordinator), "coordinator")
-        deputy = join(self._person(self._random_name()), "coordinator")
+        coordinator = join(self._person(*city.coordinator), Role.COORDINATOR)
+        deputy = join(self._person(self._random_name()), Role.COORDINATOR)
         self.summary.logins.append(
             (f"coordinator ({city.slug})", coordinator["name"], coordinator["email"])
         )
@@ -981,7 +985,7 @@ class _Builder:
             "volunteers_needed": self.rng.randint(*template.volunteers),
             "urgency": self.rng.choice(template.urgency),
             "is_remote_ok": template.remote_ok,
-            "status": "open",
+            "status": NeedStatus.OPEN,
             "created_dt": created,
             "updated_dt": created,
             "expires_dt": expires,

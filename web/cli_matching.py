@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 
 from mutualaid import scheduler
+from mutualaid.models import RunStatus, RunTrigger
 from mutualaid.services.matching_runs import RunRefused
 
 
@@ -20,7 +21,7 @@ def register(app: Flask) -> None:
         """Run the matching engine now and write its proposals."""
         try:
             runs = scheduler.matching_job(
-                current_app._get_current_object(), group_slug, trigger="command"
+                current_app._get_current_object(), group_slug, trigger=RunTrigger.COMMAND
             )
         except LookupError as exc:
             raise click.UsageError(str(exc)) from None
@@ -29,7 +30,7 @@ def register(app: Flask) -> None:
         failed = False
         for run in runs:
             stats = run["stats"]
-            if run["status"] == "succeeded":
+            if run["status"] == RunStatus.SUCCEEDED:
                 click.echo(
                     f"{run['group']}: run {run['id']} proposed {stats.get('proposals', 0)} matches "
                     f"({stats.get('added', 0)} new, {stats.get('kept', 0)} kept, "

@@ -14,7 +14,7 @@ from flask import current_app, has_app_context
 
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, Group, Membership, Person, utcnow
+from ..models import ApiToken, Group, Membership, Person, Role, utcnow
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
@@ -133,7 +133,7 @@ def is_coordinator(person: Person | None, group_id: int) -> bool:
             sa.select(Membership.id).where(
                 Membership.person_id == person.id,
                 Membership.group_id == group_id,
-                Membership.role == "coordinator",
+                Membership.role == Role.COORDINATOR,
             )
         )
         is not None
@@ -149,7 +149,7 @@ def coordinated_group_ids(person: Person | None) -> set[int]:
     return set(
         db.session.scalars(
             sa.select(Membership.group_id).where(
-                Membership.person_id == person.id, Membership.role == "coordinator"
+                Membership.person_id == person.id, Membership.role == Role.COORDINATOR
             )
         )
     )
@@ -162,7 +162,7 @@ def require_coordinator(person: Person | None, group: Group) -> None:
 
 def set_role(person: Person, group: Group, role: str) -> Membership:
     """Make ``person`` a member or coordinator of ``group`` (creating the membership)."""
-    if role not in ("member", "coordinator"):
+    if role not in set(Role):
         raise ValidationFailed.field("role", "Role must be member or coordinator.")
     membership = db.session.scalar(
         sa.select(Membership).where(
@@ -185,7 +185,7 @@ def ensure_member(person: Person, group: Group) -> Membership:
         )
     )
     if membership is None:
-        membership = Membership(person_id=person.id, group_id=group.id, role="member")
+        membership = Membership(person_id=person.id, group_id=group.id, role=Role.MEMBER)
         db.session.add(membership)
         db.session.flush()
     return membership

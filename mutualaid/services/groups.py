@@ -11,6 +11,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Group, Person
 from . import accounts
+from .common import by_slugs
 from .postcodes import unit_lookup
 
 
@@ -49,14 +50,7 @@ def get_group_by_slug(slug: str, field: str | None = None) -> Group:
 
 
 def groups_by_slugs(slugs: list[str], field: str = "groups") -> list[Group]:
-    wanted = list(dict.fromkeys(slugs))
-    found = {g.slug: g for g in db.session.scalars(sa.select(Group).where(Group.slug.in_(wanted)))}
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown {field}.", {field: [f"Unknown group '{s}'." for s in unknown]}
-        )
-    return [found[s] for s in wanted]
+    return by_slugs(Group, slugs, field, "group")
 
 
 def list_groups() -> list[Group]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-from ..models import Match, Need, Person
+from ..models import Match, MatchStatus, Need, Person
 from . import mail
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -56,7 +56,7 @@ def match_approved(match: Match) -> None:
 def match_ended(match: Match, by: Person) -> None:
     """Tell the other side of an approved match that it is off."""
     need, volunteer, resident = match.need, match.offer.volunteer, match.need.requester
-    word = "declined" if match.status == "declined" else "cancelled"
+    word = "declined" if match.status == MatchStatus.DECLINED else "cancelled"
     why = f"\nReason: {match.reason}\n" if match.reason else ""
     for person in (volunteer, resident):
         if person.id == by.id:

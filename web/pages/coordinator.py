@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.errors import DomainError
@@ -55,13 +56,18 @@ def coordinated_group(slug: str) -> Group:
     return group
 
 
+def group_index(endpoint: str, template: str) -> ResponseReturnValue:
+    """The groups the user coordinates to choose from, or straight to ``endpoint`` if only one."""
+    groups = group_service.coordinated_groups(current_user)
+    if len(groups) == 1:
+        return redirect(url_for(endpoint, slug=groups[0].slug))
+    return render_template(template, groups=groups)
+
+
 @bp.get("/coordinate")
 @login_required
 def coordinate_index():
-    groups = group_service.coordinated_groups(current_user)
-    if len(groups) == 1:
-        return redirect(url_for("pages.coordinate_group", slug=groups[0].slug))
-    return render_template("coordinator/index.html", groups=groups)
+    return group_index("pages.coordinate_group", "coordinator/index.html")
 
 
 @bp.get("/groups/<slug>/coordinate")
