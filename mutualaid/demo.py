@@ -797,7 +797,7 @@ class _Builder:
         return self.summary
 
     def _insert_returning(
-        self, model: type, rows: list[dict[str, Any]], key: str
+        self, model: type[Person] | type[Group], rows: list[dict[str, Any]], key: str
     ) -> dict[str, int]:
         table = model.__table__
         stmt = sa.insert(table).returning(table.c.id, table.c[key], sort_by_parameter_order=True)

@@ -11,10 +11,12 @@ from sqlalchemy.orm import DeclarativeBase
 
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import MAX_ID
+from ..models import MAX_ID, Group, Skill
 
 T = TypeVar("T")
 M = TypeVar("M", bound=DeclarativeBase)
+#: What :func:`by_slugs` looks up.
+S = TypeVar("S", Group, Skill)
 
 
 def get_or_not_found(model: type[M], ident: int, noun: str) -> M:
@@ -47,7 +49,7 @@ class Page(Generic[T]):
 
 
 def paginate(
-    query: sa.Select[tuple[T]],
+    query: sa.Select[T],
     *,
     order_by: Sequence[Any],
     options: Sequence[Any] = (),
@@ -68,14 +70,13 @@ def collect_errors(errors: dict[str, list[str]], exc: DomainError) -> None:
         errors.setdefault(key, []).extend(messages)
 
 
-def by_slugs(model: type[M], slugs: Sequence[str], field: str, noun: str) -> list[M]:
+def by_slugs(model: type[S], slugs: Sequence[str], field: str, noun: str) -> list[S]:
     """The rows named by ``slugs``, in order and once each, or a field error naming each unknown."""
     wanted = list(dict.fromkeys(slugs))
     if not wanted:
         return []
-    column = model.slug  # type: ignore[attr-defined]
     found = {
-        row.slug: row for row in db.session.scalars(sa.select(model).where(column.in_(wanted)))
+        row.slug: row for row in db.session.scalars(sa.select(model).where(model.slug.in_(wanted)))
     }
     unknown = [s for s in wanted if s not in found]
     if unknown:

@@ -26,7 +26,7 @@ def resolve_postcode(text: str, field: str = "postcode") -> geo.Place:
 def contains(group: Group, lat: float, lon: float, district: str | None) -> bool:
     """Whether a place lies in the group's area: its district listed, or within the radius of its centre."""
     if group.districts:
-        return bool(district) and district.upper() in {d.upper() for d in group.districts}
+        return district is not None and district.upper() in {d.upper() for d in group.districts}
     if group.centre_lat is None or group.centre_lon is None or group.radius_km is None:
         return False
     return geo.haversine_km(group.centre_lat, group.centre_lon, lat, lon) <= group.radius_km

@@ -127,7 +127,7 @@ class _RowLock:
             db.session.execute(insert)
         elif db.session.get(RunLock, group_id) is None:
             db.session.execute(insert)
-        claimed = db.session.execute(
+        claimed = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
             sa.update(table)
             .where(
                 table.c.group_id == group_id,
@@ -210,7 +210,7 @@ def execute_run(
         _record_failure(run_id, exc)
     finally:
         lock.release()
-    return db.session.get(MatchingRun, run_id)
+    return db.session.get_one(MatchingRun, run_id)
 
 
 def run_all_groups(
@@ -443,7 +443,7 @@ def _usable_offer_skills(in_group: list[Any], now: datetime) -> dict[int, list[s
     )
 
 
-def _slugs_by_owner(query: sa.Select[tuple[int, str]]) -> dict[int, list[str]]:
+def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:
     """``{need or offer id: [skill slug, ...]}`` from rows ``(id, slug)``."""
     skills: dict[int, list[str]] = defaultdict(list)
     for owner_id, slug in db.session.execute(query):
