@@ -375,8 +375,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "breakfast-club": (
         NeedTemplate(
             "Helpers for the {street} Primary breakfast club",
-            "We serve toast, cereal and fruit to about 40 children before school. We need people to set "
-            "up, serve and wash up. Food hygiene certificate needed.",
+            "We serve toast, cereal and fruit to about 40 children before school. We need people "
+            "to set up, serve and wash up. Food hygiene certificate needed.",
             ("food-hygiene", "dbs-checked"),
             "breakfast",
             volunteers=(2, 3),
@@ -384,15 +384,15 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "Breakfast club cook on {day}s",
-            "The community centre runs a free breakfast for school children. Looking for someone to cook "
-            "porridge and eggs for 25 kids.",
+            "The community centre runs a free breakfast for school children. Looking for someone "
+            "to cook porridge and eggs for 25 kids.",
             ("cooking", "food-hygiene"),
             "breakfast",
         ),
         NeedTemplate(
             "Morning volunteer to walk children from breakfast club to school",
-            "Our breakfast club is in the church hall; children need walking the five minutes to school "
-            "at 8.40.",
+            "Our breakfast club is in the church hall; children need walking the five minutes to "
+            "school at 8.40.",
             ("dbs-checked",),
             "breakfast",
             volunteers=(1, 2),
@@ -401,8 +401,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "legal-aid": (
         NeedTemplate(
             "Advice on a section 21 eviction notice",
-            "My landlord has served a section 21 notice giving two months. I don't know if it's valid or "
-            "what my options are. Happy to talk on the phone.",
+            "My landlord has served a section 21 notice giving two months. I don't know if it's "
+            "valid or what my options are. Happy to talk on the phone.",
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
@@ -410,8 +410,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "Help appealing a Universal Credit sanction",
-            "My UC was sanctioned after I missed an appointment because I was in hospital. I need help "
-            "writing a mandatory reconsideration.",
+            "My UC was sanctioned after I missed an appointment because I was in hospital. I "
+            "need help writing a mandatory reconsideration.",
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
@@ -426,8 +426,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "EU Settled Status paperwork for my mother",
-            "My mum has pre-settled status that runs out soon. She speaks Polish; I need help with the "
-            "application and the evidence.",
+            "My mum has pre-settled status that runs out soon. She speaks Polish; I need help "
+            "with the application and the evidence.",
             ("legal-advice", "translation-polish"),
             "one_off_day",
             remote_ok=True,
@@ -445,8 +445,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "homework-club": (
         NeedTemplate(
             "Maths tutors for the GCSE homework club",
-            "Our homework club at the library helps Year 10 and 11 students. We need people confident "
-            "with GCSE maths.",
+            "Our homework club at the library helps Year 10 and 11 students. We need people "
+            "confident with GCSE maths.",
             ("tutoring", "dbs-checked"),
             "homework",
             volunteers=(2, 3),
@@ -460,16 +460,16 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "Help my son with A-level chemistry",
-            "He's struggling with organic chemistry and we can't afford a tutor. An hour a week would "
-            "make a big difference. Video calls are fine.",
+            "He's struggling with organic chemistry and we can't afford a tutor. An hour a week "
+            "would make a big difference. Video calls are fine.",
             ("tutoring",),
             "evening",
             remote_ok=True,
         ),
         NeedTemplate(
             "English conversation practice for teenagers new to the UK",
-            "A small group of 14-16 year olds who arrived this year. Patience and a second language "
-            "help.",
+            "A small group of 14-16 year olds who arrived this year. Patience and a second "
+            "language help.",
             ("tutoring", "{language}"),
             "homework",
         ),
@@ -499,8 +499,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "Hot meals for a family after surgery",
-            "Mum of three just out of hospital. Two or three home-cooked meals this week would help; "
-            "no nuts please.",
+            "Mum of three just out of hospital. Two or three home-cooked meals this week would "
+            "help; no nuts please.",
             ("cooking",),
             "one_off_day",
         ),
@@ -508,8 +508,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "transport": (
         NeedTemplate(
             "Lift to a hospital appointment at {hospital}",
-            "Outpatient appointment, I can't manage the bus after my operation. Wait and bring me back "
-            "if possible.",
+            "Outpatient appointment, I can't manage the bus after my operation. Wait and bring "
+            "me back if possible.",
             ("driving",),
             "one_off_day",
             urgency=(Urgency.NORMAL, Urgency.HIGH),
@@ -869,7 +869,9 @@ class _Builder:
             "centre_lat": centre.lat,
             "centre_lon": centre.lon,
             "radius_km": city.radius_km,
-            "description": f"Neighbours helping neighbours within {city.radius_km:g} km of {centre.postcode}.",
+            "description": (
+                f"Neighbours helping neighbours within {city.radius_km:g} km of {centre.postcode}."
+            ),
             "created_dt": self.now - timedelta(days=400),
         }
         members: dict[str, tuple[dict[str, Any], str]] = {}

@@ -1,4 +1,7 @@
-"""Operators' commands for matching and its jobs: ``run-matching``, ``scheduler``, ``send-mail``, ``expire-needs``."""
+"""Operators' commands for matching and its jobs.
+
+``run-matching``, ``scheduler``, ``send-mail``, ``expire-needs``.
+"""
 
 from __future__ import annotations
 

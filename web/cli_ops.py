@@ -161,7 +161,8 @@ def revoke_coordinator(email: str, group_slug: str) -> None:
 def import_postcodes(path: str | None, batch_size: int) -> None:
     """Load unit postcodes from PATH (gb_postcodes.csv.gz: postcode,latitude,longitude).
 
-    PATH defaults to $MUTUALAID_POSTCODES_FILE. Existing postcodes are updated, so rerunning is safe.
+    PATH defaults to $MUTUALAID_POSTCODES_FILE. Existing postcodes are updated, so rerunning
+    is safe.
     """
     if not path:
         raise click.ClickException(

@@ -20,7 +20,7 @@ _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
 
 def _hasher() -> PasswordHasher:
-    """The Argon2id hasher with the app's cost parameters (argon2-cffi's defaults outside an app)."""
+    """The Argon2id hasher with the app's costs (argon2-cffi's defaults outside an app)."""
     config = current_app.config if has_app_context() else {}
     key = (int(config.get("ARGON2_TIME_COST", 3)), int(config.get("ARGON2_MEMORY_COST", 65536)))
     if key not in _hashers:
@@ -71,7 +71,7 @@ def register(email: str, password: str, name: str, phone: str | None = None) -> 
 
 
 def authenticate(email: str, password: str) -> Person:
-    """The person with this email and password, or :class:`Unauthorized` (same message either way)."""
+    """The person with this email and password, or :class:`Unauthorized` (one message for both)."""
     bad = Unauthorized("Wrong email or password.")
     try:
         email = normalise_email(email or "")

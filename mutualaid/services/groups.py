@@ -24,7 +24,7 @@ def resolve_postcode(text: str, field: str = "postcode") -> geo.Place:
 
 
 def contains(group: Group, lat: float, lon: float, district: str | None) -> bool:
-    """Whether a place lies in the group's area: its district listed, or within the radius of its centre."""
+    """Whether a place lies in the group's area: a listed district, or within its radius."""
     if group.districts:
         return district is not None and district.upper() in {d.upper() for d in group.districts}
     if group.centre_lat is None or group.centre_lon is None or group.radius_km is None:
@@ -40,7 +40,7 @@ def require_in_area(group: Group, place: geo.Place, field: str = "postcode") -> 
 
 
 def get_group_by_slug(slug: str, field: str | None = None) -> Group:
-    """The group with this slug; :class:`NotFound`, or with ``field`` a field error (for input that names it)."""
+    """The group with this slug; :class:`NotFound`, or with ``field`` a field error (input)."""
     group = db.session.scalar(sa.select(Group).where(Group.slug == slug))
     if group is None:
         if field:
@@ -69,7 +69,7 @@ def require_admin(actor: Person) -> None:
 
 
 def create_group(actor: Person, data: dict[str, Any]) -> Group:
-    """Create a group (admins only). ``data`` is :class:`~mutualaid.schemas.GroupInSchema` output."""
+    """Create a group (admins only); ``data`` is ``GroupInSchema`` output."""
     require_admin(actor)
     if db.session.scalar(sa.select(Group.id).where(Group.slug == data["slug"])) is not None:
         raise Conflict(

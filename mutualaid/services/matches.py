@@ -85,7 +85,7 @@ def is_party_to(person: Person | None, match: Match) -> bool:
 
 
 def can_view(person: Person | None, match: Match) -> bool:
-    """Coordinators of the need's group, the volunteer, and the resident once the match is agreed."""
+    """Coordinators of the need's group, the volunteer, and the resident once it is agreed."""
     if is_coordinator_of(person, match) or is_volunteer_of(person, match):
         return True
     return is_resident_of(person, match) and match.status in RESIDENT_MATCH_STATUSES

@@ -298,7 +298,7 @@ def _counts(where: Any, key: Any) -> Any:
 
 
 def load_instance(group_id: int, now: datetime) -> LoadedInstance:
-    """The engine's instance for a group: open slots of its needs, remaining capacity of its offers."""
+    """The engine's instance for a group: its needs' open slots, its offers' remaining capacity."""
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
@@ -566,7 +566,7 @@ def latest_run(group_id: int, succeeded: bool = True) -> MatchingRun | None:
 
 
 def unmatched_needs(group_id: int) -> list[dict[str, Any]]:
-    """The latest run's unmatched needs that are still open, each with its need and the engine's reason."""
+    """The latest run's unmatched needs still open, each with its need and the engine's reason."""
     run = latest_run(group_id)
     if run is None or not run.unmatched:
         return []

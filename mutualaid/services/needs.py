@@ -63,7 +63,7 @@ def _resolve(data: dict[str, Any], group: Group | None) -> dict[str, Any]:
 
 
 def post_need(requester: Person, data: dict[str, Any]) -> Need:
-    """Post a need. ``data`` is :class:`~mutualaid.schemas.NeedInSchema` output; the requester joins the group."""
+    """Post a need (``NeedInSchema`` output in ``data``); the requester joins the group."""
     resolved = _resolve(data, None)
     group, place = resolved["group"], resolved["place"]
     when = data["when"]
@@ -230,7 +230,7 @@ def list_needs(
 
 
 def refresh_need_status(need: Need) -> Need:
-    """Open, partly matched or matched, from its approved and completed matches; closed needs stay."""
+    """Open, partly matched or matched, from its approved and completed matches; closed stay."""
     if is_closed(need):
         return need
     held = holding_match_count(need)

@@ -47,7 +47,7 @@ def _join_groups(volunteer: Person, groups: list[Group]) -> None:
 
 
 def post_offer(volunteer: Person, data: dict[str, Any]) -> Offer:
-    """Offer time. ``data`` is :class:`~mutualaid.schemas.OfferInSchema` output; the volunteer joins the groups."""
+    """Offer time (``OfferInSchema`` output in ``data``); the volunteer joins the groups."""
     resolved = _resolve(data)
     place = resolved["postcode"]
     offer = Offer(
@@ -92,7 +92,7 @@ def require_manager(offer: Offer, actor: Person | None) -> None:
 
 
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
-    """Change an offer (the volunteer or a coordinator of its groups). ``data`` is a partial OfferInSchema load."""
+    """Change an offer (its volunteer or a coordinator of its groups); ``data``: OfferInSchema."""
     require_manager(offer, actor)
     resolved = _resolve(data)
     if "groups" in resolved:
@@ -179,7 +179,7 @@ def list_offers(
 def verify_credential(
     offer: Offer, skill_slug: str, coordinator: Person, expires_on: date
 ) -> OfferSkill:
-    """A coordinator of one of the offer's groups verifies a credential skill (e.g. a DBS check) until a date."""
+    """A coordinator of one of the offer's groups verifies a credential (DBS check) until a date."""
     if not coordinates_offer(offer, coordinator):
         raise Forbidden(
             "Only a coordinator of one of the offer's groups can verify its credentials."

@@ -49,7 +49,7 @@ def _filters(args: Any, skill_slugs: set[str]) -> Filters:
 
 
 def coordinated_group(slug: str) -> Group:
-    """The group by slug, for its coordinators only (404 page if unknown, 403 page for anyone else)."""
+    """The group by slug, for its coordinators only (404 page if unknown, 403 for anyone else)."""
     group = group_service.get_group_by_slug(slug)  # NotFound -> the 404 page
     if not accounts.is_coordinator(current_user, group.id):
         abort(403, f"Only coordinators of {group.name} can see this page.")
@@ -126,7 +126,7 @@ def _verify_soon(expires_on: Any) -> bool:
 @bp.post("/groups/<slug>/offers/<int:offer_id>/credentials")
 @login_required
 def verify_credential(slug: str, offer_id: int):
-    """A coordinator records that they have seen a volunteer's check (e.g. DBS) and until when it is valid."""
+    """A coordinator records having seen a volunteer's check (e.g. DBS), and until when it holds."""
     group = coordinated_group(slug)
     offer = offer_service.get_offer(offer_id)
     skill = (request.form.get("skill") or "").strip()

@@ -93,8 +93,8 @@ def run_matching_now(slug: str):
     if run.status == RunStatus.SUCCEEDED:
         stats = run.stats or {}
         flash(
-            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} new), "
-            f"{stats.get('unmatched', 0)} needs still unmatched.",
+            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} "
+            f"new), {stats.get('unmatched', 0)} needs still unmatched.",
             "success",
         )
     else:
