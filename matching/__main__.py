@@ -9,19 +9,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from ._candidates import candidates
-from ._instance import InstanceError, parse_instance
+from ._instance import Instance, InstanceError, parse_instance
 from ._solve import solve
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, status 2
+    def error(self, message: str) -> NoReturn:  # one line, status 2
         sys.stderr.write(f"{self.prog}: error: {message}\n")
         raise SystemExit(2)
 
 
-def _load(path: str):
+def _load(path: str) -> Instance:
     try:
         with open(path, encoding="utf-8") as fh:
             data = json.load(fh)

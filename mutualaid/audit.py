@@ -1,22 +1,40 @@
-"""The audit trail: every insert, update and delete of the domain's records, with its actor.
+"""The audit trail: who created, changed or deleted which of the domain's records, and when.
 
-A ``before_flush`` hook on the session records what changed, so services need not remember to.
-The request or job sets the actor with :func:`set_actor`.
+A ``before_flush`` hook on the session records what the ORM flushes, so services need not
+remember to. The request or job sets the actor with :func:`set_actor`.
+
+What is recorded: every insert, update and delete of a :data:`AUDITED` object (groups,
+memberships, people, skills, needs, offers, matches) that goes through the session's unit of
+work (``session.add``, attribute changes, ``session.delete``), with the changed columns (secrets
+and private details only as ``"[changed]"``; ``created_dt`` and ``updated_dt`` left out).
+
+What is not recorded:
+
+- statements executed directly (``session.execute(sa.insert / sa.update / sa.delete ...)``),
+  which bypass the unit of work: the proposals a matching run writes in bulk
+  (:func:`mutualaid.services.matching_runs._write_proposals`), the demo data and
+  ``demo --reset`` (:mod:`mutualaid.demo`), the run lock and a failed run's error;
+- changes to collections alone (a need's skills, an offer's groups), unless a column of the
+  same object changes in the same flush;
+- records of other tables: matching runs, a credential's verification (``OfferSkill``), API
+  tokens, the outbox, unit postcodes.
 """
 
 from __future__ import annotations
 
 import contextvars
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, Group, Match, Membership, Need, Offer, Person, Skill
+from .models import AuditEvent, Group, Match, Membership, Need, Offer, Person, Skill, utcnow
 
 _actor: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor", default=None)
 
+#: The classes whose unit-of-work changes are recorded.
 AUDITED = (Group, Match, Membership, Need, Offer, Person, Skill)
 #: Never written to the trail: secrets, and private details already protected elsewhere.
 _REDACTED = {"password_hash", "address", "phone"}
@@ -32,6 +50,8 @@ def get_actor() -> int | None:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     if isinstance(value, (str, int, float, bool, type(None), list, dict)):
@@ -90,16 +110,10 @@ def _after_flush(session: Session, flush_context: Any) -> None:
                 "entity_type": type(obj).__name__.lower(),
                 "entity_id": ",".join(str(i) for i in ident),
                 "changes": changes,
-                "created_dt": _now(),
+                "created_dt": utcnow(),
             }
         )
     session.connection().execute(sa.insert(AuditEvent), rows)
-
-
-def _now() -> datetime:
-    from .models import utcnow
-
-    return utcnow()
 
 
 def install(session_factory: Any) -> None:

@@ -1,8 +1,9 @@
 """Demo data: local groups around UK cities with residents' needs and volunteers' offers.
 
 Deterministic for a seed (apart from dates, which are relative to today, and password salts).
-Rows are written with bulk INSERTs, so hundreds of records take a second or two; coordinates
-come from :func:`mutualaid.geo.resolve` on postcodes in real sectors near each group's centre.
+Rows are written with bulk INSERTs, so hundreds of records take a second or two; like
+:func:`wipe`'s bulk DELETEs, they are not recorded in the audit trail. Coordinates come from
+:func:`mutualaid.geo.resolve` on postcodes in real sectors near each group's centre.
 """
 
 from __future__ import annotations
@@ -21,10 +22,13 @@ from .models import (
     Group,
     Membership,
     Need,
+    NeedStatus,
     Offer,
     OfferSkill,
     Person,
+    Role,
     Skill,
+    Urgency,
     need_skills,
     offer_groups,
     utcnow,
@@ -333,7 +337,7 @@ class NeedTemplate:
     )
     volunteers: tuple[int, int] = (1, 1)
     remote_ok: bool = False
-    urgency: tuple[str, ...] = ("low", "normal", "normal", "high")
+    urgency: tuple[Urgency, ...] = (Urgency.LOW, Urgency.NORMAL, Urgency.NORMAL, Urgency.HIGH)
 
 
 NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
@@ -351,14 +355,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             "He is easy-going and loves books and trains.",
             ("childcare", "dbs-checked"),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Look after my toddler during a hospital appointment",
             "I have a scan at {hospital} and can't bring my 2-year-old. About three hours.",
             ("childcare", "dbs-checked"),
             "one_off_day",
-            urgency=("high",),
+            urgency=(Urgency.HIGH,),
         ),
         NeedTemplate(
             "Regular after-school care for a 7-year-old",
@@ -371,24 +375,24 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "breakfast-club": (
         NeedTemplate(
             "Helpers for the {street} Primary breakfast club",
-            "We serve toast, cereal and fruit to about 40 children before school. We need people to set "
-            "up, serve and wash up. Food hygiene certificate needed.",
+            "We serve toast, cereal and fruit to about 40 children before school. We need people "
+            "to set up, serve and wash up. Food hygiene certificate needed.",
             ("food-hygiene", "dbs-checked"),
             "breakfast",
             volunteers=(2, 3),
-            urgency=("normal",),
+            urgency=(Urgency.NORMAL,),
         ),
         NeedTemplate(
             "Breakfast club cook on {day}s",
-            "The community centre runs a free breakfast for school children. Looking for someone to cook "
-            "porridge and eggs for 25 kids.",
+            "The community centre runs a free breakfast for school children. Looking for someone "
+            "to cook porridge and eggs for 25 kids.",
             ("cooking", "food-hygiene"),
             "breakfast",
         ),
         NeedTemplate(
             "Morning volunteer to walk children from breakfast club to school",
-            "Our breakfast club is in the church hall; children need walking the five minutes to school "
-            "at 8.40.",
+            "Our breakfast club is in the church hall; children need walking the five minutes to "
+            "school at 8.40.",
             ("dbs-checked",),
             "breakfast",
             volunteers=(1, 2),
@@ -397,17 +401,17 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "legal-aid": (
         NeedTemplate(
             "Advice on a section 21 eviction notice",
-            "My landlord has served a section 21 notice giving two months. I don't know if it's valid or "
-            "what my options are. Happy to talk on the phone.",
+            "My landlord has served a section 21 notice giving two months. I don't know if it's "
+            "valid or what my options are. Happy to talk on the phone.",
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
-            urgency=("high",),
+            urgency=(Urgency.HIGH,),
         ),
         NeedTemplate(
             "Help appealing a Universal Credit sanction",
-            "My UC was sanctioned after I missed an appointment because I was in hospital. I need help "
-            "writing a mandatory reconsideration.",
+            "My UC was sanctioned after I missed an appointment because I was in hospital. I "
+            "need help writing a mandatory reconsideration.",
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
@@ -422,8 +426,8 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "EU Settled Status paperwork for my mother",
-            "My mum has pre-settled status that runs out soon. She speaks Polish; I need help with the "
-            "application and the evidence.",
+            "My mum has pre-settled status that runs out soon. She speaks Polish; I need help "
+            "with the application and the evidence.",
             ("legal-advice", "translation-polish"),
             "one_off_day",
             remote_ok=True,
@@ -435,14 +439,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("legal-advice",),
             "one_off_day",
             remote_ok=True,
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
     ),
     "homework-club": (
         NeedTemplate(
             "Maths tutors for the GCSE homework club",
-            "Our homework club at the library helps Year 10 and 11 students. We need people confident "
-            "with GCSE maths.",
+            "Our homework club at the library helps Year 10 and 11 students. We need people "
+            "confident with GCSE maths.",
             ("tutoring", "dbs-checked"),
             "homework",
             volunteers=(2, 3),
@@ -456,16 +460,16 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
         ),
         NeedTemplate(
             "Help my son with A-level chemistry",
-            "He's struggling with organic chemistry and we can't afford a tutor. An hour a week would "
-            "make a big difference. Video calls are fine.",
+            "He's struggling with organic chemistry and we can't afford a tutor. An hour a week "
+            "would make a big difference. Video calls are fine.",
             ("tutoring",),
             "evening",
             remote_ok=True,
         ),
         NeedTemplate(
             "English conversation practice for teenagers new to the UK",
-            "A small group of 14-16 year olds who arrived this year. Patience and a second language "
-            "help.",
+            "A small group of 14-16 year olds who arrived this year. Patience and a second "
+            "language help.",
             ("tutoring", "{language}"),
             "homework",
         ),
@@ -484,19 +488,19 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("cooking", "food-hygiene"),
             "weekend",
             volunteers=(2, 3),
-            urgency=("normal",),
+            urgency=(Urgency.NORMAL,),
         ),
         NeedTemplate(
             "Collect and deliver a food bank parcel",
             "I have a voucher for the food bank but no car and a bad back. Parcel is heavy.",
             ("driving",),
             "one_off_day",
-            urgency=("high", "normal"),
+            urgency=(Urgency.HIGH, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Hot meals for a family after surgery",
-            "Mum of three just out of hospital. Two or three home-cooked meals this week would help; "
-            "no nuts please.",
+            "Mum of three just out of hospital. Two or three home-cooked meals this week would "
+            "help; no nuts please.",
             ("cooking",),
             "one_off_day",
         ),
@@ -504,11 +508,11 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
     "transport": (
         NeedTemplate(
             "Lift to a hospital appointment at {hospital}",
-            "Outpatient appointment, I can't manage the bus after my operation. Wait and bring me back "
-            "if possible.",
+            "Outpatient appointment, I can't manage the bus after my operation. Wait and bring "
+            "me back if possible.",
             ("driving",),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Help moving to a new flat",
@@ -539,7 +543,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("befriending",),
             "weekday_daytime",
             remote_ok=True,
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Visits for a widower who is lonely",
@@ -567,7 +571,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             "Small jobs I can't do myself since my arthritis got worse. I have the tools.",
             ("diy",),
             "one_off_day",
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Help setting up a smartphone to video-call family",
@@ -575,7 +579,7 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("it-support",),
             "weekday_daytime",
             remote_ok=False,
-            urgency=("low",),
+            urgency=(Urgency.LOW,),
         ),
         NeedTemplate(
             "Clear an overgrown back garden",
@@ -583,14 +587,14 @@ NEED_TEMPLATES: dict[str, tuple[NeedTemplate, ...]] = {
             ("gardening", "heavy-lifting"),
             "weekend",
             volunteers=(2, 3),
-            urgency=("low", "normal"),
+            urgency=(Urgency.LOW, Urgency.NORMAL),
         ),
         NeedTemplate(
             "Interpreter for a GP appointment",
             "My mother-in-law needs someone to translate at her GP appointment.",
             ("{language}",),
             "one_off_day",
-            urgency=("normal", "high"),
+            urgency=(Urgency.NORMAL, Urgency.HIGH),
         ),
         NeedTemplate(
             "Fill in a council housing form online",
@@ -793,7 +797,7 @@ class _Builder:
         return self.summary
 
     def _insert_returning(
-        self, model: type, rows: list[dict[str, Any]], key: str
+        self, model: type[Person] | type[Group], rows: list[dict[str, Any]], key: str
     ) -> dict[str, int]:
         table: sa.Table = model.__table__  # type: ignore[attr-defined]
         stmt = sa.insert(table).returning(table.c.id, table.c[key], sort_by_parameter_order=True)
@@ -865,19 +869,21 @@ class _Builder:
             "centre_lat": centre.lat,
             "centre_lon": centre.lon,
             "radius_km": city.radius_km,
-            "description": f"Neighbours helping neighbours within {city.radius_km:g} km of {centre.postcode}.",
+            "description": (
+                f"Neighbours helping neighbours within {city.radius_km:g} km of {centre.postcode}."
+            ),
             "created_dt": self.now - timedelta(days=400),
         }
         members: dict[str, tuple[dict[str, Any], str]] = {}
 
-        def join(person: dict[str, Any], role: str = "member") -> dict[str, Any]:
+        def join(person: dict[str, Any], role: Role = Role.MEMBER) -> dict[str, Any]:
             current = members.get(person["email"])
-            if current is None or role == "coordinator":
+            if current is None or role == Role.COORDINATOR:
                 members[person["email"]] = (person, role)
             return person
 
-        coordinator = join(self._person(*city.coordinator), "coordinator")
-        deputy = join(self._person(self._random_name()), "coordinator")
+        coordinator = join(self._person(*city.coordinator), Role.COORDINATOR)
+        deputy = join(self._person(self._random_name()), Role.COORDINATOR)
         self.summary.logins.append(
             (f"coordinator ({city.slug})", coordinator["name"], coordinator["email"])
         )
@@ -981,7 +987,7 @@ class _Builder:
             "volunteers_needed": self.rng.randint(*template.volunteers),
             "urgency": self.rng.choice(template.urgency),
             "is_remote_ok": template.remote_ok,
-            "status": "open",
+            "status": NeedStatus.OPEN,
             "created_dt": created,
             "updated_dt": created,
             "expires_dt": expires,

@@ -24,7 +24,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from .extensions import db, intend_to_write
-from .models import Group, utcnow
+from .models import Group, OutboxStatus, RunTrigger, utcnow
 from .services import mail, matches, matching_runs
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _in_context(app: Flask, work: Callable[[], Any]) -> Any:
 
 
 def matching_job(
-    app: Flask, group_slug: str | None = None, trigger: str = "schedule"
+    app: Flask, group_slug: str | None = None, trigger: str = RunTrigger.SCHEDULE
 ) -> list[dict[str, Any]]:
     """A run for one group (by slug) or for every group; returns a summary of each run."""
     lock_seconds = int(app.config.get("MATCHING_LOCK_SECONDS", 900))
@@ -95,13 +95,7 @@ def outbox_job(app: Flask, limit: int = OUTBOX_BATCH) -> dict[str, int]:
                 message = mail.deliver_next(settings, now)
                 if message is None:
                     break
-                counts[
-                    "sent"
-                    if message.status == "sent"
-                    else "failed"
-                    if message.status == "failed"
-                    else "retry"
-                ] += 1
+                counts["retry" if message.status == OutboxStatus.PENDING else message.status] += 1
                 db.session.commit()
         except Exception:
             db.session.rollback()
@@ -133,36 +127,29 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """The three jobs; each never overlaps itself, and missed runs collapse into one."""
     first = utcnow()
-    common = {
-        "max_instances": 1,
-        "coalesce": True,
-        "replace_existing": True,
-        "misfire_grace_time": 300,
-    }
-    scheduler.add_job(
-        _safely(matching_job, app),
-        "interval",
-        id="matching",
-        minutes=int(app.config.get("MATCHING_INTERVAL_MINUTES", 15)),
-        next_run_time=first + timedelta(seconds=30),
-        **common,
+    # (job, id, interval, seconds until its first run)
+    jobs: tuple[tuple[Callable[[Flask], Any], str, dict[str, int], int], ...] = (
+        (
+            matching_job,
+            "matching",
+            {"minutes": int(app.config.get("MATCHING_INTERVAL_MINUTES", 15))},
+            30,
+        ),
+        (outbox_job, "outbox", {"seconds": int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60))}, 5),
+        (expiry_job, "expiry", {"minutes": EXPIRY_INTERVAL_MINUTES}, 10),
     )
-    scheduler.add_job(
-        _safely(outbox_job, app),
-        "interval",
-        id="outbox",
-        seconds=int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60)),
-        next_run_time=first + timedelta(seconds=5),
-        **common,
-    )
-    scheduler.add_job(
-        _safely(expiry_job, app),
-        "interval",
-        id="expiry",
-        minutes=EXPIRY_INTERVAL_MINUTES,
-        next_run_time=first + timedelta(seconds=10),
-        **common,
-    )
+    for job, job_id, interval, delay_s in jobs:
+        scheduler.add_job(
+            _safely(job, app),
+            "interval",
+            id=job_id,
+            next_run_time=first + timedelta(seconds=delay_s),
+            max_instances=1,
+            coalesce=True,
+            replace_existing=True,
+            misfire_grace_time=300,
+            **interval,
+        )
 
 
 def start_in_process(app: Flask) -> None:

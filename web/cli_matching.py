@@ -1,4 +1,7 @@
-"""Operators' commands for matching and its jobs: ``run-matching``, ``scheduler``, ``send-mail``, ``expire-needs``."""
+"""Operators' commands for matching and its jobs.
+
+``run-matching``, ``scheduler``, ``send-mail``, ``expire-needs``.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import click
 from flask import Flask
 
 from mutualaid import scheduler
+from mutualaid.models import RunStatus, RunTrigger
 from mutualaid.services.matching_runs import RunRefused
 
 
@@ -20,7 +24,7 @@ def register(app: Flask) -> None:
         """Run the matching engine now and write its proposals."""
         try:
             runs = scheduler.matching_job(
-                app, group_slug, trigger="command"
+                app, group_slug, trigger=RunTrigger.COMMAND
             )
         except LookupError as exc:
             raise click.UsageError(str(exc)) from None
@@ -29,7 +33,7 @@ def register(app: Flask) -> None:
         failed = False
         for run in runs:
             stats = run["stats"]
-            if run["status"] == "succeeded":
+            if run["status"] == RunStatus.SUCCEEDED:
                 click.echo(
                     f"{run['group']}: run {run['id']} proposed {stats.get('proposals', 0)} matches "
                     f"({stats.get('added', 0)} new, {stats.get('kept', 0)} kept, "

@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from mutualaid import geo
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import Group, Membership
+from mutualaid.models import Group, Membership, Role
 from mutualaid.services import accounts, postcodes
 
 POSTCODES_ENV = "MUTUALAID_POSTCODES_FILE"
@@ -129,7 +129,7 @@ def grant_coordinator(email: str, group_slug: str) -> None:
     """Make the account EMAIL a coordinator of the group GROUP_SLUG."""
     person = accounts.get_person_by_email(email)
     group = _group(group_slug)
-    accounts.set_role(person, group, "coordinator")
+    accounts.set_role(person, group, Role.COORDINATOR)
     click.echo(f"{person.email} now coordinates {group.name} ({group.slug}).")
 
 
@@ -146,9 +146,9 @@ def revoke_coordinator(email: str, group_slug: str) -> None:
             Membership.person_id == person.id, Membership.group_id == group.id
         )
     )
-    if role != "coordinator":
+    if role != Role.COORDINATOR:
         raise click.ClickException(f"{person.email} is not a coordinator of {group.slug}.")
-    accounts.set_role(person, group, "member")
+    accounts.set_role(person, group, Role.MEMBER)
     click.echo(f"{person.email} no longer coordinates {group.name} ({group.slug}); still a member.")
 
 
@@ -161,7 +161,8 @@ def revoke_coordinator(email: str, group_slug: str) -> None:
 def import_postcodes(path: str | None, batch_size: int) -> None:
     """Load unit postcodes from PATH (gb_postcodes.csv.gz: postcode,latitude,longitude).
 
-    PATH defaults to $MUTUALAID_POSTCODES_FILE. Existing postcodes are updated, so rerunning is safe.
+    PATH defaults to $MUTUALAID_POSTCODES_FILE. Existing postcodes are updated, so rerunning
+    is safe.
     """
     if not path:
         raise click.ClickException(

@@ -1,21 +1,56 @@
-"""The data model. Every table here is created and changed only by ``migrations/``."""
+"""The data model. Every table here is created and changed only by ``migrations/``.
 
-from ._base import MAX_ID, get_row, utcnow
+Statuses, urgencies and roles are :class:`~enum.StrEnum` s stored as their values in string
+columns; the named groups of statuses (``HOLDING_MATCH_STATUSES`` ...) live beside them.
+"""
+
+from ._base import MAX_ID, utcnow
 from .audit import AuditEvent
-from .groups import ROLES, Group, Membership
-from .matches import MATCH_STATUSES, RUN_STATUSES, Match, MatchingRun, RunLock
-from .needs import CATEGORIES, NEED_STATUSES, URGENCIES, Need, need_skills
+from .groups import ROLES, Group, Membership, Role
+from .matches import (
+    DECIDED_MATCH_STATUSES,
+    HOLDING_MATCH_STATUSES,
+    LIVE_MATCH_STATUSES,
+    MATCH_STATUSES,
+    RESIDENT_MATCH_STATUSES,
+    RUN_STATUSES,
+    Match,
+    MatchingRun,
+    MatchStatus,
+    RunLock,
+    RunStatus,
+    RunTrigger,
+)
+from .needs import (
+    ACTIVE_NEED_STATUSES,
+    CATEGORIES,
+    CLOSED_NEED_STATUSES,
+    NEED_STATUSES,
+    OPEN_NEED_STATUSES,
+    URGENCIES,
+    Need,
+    NeedStatus,
+    Urgency,
+    need_skills,
+)
 from .offers import Offer, OfferSkill, offer_groups
-from .outbox import OutboxMessage
+from .outbox import OutboxMessage, OutboxStatus
 from .people import ApiToken, Person
 from .postcodes import UnitPostcode
 from .skills import Skill
 
 __all__ = [
+    "ACTIVE_NEED_STATUSES",
     "CATEGORIES",
+    "CLOSED_NEED_STATUSES",
+    "DECIDED_MATCH_STATUSES",
+    "HOLDING_MATCH_STATUSES",
+    "LIVE_MATCH_STATUSES",
     "MATCH_STATUSES",
     "MAX_ID",
     "NEED_STATUSES",
+    "OPEN_NEED_STATUSES",
+    "RESIDENT_MATCH_STATUSES",
     "ROLES",
     "RUN_STATUSES",
     "URGENCIES",
@@ -23,17 +58,23 @@ __all__ = [
     "AuditEvent",
     "Group",
     "Match",
+    "MatchStatus",
     "MatchingRun",
     "Membership",
     "Need",
+    "NeedStatus",
     "Offer",
     "OfferSkill",
     "OutboxMessage",
+    "OutboxStatus",
     "Person",
+    "Role",
     "RunLock",
+    "RunStatus",
+    "RunTrigger",
     "Skill",
     "UnitPostcode",
-    "get_row",
+    "Urgency",
     "need_skills",
     "offer_groups",
     "utcnow",

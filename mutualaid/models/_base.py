@@ -10,10 +10,3 @@ def utcnow() -> datetime:
 
 #: The largest id an INTEGER primary key holds on every supported database.
 MAX_ID = 2**31 - 1
-
-
-def get_row(model: type, ident: int):
-    """``session.get`` for an id from a URL: one out of the column's range is simply not there."""
-    from ..extensions import db
-
-    return db.session.get(model, ident) if 0 < ident <= MAX_ID else None

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,7 +10,19 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ._base import utcnow
 
-ROLES = ("member", "coordinator")
+if TYPE_CHECKING:
+    from .people import Person
+
+
+class Role(StrEnum):
+    """A person's role in a group."""
+
+    MEMBER = "member"
+    COORDINATOR = "coordinator"  # decides the group's matches and verifies its volunteers' checks
+
+
+#: Every role's value, in order.
+ROLES = tuple(r.value for r in Role)
 
 
 class Group(db.Model):
@@ -50,8 +64,8 @@ class Membership(db.Model):
     person_id: Mapped[int] = mapped_column(
         sa.ForeignKey("people.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[str] = mapped_column(sa.String(20), default="member")
+    role: Mapped[str] = mapped_column(sa.String(20), default=Role.MEMBER)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
     group: Mapped[Group] = relationship(back_populates="memberships")
-    person: Mapped[Person] = relationship(back_populates="memberships")  # noqa: F821
+    person: Mapped[Person] = relationship(back_populates="memberships")

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -8,8 +10,58 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from ._base import utcnow
 
-MATCH_STATUSES = ("proposed", "approved", "rejected", "declined", "cancelled", "completed")
-RUN_STATUSES = ("running", "succeeded", "failed")
+if TYPE_CHECKING:
+    from .groups import Group
+    from .needs import Need
+    from .offers import Offer
+    from .people import Person
+
+
+class MatchStatus(StrEnum):
+    """Where a match stands. Stored as its value in a string column."""
+
+    PROPOSED = "proposed"  # by a matching run, waiting for a coordinator
+    APPROVED = "approved"  # by a coordinator: both sides see each other
+    REJECTED = "rejected"  # by a coordinator: the pair is never proposed again
+    DECLINED = "declined"  # by the volunteer
+    CANCELLED = "cancelled"  # called off after approval, or with its need
+    COMPLETED = "completed"  # the help was given
+
+
+#: Matches that take one of a need's slots and show the two sides to each other.
+HOLDING_MATCH_STATUSES = (MatchStatus.APPROVED, MatchStatus.COMPLETED)
+#: Matches still in play: the volunteer may decline them; cancelling the need cancels them.
+LIVE_MATCH_STATUSES = (MatchStatus.PROPOSED, MatchStatus.APPROVED)
+#: Decided matches: their pair is never proposed again (decided against, or already agreed).
+DECIDED_MATCH_STATUSES = (
+    MatchStatus.REJECTED,
+    MatchStatus.DECLINED,
+    MatchStatus.CANCELLED,
+    MatchStatus.APPROVED,
+    MatchStatus.COMPLETED,
+)
+#: The matches a resident sees: agreed ones, and those called off.
+RESIDENT_MATCH_STATUSES = (MatchStatus.APPROVED, MatchStatus.COMPLETED, MatchStatus.CANCELLED)
+#: Every status's value, in order (for schemas).
+MATCH_STATUSES = tuple(s.value for s in MatchStatus)
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class RunTrigger(StrEnum):
+    """What started a matching run."""
+
+    SCHEDULE = "schedule"  # the scheduler
+    MANUAL = "manual"  # a coordinator, on a page or through the API
+    COMMAND = "command"  # ``mutualaid run-matching``
+
+
+#: Every run status's value, in order.
+RUN_STATUSES = tuple(s.value for s in RunStatus)
 
 
 class MatchingRun(db.Model):
@@ -21,8 +73,8 @@ class MatchingRun(db.Model):
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(sa.String(20), default="running")
-    trigger: Mapped[str] = mapped_column(sa.String(20), default="schedule")
+    status: Mapped[str] = mapped_column(sa.String(20), default=RunStatus.RUNNING)
+    trigger: Mapped[str] = mapped_column(sa.String(20), default=RunTrigger.SCHEDULE)
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     started_dt: Mapped[datetime] = mapped_column(default=utcnow)
     finished_dt: Mapped[datetime | None]
@@ -32,11 +84,11 @@ class MatchingRun(db.Model):
     #: Needs left with open slots and the engine's reasons.
     unmatched: Mapped[list | None] = mapped_column(sa.JSON)
 
-    group: Mapped[Group] = relationship()  # noqa: F821
+    group: Mapped[Group] = relationship()
 
 
 class Match(db.Model):
-    """A pairing of a need with a volunteer's offer, proposed by a run and decided by a coordinator."""
+    """A need paired with a volunteer's offer: proposed by a run, decided by a coordinator."""
 
     __tablename__ = "matches"
     __table_args__ = (
@@ -50,7 +102,7 @@ class Match(db.Model):
     run_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("matching_runs.id", ondelete="SET NULL"), index=True
     )
-    status: Mapped[str] = mapped_column(sa.String(20), default="proposed")
+    status: Mapped[str] = mapped_column(sa.String(20), default=MatchStatus.PROPOSED)
     score: Mapped[float] = mapped_column(default=0.0)
     distance_km: Mapped[float | None]
     explanation: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -61,14 +113,20 @@ class Match(db.Model):
     hours: Mapped[float | None]
     completed_dt: Mapped[datetime | None]
 
-    need: Mapped[Need] = relationship()  # noqa: F821
-    offer: Mapped[Offer] = relationship()  # noqa: F821
+    need: Mapped[Need] = relationship()
+    offer: Mapped[Offer] = relationship()
     run: Mapped[MatchingRun | None] = relationship()
-    decided_by: Mapped[Person | None] = relationship()  # noqa: F821
+    decided_by: Mapped[Person | None] = relationship()
 
 
 class RunLock(db.Model):
-    """One row per group, locked (``SELECT ... FOR UPDATE``) while a run holds it."""
+    """A group's matching-run lock on SQLite, which has neither row locks nor advisory locks.
+
+    A run claims the row with one conditional ``UPDATE`` (no holder, or the holder's
+    ``expires_dt`` has passed), committed before the run, and clears ``holder`` when it ends;
+    a crashed run's claim lapses at ``expires_dt``. PostgreSQL runs take an advisory lock
+    instead and never use this table. See :mod:`mutualaid.services.matching_runs`.
+    """
 
     __tablename__ = "run_locks"
 

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._base import utcnow
+
+if TYPE_CHECKING:
+    from .groups import Group
+    from .people import Person
+    from .skills import Skill
 
 CATEGORIES = {
     "childcare": "Childcare",
@@ -18,8 +25,34 @@ CATEGORIES = {
     "befriending": "Befriending",
     "other": "Other",
 }
-URGENCIES = ("low", "normal", "high")
-NEED_STATUSES = ("open", "partly_matched", "matched", "fulfilled", "cancelled", "expired")
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class NeedStatus(StrEnum):
+    """Where a need stands. Stored as its value in a string column."""
+
+    OPEN = "open"  # no volunteer yet
+    PARTLY_MATCHED = "partly_matched"  # some of the volunteers it asks for
+    MATCHED = "matched"  # every volunteer it asks for
+    FULFILLED = "fulfilled"  # a one-off need whose every match is completed
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"  # its date passed while it was still open
+
+
+#: Needs still looking for volunteers.
+OPEN_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.PARTLY_MATCHED)
+#: Needs still wanted; a list shows these unless asked for a status.
+ACTIVE_NEED_STATUSES = (NeedStatus.OPEN, NeedStatus.PARTLY_MATCHED, NeedStatus.MATCHED)
+#: Needs that can no longer be changed or cancelled.
+CLOSED_NEED_STATUSES = (NeedStatus.FULFILLED, NeedStatus.CANCELLED, NeedStatus.EXPIRED)
+#: Every value, in order (for schemas).
+URGENCIES = tuple(u.value for u in Urgency)
+NEED_STATUSES = tuple(s.value for s in NeedStatus)
 
 need_skills = sa.Table(
     "need_skills",
@@ -58,16 +91,16 @@ class Need(db.Model):
     on_date: Mapped[date | None]
     windows: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     volunteers_needed: Mapped[int] = mapped_column(default=1)
-    urgency: Mapped[str] = mapped_column(sa.String(10), default="normal")
+    urgency: Mapped[str] = mapped_column(sa.String(10), default=Urgency.NORMAL)
     is_remote_ok: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(sa.String(20), default="open")
+    status: Mapped[str] = mapped_column(sa.String(20), default=NeedStatus.OPEN)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     expires_dt: Mapped[datetime | None]
 
-    group: Mapped[Group] = relationship()  # noqa: F821
-    requester: Mapped[Person] = relationship()  # noqa: F821
-    skills: Mapped[list[Skill]] = relationship(secondary=need_skills, order_by="Skill.slug")  # noqa: F821
+    group: Mapped[Group] = relationship()
+    requester: Mapped[Person] = relationship()
+    skills: Mapped[list[Skill]] = relationship(secondary=need_skills, order_by="Skill.slug")
 
     @property
     def category_name(self) -> str:

@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._base import utcnow
+
+if TYPE_CHECKING:
+    from .groups import Group
+    from .people import Person
+    from .skills import Skill
 
 offer_groups = sa.Table(
     "offer_groups",
@@ -40,14 +46,14 @@ class Offer(db.Model):
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    volunteer: Mapped[Person] = relationship()  # noqa: F821
-    groups: Mapped[list[Group]] = relationship(secondary=offer_groups, order_by="Group.slug")  # noqa: F821
+    volunteer: Mapped[Person] = relationship()
+    groups: Mapped[list[Group]] = relationship(secondary=offer_groups, order_by="Group.slug")
     offer_skills: Mapped[list[OfferSkill]] = relationship(
         back_populates="offer", cascade="all, delete-orphan"
     )
 
     @property
-    def skills(self) -> list[Skill]:  # noqa: F821
+    def skills(self) -> list[Skill]:
         return sorted((os.skill for os in self.offer_skills), key=lambda s: s.slug)
 
     def __repr__(self) -> str:
@@ -70,7 +76,7 @@ class OfferSkill(db.Model):
     expires_on: Mapped[date | None]
 
     offer: Mapped[Offer] = relationship(back_populates="offer_skills")
-    skill: Mapped[Skill] = relationship()  # noqa: F821
+    skill: Mapped[Skill] = relationship()
 
     def is_usable(self, today: date) -> bool:
         """A plain skill always counts; a credential only while verified and unexpired."""

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -8,6 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._base import utcnow
+
+if TYPE_CHECKING:
+    from .groups import Membership
 
 
 class Person(UserMixin, db.Model):
@@ -25,7 +29,7 @@ class Person(UserMixin, db.Model):
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
 
-    memberships: Mapped[list[Membership]] = relationship(  # noqa: F821
+    memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
 

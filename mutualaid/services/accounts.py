@@ -14,14 +14,14 @@ from flask import current_app, has_app_context
 
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, Group, Membership, Person, utcnow
+from ..models import ApiToken, Group, Membership, Person, Role, utcnow
 from . import passwords
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 
 
 def _hasher() -> PasswordHasher:
-    """The Argon2id hasher with the app's cost parameters (argon2-cffi's defaults outside an app)."""
+    """The Argon2id hasher with the app's costs (argon2-cffi's defaults outside an app)."""
     config = current_app.config if has_app_context() else {}
     key = (int(config.get("ARGON2_TIME_COST", 3)), int(config.get("ARGON2_MEMORY_COST", 65536)))
     if key not in _hashers:
@@ -76,7 +76,7 @@ def register(email: str, password: str, name: str, phone: str | None = None) -> 
 
 
 def authenticate(email: str, password: str) -> Person:
-    """The person with this email and password, or :class:`Unauthorized` (same message either way)."""
+    """The person with this email and password, or :class:`Unauthorized` (one message for both)."""
     bad = Unauthorized("Wrong email or password.")
     try:
         email = normalise_email(email or "")
@@ -138,7 +138,7 @@ def is_coordinator(person: Person | None, group_id: int) -> bool:
             sa.select(Membership.id).where(
                 Membership.person_id == person.id,
                 Membership.group_id == group_id,
-                Membership.role == "coordinator",
+                Membership.role == Role.COORDINATOR,
             )
         )
         is not None
@@ -154,7 +154,7 @@ def coordinated_group_ids(person: Person | None) -> set[int]:
     return set(
         db.session.scalars(
             sa.select(Membership.group_id).where(
-                Membership.person_id == person.id, Membership.role == "coordinator"
+                Membership.person_id == person.id, Membership.role == Role.COORDINATOR
             )
         )
     )
@@ -167,7 +167,7 @@ def require_coordinator(person: Person | None, group: Group) -> None:
 
 def set_role(person: Person, group: Group, role: str) -> Membership:
     """Make ``person`` a member or coordinator of ``group`` (creating the membership)."""
-    if role not in ("member", "coordinator"):
+    if role not in set(Role):
         raise ValidationFailed.field("role", "Role must be member or coordinator.")
     membership = db.session.scalar(
         sa.select(Membership).where(
@@ -190,7 +190,7 @@ def ensure_member(person: Person, group: Group) -> Membership:
         )
     )
     if membership is None:
-        membership = Membership(person_id=person.id, group_id=group.id, role="member")
+        membership = Membership(person_id=person.id, group_id=group.id, role=Role.MEMBER)
         db.session.add(membership)
         db.session.flush()
     return membership

@@ -11,6 +11,7 @@ from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Group, Person
 from . import accounts
+from .common import by_slugs
 from .postcodes import unit_lookup
 
 
@@ -23,9 +24,9 @@ def resolve_postcode(text: str, field: str = "postcode") -> geo.Place:
 
 
 def contains(group: Group, lat: float, lon: float, district: str | None) -> bool:
-    """Whether a place lies in the group's area: its district listed, or within the radius of its centre."""
+    """Whether a place lies in the group's area: a listed district, or within its radius."""
     if group.districts:
-        return bool(district) and district.upper() in {d.upper() for d in group.districts}
+        return district is not None and district.upper() in {d.upper() for d in group.districts}
     if group.centre_lat is None or group.centre_lon is None or group.radius_km is None:
         return False
     return geo.haversine_km(group.centre_lat, group.centre_lon, lat, lon) <= group.radius_km
@@ -39,7 +40,7 @@ def require_in_area(group: Group, place: geo.Place, field: str = "postcode") -> 
 
 
 def get_group_by_slug(slug: str, field: str | None = None) -> Group:
-    """The group with this slug; :class:`NotFound`, or with ``field`` a field error (for input that names it)."""
+    """The group with this slug; :class:`NotFound`, or with ``field`` a field error (input)."""
     group = db.session.scalar(sa.select(Group).where(Group.slug == slug))
     if group is None:
         if field:
@@ -49,14 +50,7 @@ def get_group_by_slug(slug: str, field: str | None = None) -> Group:
 
 
 def groups_by_slugs(slugs: list[str], field: str = "groups") -> list[Group]:
-    wanted = list(dict.fromkeys(slugs))
-    found = {g.slug: g for g in db.session.scalars(sa.select(Group).where(Group.slug.in_(wanted)))}
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown {field}.", {field: [f"Unknown group '{s}'." for s in unknown]}
-        )
-    return [found[s] for s in wanted]
+    return by_slugs(Group, slugs, field, "group")
 
 
 def list_groups() -> list[Group]:
@@ -75,7 +69,7 @@ def require_admin(actor: Person) -> None:
 
 
 def create_group(actor: Person, data: dict[str, Any]) -> Group:
-    """Create a group (admins only). ``data`` is :class:`~mutualaid.schemas.GroupInSchema` output."""
+    """Create a group (admins only); ``data`` is ``GroupInSchema`` output."""
     require_admin(actor)
     if db.session.scalar(sa.select(Group.id).where(Group.slug == data["slug"])) is not None:
         raise Conflict(

@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..extensions import db
-from ..models import OutboxMessage, utcnow
+from ..models import OutboxMessage, OutboxStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ def queue_mail(to_email: str, subject: str, body: str) -> OutboxMessage:
         to_email=to_email,
         subject=subject[:200],
         body=body,
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=0,
         next_attempt_dt=utcnow(),
     )
@@ -78,7 +78,7 @@ def _claim_next(now: datetime) -> OutboxMessage | None:
     # SKIP LOCKED lets two senders share the outbox on PostgreSQL; SQLite ignores the clause.
     return db.session.scalar(
         sa.select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_dt <= now)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= now)
         .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -100,7 +100,7 @@ def deliver_next(settings: MailSettings, now: datetime | None = None) -> OutboxM
     except (OSError, smtplib.SMTPException) as exc:
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         if message.attempts >= settings.max_attempts:
-            message.status = "failed"
+            message.status = OutboxStatus.FAILED
             log.error(
                 "Gave up on mail %s to %s after %s attempts: %s",
                 message.id,
@@ -119,7 +119,7 @@ def deliver_next(settings: MailSettings, now: datetime | None = None) -> OutboxM
                 message.last_error,
             )
     else:
-        message.status = "sent"
+        message.status = OutboxStatus.SENT
         message.sent_dt = utcnow()
         message.last_error = None
     db.session.flush()

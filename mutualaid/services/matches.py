@@ -1,30 +1,55 @@
 """The decisions on a match: approve, reject, decline, cancel, complete; and needs that expire.
 
 Approval never exceeds an offer's capacity or a need's ``volunteers_needed``, also when two
-coordinators approve at once: the need and offer rows are locked (``SELECT ... FOR UPDATE`` on
-PostgreSQL; on SQLite the request's BEGIN IMMEDIATE lets one writer in at a time) and the slots
-recounted inside the transaction.
+coordinators approve at once: the need, the offer and the match rows are locked, in that order
+(``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite has no row locks, and the request's
+``BEGIN IMMEDIATE`` lets one writer in at a time instead), and the slots recounted inside the
+transaction. A bulk approval first locks every need, then every offer, each in id order, so it
+and a single approval can wait for each other but never deadlock.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ..errors import Conflict, Forbidden, InvalidState, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Group, Match, Need, Offer, OfferSkill, Person, get_row, utcnow
+from ..models import (
+    HOLDING_MATCH_STATUSES,
+    LIVE_MATCH_STATUSES,
+    OPEN_NEED_STATUSES,
+    RESIDENT_MATCH_STATUSES,
+    Group,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Offer,
+    OfferSkill,
+    Person,
+    utcnow,
+)
 from ..schemas.matches import MatchOutSchema
 from . import accounts, notifications, visibility
-from .matching_runs import FILLING_STATUSES, OPEN_NEED_STATUSES
+from .common import get_or_not_found
 from .needs import refresh_need_status
 
 #: The most hours one match can record.
 MAX_HOURS = 1000.0
+#: The statuses from which a match can be moved to each decided status.
+DECIDABLE_FROM: dict[MatchStatus, tuple[MatchStatus, ...]] = {
+    MatchStatus.APPROVED: (MatchStatus.PROPOSED,),
+    MatchStatus.REJECTED: (MatchStatus.PROPOSED,),
+    MatchStatus.DECLINED: LIVE_MATCH_STATUSES,
+    MatchStatus.CANCELLED: (MatchStatus.APPROVED,),
+    MatchStatus.COMPLETED: (MatchStatus.APPROVED,),
+}
 _match_out = MatchOutSchema()
 _LOADS = (
     joinedload(Match.need).joinedload(Need.requester),
@@ -32,16 +57,10 @@ _LOADS = (
     joinedload(Match.offer).joinedload(Offer.volunteer),
     joinedload(Match.offer).selectinload(Offer.offer_skills).joinedload(OfferSkill.skill),
 )
+_Row = TypeVar("_Row", Match, Need, Offer)
 
 
-# --- reading ----------------------------------------------------------------------------------
-
-
-def get_match(match_id: int) -> Match:
-    match = get_row(Match, match_id)
-    if match is None:
-        raise NotFound(f"No match {match_id}.")
-    return match
+# --- who may do what --------------------------------------------------------------------------
 
 
 def is_coordinator_of(person: Person | None, match: Match) -> bool:
@@ -56,11 +75,60 @@ def is_resident_of(person: Person | None, match: Match) -> bool:
     return person is not None and match.need.requester_id == person.id
 
 
+def is_party_to(person: Person | None, match: Match) -> bool:
+    """A coordinator of the need's group, the volunteer or the resident."""
+    return (
+        is_volunteer_of(person, match)
+        or is_resident_of(person, match)
+        or is_coordinator_of(person, match)
+    )
+
+
 def can_view(person: Person | None, match: Match) -> bool:
-    """Coordinators of the need's group, the volunteer, and the resident once the match is agreed."""
+    """Coordinators of the need's group, the volunteer, and the resident once it is agreed."""
     if is_coordinator_of(person, match) or is_volunteer_of(person, match):
         return True
-    return is_resident_of(person, match) and match.status in ("approved", "completed", "cancelled")
+    return is_resident_of(person, match) and match.status in RESIDENT_MATCH_STATUSES
+
+
+def _can_move(match: Match, to: MatchStatus) -> bool:
+    return match.status in DECIDABLE_FROM[to]
+
+
+def can_decline(person: Person | None, match: Match) -> bool:
+    return is_volunteer_of(person, match) and _can_move(match, MatchStatus.DECLINED)
+
+
+def can_cancel(person: Person | None, match: Match) -> bool:
+    return is_party_to(person, match) and _can_move(match, MatchStatus.CANCELLED)
+
+
+def can_complete(person: Person | None, match: Match) -> bool:
+    return is_party_to(person, match) and _can_move(match, MatchStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class MatchActions:
+    """What a person may do with a match now: the buttons a page offers."""
+
+    decline: bool
+    cancel: bool
+    complete: bool
+
+
+def actions_for(person: Person | None, match: Match) -> MatchActions:
+    return MatchActions(
+        decline=can_decline(person, match),
+        cancel=can_cancel(person, match),
+        complete=can_complete(person, match),
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def get_match(match_id: int) -> Match:
+    return get_or_not_found(Match, match_id, "match")
 
 
 def view_match(person: Person | None, match_id: int) -> Match:
@@ -70,7 +138,9 @@ def view_match(person: Person | None, match_id: int) -> Match:
     return match
 
 
-def group_queue(person: Person, group: Group, status: str | None = "proposed") -> list[Match]:
+def group_queue(
+    person: Person, group: Group, status: str | None = MatchStatus.PROPOSED
+) -> list[Match]:
     """A group's matches for its coordinators, best first."""
     accounts.require_coordinator(person, group)
     query = (
@@ -99,7 +169,7 @@ def matches_for_volunteer(person: Person, statuses: Iterable[str] | None = None)
 
 
 def matches_for_resident(
-    person: Person, statuses: Iterable[str] = ("approved", "completed")
+    person: Person, statuses: Iterable[str] = HOLDING_MATCH_STATUSES
 ) -> list[Match]:
     query = (
         sa.select(Match)
@@ -136,28 +206,22 @@ def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
 # --- deciding ---------------------------------------------------------------------------------
 
 
+def _lock_row(model: type[_Row], ident: int) -> _Row:
+    """The row, locked for this transaction and read afresh."""
+    return db.session.scalars(
+        sa.select(model)
+        .where(model.id == ident)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+
+
 def _locked(match_id: int) -> tuple[Match, Need, Offer]:
-    """The match, its need and its offer, locked for this transaction (need before offer, always)."""
+    """The match, its need and its offer, locked for this transaction: need, offer, match."""
     match = get_match(match_id)
-    need = db.session.scalars(
-        sa.select(Need)
-        .where(Need.id == match.need_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    offer = db.session.scalars(
-        sa.select(Offer)
-        .where(Offer.id == match.offer_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    match = db.session.scalars(
-        sa.select(Match)
-        .where(Match.id == match_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return match, need, offer
+    need = _lock_row(Need, match.need_id)
+    offer = _lock_row(Offer, match.offer_id)
+    return _lock_row(Match, match_id), need, offer
 
 
 def _lock_in_order(match_ids: list[int]) -> None:
@@ -171,25 +235,17 @@ def _lock_in_order(match_ids: list[int]) -> None:
     pairs = db.session.execute(
         sa.select(Match.need_id, Match.offer_id).where(Match.id.in_(match_ids))
     ).all()
-    db.session.execute(
-        sa.select(Need.id)
-        .where(Need.id.in_({n for n, _ in pairs}))
-        .order_by(Need.id)
-        .with_for_update()
-    ).all()
-    db.session.execute(
-        sa.select(Offer.id)
-        .where(Offer.id.in_({o for _, o in pairs}))
-        .order_by(Offer.id)
-        .with_for_update()
-    ).all()
+    for model, ids in ((Need, {n for n, _ in pairs}), (Offer, {o for _, o in pairs})):
+        db.session.execute(
+            sa.select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update()
+        ).all()
 
 
-def _count(*where: object) -> int:
+def _count(*where: sa.ColumnElement[bool]) -> int:
     return db.session.scalar(sa.select(sa.func.count(Match.id)).where(*where)) or 0
 
 
-def _decide(match: Match, status: str, actor: Person, reason: str | None = None) -> None:
+def _decide(match: Match, status: MatchStatus, actor: Person, reason: str | None = None) -> None:
     match.status = status
     match.decided_by_id = actor.id
     match.decided_dt = utcnow()
@@ -202,11 +258,13 @@ def _a(word: str) -> str:
     return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
 
 
-def _require_status(match: Match, allowed: tuple[str, ...], action: str) -> None:
-    if match.status not in allowed:
+def _require_move(match: Match, to: MatchStatus) -> None:
+    """InvalidState unless the match can be moved to ``to`` from where it stands."""
+    if not _can_move(match, to):
+        allowed = " or ".join(DECIDABLE_FROM[to])
         raise InvalidState(
-            f"{_a(match.status).capitalize()} match cannot be {action}.",
-            {"status": [f"Only {_a(' or '.join(allowed))} match can be {action}."]},
+            f"{_a(match.status).capitalize()} match cannot be {to}.",
+            {"status": [f"Only {_a(allowed)} match can be {to}."]},
         )
 
 
@@ -221,7 +279,7 @@ def approve_match(match_id: int, actor: Person) -> Match:
 
 
 def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> None:
-    _require_status(match, ("proposed",), "approved")
+    _require_move(match, MatchStatus.APPROVED)
     if need.status not in OPEN_NEED_STATUSES:
         raise InvalidState(
             f"The need is {need.status.replace('_', ' ')}; it takes no more volunteers."
@@ -231,11 +289,11 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     if offer.volunteer_id == need.requester_id:
         raise Conflict("A person cannot be matched to their own need.")
     if (
-        _count(Match.need_id == need.id, Match.status.in_(FILLING_STATUSES))
+        _count(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
         >= need.volunteers_needed
     ):
         raise Conflict("This need already has all the volunteers it asked for.")
-    if _count(Match.offer_id == offer.id, Match.status == "approved") >= offer.capacity:
+    if _count(Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED) >= offer.capacity:
         raise Conflict("This volunteer has no capacity left for another need.")
     if (
         db.session.scalar(  # a need's volunteers are distinct people, whichever of their offers
@@ -243,7 +301,7 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
             .join(Offer, Offer.id == Match.offer_id)
             .where(
                 Match.need_id == need.id,
-                Match.status.in_(FILLING_STATUSES),
+                Match.status.in_(HOLDING_MATCH_STATUSES),
                 Offer.volunteer_id == offer.volunteer_id,
             )
             .limit(1)
@@ -251,7 +309,7 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
         is not None
     ):
         raise Conflict("This volunteer is already helping with this need (through another offer).")
-    _decide(match, "approved", actor)
+    _decide(match, MatchStatus.APPROVED, actor)
     db.session.flush()
     refresh_need_status(need)
     notifications.match_approved(match)
@@ -260,7 +318,8 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
 def approve_above(
     group: Group, actor: Person, min_score: float
 ) -> tuple[list[Match], list[tuple[Match, str]]]:
-    """Approve the group's proposals scoring at least ``min_score``, best first, skipping what no longer fits.
+    """Approve the group's proposals scoring at least ``min_score``, best first, skipping what
+    no longer fits.
 
     Returns the approved matches and the skipped ones with the reason.
     """
@@ -269,12 +328,17 @@ def approve_above(
         db.session.scalars(
             sa.select(Match.id)
             .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == group.id, Match.status == "proposed", Match.score >= min_score)
+            .where(
+                Need.group_id == group.id,
+                Match.status == MatchStatus.PROPOSED,
+                Match.score >= min_score,
+            )
             .order_by(Match.score.desc(), Match.id)
         )
     )
     _lock_in_order(ids)
-    approved, skipped = [], []
+    approved: list[Match] = []
+    skipped: list[tuple[Match, str]] = []
     for match_id in ids:
         match, need, offer = _locked(match_id)
         try:  # every check comes before the first change, so a refusal leaves nothing to undo
@@ -294,22 +358,23 @@ def reject_match(match_id: int, actor: Person, reason: str) -> Match:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "Say why the match is rejected.")
-    match, need, offer = _locked(match_id)
-    _require_status(match, ("proposed",), "rejected")
-    _decide(match, "rejected", actor, reason[:2000])
+    match, _, _ = _locked(match_id)
+    _require_move(match, MatchStatus.REJECTED)
+    _decide(match, MatchStatus.REJECTED, actor, reason[:2000])
     db.session.flush()
     return match
 
 
 def decline_match(match_id: int, actor: Person, reason: str | None = None) -> Match:
-    """The volunteer says no, to a proposal or an approved match; frees the slot and the capacity."""
+    """The volunteer says no, to a proposal or an approved match; frees the slot and the
+    capacity."""
     match = get_match(match_id)
     if not is_volunteer_of(actor, match):
         raise Forbidden("Only the volunteer can decline a match.")
-    match, need, offer = _locked(match_id)
-    _require_status(match, ("proposed", "approved"), "declined")
-    was_approved = match.status == "approved"
-    _decide(match, "declined", actor, (reason or "").strip()[:2000] or None)
+    match, need, _ = _locked(match_id)
+    _require_move(match, MatchStatus.DECLINED)
+    was_approved = match.status == MatchStatus.APPROVED
+    _decide(match, MatchStatus.DECLINED, actor, (reason or "").strip()[:2000] or None)
     db.session.flush()
     refresh_need_status(need)
     if was_approved:
@@ -320,31 +385,23 @@ def decline_match(match_id: int, actor: Person, reason: str | None = None) -> Ma
 def cancel_match(match_id: int, actor: Person, reason: str | None = None) -> Match:
     """Call off an approved match (coordinator, resident or volunteer); the need's slot reopens."""
     match = get_match(match_id)
-    if not (
-        is_coordinator_of(actor, match)
-        or is_volunteer_of(actor, match)
-        or is_resident_of(actor, match)
-    ):
+    if not is_party_to(actor, match):
         raise Forbidden(
             "Only the group's coordinators, the resident or the volunteer can cancel a match."
         )
-    match, need, offer = _locked(match_id)
-    _require_status(match, ("approved",), "cancelled")
-    _decide(match, "cancelled", actor, (reason or "").strip()[:2000] or None)
+    match, need, _ = _locked(match_id)
+    _require_move(match, MatchStatus.CANCELLED)
+    _decide(match, MatchStatus.CANCELLED, actor, (reason or "").strip()[:2000] or None)
     db.session.flush()
     refresh_need_status(need)
     notifications.match_ended(match, actor)
     return match
 
 
-def complete_match(match_id: int, actor: Person, hours: float) -> Match:
+def complete_match(match_id: int, actor: Person, hours: float | str) -> Match:
     """Record that the help was given, with the hours it took."""
     match = get_match(match_id)
-    if not (
-        is_coordinator_of(actor, match)
-        or is_volunteer_of(actor, match)
-        or is_resident_of(actor, match)
-    ):
+    if not is_party_to(actor, match):
         raise Forbidden(
             "Only the group's coordinators, the resident or the volunteer can complete a match."
         )
@@ -354,9 +411,9 @@ def complete_match(match_id: int, actor: Person, hours: float) -> Match:
         raise ValidationFailed.field("hours", "Enter the hours as a number.") from None
     if not (0 < hours <= MAX_HOURS):
         raise ValidationFailed.field("hours", f"Enter between 0 and {MAX_HOURS:g} hours.")
-    match, need, offer = _locked(match_id)
-    _require_status(match, ("approved",), "completed")
-    match.status = "completed"
+    match, need, _ = _locked(match_id)
+    _require_move(match, MatchStatus.COMPLETED)
+    match.status = MatchStatus.COMPLETED
     match.hours = hours
     match.completed_dt = utcnow()
     db.session.flush()
@@ -369,18 +426,21 @@ def complete_match(match_id: int, actor: Person, hours: float) -> Match:
 
 
 def _fulfil_if_done(need: Need) -> None:
-    """A one-off need whose every slot is completed is fulfilled; a weekly need stays matched until cancelled."""
+    """A one-off need whose every slot is completed is fulfilled; a weekly need stays matched
+    until cancelled."""
     if (
         need.on_date is not None
-        and need.status == "matched"
-        and _count(Match.need_id == need.id, Match.status == "completed") >= need.volunteers_needed
+        and need.status == NeedStatus.MATCHED
+        and _count(Match.need_id == need.id, Match.status == MatchStatus.COMPLETED)
+        >= need.volunteers_needed
     ):
-        need.status = "fulfilled"
+        need.status = NeedStatus.FULFILLED
         db.session.flush()
 
 
 def expire_needs(now: datetime | None = None) -> int:
-    """One-off needs past their date (or past ``expires_dt``) that are still open expire; their proposals close.
+    """One-off needs past their date (or past ``expires_dt``) that are still open expire; their
+    proposals close.
 
     Weekly needs have no date and stay as they are until cancelled.
     """
@@ -393,11 +453,11 @@ def expire_needs(now: datetime | None = None) -> int:
         )
     ).all()
     for need in due:
-        need.status = "expired"
+        need.status = NeedStatus.EXPIRED
         for match in db.session.scalars(
-            sa.select(Match).where(Match.need_id == need.id, Match.status == "proposed")
+            sa.select(Match).where(Match.need_id == need.id, Match.status == MatchStatus.PROPOSED)
         ):
-            match.status = "cancelled"
+            match.status = MatchStatus.CANCELLED
             match.decided_dt = now
             match.reason = "The need expired before the match was decided."
     db.session.flush()

@@ -1,14 +1,27 @@
 """Matching runs: a group's open needs and active offers go to the engine; proposals come back.
 
-A run is a job boundary and owns its transactions: the run record is committed first (so it can
-be watched while it runs); the proposals and the run's success are written together in one
-transaction while the group's run lock is held, so a failure writes nothing partial; a failure
-is then recorded on the run in a transaction of its own.
+A run is a job boundary and owns its transactions:
 
-The lock keeps two runs for one group apart across processes and machines. On PostgreSQL it is
-a transaction-scoped advisory lock (released by commit, rollback or a dropped connection); on
-SQLite it is the ``run_locks`` row, claimed under the database write lock with an expiry so a
-crashed process cannot hold it for ever.
+1. the run record is committed first (``running``), so it can be watched while it runs;
+2. the group's run lock is taken (below); if another run holds it, the record is deleted again
+   and :class:`RunRefused` raised;
+3. the proposals and the run's success are written together in one transaction, so a failure
+   writes nothing partial;
+4. a failure is then recorded on the run in a transaction of its own, and the lock given back.
+
+The lock keeps two runs for one group apart across processes and machines:
+
+- on PostgreSQL it is a transaction-scoped advisory lock, taken at the start of step 3's
+  transaction and released by its commit or rollback (or a dropped connection);
+- SQLite has neither advisory nor row locks, so there the lock is the group's ``run_locks``
+  row (inserted on first use): step 2 claims it with one conditional ``UPDATE`` (no holder, or
+  the holder's ``expires_dt`` has passed) and commits at once; step 4 clears the holder. Step 3
+  runs in a transaction of its own while the claim stands; a process that dies mid-run leaves
+  its claim until ``expires_dt`` (``MUTUALAID_MATCHING_LOCK_SECONDS``), when the next run takes
+  it over.
+
+The proposals are written with bulk ``INSERT``, ``UPDATE`` and ``DELETE`` statements, which the
+audit trail does not see (see :mod:`mutualaid.audit`).
 """
 
 from __future__ import annotations
@@ -26,34 +39,35 @@ from typing import Any, Protocol
 
 import sqlalchemy as sa
 
-from ..errors import Conflict, NotFound
+from ..errors import Conflict
 from ..extensions import db
 from ..models import (
+    DECIDED_MATCH_STATUSES,
+    HOLDING_MATCH_STATUSES,
+    OPEN_NEED_STATUSES,
     Group,
     Match,
     MatchingRun,
+    MatchStatus,
     Need,
     Offer,
     OfferSkill,
     RunLock,
+    RunStatus,
+    RunTrigger,
     Skill,
-    get_row,
+    Urgency,
     need_skills,
     offer_groups,
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
+from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
 
 #: The engine's urgency weight for each urgency level.
-URGENCY_WEIGHTS = {"low": 0.2, "normal": 0.5, "high": 1.0}
-#: Needs still looking for volunteers.
-OPEN_NEED_STATUSES = ("open", "partly_matched")
-#: Matches that take one of a need's slots.
-FILLING_STATUSES = ("approved", "completed")
-#: Pairs never proposed again: decided against, or already agreed.
-EXCLUDED_STATUSES = ("rejected", "declined", "cancelled", "approved", "completed")
+URGENCY_WEIGHTS = {Urgency.LOW: 0.2, Urgency.NORMAL: 0.5, Urgency.HIGH: 1.0}
 #: Days of approved or completed matches that count as a volunteer's recent load.
 LOAD_DAYS = 30
 #: Namespace of the PostgreSQL advisory locks (first key); the group id is the second key.
@@ -113,7 +127,7 @@ class _RowLock:
             db.session.execute(insert)
         elif db.session.get(RunLock, group_id) is None:
             db.session.execute(insert)
-        claimed = db.session.execute(
+        claimed = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
             sa.update(table)
             .where(
                 table.c.group_id == group_id,
@@ -158,7 +172,7 @@ def _lock(lock_seconds: int) -> _Lock:
 
 def execute_run(
     group: Group,
-    trigger: str = "schedule",
+    trigger: str = RunTrigger.SCHEDULE,
     started_by_id: int | None = None,
     lock_seconds: int = 900,
 ) -> MatchingRun:
@@ -173,7 +187,7 @@ def execute_run(
         group_id=group_id,
         trigger=trigger,
         started_by_id=started_by_id,
-        status="running",
+        status=RunStatus.RUNNING,
         started_dt=utcnow(),
     )
     db.session.add(run)
@@ -196,10 +210,12 @@ def execute_run(
         _record_failure(run_id, exc)
     finally:
         lock.release()
-    return db.session.get(MatchingRun, run_id)
+    return db.session.get_one(MatchingRun, run_id)
 
 
-def run_all_groups(trigger: str = "schedule", lock_seconds: int = 900) -> list[MatchingRun]:
+def run_all_groups(
+    trigger: str = RunTrigger.SCHEDULE, lock_seconds: int = 900
+) -> list[MatchingRun]:
     """One run per group; a group whose run is in progress elsewhere is skipped."""
     runs = []
     for group in db.session.scalars(sa.select(Group).order_by(Group.id)).all():
@@ -215,7 +231,7 @@ def _record_failure(run_id: int, exc: BaseException) -> None:
     db.session.execute(
         sa.update(MatchingRun)
         .where(MatchingRun.id == run_id)
-        .values(status="failed", error=message, finished_dt=utcnow())
+        .values(status=RunStatus.FAILED, error=message, finished_dt=utcnow())
     )
     db.session.commit()
 
@@ -232,7 +248,7 @@ def _run(run: MatchingRun) -> None:
     result["matches"] = _one_offer_per_person(result["matches"], loaded.volunteer_of)
     written = _write_proposals(run, result["matches"])
     t3 = perf_counter()
-    run.status = "succeeded"
+    run.status = RunStatus.SUCCEEDED
     run.finished_dt = utcnow()
     run.unmatched = [{**u, "need": int(u["need"])} for u in result["unmatched"]]
     run.stats = {
@@ -282,7 +298,7 @@ def _counts(where: Any, key: Any) -> Any:
 
 
 def load_instance(group_id: int, now: datetime) -> LoadedInstance:
-    """The engine's instance for a group: open slots of its needs, remaining capacity of its offers."""
+    """The engine's instance for a group: its needs' open slots, its offers' remaining capacity."""
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
@@ -312,7 +328,7 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
 
 
 def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
-    filled = _counts(Match.status.in_(FILLING_STATUSES), Match.need_id)
+    filled = _counts(Match.status.in_(HOLDING_MATCH_STATUSES), Match.need_id)
     where = _open_needs_filter(group_id, now)
     rows = db.session.execute(
         sa.select(
@@ -331,14 +347,12 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
         .where(*where)
         .order_by(Need.id)
     )
-    skills: dict[int, list[str]] = defaultdict(list)
-    for need_id, slug in db.session.execute(
+    skills = _slugs_by_owner(
         sa.select(need_skills.c.need_id, Skill.slug)
         .join(Skill, Skill.id == need_skills.c.skill_id)
         .join(Need, Need.id == need_skills.c.need_id)
         .where(*where)
-    ):
-        skills[need_id].append(slug)
+    )
     out = []
     for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
         slots = wanted - filled_n
@@ -362,10 +376,11 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
 
 
 def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
-    busy = _counts(Match.status == "approved", Match.offer_id)
+    busy = _counts(Match.status == MatchStatus.APPROVED, Match.offer_id)
     recent = _counts(
         sa.and_(
-            Match.status.in_(FILLING_STATUSES), Match.decided_dt >= now - timedelta(days=LOAD_DAYS)
+            Match.status.in_(HOLDING_MATCH_STATUSES),
+            Match.decided_dt >= now - timedelta(days=LOAD_DAYS),
         ),
         Match.offer_id,
     )
@@ -419,15 +434,20 @@ def _usable_offer_skills(in_group: list[Any], now: datetime) -> dict[int, list[s
             sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= now.date()),
         ),
     )
-    skills: dict[int, list[str]] = defaultdict(list)
-    for offer_id, slug in db.session.execute(
+    return _slugs_by_owner(
         sa.select(OfferSkill.offer_id, Skill.slug)
         .join(Skill, Skill.id == OfferSkill.skill_id)
         .join(Offer, Offer.id == OfferSkill.offer_id)
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
         .where(*in_group, usable)
-    ):
-        skills[offer_id].append(slug)
+    )
+
+
+def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:
+    """``{need or offer id: [skill slug, ...]}`` from rows ``(id, slug)``."""
+    skills: dict[int, list[str]] = defaultdict(list)
+    for owner_id, slug in db.session.execute(query):
+        skills[owner_id].append(slug)
     return skills
 
 
@@ -436,7 +456,7 @@ def _people_holding_needs(group_id: int) -> Iterable[tuple[str, int]]:
         sa.select(Match.need_id, Offer.volunteer_id)
         .join(Need, Need.id == Match.need_id)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(Need.group_id == group_id, Match.status.in_(FILLING_STATUSES))
+        .where(Need.group_id == group_id, Match.status.in_(HOLDING_MATCH_STATUSES))
         .distinct()
     )
     return ((str(n), p) for n, p in rows)
@@ -446,7 +466,7 @@ def _excluded_pairs(group_id: int) -> Iterable[tuple[str, str]]:
     rows = db.session.execute(
         sa.select(Match.need_id, Match.offer_id)
         .join(Need, Need.id == Match.need_id)
-        .where(Need.group_id == group_id, Match.status.in_(EXCLUDED_STATUSES))
+        .where(Need.group_id == group_id, Match.status.in_(DECIDED_MATCH_STATUSES))
         .distinct()
     )
     return ((str(n), str(o)) for n, o in rows)
@@ -462,7 +482,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         for mid, n, o in db.session.execute(
             sa.select(Match.id, Match.need_id, Match.offer_id)
             .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == run.group_id, Match.status == "proposed")
+            .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
         )
     }
     now = utcnow()
@@ -482,7 +502,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
                 {
                     "need_id": pair[0],
                     "offer_id": pair[1],
-                    "status": "proposed",
+                    "status": MatchStatus.PROPOSED,
                     "created_dt": now,
                     **values,
                 }
@@ -491,7 +511,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     for i in range(0, len(stale), _CHUNK):
         db.session.execute(
             sa.delete(Match)
-            .where(Match.id.in_(stale[i : i + _CHUNK]), Match.status == "proposed")
+            .where(Match.id.in_(stale[i : i + _CHUNK]), Match.status == MatchStatus.PROPOSED)
             .execution_options(synchronize_session=False)
         )
     if keep:
@@ -505,10 +525,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
 
 
 def get_run(run_id: int) -> MatchingRun:
-    run = get_row(MatchingRun, run_id)
-    if run is None:
-        raise NotFound(f"No matching run {run_id}.")
-    return run
+    return get_or_not_found(MatchingRun, run_id, "matching run")
 
 
 def run_view(run: MatchingRun) -> dict[str, Any]:
@@ -542,14 +559,14 @@ def recent_runs(group_id: int, limit: int = 20) -> list[MatchingRun]:
 def latest_run(group_id: int, succeeded: bool = True) -> MatchingRun | None:
     query = sa.select(MatchingRun).where(MatchingRun.group_id == group_id)
     if succeeded:
-        query = query.where(MatchingRun.status == "succeeded")
+        query = query.where(MatchingRun.status == RunStatus.SUCCEEDED)
     return db.session.scalar(
         query.order_by(MatchingRun.started_dt.desc(), MatchingRun.id.desc()).limit(1)
     )
 
 
 def unmatched_needs(group_id: int) -> list[dict[str, Any]]:
-    """The latest run's unmatched needs that are still open, each with its need and the engine's reason."""
+    """The latest run's unmatched needs still open, each with its need and the engine's reason."""
     run = latest_run(group_id)
     if run is None or not run.unmatched:
         return []

@@ -2,49 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, time
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..errors import DomainError, Forbidden, InvalidState, NotFound, ValidationFailed
+from ..errors import Forbidden, InvalidState, ValidationFailed
 from ..extensions import db
-from ..models import Group, Match, Need, Person, get_row, utcnow
+from ..models import (
+    ACTIVE_NEED_STATUSES,
+    CLOSED_NEED_STATUSES,
+    HOLDING_MATCH_STATUSES,
+    LIVE_MATCH_STATUSES,
+    Group,
+    Match,
+    MatchStatus,
+    Need,
+    NeedStatus,
+    Person,
+    Urgency,
+    utcnow,
+)
 from . import accounts
+from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
-
-T = TypeVar("T")
-#: Needs that are still wanted; a list shows these unless asked for a status.
-ACTIVE_STATUSES = ("open", "partly_matched", "matched")
-CLOSED_STATUSES = ("fulfilled", "cancelled", "expired")
-#: Match statuses that hold a slot of a need (and reveal the resident to the volunteer).
-HOLDING_MATCH_STATUSES = ("approved", "completed")
-
-
-@dataclass
-class Page(Generic[T]):
-    """One page of a list; iterates over its items."""
-
-    items: list[T]
-    total: int
-    limit: int
-    offset: int
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-
-def _collect(errors: dict[str, list[str]], exc: DomainError) -> None:
-    for key, messages in exc.errors.items():
-        errors.setdefault(key, []).extend(messages)
 
 
 def _expires(on_date: Any, windows: list[dict]) -> datetime | None:
@@ -61,26 +44,26 @@ def _resolve(data: dict[str, Any], group: Group | None) -> dict[str, Any]:
         try:
             out["group"] = group = get_group_by_slug(data["group"], field="group")
         except ValidationFailed as exc:
-            _collect(errors, exc)
+            collect_errors(errors, exc)
     if "skills" in data:
         try:
             out["skills"] = skills_by_slugs(data["skills"])
         except ValidationFailed as exc:
-            _collect(errors, exc)
+            collect_errors(errors, exc)
     if "postcode" in data:
         try:
             out["place"] = place = resolve_postcode(data["postcode"])
             if group is not None:
                 require_in_area(group, place)
         except ValidationFailed as exc:
-            _collect(errors, exc)
+            collect_errors(errors, exc)
     if errors:
         raise ValidationFailed("The need has errors.", errors)
     return out
 
 
 def post_need(requester: Person, data: dict[str, Any]) -> Need:
-    """Post a need. ``data`` is :class:`~mutualaid.schemas.NeedInSchema` output; the requester joins the group."""
+    """Post a need (``NeedInSchema`` output in ``data``); the requester joins the group."""
     resolved = _resolve(data, None)
     group, place = resolved["group"], resolved["place"]
     when = data["when"]
@@ -98,12 +81,12 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
         on_date=when["on_date"],
         windows=when["windows"],
         volunteers_needed=data.get("volunteers_needed", 1),
-        urgency=data.get("urgency", "normal"),
+        urgency=data.get("urgency", Urgency.NORMAL),
         is_remote_ok=bool(data.get("remote_ok", False)),
-        status="open",
+        status=NeedStatus.OPEN,
         expires_dt=_expires(when["on_date"], when["windows"]),
     )
-    need.skills = resolved["skills"] if "skills" in resolved else []
+    need.skills = resolved.get("skills", [])
     db.session.add(need)
     accounts.ensure_member(requester, group)
     db.session.flush()
@@ -112,9 +95,19 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
 
 def can_manage_need(need: Need, actor: Person | None) -> bool:
     """The owner, or a coordinator of the need's group (or an admin)."""
-    if actor is None:
+    if actor is None or getattr(actor, "id", None) is None:  # nobody, or not logged in
         return False
     return need.requester_id == actor.id or accounts.is_coordinator(actor, need.group_id)
+
+
+def is_closed(need: Need) -> bool:
+    """A fulfilled, cancelled or expired need can no longer be changed or cancelled."""
+    return need.status in CLOSED_NEED_STATUSES
+
+
+def can_change(need: Need, actor: Person | None) -> bool:
+    """Whether ``actor`` may change or cancel the need now."""
+    return not is_closed(need) and can_manage_need(need, actor)
 
 
 def require_manager(need: Need, actor: Person | None) -> None:
@@ -138,7 +131,7 @@ def holding_match_count(need: Need) -> int:
 def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
     """Change a need (owner or coordinator). ``data`` is a partial NeedInSchema load."""
     require_manager(need, actor)
-    if need.status in CLOSED_STATUSES:
+    if is_closed(need):
         raise InvalidState(f"This need is {need.status} and can no longer be changed.")
     if "group" in data and data["group"] != need.group.slug:
         raise ValidationFailed.field(
@@ -179,27 +172,24 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
 def cancel_need(need: Need, actor: Person) -> Need:
     """Cancel a need (the row stays) and its proposed or approved matches."""
     require_manager(need, actor)
-    if need.status == "cancelled":
+    if need.status == NeedStatus.CANCELLED:
         return need
-    if need.status in ("fulfilled", "expired"):
+    if is_closed(need):
         raise InvalidState(f"This need is {need.status} and cannot be cancelled.")
-    need.status = "cancelled"
+    need.status = NeedStatus.CANCELLED
     now = utcnow()
     matches = db.session.scalars(
-        sa.select(Match).where(Match.need_id == need.id, Match.status.in_(("proposed", "approved")))
+        sa.select(Match).where(Match.need_id == need.id, Match.status.in_(LIVE_MATCH_STATUSES))
     )
     for match in matches:
-        match.status, match.decided_by_id, match.decided_dt = "cancelled", actor.id, now
+        match.status, match.decided_by_id, match.decided_dt = MatchStatus.CANCELLED, actor.id, now
         match.reason = "The need was cancelled."
     db.session.flush()
     return need
 
 
 def get_need(need_id: int) -> Need:
-    need = get_row(Need, need_id)
-    if need is None:
-        raise NotFound(f"No need {need_id}.")
-    return need
+    return get_or_not_found(Need, need_id, "need")
 
 
 def list_needs(
@@ -222,36 +212,33 @@ def list_needs(
         query = query.where(Need.group_id == group_row.id)
     if mine:
         if viewer is None:
-            return Page([], 0, limit, offset)
+            return Page.empty(limit, offset)
         query = query.where(Need.requester_id == viewer.id)
     if status is not None:
         query = query.where(Need.status == status)
     elif not mine:
-        query = query.where(Need.status.in_(ACTIVE_STATUSES))
+        query = query.where(Need.status.in_(ACTIVE_NEED_STATUSES))
     if category is not None:
         query = query.where(Need.category == category)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = list(
-        db.session.scalars(
-            query.order_by(Need.created_dt.desc(), Need.id.desc())
-            .options(selectinload(Need.skills), selectinload(Need.group))
-            .limit(limit)
-            .offset(offset)
-        )
+    return paginate(
+        query,
+        order_by=(Need.created_dt.desc(), Need.id.desc()),
+        options=(selectinload(Need.skills), selectinload(Need.group)),
+        limit=limit,
+        offset=offset,
     )
-    return Page(items, total, limit, offset)
 
 
 def refresh_need_status(need: Need) -> Need:
-    """Open, partly matched or matched, from its approved and completed matches; closed needs stay."""
-    if need.status in CLOSED_STATUSES:
+    """Open, partly matched or matched, from its approved and completed matches; closed stay."""
+    if is_closed(need):
         return need
     held = holding_match_count(need)
     if held == 0:
-        need.status = "open"
+        need.status = NeedStatus.OPEN
     elif held < need.volunteers_needed:
-        need.status = "partly_matched"
+        need.status = NeedStatus.PARTLY_MATCHED
     else:
-        need.status = "matched"
+        need.status = NeedStatus.MATCHED
     db.session.flush()
     return need

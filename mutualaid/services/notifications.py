@@ -1,10 +1,10 @@
-"""The emails a match's decisions send, queued in the outbox in the same transaction as the decision."""
+"""The emails a match's decisions send, queued in the outbox in the decision's transaction."""
 
 from __future__ import annotations
 
 from flask import current_app, has_app_context
 
-from ..models import Match, Need, Person
+from ..models import Match, MatchStatus, Need, Person
 from . import mail
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -39,7 +39,8 @@ def match_approved(match: Match) -> None:
         f"The coordinators of {need.group.name} have matched you with a request for help:\n\n"
         f"  {need.title} ({need.category_name})\n  When: {when}\n"
         f"  Where: {need.address or need.postcode}, {need.postcode}\n"
-        f"  Resident: {resident.name}, phone {resident.phone or 'not given'}, email {resident.email}\n\n"
+        f"  Resident: {resident.name}, phone {resident.phone or 'not given'}, email "
+        f"{resident.email}\n\n"
         f"{need.description}\n\nPlease get in touch with {resident.name} to arrange the details.\n"
         f"Your matches: {_link('/matches/mine')}\n",
     )
@@ -56,7 +57,7 @@ def match_approved(match: Match) -> None:
 def match_ended(match: Match, by: Person) -> None:
     """Tell the other side of an approved match that it is off."""
     need, volunteer, resident = match.need, match.offer.volunteer, match.need.requester
-    word = "declined" if match.status == "declined" else "cancelled"
+    word = "declined" if match.status == MatchStatus.DECLINED else "cancelled"
     why = f"\nReason: {match.reason}\n" if match.reason else ""
     for person in (volunteer, resident):
         if person.id == by.id:
@@ -65,5 +66,6 @@ def match_ended(match: Match, by: Person) -> None:
             person.email,
             f"Match {word}: {need.title}",
             f'Hello {person.name},\n\nThe match for "{need.title}" {describe_time(need)} '
-            f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone else.\n",
+            f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone "
+            "else.\n",
         )

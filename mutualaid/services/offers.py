@@ -8,12 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..errors import DomainError, Forbidden, NotFound, ValidationFailed
+from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import Group, Offer, OfferSkill, Person, Skill, get_row, offer_groups, utcnow
+from ..models import Group, Offer, OfferSkill, Person, Skill, offer_groups, utcnow
 from . import accounts
+from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
-from .needs import Page, _collect
 from .skills import skills_by_slugs
 
 
@@ -29,7 +29,7 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
             try:
                 out[key] = resolver(data[key])
             except DomainError as exc:
-                _collect(errors, exc)
+                collect_errors(errors, exc)
     if errors:
         raise ValidationFailed("The offer has errors.", errors)
     return out
@@ -47,7 +47,7 @@ def _join_groups(volunteer: Person, groups: list[Group]) -> None:
 
 
 def post_offer(volunteer: Person, data: dict[str, Any]) -> Offer:
-    """Offer time. ``data`` is :class:`~mutualaid.schemas.OfferInSchema` output; the volunteer joins the groups."""
+    """Offer time (``OfferInSchema`` output in ``data``); the volunteer joins the groups."""
     resolved = _resolve(data)
     place = resolved["postcode"]
     offer = Offer(
@@ -72,11 +72,16 @@ def post_offer(volunteer: Person, data: dict[str, Any]) -> Offer:
 
 def can_manage_offer(offer: Offer, actor: Person | None) -> bool:
     """The volunteer, or a coordinator of one of the offer's groups (or an admin)."""
-    if actor is None:
+    if actor is None or getattr(actor, "id", None) is None:  # nobody, or not logged in
         return False
-    if offer.volunteer_id == actor.id or actor.is_admin:
-        return True
-    return bool({g.id for g in offer.groups} & accounts.coordinated_group_ids(actor))
+    return offer.volunteer_id == actor.id or coordinates_offer(offer, actor)
+
+
+def coordinates_offer(offer: Offer, person: Person) -> bool:
+    """Whether ``person`` is an admin or coordinates one of the offer's groups."""
+    return person.is_admin or bool(
+        {g.id for g in offer.groups} & accounts.coordinated_group_ids(person)
+    )
 
 
 def require_manager(offer: Offer, actor: Person | None) -> None:
@@ -87,7 +92,7 @@ def require_manager(offer: Offer, actor: Person | None) -> None:
 
 
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
-    """Change an offer (the volunteer or a coordinator of its groups). ``data`` is a partial OfferInSchema load."""
+    """Change an offer (its volunteer or a coordinator of its groups); ``data``: OfferInSchema."""
     require_manager(offer, actor)
     resolved = _resolve(data)
     if "groups" in resolved:
@@ -121,10 +126,7 @@ def withdraw_offer(offer: Offer, actor: Person) -> Offer:
 
 
 def get_offer(offer_id: int) -> Offer:
-    offer = get_row(Offer, offer_id)
-    if offer is None:
-        raise NotFound(f"No offer {offer_id}.")
-    return offer
+    return get_or_not_found(Offer, offer_id, "offer")
 
 
 def list_offers(
@@ -151,7 +153,7 @@ def list_offers(
         )
     if mine:
         if viewer is None:
-            return Page([], 0, limit, offset)
+            return Page.empty(limit, offset)
         query = query.where(Offer.volunteer_id == viewer.id)
     if active is None and not mine:
         active = True
@@ -162,29 +164,23 @@ def list_offers(
         query = query.where(
             Offer.id.in_(sa.select(OfferSkill.offer_id).where(OfferSkill.skill_id == skill_row.id))
         )
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    items = list(
-        db.session.scalars(
-            query.order_by(Offer.created_dt.desc(), Offer.id.desc())
-            .options(
-                selectinload(Offer.groups),
-                selectinload(Offer.offer_skills).selectinload(OfferSkill.skill),
-            )
-            .limit(limit)
-            .offset(offset)
-        )
+    return paginate(
+        query,
+        order_by=(Offer.created_dt.desc(), Offer.id.desc()),
+        options=(
+            selectinload(Offer.groups),
+            selectinload(Offer.offer_skills).selectinload(OfferSkill.skill),
+        ),
+        limit=limit,
+        offset=offset,
     )
-    return Page(items, total, limit, offset)
 
 
 def verify_credential(
     offer: Offer, skill_slug: str, coordinator: Person, expires_on: date
 ) -> OfferSkill:
-    """A coordinator of one of the offer's groups verifies a credential skill (e.g. a DBS check) until a date."""
-    if not (
-        coordinator.is_admin
-        or {g.id for g in offer.groups} & accounts.coordinated_group_ids(coordinator)
-    ):
+    """A coordinator of one of the offer's groups verifies a credential (DBS check) until a date."""
+    if not coordinates_offer(offer, coordinator):
         raise Forbidden(
             "Only a coordinator of one of the offer's groups can verify its credentials."
         )

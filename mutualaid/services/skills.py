@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
 from ..models import Person, Skill
+from .common import by_slugs
 
 
 def list_skills() -> list[Skill]:
@@ -24,16 +25,7 @@ def get_skill(slug: str) -> Skill:
 
 def skills_by_slugs(slugs: list[str], field: str = "skills") -> list[Skill]:
     """The skills named, in order, or a field error naming each unknown slug."""
-    wanted = list(dict.fromkeys(slugs))
-    if not wanted:
-        return []
-    found = {s.slug: s for s in db.session.scalars(sa.select(Skill).where(Skill.slug.in_(wanted)))}
-    unknown = [s for s in wanted if s not in found]
-    if unknown:
-        raise ValidationFailed(
-            f"Unknown {field}.", {field: [f"Unknown skill '{s}'." for s in unknown]}
-        )
-    return [found[s] for s in wanted]
+    return by_slugs(Skill, slugs, field, "skill")
 
 
 def require_admin(actor: Person) -> None:

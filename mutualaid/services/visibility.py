@@ -10,85 +10,53 @@ coordinators of the offer's groups (and admins), and the resident of a need it i
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 
 from .. import geo
 from ..extensions import db
-from ..models import Match, Need, Offer, Person
+from ..models import HOLDING_MATCH_STATUSES, Match, Need, Offer, Person
 from ..schemas import NeedOutSchema, OfferOutSchema
-from . import accounts
-from .needs import HOLDING_MATCH_STATUSES
+from .needs import can_manage_need
+from .offers import can_manage_offer
 
 _need_out = NeedOutSchema()
 _offer_out = OfferOutSchema()
 
 
-def _is_person(viewer: Person | None) -> bool:
+def _is_person(viewer: Person | None) -> TypeGuard[Person]:
+    """Someone logged in (not None, not Flask-Login's anonymous user)."""
     return viewer is not None and getattr(viewer, "id", None) is not None
 
 
-def _manages_need(need: Need, viewer: Person | None) -> bool:
-    return _is_person(viewer) and (
-        need.requester_id == viewer.id or accounts.is_coordinator(viewer, need.group_id)
+def _holds_match(*where: sa.ColumnElement[bool]) -> bool:
+    """Whether an approved or completed match meets ``where`` (on matches, needs and offers)."""
+    match_id = db.session.scalar(
+        sa.select(Match.id)
+        .join(Need, Need.id == Match.need_id)
+        .join(Offer, Offer.id == Match.offer_id)
+        .where(Match.status.in_(HOLDING_MATCH_STATUSES), *where)
+        .limit(1)
     )
+    return match_id is not None
 
 
 def can_see_need_private(need: Need, viewer: Person | None) -> bool:
-    """Owner; coordinator of the need's group or admin; volunteer with an approved or completed match."""
+    """Owner; coordinator of the need's group or admin; volunteer with an approved or completed
+    match to it."""
     if not _is_person(viewer):
         return False
-    if _manages_need(need, viewer):
-        return True
-    return (
-        db.session.scalar(
-            sa.select(Match.id)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(
-                Match.need_id == need.id,
-                Offer.volunteer_id == viewer.id,
-                Match.status.in_(HOLDING_MATCH_STATUSES),
-            )
-            .limit(1)
-        )
-        is not None
+    return can_manage_need(need, viewer) or _holds_match(
+        Match.need_id == need.id, Offer.volunteer_id == viewer.id
     )
-
-
-def _manages_offer(offer: Offer, viewer: Person | None) -> bool:
-    """The volunteer, a coordinator of one of the offer's groups, or an admin."""
-    if not _is_person(viewer):
-        return False
-    if offer.volunteer_id == viewer.id or viewer.is_admin:
-        return True
-    return bool({g.id for g in offer.groups} & accounts.coordinated_group_ids(viewer))
 
 
 def _is_matched_resident(offer: Offer, viewer: Person | None) -> bool:
-    return (
-        _is_person(viewer)
-        and db.session.scalar(
-            sa.select(Match.id)
-            .join(Need, Need.id == Match.need_id)
-            .where(
-                Match.offer_id == offer.id,
-                Need.requester_id == viewer.id,
-                Match.status.in_(HOLDING_MATCH_STATUSES),
-            )
-            .limit(1)
-        )
-        is not None
+    """The resident of a need this offer's match to is approved or completed."""
+    return _is_person(viewer) and _holds_match(
+        Match.offer_id == offer.id, Need.requester_id == viewer.id
     )
-
-
-def can_see_offer_private(offer: Offer, viewer: Person | None) -> bool:
-    """The volunteer; coordinator of one of its groups or admin; resident of a need it is approved for.
-
-    The resident sees the volunteer's name and contact only; where the volunteer lives, their note
-    and their checks stay with the volunteer and the coordinators.
-    """
-    return _manages_offer(offer, viewer) or _is_matched_resident(offer, viewer)
 
 
 def contact(person: Person) -> dict[str, Any]:
@@ -150,13 +118,17 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
             lon=need.lon,
             requester=contact(need.requester),
         )
-        if _manages_need(need, viewer):
+        if can_manage_need(need, viewer):
             data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
     return _need_out.dump(data)
 
 
 def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
-    """The offer as ``viewer`` may see it (the API's response body for an offer)."""
+    """The offer as ``viewer`` may see it (the API's response body for an offer).
+
+    The resident of a need it is approved for sees the volunteer's name and contact only; where
+    the volunteer lives, their note and their checks stay with the volunteer and the coordinators.
+    """
     data: dict[str, Any] = {
         "id": offer.id,
         "groups": [g.slug for g in offer.groups],
@@ -170,7 +142,7 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
         "full_view": False,
     }
     data["lat"], data["lon"] = public_coordinates(offer.district, offer.lat, offer.lon)
-    if _manages_offer(offer, viewer):
+    if can_manage_offer(offer, viewer):
         today = date.today()
         data.update(
             full_view=True,

@@ -6,11 +6,13 @@ import copy
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from matching import InstanceError, parse_instance
+from matching.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -166,14 +168,26 @@ def test_valid_base_and_unknown_fields_ignored():
     assert inst.n_needs == 1 and inst.n_volunteers == 2
 
 
-def cli(*args, stdin=None):
-    return subprocess.run(
-        [sys.executable, "-m", "matching", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """``python -m matching ARGS`` run in this process: its exit status and output."""
+
+    def run(*args: str) -> Ran:
+        try:
+            code = main(list(args))
+        except SystemExit as exc:  # argparse's usage errors
+            code = exc.code
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
 
 
 @pytest.fixture
@@ -191,7 +205,7 @@ def bad_files(tmp_path):
 
 @pytest.mark.parametrize("command", ["solve", "candidates"])
 @pytest.mark.parametrize("kind", ["malformed", "capacity", "missing", "binary"])
-def test_cli_bad_input_exits_2_with_one_line(bad_files, command, kind):
+def test_cli_bad_input_exits_2_with_one_line(cli, bad_files, command, kind):
     proc = cli(command, str(bad_files[kind]))
     assert proc.returncode == 2
     assert proc.stdout == ""
@@ -201,13 +215,13 @@ def test_cli_bad_input_exits_2_with_one_line(bad_files, command, kind):
         assert "volunteers[0] (id 'v1'): capacity must be at least 1" in proc.stderr
 
 
-def test_cli_usage_error_is_one_line():
+def test_cli_usage_error_is_one_line(cli):
     proc = cli("frobnicate")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_cli_solve_and_candidates(tmp_path):
+def test_cli_solve_and_candidates(cli, tmp_path):
     path = tmp_path / "ok.json"
     path.write_text(json.dumps(base()))
     out = tmp_path / "out.json"
@@ -224,7 +238,7 @@ def test_cli_solve_and_candidates(tmp_path):
     assert lines == [{"need": "n1", "volunteer": "v1", "score": result["matches"][0]["score"]}]
 
 
-def test_cli_solve_certify(tmp_path):
+def test_cli_solve_certify(cli, tmp_path):
     path = tmp_path / "ok.json"
     path.write_text(json.dumps(base()))
     proc = cli("solve", "--certify", str(path))
@@ -232,3 +246,28 @@ def test_cli_solve_certify(tmp_path):
     stats = json.loads(proc.stdout)["stats"]
     assert stats["certified_optimal"] is True and stats["filled_slots"] == 1
     assert "certified_optimal" not in json.loads(cli("solve", str(path)).stdout)["stats"]
+
+
+def test_python_dash_m_matching_runs_as_a_program(tmp_path):
+    """The one real process: ``python -m matching`` finds its entry point and exits cleanly."""
+    path = tmp_path / "ok.json"
+    path.write_text(json.dumps(base()))
+    proc = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [(m["need"], m["volunteer"]) for m in json.loads(proc.stdout)["matches"]] == [
+        ("n1", "v1")
+    ]
+    bad = subprocess.run(
+        [sys.executable, "-m", "matching", "solve", str(tmp_path / "missing.json")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert bad.returncode == 2 and bad.stdout == "" and "Traceback" not in bad.stderr

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.errors import DomainError
@@ -48,20 +49,25 @@ def _filters(args: Any, skill_slugs: set[str]) -> Filters:
 
 
 def coordinated_group(slug: str) -> Group:
-    """The group by slug, for its coordinators only (404 page if unknown, 403 page for anyone else)."""
+    """The group by slug, for its coordinators only (404 page if unknown, 403 for anyone else)."""
     group = group_service.get_group_by_slug(slug)  # NotFound -> the 404 page
     if not accounts.is_coordinator(current_user, group.id):
         abort(403, f"Only coordinators of {group.name} can see this page.")
     return group
 
 
+def group_index(endpoint: str, template: str) -> ResponseReturnValue:
+    """The groups the user coordinates to choose from, or straight to ``endpoint`` if only one."""
+    groups = group_service.coordinated_groups(current_user)
+    if len(groups) == 1:
+        return redirect(url_for(endpoint, slug=groups[0].slug))
+    return render_template(template, groups=groups)
+
+
 @bp.get("/coordinate")
 @login_required
 def coordinate_index():
-    groups = group_service.coordinated_groups(current_user)
-    if len(groups) == 1:
-        return redirect(url_for("pages.coordinate_group", slug=groups[0].slug))
-    return render_template("coordinator/index.html", groups=groups)
+    return group_index("pages.coordinate_group", "coordinator/index.html")
 
 
 @bp.get("/groups/<slug>/coordinate")
@@ -120,7 +126,7 @@ def _verify_soon(expires_on: Any) -> bool:
 @bp.post("/groups/<slug>/offers/<int:offer_id>/credentials")
 @login_required
 def verify_credential(slug: str, offer_id: int):
-    """A coordinator records that they have seen a volunteer's check (e.g. DBS) and until when it is valid."""
+    """A coordinator records having seen a volunteer's check (e.g. DBS), and until when it holds."""
     group = coordinated_group(slug)
     offer = offer_service.get_offer(offer_id)
     skill = (request.form.get("skill") or "").strip()

@@ -11,13 +11,12 @@ from werkzeug.wrappers import Response
 
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import Group, Match, get_row
+from mutualaid.models import LIVE_MATCH_STATUSES, Group, Match, MatchStatus, RunStatus, RunTrigger
 from mutualaid.services import accounts, matches, matching_runs, visibility
-from mutualaid.services import groups as group_service
 
 from . import bp
 from ._util import safe_next
-from .coordinator import coordinated_group
+from .coordinator import coordinated_group, group_index
 from .nav import add_nav_link
 
 add_nav_link("My matches", "pages.my_matches")
@@ -45,30 +44,23 @@ def _decide(action: Callable[[], Any], done: str, default: str) -> Response:
     return _back(default)
 
 
-def _queue_items(group: Group) -> list[dict[str, Any]]:
+def _queue_items(group: Group, status: MatchStatus) -> list[dict[str, Any]]:
     return [
         matches.match_view(m, current_user)
-        for m in matches.group_queue(current_user, group, "proposed")
+        for m in matches.group_queue(current_user, group, status)
     ]
 
 
 @bp.get("/matches/queue")
 @login_required
 def match_queue_index():
-    groups = group_service.coordinated_groups(current_user)
-    if len(groups) == 1:
-        return redirect(url_for("pages.match_queue", slug=groups[0].slug))
-    return render_template("matches/index.html", groups=groups)
+    return group_index("pages.match_queue", "matches/index.html")
 
 
 @bp.get("/groups/<slug>/matches")
 @login_required
 def match_queue(slug: str):
     group = coordinated_group(slug)
-    approved = [
-        matches.match_view(m, current_user)
-        for m in matches.group_queue(current_user, group, "approved")
-    ]
     unmatched = [
         {**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
         for u in matching_runs.unmatched_needs(group.id)
@@ -76,8 +68,8 @@ def match_queue(slug: str):
     return render_template(
         "matches/queue.html",
         group=group,
-        proposals=_queue_items(group),
-        approved=approved,
+        proposals=_queue_items(group, MatchStatus.PROPOSED),
+        approved=_queue_items(group, MatchStatus.APPROVED),
         unmatched=unmatched,
         last_run=matching_runs.latest_run(group.id, succeeded=False),
     )
@@ -91,18 +83,18 @@ def run_matching_now(slug: str):
     try:
         run = matching_runs.execute_run(
             group,
-            trigger="manual",
+            trigger=RunTrigger.MANUAL,
             started_by_id=current_user.id,
             lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)),
         )
     except DomainError as exc:
         flash(exc.message, "error")
         return redirect(queue)
-    if run.status == "succeeded":
+    if run.status == RunStatus.SUCCEEDED:
         stats = run.stats or {}
         flash(
-            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} new), "
-            f"{stats.get('unmatched', 0)} needs still unmatched.",
+            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} "
+            f"new), {stats.get('unmatched', 0)} needs still unmatched.",
             "success",
         )
     else:
@@ -182,8 +174,9 @@ def approve_above_page(slug: str):
 
 
 def _queue_of(match_id: int) -> str:
-    match = get_row(Match, match_id)  # an id out of the column's range is simply not there
-    if match is None:
+    try:  # an id out of the column's range is simply not there
+        match = matches.get_match(match_id)
+    except DomainError:
         return url_for("pages.match_queue_index")
     return url_for("pages.match_queue", slug=match.need.group.slug)
 
@@ -191,11 +184,15 @@ def _queue_of(match_id: int) -> str:
 @bp.get("/matches/mine")
 @login_required
 def my_matches():
+    """The volunteer's matches and the resident's, each with the decisions the person may take."""
     helping = [
-        matches.match_view(m, current_user)
-        for m in matches.matches_for_volunteer(current_user, ("proposed", "approved", "completed"))
+        (matches.match_view(m, current_user), matches.actions_for(current_user, m))
+        for m in matches.matches_for_volunteer(
+            current_user, (*LIVE_MATCH_STATUSES, MatchStatus.COMPLETED)
+        )
     ]
     coming = [
-        matches.match_view(m, current_user) for m in matches.matches_for_resident(current_user)
+        (matches.match_view(m, current_user), matches.actions_for(current_user, m))
+        for m in matches.matches_for_resident(current_user)
     ]
     return render_template("matches/mine.html", helping=helping, coming=coming)

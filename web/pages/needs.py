@@ -96,37 +96,39 @@ def new_need():
 @login_required
 def my_needs():
     page = need_service.list_needs(current_user, mine=True, limit=MY_LIST_LIMIT)
-    views = [visibility.need_view(need, current_user) for need in page]
+    views = [
+        (visibility.need_view(need, current_user), need_service.can_change(need, current_user))
+        for need in page
+    ]
     return render_template("needs/mine.html", needs=views, total=page.total)
 
 
-def _need_or_404(need_id: int) -> Need:
-    return need_service.get_need(need_id)  # NotFound -> the 404 page
+def _managed_need(need_id: int, verb: str) -> Need:
+    """The need, for those who may ``verb`` it (404 page if unknown, 403 page for anyone else)."""
+    need = need_service.get_need(need_id)  # NotFound -> the 404 page
+    if not need_service.can_manage_need(need, current_user):
+        abort(
+            403, f"Only the person who posted this need or its group's coordinators can {verb} it."
+        )
+    return need
 
 
 @bp.get("/needs/<int:need_id>")
 @login_required
 def need_detail(need_id: int):
-    need = _need_or_404(need_id)
-    view = visibility.need_view(need, current_user)
-    can_manage = need_service.can_manage_need(need, current_user)
+    need = need_service.get_need(need_id)  # NotFound -> the 404 page
     return render_template(
         "needs/detail.html",
-        need=view,
-        can_manage=can_manage,
-        is_closed=need.status in need_service.CLOSED_STATUSES,
+        need=visibility.need_view(need, current_user),
+        can_change=need_service.can_change(need, current_user),
     )
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_need(need_id: int):
-    need = _need_or_404(need_id)
-    if not need_service.can_manage_need(need, current_user):
-        abort(
-            403, "Only the person who posted this need or its group's coordinators can change it."
-        )
-    if need.status in need_service.CLOSED_STATUSES:
+    need = _managed_need(need_id, "change")
+    if need_service.is_closed(need):
         flash(f"This request is {need.status} and can no longer be changed.", "error")
         return redirect(url_for("pages.need_detail", need_id=need.id))
     if request.method == "GET":
@@ -154,11 +156,7 @@ def edit_need(need_id: int):
 @bp.route("/needs/<int:need_id>/cancel", methods=["GET", "POST"])
 @login_required
 def cancel_need(need_id: int):
-    need = _need_or_404(need_id)
-    if not need_service.can_manage_need(need, current_user):
-        abort(
-            403, "Only the person who posted this need or its group's coordinators can cancel it."
-        )
+    need = _managed_need(need_id, "cancel")
     if request.method == "GET":
         return render_template("needs/cancel.html", need=visibility.need_view(need, current_user))
     try:
