@@ -2,7 +2,7 @@
 
 from ._common import WEEKDAYS, ErrorSchema, PageArgsSchema, WhenSchema, WindowSchema
 from .accounts import ContactSchema, PersonSchema, RegisterSchema, TokenRequestSchema, TokenSchema
-from .groups import GroupInSchema, GroupSchema, SkillInSchema, SkillSchema
+from .groups import GroupInSchema, GroupSchema, SkillInSchema, SkillPatchSchema, SkillSchema
 from .needs import (
     NeedInSchema,
     NeedOutSchema,
@@ -44,6 +44,7 @@ __all__ = [
     "PersonSchema",
     "RegisterSchema",
     "SkillInSchema",
+    "SkillPatchSchema",
     "SkillSchema",
     "TokenRequestSchema",
     "TokenSchema",

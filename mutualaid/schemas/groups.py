@@ -74,6 +74,14 @@ class SkillInSchema(Schema):
     is_credential = fields.Boolean(load_default=False)
 
 
+class SkillPatchSchema(SkillInSchema):
+    """Any subset of a skill's fields."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(**kwargs)
+
+
 class SkillSchema(Schema):
     slug = fields.String()
     name = fields.String()

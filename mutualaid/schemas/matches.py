@@ -119,8 +119,19 @@ class RunOutSchema(Schema):
     unmatched = fields.List(fields.Nested(UnmatchedSchema), allow_none=True)
 
 
+class RunListSchema(Schema):
+    items = fields.List(fields.Nested(RunOutSchema))
+
+
 class UnmatchedNeedSchema(UnmatchedSchema):
     need_detail = fields.Nested(NeedOutSchema)
+
+
+class UnmatchedListSchema(Schema):
+    run_id = fields.Integer(
+        allow_none=True, metadata={"description": "The latest successful run, if any."}
+    )
+    items = fields.List(fields.Nested(UnmatchedNeedSchema))
 
 
 __all__ = [
@@ -133,7 +144,9 @@ __all__ = [
     "MatchQuerySchema",
     "ReasonInSchema",
     "RejectInSchema",
+    "RunListSchema",
     "RunOutSchema",
+    "UnmatchedListSchema",
     "UnmatchedNeedSchema",
     "UnmatchedSchema",
 ]

@@ -1,9 +1,28 @@
-"""The JSON API, version 1. One module per resource; each view's docstring is its OpenAPI operation."""
+"""The JSON API, version 1: a module per resource, each operation declared once (``_blueprint``)."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Flask
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+from . import _blueprint
 
-from . import auth, groups, matches, needs, offers, openapi, runs, skills  # noqa: E402,F401  (register the views)
+bp = _blueprint.Blueprint("api", __name__, url_prefix="/api/v1")
+
+from . import auth, groups, matches, matching, meta, needs, offers, skills  # noqa: E402,F401  (register the views)
+
+
+def init_app(app: Flask) -> None:
+    """Register the API and build its OpenAPI document (served at ``/api/v1/openapi.json``)."""
+    _blueprint.init_app(
+        app,
+        bp,
+        title="mutualaid",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        info={
+            "description": "Residents post needs, volunteers offer time, coordinators approve "
+            "the matches the engine proposes. Errors are "
+            "`{code, status, message, errors}`."
+        },
+        servers=[{"url": "/"}],
+    )

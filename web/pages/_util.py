@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import request
 from marshmallow import ValidationError
 
-from mutualaid.errors import DomainError
+from mutualaid.errors import DomainError, flatten_messages
 
 T = TypeVar("T")
 
@@ -35,8 +35,9 @@ def attempt(action: Callable[[], T]) -> T:
     try:
         return action()
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise FormRejected(422, "Please correct the errors below.", messages) from None
+        raise FormRejected(
+            422, "Please correct the errors below.", flatten_messages(exc.messages)
+        ) from None
     except DomainError as exc:
         if exc.errors or exc.status in _FORM_STATUSES:
             raise FormRejected(

@@ -26,6 +26,8 @@ from wtforms import (
     TextAreaField,
 )
 
+from mutualaid.errors import flatten_messages
+
 DAYS = (
     ("mon", "Monday"),
     ("tue", "Tuesday"),
@@ -302,15 +304,12 @@ def offer_data(form: OfferForm) -> tuple[dict[str, Any], AvailabilitySources]:
 # ---- API errors -> form fields ----------------------------------------------------------------
 
 
-def _flatten(errors: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _flatten(value, path + (key,))
-    elif isinstance(errors, (list, tuple)):
-        for item in errors:
-            yield from _flatten(item, path)
-    else:
-        yield path, str(errors)
+def _paths(errors: dict[str, Any]) -> Iterator[tuple[tuple, str]]:
+    """Each message with its field path as parts (``("when", "weekly", 0, "end")``)."""
+    for dotted, messages in flatten_messages(errors).items():
+        path = tuple(int(part) if part.isdigit() else part for part in dotted.split("."))
+        for message in messages:
+            yield path, message
 
 
 def _friendly(path: tuple, message: str) -> str:
@@ -335,7 +334,7 @@ def _window_field(row: WindowForm, rest: tuple) -> Field:
 def apply_need_errors(form: NeedForm, errors: dict[str, Any], rows: list[int]) -> list[str]:
     """Attach API errors to the need form's fields; returns messages that fit no field."""
     unplaced: list[str] = []
-    for path, message in _flatten(errors):
+    for path, message in _paths(errors):
         message = _friendly(path, message)
         head, rest = (path[0], path[1:]) if path else ("_schema", ())
         if head == "when":
@@ -363,7 +362,7 @@ def apply_offer_errors(
 ) -> list[str]:
     """Attach API errors to the offer form's fields; returns messages that fit no field."""
     unplaced: list[str] = []
-    for path, message in _flatten(errors):
+    for path, message in _paths(errors):
         message = _friendly(path, message)
         head, rest = (path[0], path[1:]) if path else ("_schema", ())
         if head == "availability":
@@ -382,7 +381,7 @@ def apply_offer_errors(
 def apply_errors(form: FlaskForm, errors: dict[str, Any]) -> list[str]:
     """Attach API errors to a flat form (register, log in)."""
     unplaced: list[str] = []
-    for path, message in _flatten(errors):
+    for path, message in _paths(errors):
         message = _friendly(path, message)
         head = path[0] if path else "_schema"
         if head in form and head != "csrf_token":
