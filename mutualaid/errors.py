@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 
 class DomainError(Exception):
     """A business rule refused the operation."""
@@ -49,32 +47,3 @@ class Conflict(DomainError):
 class InvalidState(DomainError):
     status = 409
     code = "invalid_state"
-
-
-def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages as one flat mapping: ``{"when.weekly.0.end": ["..."]}``.
-
-    The one shape of ``errors`` everywhere (API responses, error pages, forms). A schema-level
-    message (``_schema``) belongs to the field holding that schema, or to ``_schema`` at the top.
-    A mapping that is already flat comes back unchanged.
-    """
-    if isinstance(messages, dict):
-        out: dict[str, list[str]] = {}
-        for key, value in messages.items():
-            name = prefix if key == "_schema" else (f"{prefix}.{key}" if prefix else str(key))
-            for path, found in flatten_messages(value, name).items():
-                out.setdefault(path, []).extend(found)
-        return out
-    if isinstance(messages, (list, tuple)):
-        texts: list[str] = []
-        nested: dict[str, list[str]] = {}
-        for item in messages:
-            if isinstance(item, (dict, list, tuple)):
-                for path, more in flatten_messages(item, prefix).items():
-                    nested.setdefault(path, []).extend(more)
-            else:
-                texts.append(str(item))
-        if texts:
-            nested.setdefault(prefix or "_schema", []).extend(texts)
-        return nested
-    return {prefix or "_schema": [str(messages)]}

@@ -9,8 +9,10 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from mutualaid.errors import DomainError, flatten_messages
+from mutualaid.errors import DomainError
 from mutualaid.extensions import db
+
+from ._messages import flatten_messages
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ._common import Stripped, Text, UTCDateTime
+from ._common import InSchema, Stripped, Text, UTCDateTime
+
+#: The shortest password an account may have (checked by ``services.accounts.register``).
+MIN_PASSWORD_LENGTH = 8
 
 
-class RegisterSchema(Schema):
+class RegisterSchema(InSchema):
     email = Stripped(
         required=True,
         validate=validate.Length(min=3, max=254),
@@ -17,7 +20,10 @@ class RegisterSchema(Schema):
         required=True,
         validate=validate.Length(max=1000),
         load_only=True,
-        metadata={"description": "At least 8 characters."},
+        metadata={
+            "description": f"At least {MIN_PASSWORD_LENGTH} characters.",
+            "minLength": MIN_PASSWORD_LENGTH,
+        },
     )
     name = Stripped(required=True, validate=validate.Length(min=1, max=120))
     phone = Stripped(
@@ -33,7 +39,7 @@ class RegisterSchema(Schema):
     )
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(InSchema):
     email = Stripped(required=True, validate=validate.Length(max=254))
     password = Text(required=True, validate=validate.Length(max=1000), load_only=True)
 

@@ -12,6 +12,8 @@ What this module adds to smorest, and why:
 - :meth:`Blueprint.response` with ``dumped=True``: the privacy rule's views
   (:mod:`mutualaid.services.visibility`) dump through the schema themselves; the schema then
   only documents the response.
+- :class:`SchemaRulesPlugin`: a schema's rules about the whole object (``Meta.json_schema``,
+  such as "a date with times, or weekly windows") in its component.
 - :class:`Api`: the error responses under the names the document has always used, every one
   with the shape ``{code, status, message, errors}``; smorest's HTTP error handler is
   :func:`web.errors.http_error`, which also turns webargs' 422 into field paths.
@@ -25,6 +27,7 @@ from functools import wraps
 from typing import Any, ClassVar
 
 import flask_smorest
+from apispec import BasePlugin
 from flask import Flask, Request, jsonify
 from marshmallow import Schema, ValidationError, fields
 from webargs.flaskparser import FlaskParser
@@ -194,6 +197,16 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator(func) if func is not None else decorator
 
 
+class SchemaRulesPlugin(BasePlugin):
+    """A schema's ``Meta.json_schema`` (rules about the whole object, such as ``oneOf``) joins its
+    component, so the document states what the schema's validators enforce."""
+
+    def schema_helper(self, name: str, definition: dict, **kwargs: Any) -> dict | None:
+        schema = kwargs.get("schema")
+        meta = getattr(schema, "Meta", None)
+        return dict(getattr(meta, "json_schema", {})) or None
+
+
 class Api(flask_smorest.Api):
     """smorest's ``Api``: this API's error responses and error handler."""
 
@@ -223,7 +236,7 @@ def init_app(app: Flask, blueprint: Blueprint, **spec: Any) -> Api:
     The document's tags are the blueprint's modules (smorest would tag the blueprint as a whole).
     """
     tags = [{"name": name, "description": text} for name, text in blueprint.tags.items()]
-    api = Api(app, spec_kwargs={**spec, "tags": tags})
+    api = Api(app, spec_kwargs={**spec, "tags": tags, "extra_plugins": [SchemaRulesPlugin()]})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(blueprint)
     return api

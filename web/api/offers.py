@@ -1,4 +1,4 @@
-"""Offers: volunteers' time. Every response goes through :mod:`mutualaid.services.visibility`."""
+"""Offers: volunteers' time. Every response goes through ``services.visibility``."""
 
 from __future__ import annotations
 

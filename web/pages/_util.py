@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 from flask import request
 from marshmallow import ValidationError
 
-from mutualaid.errors import DomainError, flatten_messages
+from mutualaid.errors import DomainError
+
+from .._messages import flatten_messages
 
 T = TypeVar("T")
 
@@ -31,7 +33,7 @@ class FormRejected(Exception):
 
 
 def attempt(action: Callable[[], T]) -> T:
-    """Run a schema load and service call; turn refusals a form can show into :class:`FormRejected`."""
+    """Run a schema load and a service call; refusals a form can show become ``FormRejected``."""
     try:
         return action()
     except ValidationError as exc:
@@ -63,7 +65,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 def add_row_if_asked(rows: Any) -> bool:
-    """The no-JavaScript "Add another time" button: one more empty row in ``rows`` (a FieldList), nothing saved."""
+    """The no-JavaScript "Add another time" button: one more empty row in ``rows`` (a FieldList).
+
+    Nothing is saved.
+    """
     if "add_window" in request.form and len(rows.entries) < MAX_TIME_ROWS:
         rows.append_entry()
         return True
