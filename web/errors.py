@@ -96,8 +96,9 @@ def http_error(exc: HTTPException):
         message = "The request body is not valid JSON."
     body, status = error_response(status, _slug(exc.name), message)
     response = make_response(body, status)
-    if getattr(exc, "valid_methods", None):  # 405 must say what is allowed (RFC 9110)
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    allowed = getattr(exc, "valid_methods", None)
+    if allowed:  # 405 must say what is allowed (RFC 9110)
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 

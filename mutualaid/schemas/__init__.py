@@ -1,6 +1,7 @@
 """Marshmallow schemas: the shape of what comes in and goes out. No queries, no permissions."""
 
-from ._common import WEEKDAYS, ErrorSchema, PageArgsSchema, WhenSchema, WindowSchema
+from ._common import ErrorSchema, PageArgsSchema, WhenSchema, WindowSchema
+from ._fields import WEEKDAYS
 from .accounts import ContactSchema, PersonSchema, RegisterSchema, TokenRequestSchema, TokenSchema
 from .groups import GroupInSchema, GroupSchema, SkillInSchema, SkillPatchSchema, SkillSchema
 from .needs import (

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ._common import InSchema, Stripped, Text, UTCDateTime
+from ._common import InSchema
+from ._fields import Stripped, Text, UTCDateTime
 
 #: The shortest password an account may have (checked by ``services.accounts.register``).
 MIN_PASSWORD_LENGTH = 8

@@ -6,7 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ._common import Float, InSchema, PatchSchema, Slug, Stripped, Text, UTCDateTime, one_of
+from ._common import InSchema, PatchSchema, one_of
+from ._fields import Float, Slug, Stripped, Text, UTCDateTime
 
 _DISTRICT = validate.Regexp(
     r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$", error="Not a postcode district such as E8 or N16."

@@ -7,7 +7,8 @@ from marshmallow import Schema, fields, validate
 from matching import REASON_CODES
 
 from ..models.matches import MATCH_STATUSES
-from ._common import EXISTING, NOT_BLANK, Float, InSchema, Slug, Text, UTCDateTime
+from ._common import EXISTING, InSchema
+from ._fields import NOT_BLANK, Float, Slug, Text, UTCDateTime
 from .needs import NeedOutSchema
 
 MAX_HOURS = 1000.0

@@ -5,19 +5,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..models.needs import CATEGORIES, NEED_STATUSES, URGENCIES
-from ._common import (
-    EXISTING,
-    InSchema,
-    Int,
-    PageArgsSchema,
-    PatchSchema,
-    Slug,
-    Stripped,
-    Text,
-    UTCDateTime,
-    WhenSchema,
-    WindowSchema,
-)
+from ._common import EXISTING, InSchema, PageArgsSchema, PatchSchema, WhenSchema, WindowSchema
+from ._fields import Int, Slug, Stripped, Text, UTCDateTime
 from .accounts import ContactSchema
 
 

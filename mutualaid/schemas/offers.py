@@ -4,19 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ._common import (
-    EXISTING,
-    Float,
-    InSchema,
-    Int,
-    PageArgsSchema,
-    PatchSchema,
-    Slug,
-    Stripped,
-    Text,
-    UTCDateTime,
-    WindowSchema,
-)
+from ._common import EXISTING, InSchema, PageArgsSchema, PatchSchema, WindowSchema
+from ._fields import Float, Int, Slug, Stripped, Text, UTCDateTime
 from .accounts import ContactSchema
 from .needs import WindowOutSchema
 

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Flask
 
 from . import _blueprint
 
 bp = _blueprint.Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def page_of(page: Any, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A page of a list (``NeedPage``, ``OfferPage``): its items through ``view``; its bounds."""
+    return {
+        "items": [view(item) for item in page],
+        "total": page.total,
+        "limit": page.limit,
+        "offset": page.offset,
+    }
+
 
 from . import auth, groups, matches, matching, meta, needs, offers, skills  # noqa: E402,F401  (register the views)
 

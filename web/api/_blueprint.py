@@ -8,7 +8,8 @@ What this module adds to smorest, and why:
   the query string too (webargs would drop them); a query parameter given twice is refused,
   by name (webargs would keep the first).
 - :meth:`Blueprint.login_required`: the bearer token, and any check that must come before the
-  body is judged (a stranger gets 403, not 422), with ``security`` and 401 in the document.
+  body is judged (a stranger gets 403, not 422), with ``security``, 401 and 403 in the document;
+  the view is given the ``person``.
 - :meth:`Blueprint.response` with ``dumped=True``: the privacy rule's views
   (:mod:`mutualaid.services.visibility`) dump through the schema themselves; the schema then
   only documents the response.
@@ -177,10 +178,10 @@ class Blueprint(flask_smorest.Blueprint):
     def login_required(
         self, func: Callable | None = None, *, check: Callable[..., Any] | None = None
     ) -> Any:
-        """A bearer token is required (401), before the request is parsed.
+        """A bearer token is required (401), before the request is parsed; the view gets ``person``.
 
         ``check(person, **path)`` runs next, still before the body is judged: a record that does
-        not exist (404) or may not be changed by this person (403) is said first.
+        not exist (404) or that this person may not change (403) is said first.
         """
 
         def decorator(view: Callable) -> Callable:
@@ -189,10 +190,10 @@ class Blueprint(flask_smorest.Blueprint):
                 person = require_api_user()
                 if check is not None:
                     check(person, **kwargs)
-                return view(*args, **kwargs)
+                return view(*args, person=person, **kwargs)
 
             documented = self.doc(security=[{"bearerAuth": []}])(authenticated)
-            return self.errors(401)(documented)
+            return self.errors(401, *([403] if check is not None else []))(documented)
 
         return decorator(func) if func is not None else decorator
 

@@ -8,7 +8,6 @@ from mutualaid.models import Group, Person
 from mutualaid.schemas import GroupInSchema, GroupSchema
 from mutualaid.services import groups as groups_svc
 
-from ..auth import require_api_user
 from . import bp
 
 
@@ -26,18 +25,14 @@ def get_group(slug: str) -> Group:
     return groups_svc.get_group_by_slug(slug)
 
 
-def _admin(person: Person) -> None:
-    groups_svc.require_admin(person)
-
-
 @bp.post("/groups")
-@bp.login_required(check=_admin)
+@bp.login_required(check=groups_svc.require_admin)
+@bp.errors(409)
 @bp.arguments(GroupInSchema)
 @bp.response(201, GroupSchema, description="The new group.")
-@bp.errors(403, 409)
-def create_group(data: dict[str, Any]) -> Group:
+def create_group(data: dict[str, Any], person: Person) -> Group:
     """Create a group (admins).
 
     The area is `postcode` with `radius_km`, or a list of postcode `districts`.
     """
-    return groups_svc.create_group(require_api_user(), data)
+    return groups_svc.create_group(person, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from mutualaid.models import Person
@@ -17,21 +18,23 @@ from mutualaid.schemas.matches import (
 )
 from mutualaid.services import groups, matches
 
-from ..auth import require_api_user
 from . import bp
 
-#: Every decision answers with the match as it now is.
-_decided = bp.response(
-    200, MatchOutSchema, dumped=True, description="The match after the decision."
-)
+
+def _decided(view: Callable) -> Callable:
+    """A decision on a match: it answers with the match as it now is, or 403, 409."""
+    decided = bp.response(
+        200, MatchOutSchema, dumped=True, description="The match after the decision."
+    )
+    return decided(bp.errors(403, 409)(view))
 
 
 @bp.get("/matches")
 @bp.login_required
+@bp.errors(403)
 @bp.arguments(MatchQuerySchema, location="query")
 @bp.response(200, MatchListSchema, dumped=True, description="The matches.")
-@bp.errors(403)
-def list_matches(args: dict[str, Any]) -> dict[str, Any]:
+def list_matches(args: dict[str, Any], person: Person) -> dict[str, Any]:
     """Matches: a group's queue for its coordinators, or your own.
 
     With ``group``: the group's matches (by default the proposals), best score first, each
@@ -39,7 +42,6 @@ def list_matches(args: dict[str, Any]) -> dict[str, Any]:
     coordinators. Without ``group``: the matches of your offers and the agreed matches of
     your needs, with contacts shown once a match is approved.
     """
-    person = require_api_user()
     if "group" in args:
         group = groups.get_group_by_slug(args["group"], field="group")
         found = matches.group_queue(person, group, args.get("status", "proposed"))
@@ -57,24 +59,21 @@ def list_matches(args: dict[str, Any]) -> dict[str, Any]:
 @bp.get("/matches/<int:match_id>")
 @bp.login_required
 @bp.response(200, MatchOutSchema, dumped=True, description="The match.")
-def get_match(match_id: int) -> dict[str, Any]:
+def get_match(person: Person, match_id: int) -> dict[str, Any]:
     """One match."""
-    person = require_api_user()
     return matches.match_view(matches.view_match(person, match_id), person)
 
 
 @bp.post("/matches/<int:match_id>/approve")
 @bp.login_required
 @_decided
-@bp.errors(403, 409)
-def approve_match(match_id: int) -> dict[str, Any]:
+def approve_match(person: Person, match_id: int) -> dict[str, Any]:
     """Approve a proposed match.
 
     The group's coordinators. Never exceeds the need's volunteers_needed or the offer's capacity.
     Reveals the resident's address and contact to the volunteer and the volunteer's contact to
     the resident, and emails both.
     """
-    person = require_api_user()
     return matches.match_view(matches.approve_match(match_id, person), person)
 
 
@@ -82,13 +81,11 @@ def approve_match(match_id: int) -> dict[str, Any]:
 @bp.login_required
 @bp.arguments(RejectInSchema)
 @_decided
-@bp.errors(403, 409)
-def reject_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
+def reject_match(data: dict[str, Any], person: Person, match_id: int) -> dict[str, Any]:
     """Reject a proposed match, with a reason.
 
     The group's coordinators. The pair is never proposed again.
     """
-    person = require_api_user()
     return matches.match_view(matches.reject_match(match_id, person, data["reason"]), person)
 
 
@@ -96,29 +93,26 @@ def reject_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
 @bp.login_required
 @bp.arguments(ReasonInSchema, required=False)
 @_decided
-@bp.errors(403, 409)
-def decline_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
+def decline_match(data: dict[str, Any], person: Person, match_id: int) -> dict[str, Any]:
     """Decline a match (the volunteer).
 
     The volunteer, for a proposed or approved match. Frees the capacity and reopens the need's
     slot; the pair is never proposed again. The body (a reason) may be left out.
     """
-    person = require_api_user()
-    return matches.match_view(matches.decline_match(match_id, person, data.get("reason")), person)
+    match = matches.decline_match(match_id, person, data.get("reason"))
+    return matches.match_view(match, person)
 
 
 @bp.post("/matches/<int:match_id>/cancel")
 @bp.login_required
 @bp.arguments(ReasonInSchema, required=False)
 @_decided
-@bp.errors(403, 409)
-def cancel_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
+def cancel_match(data: dict[str, Any], person: Person, match_id: int) -> dict[str, Any]:
     """Cancel an approved match.
 
     The group's coordinators, the resident or the volunteer. Frees the capacity and reopens the
     need's slot. The body (a reason) may be left out.
     """
-    person = require_api_user()
     return matches.match_view(matches.cancel_match(match_id, person, data.get("reason")), person)
 
 
@@ -126,33 +120,26 @@ def cancel_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
 @bp.login_required
 @bp.arguments(CompleteInSchema)
 @_decided
-@bp.errors(403, 409)
-def complete_match(data: dict[str, Any], match_id: int) -> dict[str, Any]:
+def complete_match(data: dict[str, Any], person: Person, match_id: int) -> dict[str, Any]:
     """Record an approved match as done, with its hours.
 
     The group's coordinators, the resident or the volunteer. A one-off need is fulfilled once
     every slot is completed; a weekly need stays matched until cancelled.
     """
-    person = require_api_user()
     return matches.match_view(matches.complete_match(match_id, person, data["hours"]), person)
 
 
-def _group_exists(person: Person, slug: str) -> None:
-    groups.get_group_by_slug(slug)
-
-
 @bp.post("/groups/<slug>/matches/approve-above")
-@bp.login_required(check=_group_exists)  # 404 before the body is judged (422)
+@bp.login_required(check=lambda person, slug: groups.get_group_by_slug(slug))
 @bp.arguments(ApproveAboveInSchema)
 @bp.response(200, ApproveAboveOutSchema, dumped=True, description="What was approved and skipped.")
-@bp.errors(403)
-def approve_matches_above(data: dict[str, Any], slug: str) -> dict[str, Any]:
+def approve_matches_above(data: dict[str, Any], person: Person, slug: str) -> dict[str, Any]:
     """Approve every proposal of a group scoring at least min_score.
 
     The group's coordinators. Best score first; a proposal that no longer fits (the need or the
-    volunteer is full by then) is skipped and listed with the reason.
+    volunteer is full by then) is skipped and listed with the reason. A group that does not
+    exist is said (404) before the body is judged.
     """
-    person = require_api_user()
     group = groups.get_group_by_slug(slug)
     approved, skipped = matches.approve_above(group, person, data["min_score"])
     return {

@@ -6,18 +6,25 @@ from typing import Any
 
 from flask import current_app
 
+from mutualaid.models import Group, Person
 from mutualaid.schemas.matches import RunListSchema, RunOutSchema, UnmatchedListSchema
 from mutualaid.services import accounts, groups, matching_runs, visibility
 
-from ..auth import require_api_user
 from . import bp
+
+
+def _coordinated(person: Person, slug: str) -> Group:
+    """The group, for its coordinators (and admins) only."""
+    group = groups.get_group_by_slug(slug)
+    accounts.require_coordinator(person, group)
+    return group
 
 
 @bp.post("/groups/<slug>/matching-runs")
 @bp.login_required
-@bp.response(201, RunOutSchema, dumped=True, description="The finished run.")
 @bp.errors(403, 409)
-def start_matching_run(slug: str) -> dict[str, Any]:
+@bp.response(201, RunOutSchema, dumped=True, description="The finished run.")
+def start_matching_run(person: Person, slug: str) -> dict[str, Any]:
     """Run matching for a group now.
 
     Coordinators of the group (and admins). Runs the engine over the group's open needs and
@@ -25,11 +32,8 @@ def start_matching_run(slug: str) -> dict[str, Any]:
     (``status`` is ``succeeded`` or ``failed`` with its ``error``). Another run for the group
     in progress gives 409 ``run_in_progress``.
     """
-    person = require_api_user()
-    group = groups.get_group_by_slug(slug)
-    accounts.require_coordinator(person, group)
     run = matching_runs.execute_run(
-        group,
+        _coordinated(person, slug),
         trigger="manual",
         started_by_id=person.id,
         lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)),
@@ -39,23 +43,20 @@ def start_matching_run(slug: str) -> dict[str, Any]:
 
 @bp.get("/groups/<slug>/matching-runs")
 @bp.login_required
-@bp.response(200, RunListSchema, dumped=True, description="Up to 20 runs.")
 @bp.errors(403)
-def list_matching_runs(slug: str) -> dict[str, Any]:
+@bp.response(200, RunListSchema, dumped=True, description="Up to 20 runs.")
+def list_matching_runs(person: Person, slug: str) -> dict[str, Any]:
     """The group's latest matching runs, newest first."""
-    person = require_api_user()
-    group = groups.get_group_by_slug(slug)
-    accounts.require_coordinator(person, group)
-    return {"items": [matching_runs.run_view(r) for r in matching_runs.recent_runs(group.id)]}
+    runs = matching_runs.recent_runs(_coordinated(person, slug).id)
+    return {"items": [matching_runs.run_view(run) for run in runs]}
 
 
 @bp.get("/matching-runs/<int:run_id>")
 @bp.login_required
-@bp.response(200, RunOutSchema, dumped=True, description="The run.")
 @bp.errors(403)
-def get_matching_run(run_id: int) -> dict[str, Any]:
+@bp.response(200, RunOutSchema, dumped=True, description="The run.")
+def get_matching_run(person: Person, run_id: int) -> dict[str, Any]:
     """One matching run: status, counts, timings and unmatched needs."""
-    person = require_api_user()
     run = matching_runs.get_run(run_id)
     accounts.require_coordinator(person, run.group)
     return matching_runs.run_view(run)
@@ -63,18 +64,16 @@ def get_matching_run(run_id: int) -> dict[str, Any]:
 
 @bp.get("/groups/<slug>/unmatched")
 @bp.login_required
+@bp.errors(403)
 @bp.response(
     200,
     UnmatchedListSchema,
     dumped=True,
     description="Needs still open after the latest successful run.",
 )
-@bp.errors(403)
-def list_unmatched_needs(slug: str) -> dict[str, Any]:
+def list_unmatched_needs(person: Person, slug: str) -> dict[str, Any]:
     """The group's needs the latest run left unmatched, with the engine's reasons."""
-    person = require_api_user()
-    group = groups.get_group_by_slug(slug)
-    accounts.require_coordinator(person, group)
+    group = _coordinated(person, slug)
     run = matching_runs.latest_run(group.id)
     items = [
         {

@@ -285,9 +285,9 @@ def offer_data(form: OfferForm) -> tuple[dict[str, Any], AvailabilitySources]:
         availability.append(window)
         sources.append(("grid", -1))
     for index, entry in enumerate(form.custom.entries):
-        window = _window(entry.form)
-        if window is not None:
-            availability.append(window)
+        row = _window(entry.form)
+        if row is not None:
+            availability.append(row)
             sources.append(("custom", index))
     data = {
         "groups": list(form.groups.data or []),
