@@ -12,8 +12,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
-#: JSON Schema for "not only whitespace" (the server strips text before judging it).
-NOT_BLANK = r"\S"
+_NO_NUL = r"[^\x00]"
+_SOLID = r"[^\s\x00]"
 
 
 class UTCDateTime(fields.DateTime):
@@ -25,13 +25,33 @@ class UTCDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def _at_least(n: int) -> str:
-    """JSON Schema pattern: at least ``n`` characters once surrounding whitespace is stripped."""
-    return NOT_BLANK if n == 1 else rf"\S[\s\S]{{{n - 2},}}\S"
+def text_pattern(least: int = 0) -> str:
+    """JSON Schema pattern of a text without NUL characters, of at least ``least`` characters once
+    surrounding whitespace is stripped."""
+    if not least:
+        return rf"^{_NO_NUL}*$"
+    middle = "" if least == 1 else rf"{_NO_NUL}{{{least - 2},}}{_SOLID}"
+    return rf"^{_NO_NUL}*{_SOLID}{middle}{_NO_NUL}*$"
 
 
 class Text(fields.String):
-    """A string that a database can store: no NUL characters (PostgreSQL refuses them)."""
+    """A string that a database can store: no NUL characters (PostgreSQL refuses them).
+
+    The document says so with a pattern, unless the field has a pattern of its own.
+    """
+
+    #: Whether surrounding whitespace is stripped before the length is judged.
+    strips = False
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if "pattern" in self.metadata or any(
+            isinstance(v, validate.Regexp) for v in self.validators
+        ):
+            return
+        lengths = [v.min or 0 for v in self.validators if isinstance(v, validate.Length)]
+        least = max(lengths, default=0) if self.strips else 0
+        self.metadata = {**self.metadata, "pattern": text_pattern(least)}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -41,18 +61,9 @@ class Text(fields.String):
 
 
 class Stripped(Text):
-    """A one-line string with surrounding whitespace removed.
+    """A one-line string with surrounding whitespace removed; its length is judged after."""
 
-    Its length is judged once stripped; the document says so with a pattern.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        least = max(
-            (v.min or 0 for v in self.validators if isinstance(v, validate.Length)), default=0
-        )
-        if least and "pattern" not in self.metadata:
-            self.metadata = {**self.metadata, "pattern": _at_least(least)}
+    strips = True
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         return super()._deserialize(value, attr, data, **kwargs).strip()
@@ -60,7 +71,6 @@ class Stripped(Text):
 
 class Slug(Stripped):
     def __init__(self, **kwargs: Any) -> None:
-        kwargs["metadata"] = {"pattern": rf"^\s*{SLUG_RE[1:-1]}\s*$", **kwargs.get("metadata", {})}
         kwargs.setdefault(
             "validate",
             [

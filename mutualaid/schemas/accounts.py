@@ -15,7 +15,7 @@ class RegisterSchema(InSchema):
     email = Stripped(
         required=True,
         validate=validate.Length(min=3, max=254),
-        metadata={"example": "ana@example.org"},
+        metadata={"example": "ana@example.org", "format": "email"},
     )
     password = Text(
         required=True,

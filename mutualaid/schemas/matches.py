@@ -8,7 +8,7 @@ from matching import REASON_CODES
 
 from ..models.matches import MATCH_STATUSES
 from ._common import EXISTING, InSchema
-from ._fields import NOT_BLANK, Float, Slug, Text, UTCDateTime
+from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
 
 MAX_HOURS = 1000.0
@@ -29,7 +29,7 @@ class RejectInSchema(InSchema):
         validate=validate.Length(min=1, max=2000),
         metadata={
             "example": "The volunteer is already helping this resident.",
-            "pattern": NOT_BLANK,
+            "pattern": text_pattern(1),  # the service strips it
         },
     )
 
