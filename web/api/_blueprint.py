@@ -45,13 +45,17 @@ OPTIONAL_JSON = "optional_json"
 
 #: The error responses of the document, by status: (component name, description).
 ERROR_RESPONSES = {
-    400: ("BadRequest", "The body is not a JSON object."),
+    400: ("BadRequest", "The body is not JSON, or not a JSON object."),
     401: ("Unauthorized", "No valid bearer token."),
     403: ("Forbidden", "Not allowed for this account."),
     404: ("NotFound", "No such record."),
     409: ("Conflict", "It clashes with an existing record or state."),
     414: ("UriTooLong", "The query string is longer than the server accepts."),
-    422: ("ValidationError", "Invalid fields; `errors` lists messages per field."),
+    422: (
+        "ValidationError",
+        "Invalid fields (a query parameter given twice is one); `errors` lists the messages "
+        "by field path.",
+    ),
 }
 _OTHER_ERRORS = (
     "Any other error (405, 413, 500, 503 ...), in the same shape; a 503 (`busy`) can be retried."
