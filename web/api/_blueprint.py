@@ -231,6 +231,12 @@ class Api(flask_smorest.Api):
             lazy=True,
         )
 
+    def _register_pagination_header(self) -> None:
+        """No smorest pagination here (lists carry ``total``, ``limit``, ``offset``)."""
+
+    def _register_etag_headers(self) -> None:
+        """No ETags here."""
+
     def handle_http_exception(self, error):
         return errors.http_error(error)
 
