@@ -22,6 +22,7 @@ What this module adds to smorest, and why:
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from functools import wraps
@@ -50,7 +51,10 @@ ERROR_RESPONSES = {
     403: ("Forbidden", "Not allowed for this account."),
     404: ("NotFound", "No such record."),
     409: ("Conflict", "It clashes with an existing record or state."),
-    414: ("UriTooLong", "The query string is longer than the server accepts."),
+    414: (
+        "UriTooLong",
+        "The URL (its query string or a text in its path) is longer than the server accepts.",
+    ),
     422: (
         "ValidationError",
         "Invalid fields (a query parameter given twice is one); `errors` lists the messages "
@@ -116,11 +120,17 @@ class Blueprint(flask_smorest.Blueprint):
         self.tags: dict[str, str] = {}  # tag -> description: one per module of views
 
     def route(self, rule: str, *, parameters=None, tags=None, **options: Any) -> Callable:
-        """smorest's ``route``, tagged with the view's module; 404 when the path names a record."""
+        """smorest's ``route``, tagged with the view's module.
+
+        A path that names a record can be a 404 (no such record, or not even the right type); one
+        with text in it (a slug), a 414 at the server when that text is very long.
+        """
 
         def decorator(func: Callable) -> Callable:
-            if "<" in rule:  # an id or slug that names nothing, or not even the right type
+            if "<" in rule:
                 func = self.errors(404)(func)
+            if re.search(r"<(?!int:)[^>]+>", rule):
+                func = self.errors(414)(func)
             if tags is None:
                 module = sys.modules[func.__module__]
                 tag = module.__name__.rpartition(".")[2]
