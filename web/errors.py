@@ -57,13 +57,9 @@ def _validation_messages(exc: HTTPException) -> dict[str, list[str]] | None:
     if not isinstance(data, dict) or "messages" not in data:
         return None
     by_location = data["messages"]
-    if not isinstance(by_location, dict):
-        return flatten_messages(by_location)
-    errors: dict[str, list[str]] = {}
-    for messages in by_location.values():
-        for path, texts in flatten_messages(messages).items():
-            errors.setdefault(path, []).extend(texts)
-    return errors
+    return flatten_messages(
+        list(by_location.values()) if isinstance(by_location, dict) else by_location
+    )
 
 
 def domain_error(exc: DomainError):
