@@ -1,7 +1,9 @@
 """Each API operation declared once, with flask-smorest: the decorators that parse a request and
 dump a response also write the operation into the OpenAPI document.
 
-What this module adds to smorest, and why:
+smorest routes, parses, dumps and documents; it did not fight the error shape
+(its error handler is replaced, below), so there is no decorator of our own on apispec. What this
+module adds to smorest, and why:
 
 - :class:`ApiParser` takes requests as this API always has. A body that is not a JSON object is
   a 400 saying so (webargs would take a non-JSON body as empty); unknown fields are refused in
