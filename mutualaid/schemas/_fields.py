@@ -69,6 +69,15 @@ class Stripped(Text):
         return super()._deserialize(value, attr, data, **kwargs).strip()
 
 
+class Email(Stripped):
+    """An email address; the service checks it in full (``email-validator``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(min=3, max=254))
+        kwargs["metadata"] = {"format": "email", **kwargs.get("metadata", {})}
+        super().__init__(**kwargs)
+
+
 class Slug(Stripped):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault(

@@ -5,18 +5,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ._common import InSchema
-from ._fields import Stripped, Text, UTCDateTime
+from ._fields import Email, Stripped, Text, UTCDateTime
 
 #: The shortest password an account may have (checked by ``services.accounts.register``).
 MIN_PASSWORD_LENGTH = 8
 
 
 class RegisterSchema(InSchema):
-    email = Stripped(
-        required=True,
-        validate=validate.Length(min=3, max=254),
-        metadata={"example": "ana@example.org", "format": "email"},
-    )
+    email = Email(required=True, metadata={"example": "ana@example.org"})
     password = Text(
         required=True,
         validate=validate.Length(max=1000),
