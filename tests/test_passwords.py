@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mutualaid.services import passwords
+from mutualaid import passwords
 
 
 @pytest.mark.parametrize(

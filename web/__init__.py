@@ -50,11 +50,11 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     security.init_app(app)
 
-    from .api import bp as api_bp
+    from . import api
     from .pages import bp as pages_bp
 
-    csrf.exempt(api_bp)  # the API authenticates with bearer tokens, never cookies
-    app.register_blueprint(api_bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, never cookies
+    api.init_app(app)
     app.register_blueprint(pages_bp)
 
     from . import cli, limits

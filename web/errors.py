@@ -1,4 +1,4 @@
-"""Every error in one shape: ``{code, status, message, errors}`` for the API, a page for browsers."""
+"""Every error in one shape: ``{code, status, message, errors}`` for the API; pages for browsers."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
+
+from ._messages import flatten_messages
 
 log = logging.getLogger(__name__)
 
@@ -39,57 +41,86 @@ def _slug(name: str) -> str:
 
 
 def _is_contention(exc: OperationalError) -> bool:
-    """SQLite's busy timeout ran out, or PostgreSQL broke a deadlock or a lock wait: safe to retry."""
+    """SQLite's busy timeout ran out, or PostgreSQL broke a deadlock or lock wait: safe to retry."""
     if "database is locked" in str(exc.orig):
         return True
     return getattr(exc.orig, "sqlstate", None) in {"40P01", "40001", "55P03"}
 
 
-def init_app(app: Flask) -> None:
-    @app.errorhandler(DomainError)
-    def _domain(exc: DomainError):
-        db.session.rollback()
-        return error_response(exc.status, exc.code, exc.message, exc.errors)
+def _validation_messages(exc: HTTPException) -> dict[str, list[str]] | None:
+    """The field messages of a request that a schema refused (webargs' 422), else ``None``.
 
-    @app.errorhandler(ValidationError)
-    def _validation(exc: ValidationError):
-        db.session.rollback()
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        return error_response(422, "validation_error", "The request has invalid fields.", messages)
+    webargs files them under the part of the request they came from (``{"json": {...}}``);
+    the clients have always had them by field path alone.
+    """
+    data = getattr(exc, "data", None)
+    if not isinstance(data, dict) or "messages" not in data:
+        return None
+    by_location = data["messages"]
+    return flatten_messages(
+        list(by_location.values()) if isinstance(by_location, dict) else by_location
+    )
 
-    @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
-        db.session.rollback()
-        status = exc.code or 500
-        message = exc.description or exc.name
-        if (
-            status == 400
-            and request.is_json is False
-            and "Failed to decode JSON" in (exc.description or "")
-        ):
-            message = "The request body is not valid JSON."
-        body, status = error_response(status, _slug(exc.name), message)
-        response = make_response(body, status)
-        if getattr(exc, "valid_methods", None):  # 405 must say what is allowed (RFC 9110)
-            response.headers["Allow"] = ", ".join(exc.valid_methods)
-        return response
 
-    @app.errorhandler(OperationalError)
-    def _busy(exc: OperationalError):
-        db.session.rollback()
-        if not _is_contention(exc):
-            return _unexpected(exc)
-        body, status = error_response(
-            503, "busy", "The service is busy; nothing was saved. Try again in a moment."
-        )
-        response = make_response(body, status)
-        response.headers["Retry-After"] = "5"
-        return response
+def domain_error(exc: DomainError):
+    db.session.rollback()
+    return error_response(exc.status, exc.code, exc.message, exc.errors)
 
-    @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
-        db.session.rollback()
-        log.exception("Unhandled error on %s %s", request.method, request.path)
+
+def validation_error(exc: ValidationError):
+    db.session.rollback()
+    return error_response(
+        422, "validation_error", "The request has invalid fields.", flatten_messages(exc.messages)
+    )
+
+
+def http_error(exc: HTTPException):
+    """Werkzeug's and webargs' HTTP errors (the API's :class:`~web.api.Api` uses this one too)."""
+    db.session.rollback()
+    status = exc.code or 500
+    field_errors = _validation_messages(exc)
+    if field_errors is not None:
         return error_response(
-            500, "internal_error", "Something went wrong on our side; nothing was saved."
+            status, "validation_error", "The request has invalid fields.", field_errors
         )
+    message = exc.description or exc.name
+    if (
+        status == 400
+        and request.is_json is False
+        and "Failed to decode JSON" in (exc.description or "")
+    ):
+        message = "The request body is not valid JSON."
+    body, status = error_response(status, _slug(exc.name), message)
+    response = make_response(body, status)
+    allowed = getattr(exc, "valid_methods", None)
+    if allowed:  # 405 must say what is allowed (RFC 9110)
+        response.headers["Allow"] = ", ".join(allowed)
+    return response
+
+
+def busy(exc: OperationalError):
+    db.session.rollback()
+    if not _is_contention(exc):
+        return unexpected(exc)
+    body, status = error_response(
+        503, "busy", "The service is busy; nothing was saved. Try again in a moment."
+    )
+    response = make_response(body, status)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def unexpected(exc: Exception):
+    db.session.rollback()
+    log.exception("Unhandled error on %s %s", request.method, request.path)
+    return error_response(
+        500, "internal_error", "Something went wrong on our side; nothing was saved."
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(ValidationError, validation_error)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(OperationalError, busy)
+    app.register_error_handler(Exception, unexpected)

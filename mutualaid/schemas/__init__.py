@@ -1,8 +1,9 @@
 """Marshmallow schemas: the shape of what comes in and goes out. No queries, no permissions."""
 
-from ._common import WEEKDAYS, ErrorSchema, PageArgsSchema, WhenSchema, WindowSchema
+from ._common import ErrorSchema, PageArgsSchema, WhenSchema, WindowSchema
+from ._fields import WEEKDAYS
 from .accounts import ContactSchema, PersonSchema, RegisterSchema, TokenRequestSchema, TokenSchema
-from .groups import GroupInSchema, GroupSchema, SkillInSchema, SkillSchema
+from .groups import GroupInSchema, GroupSchema, SkillInSchema, SkillPatchSchema, SkillSchema
 from .needs import (
     NeedInSchema,
     NeedOutSchema,
@@ -44,6 +45,7 @@ __all__ = [
     "PersonSchema",
     "RegisterSchema",
     "SkillInSchema",
+    "SkillPatchSchema",
     "SkillSchema",
     "TokenRequestSchema",
     "TokenSchema",

@@ -1,113 +1,60 @@
-"""Shared field types and small schemas: shape validation only, never a query."""
+"""Small schemas shared by the others: shape validation only, never a query."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import (
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_load,
+    validate,
+    validates_schema,
+)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
-SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+from ._fields import Clock, Weekday
+
+#: A slug that must name an existing record: the document says so; the service checks it.
+EXISTING = "Must name an existing {} (see `GET /api/v1/{}s`)."
 #: How far ahead a one-off need may be dated.
 MAX_DAYS_AHEAD = 2 * 366
 
 
-class UTCDateTime(fields.DateTime):
-    """A datetime the database keeps as naive UTC, sent with its zone (``+00:00``) so clients need not guess."""
+class InSchema(Schema):
+    """What a client sends: unknown fields are refused, and the OpenAPI document says so.
 
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
-        if isinstance(value, datetime) and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return super()._serialize(value, attr, obj, **kwargs)
+    ``Meta.json_schema`` holds JSON Schema keywords about the whole object that no field can
+    state (``oneOf`` ...); the API's document adds them to the schema's component.
+    """
 
-
-class Text(fields.String):
-    """A string that a database can store: no NUL characters (PostgreSQL refuses them)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("Must not contain NUL characters.")
-        return text
+    class Meta:
+        unknown = RAISE
 
 
-class Stripped(Text):
-    """A one-line string with surrounding whitespace removed."""
+def one_of(*forms: list[str]) -> dict[str, Any]:
+    """JSON Schema for "exactly one of these forms": each form's fields, and none of the others'."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+    def others(form: list[str]) -> list[dict[str, Any]]:
+        return [{"required": [k]} for other in forms if other is not form for k in other]
 
-
-class Slug(Stripped):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault(
-            "validate",
-            [
-                validate.Length(min=1, max=64),
-                validate.Regexp(SLUG_RE, error="Not a valid slug (a-z, 0-9 and -)."),
-            ],
-        )
-        super().__init__(**kwargs)
+    return {"oneOf": [{"required": form, "not": {"anyOf": others(form)}} for form in forms]}
 
 
-class Int(fields.Integer):
-    """A JSON integer (no strings, no floats) that fits the database."""
+class PatchSchema(InSchema):
+    """Base of a PATCH schema: any subset of the fields; a nested field, when given, is whole."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("strict", True)
+        kwargs.setdefault("partial", tuple(self._declared_fields))
         super().__init__(**kwargs)
+        for field in self.fields.values():  # what a PATCH leaves out stays as it is
+            field.load_default = missing
 
 
-class Float(fields.Float):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("allow_nan", False)
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
-        if isinstance(value, bool):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
-class Weekday(fields.Field):
-    """``"tue"``/``"Tuesday"`` or ``0``-``6`` (Monday is 0) in, ``0``-``6`` out; dumps as ``"tue"``."""
-
-    default_error_messages = {
-        "invalid": "Use a weekday: mon, tue, wed, thu, fri, sat, sun (or 0-6, Monday is 0)."
-    }
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 6:
-            return value
-        if isinstance(value, str):
-            key = value.strip().lower()
-            for number, (short, full) in enumerate(zip(WEEKDAYS, _FULL_NAMES)):
-                if key in (short, full):
-                    return number
-        raise self.make_error("invalid")
-
-    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
-        return None if value is None else WEEKDAYS[int(value)]
-
-
-class Clock(Stripped):
-    """A time of day as ``HH:MM`` (24-hour)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("metadata", {"example": "09:00", "pattern": _TIME_RE.pattern})
-        super().__init__(**kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if len(text) == 4 and text[1] == ":":
-            text = "0" + text  # "9:30" -> "09:30"
-        if not _TIME_RE.match(text):
-            raise ValidationError("Use a 24-hour time as HH:MM, e.g. 09:30.")
-        return text
+_AFTER_START = "Later than `start` on the same day."
 
 
 def _end_after_start(data: dict[str, Any]) -> None:
@@ -116,28 +63,36 @@ def _end_after_start(data: dict[str, Any]) -> None:
         raise ValidationError("The end must be after the start.", "end")
 
 
-class WindowSchema(Schema):
+class WindowSchema(InSchema):
     """A weekly time window. Loads to ``{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}``."""
 
     weekday = Weekday(required=True, metadata={"example": "tue"})
     start = Clock(required=True)
-    end = Clock(required=True, metadata={"example": "11:00"})
+    end = Clock(required=True, metadata={"example": "11:00", "description": _AFTER_START})
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
         _end_after_start(data)
 
 
-class WhenSchema(Schema):
+class WhenSchema(InSchema):
     """A one-off ``{"date", "start", "end"}`` or ``{"weekly": [windows]}``.
 
     Loads to ``{"on_date": date | None, "windows": [{"weekday", "start", "end"}]}``: a one-off
     time becomes one window on its date's weekday, so both kinds are stored in one shape.
     """
 
-    date = fields.Date(metadata={"example": "2026-12-01"})
+    class Meta(InSchema.Meta):
+        json_schema = one_of(["date", "start", "end"], ["weekly"])
+
+    date = fields.Date(
+        metadata={
+            "example": "2026-12-01",
+            "description": "From today to two years ahead (the server's date).",
+        }
+    )
     start = Clock()
-    end = Clock(metadata={"example": "11:00"})
+    end = Clock(metadata={"example": "11:00", "description": _AFTER_START})
     weekly = fields.List(fields.Nested(WindowSchema), validate=validate.Length(min=1, max=21))
 
     @validates_schema
@@ -189,7 +144,7 @@ class ErrorSchema(Schema):
     )
 
 
-class PageArgsSchema(Schema):
+class PageArgsSchema(InSchema):
     """``?limit&offset`` of every list."""
 
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from ._common import Stripped, Text, UTCDateTime
+from ..passwords import MIN_LENGTH
+from ._common import InSchema
+from ._fields import Email, Stripped, Text, UTCDateTime
 
 
-class RegisterSchema(Schema):
-    email = Stripped(
-        required=True,
-        validate=validate.Length(min=3, max=254),
-        metadata={"example": "ana@example.org"},
-    )
+
+class RegisterSchema(InSchema):
+    email = Email(required=True, metadata={"example": "ana@example.org"})
     password = Text(
         required=True,
         validate=validate.Length(max=1000),
         load_only=True,
         metadata={
-            "description": "At least 10 characters; not one of the 10,000 most common passwords, "
-            "nor the account's name or email."
+            "description": f"At least {MIN_LENGTH} characters; not one of the 10,000 most "
+            "common passwords, nor the account's name or email.",
+            "minLength": MIN_LENGTH,
         },
     )
     name = Stripped(required=True, validate=validate.Length(min=1, max=120))
@@ -36,7 +36,7 @@ class RegisterSchema(Schema):
     )
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(InSchema):
     email = Stripped(required=True, validate=validate.Length(max=254))
     password = Text(required=True, validate=validate.Length(max=1000), load_only=True)
 

@@ -6,27 +6,35 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ._common import Float, Slug, Stripped, Text, UTCDateTime
+from ._common import InSchema, PatchSchema, one_of
+from ._fields import Float, Slug, Stripped, Text, UTCDateTime
 
 _DISTRICT = validate.Regexp(
     r"^[A-Za-z]{1,2}[0-9][A-Za-z0-9]?$", error="Not a postcode district such as E8 or N16."
 )
 
 
-class GroupInSchema(Schema):
+class GroupInSchema(InSchema):
     """A group's area is a centre postcode with a radius, or a list of postcode districts."""
+
+    class Meta(InSchema.Meta):
+        json_schema = one_of(["postcode", "radius_km"], ["districts"])
 
     name = Stripped(required=True, validate=validate.Length(min=2, max=120))
     slug = Slug(required=True, metadata={"example": "hackney"})
     description = Text(allow_none=True, validate=validate.Length(max=5000))
-    postcode = Stripped(validate=validate.Length(min=2, max=10), metadata={"example": "E8 1AA"})
+    postcode = Stripped(
+        validate=validate.Length(min=2, max=10),
+        metadata={"example": "E8 1AA", "description": "A postcode the server knows."},
+    )
     radius_km = Float(
-        validate=validate.Range(min=0, max=200, min_inclusive=False), metadata={"example": 3}
+        validate=validate.Range(min=0, max=200, min_inclusive=False),
+        metadata={"example": 3, "exclusiveMinimum": True},
     )
     districts = fields.List(
         Stripped(validate=_DISTRICT),
         validate=validate.Length(min=1, max=500),
-        metadata={"example": ["E8", "E9"]},
+        metadata={"example": ["E8", "E9"], "description": "Postcode districts the server knows."},
     )
 
     @validates_schema
@@ -67,11 +75,15 @@ class GroupSchema(Schema):
     created_at = UTCDateTime(attribute="created_dt")
 
 
-class SkillInSchema(Schema):
+class SkillInSchema(InSchema):
     slug = Slug(required=True, metadata={"example": "dbs-checked"})
     name = Stripped(required=True, validate=validate.Length(min=1, max=120))
     description = Text(allow_none=True, validate=validate.Length(max=2000))
     is_credential = fields.Boolean(load_default=False)
+
+
+class SkillPatchSchema(PatchSchema, SkillInSchema):
+    """Any subset of a skill's fields."""
 
 
 class SkillSchema(Schema):

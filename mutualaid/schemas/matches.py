@@ -4,53 +4,65 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from matching import REASON_CODES
+
 from ..models.matches import MATCH_STATUSES
-from ._common import Float, Slug, Text, UTCDateTime
+from ._common import EXISTING, InSchema
+from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
 
 MAX_HOURS = 1000.0
 
 
-class MatchQuerySchema(Schema):
-    """``?status&group``: with ``group``, the group's queue (its coordinators only); without, your own matches."""
+class MatchQuerySchema(InSchema):
+    """``?status&group``: with ``group``, the group's queue (its coordinators only); else yours."""
 
     status = fields.String(
         validate=validate.OneOf(MATCH_STATUSES), metadata={"example": "proposed"}
     )
-    group = Slug(metadata={"example": "hackney"})
+    group = Slug(metadata={"example": "hackney", "description": EXISTING.format("group", "group")})
 
 
-class RejectInSchema(Schema):
+class RejectInSchema(InSchema):
     reason = Text(
         required=True,
         validate=validate.Length(min=1, max=2000),
-        metadata={"example": "The volunteer is already helping this resident."},
+        metadata={
+            "example": "The volunteer is already helping this resident.",
+            "pattern": text_pattern(1),  # the service strips it
+        },
     )
 
 
-class ReasonInSchema(Schema):
+class ReasonInSchema(InSchema):
     """An optional reason (decline, cancel)."""
 
     reason = Text(allow_none=True, validate=validate.Length(max=2000))
 
 
-class CompleteInSchema(Schema):
+class CompleteInSchema(InSchema):
     hours = Float(
         required=True,
         validate=validate.Range(min=0, max=MAX_HOURS, min_inclusive=False),
-        metadata={"example": 2.5},
+        metadata={"example": 2.5, "exclusiveMinimum": True},
     )
 
 
-class ApproveAboveInSchema(Schema):
+class ApproveAboveInSchema(InSchema):
     min_score = Float(required=True, validate=validate.Range(min=0), metadata={"example": 0.7})
 
 
 class ScorePartsSchema(Schema):
-    closeness = fields.Float()
-    urgency = fields.Float()
-    waiting = fields.Float()
-    fairness = fields.Float()
+    """The parts of the score; they add up to it."""
+
+    closeness = fields.Float(
+        metadata={"description": "Up to 0.40 (at distance 0); none at the travel limit."}
+    )
+    urgency = fields.Float(metadata={"description": "Up to 0.25, by the need's urgency."})
+    waiting = fields.Float(metadata={"description": "Up to 0.15; half of it after two days."})
+    fairness = fields.Float(
+        metadata={"description": "Up to 0.20; less for volunteers busy in the last 30 days."}
+    )
 
 
 class ExplanationSchema(Schema):
@@ -98,14 +110,18 @@ class ApproveAboveOutSchema(Schema):
 
 
 class UnmatchedSchema(Schema):
-    need = fields.Integer()
-    open_slots = fields.Integer()
+    """A need a run left (partly) unmatched, and why."""
+
+    need = fields.Integer(metadata={"description": "The need's id."})
+    open_slots = fields.Integer(metadata={"description": "Volunteers still needed."})
     reason = fields.String()
-    reason_code = fields.String()
+    reason_code = fields.String(
+        metadata={"enum": list(REASON_CODES), "description": "The first filter that ruled out."}
+    )
 
 
 class RunOutSchema(Schema):
-    """A matching run: its status, counts and timings (``stats``) and the needs it left unmatched."""
+    """A matching run: its status, counts and timings (``stats``), the needs it left unmatched."""
 
     id = fields.Integer()
     group = fields.String(metadata={"description": "The group's slug."})
@@ -119,8 +135,19 @@ class RunOutSchema(Schema):
     unmatched = fields.List(fields.Nested(UnmatchedSchema), allow_none=True)
 
 
+class RunListSchema(Schema):
+    items = fields.List(fields.Nested(RunOutSchema))
+
+
 class UnmatchedNeedSchema(UnmatchedSchema):
     need_detail = fields.Nested(NeedOutSchema)
+
+
+class UnmatchedListSchema(Schema):
+    run_id = fields.Integer(
+        allow_none=True, metadata={"description": "The latest successful run, if any."}
+    )
+    items = fields.List(fields.Nested(UnmatchedNeedSchema))
 
 
 __all__ = [
@@ -133,7 +160,9 @@ __all__ = [
     "MatchQuerySchema",
     "ReasonInSchema",
     "RejectInSchema",
+    "RunListSchema",
     "RunOutSchema",
+    "UnmatchedListSchema",
     "UnmatchedNeedSchema",
     "UnmatchedSchema",
 ]

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
 from ..models.needs import CATEGORIES, NEED_STATUSES, URGENCIES
-from ._common import (
-    Int,
-    PageArgsSchema,
-    Slug,
-    Stripped,
-    Text,
-    UTCDateTime,
-    WhenSchema,
-    WindowSchema,
-)
+from ._common import EXISTING, InSchema, PageArgsSchema, PatchSchema, WhenSchema, WindowSchema
+from ._fields import Int, Slug, Stripped, Text, UTCDateTime
 from .accounts import ContactSchema
 
 
-class NeedInSchema(Schema):
-    """A need as posted. ``when`` loads to ``{"on_date", "windows"}`` (see :class:`WhenSchema`).
+class NeedInSchema(InSchema):
+    """A need as posted. ``when`` loads to ``{"on_date", "windows"}`` (see :class:`WhenSchema`)."""
 
-    Load with ``partial=True`` (or a tuple of field names) for a PATCH.
-    """
-
-    group = Slug(required=True, metadata={"example": "hackney"})
+    group = Slug(
+        required=True,
+        metadata={"example": "hackney", "description": EXISTING.format("group", "group")},
+    )
     category = Stripped(
         required=True, validate=validate.OneOf(list(CATEGORIES)), metadata={"example": "legal-aid"}
     )
@@ -36,10 +26,12 @@ class NeedInSchema(Schema):
         Slug(),
         load_default=list,
         validate=validate.Length(max=20),
-        metadata={"example": ["legal-advice"]},
+        metadata={"example": ["legal-advice"], "description": EXISTING.format("skill", "skill")},
     )
     postcode = Stripped(
-        required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 1AA"}
+        required=True,
+        validate=validate.Length(min=2, max=10),
+        metadata={"example": "E8 1AA", "description": "A postcode in the group's area."},
     )
     address = Text(
         allow_none=True,
@@ -55,12 +47,8 @@ class NeedInSchema(Schema):
     remote_ok = fields.Boolean(load_default=False)
 
 
-class NeedPatchSchema(NeedInSchema):
+class NeedPatchSchema(PatchSchema, NeedInSchema):
     """Any subset of a need's fields (``when``, when given, is checked whole)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", tuple(NeedInSchema._declared_fields))
-        super().__init__(**kwargs)
 
 
 class WindowOutSchema(WindowSchema):
@@ -110,9 +98,12 @@ class NeedOutSchema(Schema):
 
 
 class NeedQuerySchema(PageArgsSchema):
-    """Filters of ``GET /needs``. Without ``status``: open, partly matched and matched (all for ``mine``)."""
+    """Filters of ``GET /needs``. Without ``status``: open, partly matched and matched.
 
-    group = Slug()
+    With ``mine``, every status.
+    """
+
+    group = Slug(metadata={"description": EXISTING.format("group", "group")})
     status = Stripped(validate=validate.OneOf(NEED_STATUSES))
     category = Stripped(validate=validate.OneOf(list(CATEGORIES)))
     mine = fields.Boolean(load_default=False)

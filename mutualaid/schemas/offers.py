@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from marshmallow import Schema, fields, validate
 
-from ._common import Float, Int, PageArgsSchema, Slug, Stripped, Text, UTCDateTime, WindowSchema
+from ._common import EXISTING, InSchema, PageArgsSchema, PatchSchema, WindowSchema
+from ._fields import Float, Int, Slug, Stripped, Text, UTCDateTime
 from .accounts import ContactSchema
 from .needs import WindowOutSchema
 
 
-class OfferInSchema(Schema):
-    """An offer as posted; load with ``partial=True`` (or a tuple of field names) for a PATCH."""
+class OfferInSchema(InSchema):
+    """An offer as posted."""
 
     groups = fields.List(
         Slug(),
         required=True,
         validate=validate.Length(min=1, max=10),
-        metadata={"example": ["hackney"]},
+        metadata={"example": ["hackney"], "description": EXISTING.format("group", "group")},
     )
     skills = fields.List(
         Slug(),
         load_default=list,
         validate=validate.Length(max=30),
-        metadata={"example": ["cooking", "dbs-checked"]},
+        metadata={
+            "example": ["cooking", "dbs-checked"],
+            "description": EXISTING.format("skill", "skill"),
+        },
     )
     postcode = Stripped(
-        required=True, validate=validate.Length(min=2, max=10), metadata={"example": "E8 2AA"}
+        required=True,
+        validate=validate.Length(min=2, max=10),
+        metadata={"example": "E8 2AA", "description": "A postcode the server knows."},
     )
     max_travel_km = Float(load_default=5.0, validate=validate.Range(min=0, max=200))
     availability = fields.List(
@@ -42,19 +46,23 @@ class OfferInSchema(Schema):
     active = fields.Boolean(load_default=True)
 
 
-class OfferPatchSchema(OfferInSchema):
+class OfferPatchSchema(PatchSchema, OfferInSchema):
     """Any subset of an offer's fields."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", tuple(OfferInSchema._declared_fields))
-        super().__init__(**kwargs)
 
-
-class CredentialInSchema(Schema):
+class CredentialInSchema(InSchema):
     """A coordinator's verification of a credential skill (e.g. a DBS check) until a date."""
 
-    skill = Slug(required=True, metadata={"example": "dbs-checked"})
-    expires_on = fields.Date(required=True, metadata={"example": "2027-06-30"})
+    skill = Slug(
+        required=True,
+        metadata={
+            "example": "dbs-checked",
+            "description": "A credential skill (`is_credential`) that the offer claims.",
+        },
+    )
+    expires_on = fields.Date(
+        required=True, metadata={"example": "2027-06-30", "description": "After today."}
+    )
 
 
 class CredentialSchema(Schema):
@@ -91,10 +99,10 @@ class OfferOutSchema(Schema):
 class OfferQuerySchema(PageArgsSchema):
     """Filters of ``GET /offers``. Without ``active``: active offers only (all for ``mine``)."""
 
-    group = Slug()
+    group = Slug(metadata={"description": EXISTING.format("group", "group")})
     mine = fields.Boolean(load_default=False)
     active = fields.Boolean()
-    skill = Slug()
+    skill = Slug(metadata={"description": EXISTING.format("skill", "skill")})
 
 
 class OfferPageSchema(Schema):

@@ -15,7 +15,7 @@ from flask import current_app, has_app_context
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, Group, Membership, Person, Role, utcnow
-from . import passwords
+from .. import passwords
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 

@@ -2,89 +2,41 @@
 
 from __future__ import annotations
 
-from mutualaid.schemas import SkillInSchema, SkillSchema
+from typing import Any
+
+from mutualaid.models import Person, Skill
+from mutualaid.schemas import SkillInSchema, SkillPatchSchema, SkillSchema
 from mutualaid.services import skills as skills_svc
 
-from ..auth import require_api_user
 from . import bp
-from ._util import body
 
 
 @bp.get("/skills")
-def list_skills():
-    """List the skills and credentials.
-    ---
-    get:
-      tags: [skills]
-      responses:
-        200:
-          description: Every skill, by slug.
-          content:
-            application/json:
-              schema:
-                type: array
-                items: SkillSchema
-    """
-    return SkillSchema(many=True).dump(skills_svc.list_skills())
+@bp.response(200, SkillSchema(many=True), description="Every skill, by slug.")
+def list_skills() -> list[Skill]:
+    """List the skills and credentials."""
+    return skills_svc.list_skills()
+
+
+def _admin(person: Person, **path: str) -> None:
+    skills_svc.require_admin(person)
 
 
 @bp.post("/skills")
-def create_skill():
-    """Add a skill (admins).
-    ---
-    post:
-      tags: [skills]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: SkillInSchema
-      responses:
-        201:
-          description: The new skill.
-          content:
-            application/json:
-              schema: SkillSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        409: Conflict
-        422: ValidationError
-    """
-    actor = require_api_user()
-    skills_svc.require_admin(actor)
-    skill = skills_svc.create_skill(actor, body(SkillInSchema()))
-    return SkillSchema().dump(skill), 201
+@bp.login_required(check=_admin)
+@bp.errors(409)
+@bp.arguments(SkillInSchema)
+@bp.response(201, SkillSchema, description="The new skill.")
+def create_skill(data: dict[str, Any], person: Person) -> Skill:
+    """Add a skill (admins)."""
+    return skills_svc.create_skill(person, data)
 
 
 @bp.patch("/skills/<slug>")
-def update_skill(slug: str):
-    """Change a skill (admins).
-    ---
-    patch:
-      tags: [skills]
-      security: [{bearerAuth: []}]
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: SkillInSchema
-      responses:
-        200:
-          description: The skill.
-          content:
-            application/json:
-              schema: SkillSchema
-        400: BadRequest
-        401: Unauthorized
-        403: Forbidden
-        404: NotFound
-        409: Conflict
-        422: ValidationError
-    """
-    actor = require_api_user()
-    skills_svc.require_admin(actor)
-    data = body(SkillInSchema(partial=True))
-    skill = skills_svc.update_skill(actor, skills_svc.get_skill(slug), data)
-    return SkillSchema().dump(skill)
+@bp.login_required(check=_admin)
+@bp.errors(409)
+@bp.arguments(SkillPatchSchema)
+@bp.response(200, SkillSchema, description="The skill.")
+def update_skill(data: dict[str, Any], person: Person, slug: str) -> Skill:
+    """Change a skill (admins)."""
+    return skills_svc.update_skill(person, skills_svc.get_skill(slug), data)

@@ -11,6 +11,8 @@ from marshmallow import ValidationError
 
 from mutualaid.errors import DomainError
 
+from .._messages import flatten_messages
+
 T = TypeVar("T")
 
 #: The most time rows a form grows to without JavaScript.
@@ -31,12 +33,13 @@ class FormRejected(Exception):
 
 
 def attempt(action: Callable[[], T]) -> T:
-    """Run a schema load and service call; turn refusals a form can show into :class:`FormRejected`."""
+    """Run a schema load and a service call; refusals a form can show become ``FormRejected``."""
     try:
         return action()
     except ValidationError as exc:
-        messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-        raise FormRejected(422, "Please correct the errors below.", messages) from None
+        raise FormRejected(
+            422, "Please correct the errors below.", flatten_messages(exc.messages)
+        ) from None
     except DomainError as exc:
         if exc.errors or exc.status in _FORM_STATUSES:
             raise FormRejected(
@@ -62,7 +65,10 @@ def safe_next(target: str | None) -> str | None:
 
 
 def add_row_if_asked(rows: Any) -> bool:
-    """The no-JavaScript "Add another time" button: one more empty row in ``rows`` (a FieldList), nothing saved."""
+    """The no-JavaScript "Add another time" button: one more empty row in ``rows`` (a FieldList).
+
+    Nothing is saved.
+    """
     if "add_window" in request.form and len(rows.entries) < MAX_TIME_ROWS:
         rows.append_entry()
         return True

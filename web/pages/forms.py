@@ -7,7 +7,7 @@ here turn a form into API data and put the errors back next to the fields they b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask_wtf import FlaskForm
@@ -25,6 +25,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+
+from .._messages import flatten_messages
 
 DAYS = (
     ("mon", "Monday"),
@@ -161,7 +163,7 @@ def _text(value: str | None) -> str | None:
 
 
 def _number(value: str | None, kind: type) -> Any:
-    """A typed number for the schema; text that is not a number goes through for the schema to refuse."""
+    """A typed number for the schema; other text goes through for the schema to refuse."""
     text = _text(value)
     if text is None:
         return None
@@ -236,7 +238,7 @@ def need_data(form: NeedForm) -> tuple[dict[str, Any], list[int]]:
     return _clean(data), rows
 
 
-#: Where each availability window sent to the API came from: ``("grid", -1)`` or ``("custom", row)``.
+#: Where each availability window sent to the API came from: ``("grid", -1)``, ``("custom", row)``.
 AvailabilitySources = list[tuple[str, int]]
 
 
@@ -259,7 +261,7 @@ def slot_windows(slots: Iterable[str]) -> list[dict[str, str]]:
 
 
 def windows_to_grid(windows: Iterable[dict[str, Any]]) -> tuple[list[str], list[dict[str, str]]]:
-    """Stored windows back to grid cells where they line up with the grid, the rest as custom rows."""
+    """Stored windows back to grid cells where they fit the grid, the rest as custom rows."""
     bounds = {s[2]: i for i, s in enumerate(SLOTS)}
     ends = {s[3]: i for i, s in enumerate(SLOTS)}
     cells: list[str] = []
@@ -283,9 +285,9 @@ def offer_data(form: OfferForm) -> tuple[dict[str, Any], AvailabilitySources]:
         availability.append(window)
         sources.append(("grid", -1))
     for index, entry in enumerate(form.custom.entries):
-        window = _window(entry.form)
-        if window is not None:
-            availability.append(window)
+        row = _window(entry.form)
+        if row is not None:
+            availability.append(row)
             sources.append(("custom", index))
     data = {
         "groups": list(form.groups.data or []),
@@ -302,17 +304,6 @@ def offer_data(form: OfferForm) -> tuple[dict[str, Any], AvailabilitySources]:
 # ---- API errors -> form fields ----------------------------------------------------------------
 
 
-def _flatten(errors: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            yield from _flatten(value, path + (key,))
-    elif isinstance(errors, (list, tuple)):
-        for item in errors:
-            yield from _flatten(item, path)
-    else:
-        yield path, str(errors)
-
-
 def _friendly(path: tuple, message: str) -> str:
     if message == _REQUIRED:
         names = [p for p in path if isinstance(p, str) and p != "_schema"]
@@ -320,76 +311,71 @@ def _friendly(path: tuple, message: str) -> str:
     return message
 
 
-def _add(field: Field, message: str) -> None:
-    errors = list(field.errors or [])
-    if message not in errors:
-        errors.append(message)
-    field.errors = errors
-
-
 def _window_field(row: WindowForm, rest: tuple) -> Field:
     key = rest[0] if rest else None
     return getattr(row, key) if key in ("weekday", "start", "end") else row.end
 
 
+#: Which field a message goes to, from the head of its path and the rest; ``None``: the field
+#: the head names, if the form has one (and it is not hidden).
+_Placer = Callable[[str, tuple], "Field | None"]
+
+
+def _attach(
+    form: FlaskForm, errors: dict[str, Any], place: _Placer, hidden: tuple[str, ...] = ()
+) -> list[str]:
+    """Put each API error message next to its field; returns the messages that fit no field."""
+    unplaced: list[str] = []
+    for dotted, messages in flatten_messages(errors).items():
+        path = tuple(int(part) if part.isdigit() else part for part in dotted.split("."))
+        head, rest = str(path[0]), path[1:]
+        field = place(head, rest)
+        if field is None and head in form and head not in ("csrf_token", *hidden):
+            field = form[head]
+        for message in messages:
+            message = _friendly(path, message)
+            if field is None:
+                unplaced.append(message)
+            elif message not in (field.errors or []):
+                field.errors = [*(field.errors or []), message]
+    return unplaced
+
+
 def apply_need_errors(form: NeedForm, errors: dict[str, Any], rows: list[int]) -> list[str]:
     """Attach API errors to the need form's fields; returns messages that fit no field."""
-    unplaced: list[str] = []
-    for path, message in _flatten(errors):
-        message = _friendly(path, message)
-        head, rest = (path[0], path[1:]) if path else ("_schema", ())
-        if head == "when":
-            sub = rest[0] if rest else "_schema"
-            if sub in ("date", "start", "end"):
-                _add(form[sub], message)
-            elif (
-                sub == "weekly"
-                and len(rest) > 1
-                and isinstance(rest[1], int)
-                and rest[1] < len(rows)
-            ):
-                _add(_window_field(form.weekly.entries[rows[rest[1]]].form, rest[2:]), message)
-            else:
-                _add(form.when_kind, message)
-        elif head in form and head not in ("csrf_token", "weekly", "when_kind"):
-            _add(form[head], message)
-        else:
-            unplaced.append(message)
-    return unplaced
+
+    def place(head: str, rest: tuple) -> Field | None:
+        if head != "when":
+            return None
+        sub = rest[0] if rest else "_schema"
+        if sub in ("date", "start", "end"):
+            return form[sub]
+        if sub == "weekly" and len(rest) > 1 and isinstance(rest[1], int) and rest[1] < len(rows):
+            return _window_field(form.weekly.entries[rows[rest[1]]].form, rest[2:])
+        return form.when_kind
+
+    return _attach(form, errors, place, hidden=("weekly", "when_kind"))
 
 
 def apply_offer_errors(
     form: OfferForm, errors: dict[str, Any], sources: AvailabilitySources
 ) -> list[str]:
     """Attach API errors to the offer form's fields; returns messages that fit no field."""
-    unplaced: list[str] = []
-    for path, message in _flatten(errors):
-        message = _friendly(path, message)
-        head, rest = (path[0], path[1:]) if path else ("_schema", ())
-        if head == "availability":
-            index = rest[0] if rest and isinstance(rest[0], int) else None
-            if index is not None and index < len(sources) and sources[index][0] == "custom":
-                _add(_window_field(form.custom.entries[sources[index][1]].form, rest[1:]), message)
-            else:
-                _add(form.slots, message)
-        elif head in form and head not in ("csrf_token", "custom", "slots"):
-            _add(form[head], message)
-        else:
-            unplaced.append(message)
-    return unplaced
+
+    def place(head: str, rest: tuple) -> Field | None:
+        if head != "availability":
+            return None
+        index = rest[0] if rest and isinstance(rest[0], int) else None
+        if index is not None and index < len(sources) and sources[index][0] == "custom":
+            return _window_field(form.custom.entries[sources[index][1]].form, rest[1:])
+        return form.slots
+
+    return _attach(form, errors, place, hidden=("custom", "slots"))
 
 
 def apply_errors(form: FlaskForm, errors: dict[str, Any]) -> list[str]:
     """Attach API errors to a flat form (register, log in)."""
-    unplaced: list[str] = []
-    for path, message in _flatten(errors):
-        message = _friendly(path, message)
-        head = path[0] if path else "_schema"
-        if head in form and head != "csrf_token":
-            _add(form[head], message)
-        else:
-            unplaced.append(message)
-    return unplaced
+    return _attach(form, errors, lambda head, rest: None)
 
 
 def error_list(form: Form) -> list[tuple[str, str, str]]:
