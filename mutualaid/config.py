@@ -53,8 +53,10 @@ class Config:
     #: Seconds after which a crashed run's lock (SQLite) is taken over.
     MATCHING_LOCK_SECONDS = int(_env("MATCHING_LOCK_SECONDS", "900") or 900)
     #: Delivery attempts before a mail is marked failed, and the first retry delay (doubling).
-    MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "5") or 5)
+    #: The defaults retry 1, 2, 4 ... 32 minutes apart, then hourly: 36 attempts over ~30 hours.
+    MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "36") or 36)
     MAIL_BACKOFF_SECONDS = int(_env("MAIL_BACKOFF_SECONDS", "60") or 60)
+    MAIL_BACKOFF_CAP_SECONDS = int(_env("MAIL_BACKOFF_CAP_SECONDS", "3600") or 3600)
     #: Argon2id cost parameters (argon2-cffi's defaults: RFC 9106 low-memory profile).
     ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3") or 3)
     ARGON2_MEMORY_COST = int(_env("ARGON2_MEMORY_COST", "65536") or 65536)

@@ -1,15 +1,24 @@
 """Email through the outbox: queued in the caller's transaction, delivered later by the scheduler.
 
 Nothing is lost while the mail server is down: a failed delivery stays in the outbox with its
-error and is retried with exponential backoff, until ``max_attempts`` have failed (then
-``failed``). With no SMTP host configured each mail is written as an ``.eml`` file instead.
+error and is retried with exponential backoff (1, 2, 4 ... minutes, then hourly), 36 times by
+default, which spans about 30 hours, longer than a day-long outage. A message that still fails, or
+that the server refuses for good (a 5xx answer), or that cannot be built at all, becomes a dead
+letter: status ``failed``, with its error. Dead letters are listed for admins (the *Mail* admin
+page, ``mutualaid mail list --failed``) and can be queued again (``mutualaid mail retry``). A dead
+letter never blocks the messages behind it.
+
+With no SMTP host configured each mail is written as an ``.eml`` file instead.
 """
 
 from __future__ import annotations
 
+import email.errors
 import logging
 import os
+import re
 import smtplib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,8 +44,9 @@ class MailSettings:
     smtp_password: str | None = None
     smtp_starttls: bool = False
     file_dir: str = "outbox"
-    max_attempts: int = 5
+    max_attempts: int = 36
     backoff_seconds: int = 60
+    backoff_cap_seconds: int = 3600
     timeout_seconds: int = 30
 
     @classmethod
@@ -49,16 +59,43 @@ class MailSettings:
             smtp_password=config.get("SMTP_PASSWORD") or None,
             smtp_starttls=bool(config.get("SMTP_STARTTLS")),
             file_dir=config.get("MAIL_FILE_DIR") or "outbox",
-            max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 5),
+            max_attempts=int(config.get("MAIL_MAX_ATTEMPTS") or 36),
             backoff_seconds=int(config.get("MAIL_BACKOFF_SECONDS") or 60),
+            backoff_cap_seconds=int(config.get("MAIL_BACKOFF_CAP_SECONDS") or 3600),
         )
+
+    def retry_span(self) -> timedelta:
+        """From the first attempt to the last: how long an outage the outbox rides out."""
+        return sum(
+            (
+                backoff(n, self.backoff_seconds, self.backoff_cap_seconds)
+                for n in range(1, self.max_attempts)
+            ),
+            timedelta(),
+        )
+
+
+def single_line(text: str) -> str:
+    """``text`` fit for a mail header: every line break and control character becomes a space.
+
+    Covers what ``str.splitlines`` breaks on (``\\n``, ``\\r``, ``\\x0b``, ``\\x0c``,
+    ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028``, ``\\u2029``) and every other control or
+    format character.
+    """
+    cleaned = "".join(
+        " "
+        if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp")
+        else ch
+        for ch in text
+    )
+    return re.sub(r"\s+", " ", cleaned).strip()
 
 
 def queue_mail(to_email: str, subject: str, body: str) -> OutboxMessage:
     """Put a mail in the outbox, in the caller's transaction."""
     message = OutboxMessage(
-        to_email=to_email,
-        subject=subject[:200],
+        to_email=to_email.strip(),
+        subject=single_line(subject)[:200],
         body=body,
         status=OutboxStatus.PENDING,
         attempts=0,
@@ -69,9 +106,28 @@ def queue_mail(to_email: str, subject: str, body: str) -> OutboxMessage:
     return message
 
 
-def backoff(attempts: int, base_seconds: int) -> timedelta:
-    """Wait before the next attempt: ``base``, ``2 base``, ``4 base`` ... capped at a day."""
-    return timedelta(seconds=min(base_seconds * 2 ** max(0, attempts - 1), 86400))
+def backoff(attempts: int, base_seconds: int, cap_seconds: int = 3600) -> timedelta:
+    """Wait after ``attempts`` failures: ``base``, ``2 base``, ``4 base`` ... at most ``cap``."""
+    return timedelta(seconds=min(base_seconds * 2 ** min(max(0, attempts - 1), 30), cap_seconds))
+
+
+def _permanent(exc: Exception) -> bool:
+    """The server refused for good (5xx): retrying would only repeat the refusal."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
+
+
+def _dead_letter(message: OutboxMessage, error: str) -> None:
+    message.status = OutboxStatus.FAILED
+    message.last_error = error[:2000]
+    log.error(
+        "Mail %s to %s is a dead letter after %s attempts: %s",
+        message.id,
+        message.to_email,
+        message.attempts,
+        message.last_error,
+    )
 
 
 def _claim_next(now: datetime) -> OutboxMessage | None:
@@ -96,20 +152,24 @@ def deliver_next(settings: MailSettings, now: datetime | None = None) -> OutboxM
         return None
     message.attempts += 1
     try:
-        _deliver(settings, _as_email(settings, message))
-    except (OSError, smtplib.SMTPException) as exc:
+        built = _as_email(settings, message)
+    except (ValueError, TypeError, LookupError, email.errors.MessageError) as exc:
+        # A bad header or address: no retry can fix it, and it must not hold up the queue.
+        _dead_letter(message, f"Cannot be built: {type(exc).__name__}: {exc}")
+        db.session.flush()
+        return message
+    try:
+        _deliver(settings, built)
+    except Exception as exc:  # any failure of one delivery is recorded on it, never raised
         message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= settings.max_attempts:
-            message.status = OutboxStatus.FAILED
-            log.error(
-                "Gave up on mail %s to %s after %s attempts: %s",
-                message.id,
-                message.to_email,
-                message.attempts,
-                message.last_error,
-            )
+        if _permanent(exc):
+            _dead_letter(message, f"Refused by the mail server: {message.last_error}")
+        elif message.attempts >= settings.max_attempts:
+            _dead_letter(message, message.last_error)
         else:
-            message.next_attempt_dt = now + backoff(message.attempts, settings.backoff_seconds)
+            message.next_attempt_dt = now + backoff(
+                message.attempts, settings.backoff_seconds, settings.backoff_cap_seconds
+            )
             log.warning(
                 "Mail %s to %s failed (attempt %s), retrying at %s: %s",
                 message.id,
@@ -157,3 +217,31 @@ def _deliver(settings: MailSettings, email: EmailMessage) -> None:
     with os.fdopen(fd, "wb") as f:
         f.write(bytes(email))
     log.info("Mail to %s (%s) written to %s", email["To"], email["Subject"], path)
+
+
+def dead_letters(limit: int = 200) -> list[OutboxMessage]:
+    """Messages given up on, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.FAILED)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def requeue(ids: list[int] | None = None) -> int:
+    """Queue dead letters again (these ``ids``, or every one), due now with fresh attempts.
+
+    Returns how many were queued; ids that are not dead letters are left alone.
+    """
+    stmt = sa.update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(ids))
+    result = db.session.execute(
+        stmt.values(status=OutboxStatus.PENDING, attempts=0, next_attempt_dt=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)

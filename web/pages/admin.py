@@ -1,0 +1,45 @@
+"""Admin pages: the outbox's dead letters, to see and send again."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from mutualaid.services import mail
+
+from . import bp
+from .nav import add_nav_link
+
+add_nav_link("Mail", "pages.admin_mail", lambda person: bool(person.is_admin))
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403, "Only admins can see the outbox.")
+
+
+@bp.get("/admin/mail")
+@login_required
+def admin_mail() -> str:
+    _require_admin()
+    return render_template("admin/mail.html", letters=mail.dead_letters())
+
+
+@bp.post("/admin/mail/retry")
+@login_required
+def admin_mail_retry() -> Response:
+    _require_admin()
+    if request.form.get("all") == "1":
+        count = mail.requeue()
+    else:
+        ids = [int(i) for i in request.form.getlist("id") if i.isdigit() and len(i) < 10]
+        count = mail.requeue(ids) if ids else 0
+    flash(
+        f"Queued {count} {'message' if count == 1 else 'messages'} again; "
+        "they go out with the next delivery."
+        if count
+        else "Nothing was queued: those messages are no longer dead letters.",
+        "success" if count else "error",
+    )
+    return redirect(url_for("pages.admin_mail"))
