@@ -14,6 +14,11 @@ _TIME_RE = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 SLUG_RE = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 _NO_NUL = r"[^\x00]"
 _SOLID = r"[^\s\x00]"
+# One line: no control characters (C0, DEL, C1) and no line or paragraph separators.
+_BREAKS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_ONE_LINE = rf"[^{_BREAKS}]"
+_SOLID_LINE = rf"[^\s{_BREAKS}]"
+_BREAK_RE = re.compile(rf"[{_BREAKS}]")
 
 
 class UTCDateTime(fields.DateTime):
@@ -25,13 +30,13 @@ class UTCDateTime(fields.DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-def text_pattern(least: int = 0) -> str:
-    """JSON Schema pattern of a text without NUL characters, of at least ``least`` characters once
-    surrounding whitespace is stripped."""
+def text_pattern(least: int = 0, char: str = _NO_NUL, solid: str = _SOLID) -> str:
+    """JSON Schema pattern of a text of ``char`` characters (by default: anything but NUL), of at
+    least ``least`` characters once surrounding whitespace is stripped."""
     if not least:
-        return rf"^{_NO_NUL}*$"
-    middle = "" if least == 1 else rf"{_NO_NUL}{{{least - 2},}}{_SOLID}"
-    return rf"^{_NO_NUL}*{_SOLID}{middle}{_NO_NUL}*$"
+        return rf"^{char}*$"
+    middle = "" if least == 1 else rf"{char}{{{least - 2},}}{solid}"
+    return rf"^{char}*{solid}{middle}{char}*$"
 
 
 class Text(fields.String):
@@ -42,6 +47,8 @@ class Text(fields.String):
 
     #: Whether surrounding whitespace is stripped before the length is judged.
     strips = False
+    #: The pattern's character classes: any character, and any but whitespace.
+    char, solid = _NO_NUL, _SOLID
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -51,7 +58,7 @@ class Text(fields.String):
             return
         lengths = [v.min or 0 for v in self.validators if isinstance(v, validate.Length)]
         least = max(lengths, default=0) if self.strips else 0
-        self.metadata = {**self.metadata, "pattern": text_pattern(least)}
+        self.metadata = {**self.metadata, "pattern": text_pattern(least, self.char, self.solid)}
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -61,12 +68,20 @@ class Text(fields.String):
 
 
 class Stripped(Text):
-    """A one-line string with surrounding whitespace removed; its length is judged after."""
+    """A one-line string with surrounding whitespace removed; its length is judged after.
+
+    Line breaks and other control characters are refused: these values go into mail headers,
+    page titles and spreadsheet cells, where a hidden line break does harm.
+    """
 
     strips = True
+    char, solid = _ONE_LINE, _SOLID_LINE
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value, attr, data, **kwargs).strip()
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if _BREAK_RE.search(text):
+            raise ValidationError("Must be one line, without line breaks or control characters.")
+        return text.strip()
 
 
 class Email(Stripped):

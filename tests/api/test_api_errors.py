@@ -434,3 +434,15 @@ def test_wrong_method_and_oversized_body(client, resident, assert_error):
         client.post("/api/v1/needs", data=big, content_type="application/json", headers=headers),
         413,
     )
+
+
+@pytest.mark.parametrize(
+    "brk", ["\n", "\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x07"]
+)
+def test_a_title_must_be_one_line(client, resident, assert_error, brk, need_payload):
+    _, headers = resident
+    payload = need_payload(title=f"Help with{brk}a letter")
+    body = assert_error(client.post("/api/v1/needs", json=payload, headers=headers), 422, "title")
+    assert body["errors"] == {
+        "title": ["Must be one line, without line breaks or control characters."]
+    }
