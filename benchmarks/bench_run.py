@@ -262,13 +262,15 @@ def main() -> None:
             args.needs, args.offers, args.seed, [float(k) for k in args.max_km.split(",")]
         )
         print(
-            f"populated {args.needs} needs and {args.offers} offers in {time.perf_counter() - t:.1f} s"
+            f"populated {args.needs} needs and {args.offers} offers "
+            f"in {time.perf_counter() - t:.1f} s"
         )
         print(
             f"machine: {os.cpu_count()} cores, {_cpu_model()}; database: {db.engine.dialect.name}"
         )
         print(
-            "| run | load s | engine s | write s | run total s | wall s | engine share | proposals | kept |"
+            "| run | load s | engine s | write s | run total s | wall s | engine share "
+            "| proposals | kept |"
         )
         print("|---|---|---|---|---|---|---|---|---|")
         for label in ("first", "second"):
@@ -280,12 +282,14 @@ def main() -> None:
                 raise SystemExit(f"run failed: {run.error}")
             s = run.stats
             print(
-                f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} | {s['write_s']:.2f} | {s['total_s']:.2f} "
+                f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} | {s['write_s']:.2f} "
+                f"| {s['total_s']:.2f} "
                 f"| {wall:.2f} | {s['engine_s'] / wall:.0%} | {s['proposals']} | {s['kept']} |"
             )
             engine = s.get("engine", {})
             print(
-                f"  engine: {engine.get('candidate_pairs')} candidate pairs, stages {engine.get('seconds')}"
+                f"  engine: {engine.get('candidate_pairs')} candidate pairs, "
+                f"stages {engine.get('seconds')}"
             )
         db.session.remove()
         db.engine.dispose()

@@ -31,6 +31,7 @@ from .models import (
     Urgency,
     need_skills,
     offer_groups,
+    table_of,
     utcnow,
 )
 from .services import accounts, postcodes
@@ -799,13 +800,13 @@ class _Builder:
     def _insert_returning(
         self, model: type[Person] | type[Group], rows: list[dict[str, Any]], key: str
     ) -> dict[str, int]:
-        table: sa.Table = model.__table__  # type: ignore[attr-defined]
+        table = table_of(model)
         stmt = sa.insert(table).returning(table.c.id, table.c[key], sort_by_parameter_order=True)
         return {row[1]: row[0] for row in db.session.execute(stmt, rows)}
 
     def _insert_needs(self, needs: list[dict[str, Any]]) -> None:
         skill_lists = [need.pop("_skills") for need in needs]
-        table = Need.__table__
+        table = table_of(Need)
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         need_ids = [row[0] for row in db.session.execute(stmt, needs)] if needs else []
         links = [
@@ -818,7 +819,7 @@ class _Builder:
 
     def _insert_offers(self, offers: list[dict[str, Any]]) -> None:
         extras = [(o.pop("_group_id"), o.pop("_skills"), o.pop("_verifier")) for o in offers]
-        table = Offer.__table__
+        table = table_of(Offer)
         stmt = sa.insert(table).returning(table.c.id, sort_by_parameter_order=True)
         offer_ids = [row[0] for row in db.session.execute(stmt, offers)] if offers else []
         group_links, skill_rows = [], []

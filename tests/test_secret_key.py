@@ -32,7 +32,7 @@ def _production(tmp_path, monkeypatch, **overrides):
 
 def test_refuses_to_start_without_a_key_and_says_how_to_make_one(tmp_path, monkeypatch):
     with pytest.raises(
-        InsecureSecretKey, match="MUTUALAID_SECRET_KEY is not set.*secrets.token_hex"
+        InsecureSecretKey, match=r"MUTUALAID_SECRET_KEY is not set.*secrets\.token_hex"
     ):
         _production(tmp_path, monkeypatch)
 

@@ -23,9 +23,7 @@ def register(app: Flask) -> None:
     def run_matching(group_slug: str | None) -> None:
         """Run the matching engine now and write its proposals."""
         try:
-            runs = scheduler.matching_job(
-                app, group_slug, trigger=RunTrigger.COMMAND
-            )
+            runs = scheduler.matching_job(app, group_slug, trigger=RunTrigger.COMMAND)
         except LookupError as exc:
             raise click.UsageError(str(exc)) from None
         except RunRefused as exc:

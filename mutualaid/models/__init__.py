@@ -4,7 +4,7 @@ Statuses, urgencies and roles are :class:`~enum.StrEnum` s stored as their value
 columns; the named groups of statuses (``HOLDING_MATCH_STATUSES`` ...) live beside them.
 """
 
-from ._base import MAX_ID, utcnow
+from ._base import MAX_ID, table_of, utcnow
 from .audit import AuditEvent
 from .groups import ROLES, Group, Membership, Role
 from .matches import (
@@ -77,5 +77,6 @@ __all__ = [
     "Urgency",
     "need_skills",
     "offer_groups",
+    "table_of",
     "utcnow",
 ]

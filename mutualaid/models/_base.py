@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
+
+import sqlalchemy as sa
 
 
 def utcnow() -> datetime:
@@ -10,3 +13,18 @@ def utcnow() -> datetime:
 
 #: The largest id an INTEGER primary key holds on every supported database.
 MAX_ID = 2**31 - 1
+
+
+if TYPE_CHECKING:
+    # Flask-SQLAlchemy makes ``db.Model`` at run time, out of mypy's sight; to a type checker a
+    # model is what it really is underneath: a subclass of the declarative base.
+    from ..extensions import Base as Model
+else:
+    from ..extensions import db
+
+    Model = db.Model
+
+
+def table_of(model: Any) -> sa.Table:
+    """A model's table, typed as the :class:`~sqlalchemy.Table` it is (for bulk statements)."""
+    return cast(sa.Table, model.__table__)

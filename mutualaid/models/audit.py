@@ -5,11 +5,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who created, changed or deleted what, and when. Written by :mod:`mutualaid.audit`."""
 
     __tablename__ = "audit_events"

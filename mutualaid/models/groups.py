@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 if TYPE_CHECKING:
     from .people import Person
@@ -25,7 +24,7 @@ class Role(StrEnum):
 ROLES = tuple(r.value for r in Role)
 
 
-class Group(db.Model):
+class Group(Model):
     """A local mutual-aid group and its area: a centre and radius, or a list of districts."""
 
     __tablename__ = "groups"
@@ -50,7 +49,7 @@ class Group(db.Model):
         return f"<Group {self.slug}>"
 
 
-class Membership(db.Model):
+class Membership(Model):
     __tablename__ = "memberships"
     __table_args__ = (
         sa.UniqueConstraint("group_id", "person_id", name="uq_memberships_group_person"),

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 if TYPE_CHECKING:
     from .groups import Group
@@ -64,7 +63,7 @@ class RunTrigger(StrEnum):
 RUN_STATUSES = tuple(s.value for s in RunStatus)
 
 
-class MatchingRun(db.Model):
+class MatchingRun(Model):
     """One run of the matching engine over one group."""
 
     __tablename__ = "matching_runs"
@@ -87,7 +86,7 @@ class MatchingRun(db.Model):
     group: Mapped[Group] = relationship()
 
 
-class Match(db.Model):
+class Match(Model):
     """A need paired with a volunteer's offer: proposed by a run, decided by a coordinator."""
 
     __tablename__ = "matches"
@@ -119,7 +118,7 @@ class Match(db.Model):
     decided_by: Mapped[Person | None] = relationship()
 
 
-class RunLock(db.Model):
+class RunLock(Model):
     """A group's matching-run lock on SQLite, which has neither row locks nor advisory locks.
 
     A run claims the row with one conditional ``UPDATE`` (no holder, or the holder's

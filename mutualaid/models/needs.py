@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 if TYPE_CHECKING:
     from .groups import Group
@@ -62,7 +62,7 @@ need_skills = sa.Table(
 )
 
 
-class Need(db.Model):
+class Need(Model):
     """A resident's request for help.
 
     Time is either one date (``on_date``) with one window, or weekly windows. Both are kept in

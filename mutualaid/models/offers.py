@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 if TYPE_CHECKING:
     from .groups import Group
@@ -22,7 +22,7 @@ offer_groups = sa.Table(
 )
 
 
-class Offer(db.Model):
+class Offer(Model):
     """A volunteer's offer of time."""
 
     __tablename__ = "offers"
@@ -60,7 +60,7 @@ class Offer(db.Model):
         return f"<Offer {self.id} by {self.volunteer_id}>"
 
 
-class OfferSkill(db.Model):
+class OfferSkill(Model):
     """A skill an offer claims; a credential skill also records its verification and expiry."""
 
     __tablename__ = "offer_skills"

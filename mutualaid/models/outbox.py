@@ -6,8 +6,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 
 class OutboxStatus(StrEnum):
@@ -16,7 +15,7 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"  # every attempt failed
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """An email waiting to be sent. Written in the same transaction as what caused it."""
 
     __tablename__ = "outbox_messages"

@@ -7,14 +7,13 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._base import utcnow
+from ._base import Model, utcnow
 
 if TYPE_CHECKING:
     from .groups import Membership
 
 
-class Person(UserMixin, db.Model):
+class Person(UserMixin, Model):
     """Anyone with an account: a resident, a volunteer, a coordinator, often several at once."""
 
     __tablename__ = "people"
@@ -41,7 +40,7 @@ class Person(UserMixin, db.Model):
         return f"<Person {self.id} {self.email}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token for the JSON API. Only its SHA-256 digest is stored."""
 
     __tablename__ = "api_tokens"

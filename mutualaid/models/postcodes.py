@@ -3,11 +3,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ._base import Model
 
 
-class UnitPostcode(db.Model):
-    """Full unit postcodes, loaded by ``mutualaid import-postcodes``; districts and sectors ship with the code."""
+class UnitPostcode(Model):
+    """Full unit postcodes, loaded by ``mutualaid import-postcodes``; districts and sectors ship
+    with the code."""
 
     __tablename__ = "unit_postcodes"
 

@@ -3,11 +3,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ._base import Model
 
 
-class Skill(db.Model):
-    """A skill or a check. A credential (``is_credential``) counts once a coordinator verifies it."""
+class Skill(Model):
+    """A skill or a check. A credential (``is_credential``) counts once a coordinator verifies
+    it."""
 
     __tablename__ = "skills"
 

@@ -139,7 +139,7 @@ _WEEKDAY_RE = (
 class Weekday(fields.Field):
     """``"tue"``/``"Tuesday"`` or ``0``-``6`` (Monday is 0) in, ``0``-``6`` out; dumps ``"tue"``."""
 
-    default_error_messages = {  # noqa: RUF012  (as marshmallow has it)
+    default_error_messages = {
         "invalid": "Use a weekday: mon, tue, wed, thu, fri, sat, sun (or 0-6, Monday is 0)."
     }
 

@@ -9,7 +9,6 @@ from ._common import InSchema
 from ._fields import Email, Stripped, Text, UTCDateTime
 
 
-
 class RegisterSchema(InSchema):
     email = Email(required=True, metadata={"example": "ana@example.org"})
     password = Text(

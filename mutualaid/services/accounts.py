@@ -12,10 +12,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, has_app_context
 
+from .. import passwords
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
 from ..models import ApiToken, Group, Membership, Person, Role, utcnow
-from .. import passwords
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import ValidationFailed
 from ..extensions import db
-from ..models import UnitPostcode
+from ..models import UnitPostcode, table_of
 
 #: Rows per INSERT batch: large enough to amortise round trips, small enough for memory.
 BATCH_SIZE = 10_000
@@ -45,7 +45,8 @@ class ImportResult:
 
 
 def unit_lookup(compact: str) -> tuple[float, float] | None:
-    """``(lat, lon)`` of a unit postcode such as ``"E81AA"`` (upper case, no spaces), if imported."""
+    """``(lat, lon)`` of a unit postcode such as ``"E81AA"`` (upper case, no spaces), if
+    imported."""
     row = db.session.execute(
         sa.select(UnitPostcode.lat, UnitPostcode.lon).where(UnitPostcode.postcode == compact)
     ).first()
@@ -73,7 +74,7 @@ def import_postcodes(path: str | Path, batch_size: int = BATCH_SIZE) -> ImportRe
 
 
 def _upsert_statement() -> sa.Insert:
-    table = UnitPostcode.__table__
+    table = table_of(UnitPostcode)
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         pg = postgresql.insert(table)

@@ -44,7 +44,7 @@ def test_malformed_body_is_400(client, resident, assert_error, raw, content_type
 
 
 def test_not_logged_in_is_401(client, app, resident, need_payload, assert_error):
-    person, headers = resident
+    _, headers = resident
     need_id = client.post("/api/v1/needs", json=need_payload(), headers=headers).get_json()["id"]
     for method, url in [
         ("get", "/api/v1/needs"),

@@ -20,7 +20,7 @@ def world(
     client, app, hackney, create_group, create_person, token_for, need_payload, offer_payload
 ):
     """Hackney's need by Rosa; Viktor's offer; people around them; ``match(status)`` links them."""
-    group, coordinator = hackney
+    _, coordinator = hackney
     other_coordinator = create_person()
     create_group(slug="islington", postcode="N1 1AA", radius_km=5, coordinators=[other_coordinator])
     resident = create_person(**RESIDENT)
@@ -81,7 +81,7 @@ def _need_reads(client, need_id, headers):
 
 def _need_in(resp, need_id):
     body = resp.get_json()
-    items = body["items"] if "items" in body else [body]
+    items = body.get("items", [body])
     return next(n for n in items if n["id"] == need_id)
 
 

@@ -1,4 +1,5 @@
-"""Robustness: lock contention is a retryable 503, ids out of range are 404, 405 says what is allowed."""
+"""Robustness: lock contention is a retryable 503, ids out of range are 404, and 405 says what
+is allowed."""
 
 from __future__ import annotations
 

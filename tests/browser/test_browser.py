@@ -54,7 +54,8 @@ def browser_page():
     executable = _chromium()
     if executable is None:
         pytest.skip(
-            "Chromium not found: set CHROMIUM_PATH or install Debian's chromium (/usr/bin/chromium)."
+            "Chromium not found: set CHROMIUM_PATH or install Debian's chromium "
+            "(/usr/bin/chromium)."
         )
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed.")
     with sync_api.sync_playwright() as playwright:
@@ -103,12 +104,14 @@ def test_register_log_in_post_a_need_and_see_it(live_server, browser_page, creat
 
 
 def _sideways_overflow(page) -> list[str]:
-    """What sticks out past the right edge of the screen (nothing, when a phone needs no sideways scroll)."""
+    """What sticks out past the right edge of the screen (nothing, when a phone needs no sideways
+    scroll)."""
     return page.evaluate("""() => {
         const width = document.documentElement.clientWidth;
         return Array.from(document.querySelectorAll('body *'))
             .filter(e => e.getBoundingClientRect().right > width + 1)
-            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ': ' + e.textContent.trim().slice(0, 40));
+            .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '')
+                      + ': ' + e.textContent.trim().slice(0, 40));
     }""")
 
 

@@ -163,7 +163,7 @@ def test_pair_used_at_most_once(run, create_need, create_volunteer):
 def test_pair_used_at_most_once_in_a_larger_component(run, create_need, create_volunteer):
     needs = [create_need("a", volunteers_needed=2), create_need("b", volunteers_needed=2)]
     vols = [create_volunteer("x", capacity=2), create_volunteer("y", capacity=2)]
-    pairs, res = run(needs, vols)
+    pairs, _ = run(needs, vols)
     assert pairs == {("a", "x"), ("a", "y"), ("b", "x"), ("b", "y")}
 
 
@@ -220,7 +220,7 @@ def test_ties_are_deterministic(create_need, create_volunteer):
 
 
 def test_scores_in_range_and_explained(run, create_need, create_volunteer):
-    pairs, res = run(
+    _, res = run(
         [create_need(skills=["x"], urgency=1, waiting_hours=1e6)],
         [create_volunteer(skills=["x"], load=0)],
     )
@@ -285,7 +285,7 @@ def test_windows_across_time_classes(
     need = create_need(windows=[window(4, *need_window)])
     v = create_volunteer(availability=[window(4, a, b) for a, b in blocks])
     other = create_volunteer("other", availability=[window(3, "00:00", "24:00")])
-    pairs, res = run([need], [v, other])
+    pairs, _ = run([need], [v, other])
     assert pairs == {("n1", "v1")}
 
 

@@ -1,4 +1,5 @@
-"""Decisions on proposals: reject, decline, cancel, capacity, who may decide, what runs propose again."""
+"""Decisions on proposals: reject, decline, cancel, capacity, who may decide, and what runs
+propose again."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The scheduled jobs, called directly: outbox delivery with retries, expiry, matching; and the commands."""
+"""The scheduled jobs, called directly: outbox delivery with retries, expiry, matching; and the
+commands."""
 
 from __future__ import annotations
 

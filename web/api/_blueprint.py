@@ -85,8 +85,8 @@ class ApiParser(FlaskParser):
     """webargs' parser, taking bodies and query strings as described in the module docstring."""
 
     #: No location overrides the schema: unknown fields are refused everywhere.
-    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}  # noqa: RUF012  (as webargs has it)
-    __location_map__: dict[str, str | Callable] = {  # noqa: RUF012
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {}
+    __location_map__: dict[str, str | Callable] = {
         **FlaskParser.__location_map__,
         OPTIONAL_JSON: "load_optional_json",
     }

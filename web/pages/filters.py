@@ -36,7 +36,8 @@ def when_text(when: dict[str, Any] | None) -> str:
                 day = date.fromisoformat(day)
             except ValueError:
                 return f"{day}, {when.get('start')}–{when.get('end')}"
-        return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}, {when.get('start')}–{when.get('end')}"
+        times = f"{when.get('start')}–{when.get('end')}"
+        return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}, {times}"
     weekly = when.get("weekly") or []
     return "Every week: " + "; ".join(window_text(w) for w in weekly) if weekly else "Not given"
 

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import LIVE_MATCH_STATUSES, Group, Match, MatchStatus, RunStatus, RunTrigger
+from mutualaid.models import LIVE_MATCH_STATUSES, Group, MatchStatus, RunStatus, RunTrigger
 from mutualaid.services import accounts, matches, matching_runs, visibility
 
 from . import bp
