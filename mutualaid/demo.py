@@ -690,11 +690,32 @@ class Summary:
             f"Loaded demo data: {self.groups} groups, {self.people} people, {self.needs} needs, "
             f"{self.offers} offers.",
             "",
-            f"Log in at /login with password: {DEMO_PASSWORD}",
+            *describe_logins(self.logins),
         ]
-        width = max(len(role) for role, _, _ in self.logins)
-        lines += [f"  {role:<{width}}  {email:<34} {name}" for role, name, email in self.logins]
         return "\n".join(lines)
+
+
+def existing_logins() -> list[tuple[str, str, str]]:
+    """The demo's ready-made logins that this database holds: (role, name, email), as printed
+    when the demo was loaded. Empty when the demo was never loaded here."""
+    wanted = [("admin", ADMIN[1]), ("resident", RESIDENT[1]), ("volunteer", VOLUNTEER[1])]
+    wanted += [(f"coordinator ({city.slug})", city.coordinator[1]) for city in CITIES]
+    emails = {f"{local}@example.org": role for role, local in wanted}
+    found = {
+        email: name
+        for email, name in db.session.execute(
+            sa.select(Person.email, Person.name).where(Person.email.in_(emails))
+        )
+    }
+    return [(emails[email], found[email], email) for email in emails if email in found]
+
+
+def describe_logins(logins: list[tuple[str, str, str]]) -> list[str]:
+    """The lines that list ``logins`` with the demo password."""
+    lines = [f"Log in at /login with password: {DEMO_PASSWORD}"]
+    width = max((len(role) for role, _, _ in logins), default=0)
+    lines += [f"  {role:<{width}}  {email:<34} {name}" for role, name, email in logins]
+    return lines
 
 
 def has_data() -> bool:

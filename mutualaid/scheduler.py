@@ -127,13 +127,14 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
     """The three jobs; each never overlaps itself, and missed runs collapse into one."""
     first = utcnow()
+    matching_minutes = int(app.config.get("MATCHING_INTERVAL_MINUTES", 15))
     # (job, id, interval, seconds until its first run)
     jobs: tuple[tuple[Callable[[Flask], Any], str, dict[str, int], int], ...] = (
-        (
+        (  # the first run one interval after start: a coordinator's "Run matching now" comes first
             matching_job,
             "matching",
-            {"minutes": int(app.config.get("MATCHING_INTERVAL_MINUTES", 15))},
-            30,
+            {"minutes": matching_minutes},
+            matching_minutes * 60,
         ),
         (outbox_job, "outbox", {"seconds": int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60))}, 5),
         (expiry_job, "expiry", {"minutes": EXPIRY_INTERVAL_MINUTES}, 10),

@@ -329,6 +329,23 @@ def test_demo_if_empty_loads_into_an_empty_database(app, runner):
     assert "Loaded demo data" in result.output
 
 
+def test_demo_rerun_prints_the_logins_again(app, runner):
+    loaded = runner.invoke(args=["demo", "--if-empty", "--per-group", "8"])
+    logins = [line for line in loaded.output.splitlines() if "@example.org" in line]
+    assert len(logins) >= 4  # an admin, a resident, a volunteer, a coordinator per group
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+    assert [line for line in again.output.splitlines() if "@example.org" in line] == logins
+    assert "mutualaid-demo" in again.output
+
+
+def test_a_rerun_on_other_data_prints_no_logins(app, runner, create_person):
+    create_person(email="someone@example.net")
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "not loaded" in again.output
+    assert "@example.org" not in again.output and "password" not in again.output
+
+
 def test_the_mutualaid_console_script_runs_a_command(tmp_path):
     """The one real process: the installed ``mutualaid`` script builds the app and runs init-db.
 

@@ -200,7 +200,11 @@ def demo(reset: bool, if_empty: bool, seed: int, per_group: int | None) -> None:
     if reset and if_empty:
         raise click.ClickException("Use --reset or --if-empty, not both.")
     if if_empty and demo_data.has_data():
+        logins = demo_data.existing_logins()
         click.echo("The database already has data; demo data not loaded.")
+        if logins:
+            click.echo("\n".join(["", *demo_data.describe_logins(logins)]))
+            click.echo("(unless the password was changed since)")
         return
     if reset:
         demo_data.wipe()

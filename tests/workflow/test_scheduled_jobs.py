@@ -198,3 +198,17 @@ def test_the_jobs_are_logged_by_their_own_names(app):
         "outbox": "outbox_job",
         "expiry": "expiry_job",
     }
+
+
+def test_the_first_scheduled_matching_run_waits_one_interval(app, monkeypatch):
+    """A coordinator's "Run matching now" on a fresh demo comes before the scheduler's run."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    monkeypatch.setitem(app.config, "MATCHING_INTERVAL_MINUTES", 15)
+    sched = BackgroundScheduler(timezone="UTC")
+    before = utcnow()
+    scheduler.add_jobs(sched, app)
+    jobs = {job.id: job for job in sched.get_jobs()}
+    first = jobs["matching"].next_run_time.replace(tzinfo=None)
+    assert before + timedelta(minutes=15) <= first <= utcnow() + timedelta(minutes=15)
+    assert jobs["outbox"].next_run_time.replace(tzinfo=None) < before + timedelta(minutes=1)
