@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 
 from matching import REASON_CODES
 
-from ..models.matches import MATCH_STATUSES
+from ..models.matches import MATCH_STATUSES, RUN_STATUSES
 from ._common import EXISTING, InSchema
 from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
@@ -125,7 +125,7 @@ class RunOutSchema(Schema):
 
     id = fields.Integer()
     group = fields.String(metadata={"description": "The group's slug."})
-    status = fields.String(metadata={"enum": ["running", "succeeded", "failed"]})
+    status = fields.String(metadata={"enum": list(RUN_STATUSES)})
     trigger = fields.String(metadata={"enum": ["schedule", "manual", "command"]})
     started_by = fields.Integer(allow_none=True)
     started_at = UTCDateTime()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from mutualaid.models import Person
+from mutualaid.models import HOLDING_MATCH_STATUSES, MatchStatus, Person
 from mutualaid.schemas.matches import (
     ApproveAboveInSchema,
     ApproveAboveOutSchema,
@@ -44,13 +44,13 @@ def list_matches(args: dict[str, Any], person: Person) -> dict[str, Any]:
     """
     if "group" in args:
         group = groups.get_group_by_slug(args["group"], field="group")
-        found = matches.group_queue(person, group, args.get("status", "proposed"))
+        found = matches.group_queue(person, group, args.get("status", MatchStatus.PROPOSED))
     else:
         statuses = [args["status"]] if "status" in args else None
         mine = {m.id: m for m in matches.matches_for_volunteer(person, statuses)}
         mine.update(
             (m.id, m)
-            for m in matches.matches_for_resident(person, statuses or ("approved", "completed"))
+            for m in matches.matches_for_resident(person, statuses or HOLDING_MATCH_STATUSES)
         )
         found = sorted(mine.values(), key=lambda m: (m.created_dt, m.id), reverse=True)
     return {"items": [matches.match_view(m, person) for m in found], "total": len(found)}
