@@ -62,6 +62,16 @@ def _resolve(data: dict[str, Any], group: Group | None) -> dict[str, Any]:
     return out
 
 
+def reference_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with the group, skills and postcode in ``data`` (the fields a schema let
+    through), so a form can report them together with the schema's own messages."""
+    try:
+        _resolve(data, None)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    return {}
+
+
 def post_need(requester: Person, data: dict[str, Any]) -> Need:
     """Post a need (``NeedInSchema`` output in ``data``); the requester joins the group."""
     resolved = _resolve(data, None)

@@ -35,6 +35,16 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def reference_errors(data: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with the groups, skills and postcode in ``data`` (the fields a schema let
+    through), so a form can report them together with the schema's own messages."""
+    try:
+        _resolve(data)
+    except ValidationFailed as exc:
+        return dict(exc.errors)
+    return {}
+
+
 def _set_skills(offer: Offer, skills: list[Skill]) -> None:
     """Keep the verification of skills that stay; add new ones unverified."""
     kept = {os.skill_id: os for os in offer.offer_skills}

@@ -140,3 +140,49 @@ def test_forms_and_contact_details_fit_a_small_phone(
     page.goto(live_server + "/offers/new")
     # the short day names on a phone still give screen readers the whole name
     assert page.get_by_role("rowheader", name="Wednesday").is_visible()
+
+
+def _log_in(page, live_server, email, password="a long password"):
+    page.goto(live_server + "/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    assert "Logged in as" in page.content()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_enter_posts_a_need_and_every_error_shows_at_once(
+    live_server, browser_page, create_group, create_person, size
+):
+    group = create_group(name="Hackney Mutual Aid")
+    create_person(email="rita@example.org", password="a long password")
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    _log_in(page, live_server, "rita@example.org")
+
+    page.goto(live_server + "/needs/new")
+    assert page.locator(".when-once").is_visible() and page.locator(".when-weekly").is_hidden()
+    page.get_by_label("Local group").select_option(group.slug)
+    page.get_by_label("Legal aid").check()
+    page.get_by_label("Postcode").fill("ZZ99 9ZZ")
+    page.get_by_label("Date", exact=True).fill(
+        (date.today() + timedelta(days=7)).strftime("%d/%m/%Y")
+    )
+    page.locator("#start").fill("11:00")
+    page.locator("#end").fill("09:00")
+    page.get_by_label("Postcode").press("Enter")  # the title is still empty
+
+    summary = page.locator(".error-summary")
+    summary.wait_for()
+    text = summary.inner_text()
+    assert "Short title" in text and "Postcode" in text and ("Until" in text or "From" in text)
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+    assert _sideways_overflow(page) == []
+
+    page.get_by_label("Short title").fill("Help reading a tenancy letter")
+    page.get_by_label("Postcode").fill("E8 1AA")
+    page.locator("#start").fill("09:00")
+    page.locator("#end").fill("11:00")
+    page.get_by_label("Short title").press("Enter")
+    page.wait_for_url(live_server + "/needs/mine")
+    assert page.get_by_role("link", name="Help reading a tenancy letter", exact=True).is_visible()

@@ -662,3 +662,61 @@ def test_a_cancelled_need_cannot_be_changed(login, create_person, create_group, 
     need = create_need(create_group(), requester=person, status="cancelled")
     resp = login(person).get(f"/needs/{need.id}/edit")
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/needs/{need.id}")
+
+
+def test_every_problem_of_a_need_form_at_once(login, create_person, create_group, need_form):
+    """An empty title, an unknown postcode and an end before the start: all three in one go."""
+    group = create_group()
+    resp = login(create_person()).post(
+        "/needs/new",
+        data=need_form(group, title="", postcode="ZZ99 9ZZ", start="11:00", end="09:00"),
+    )
+    assert resp.status_code == 422
+    page = _unescape(_text(resp))
+    assert _error_for(page, "title")
+    assert _error_for(page, "postcode")
+    assert _error_for(page, "end") or _error_for(page, "start")
+
+
+def test_every_problem_of_an_offer_form_at_once(login, create_person, create_group, offer_form):
+    group = create_group()
+    resp = login(create_person()).post(
+        "/offers/new", data=offer_form(group, postcode="ZZ99 9ZZ", capacity="0")
+    )
+    assert resp.status_code == 422
+    page = _unescape(_text(resp))
+    assert _error_for(page, "postcode") and _error_for(page, "capacity")
+
+
+def test_times_and_dates_as_people_type_them(login, create_person, create_group, need_form, read):
+    group = create_group()
+    day = date.today() + timedelta(days=9)
+    resp = login(create_person()).post(
+        "/needs/new",
+        data=need_form(group, date=day.strftime("%d/%m/%Y"), start="9.30", end="1100"),
+    )
+    assert resp.status_code == 302, _text(resp)
+    need = read(lambda: db.session.scalars(sa.select(Need)).one())
+    assert need.on_date == day and need.windows[0]["start"] == "09:30"
+    assert need.windows[0]["end"] == "11:00"
+
+
+def test_the_form_after_a_failed_submit_focuses_the_error_summary(
+    login, create_person, create_group, need_form
+):
+    group = create_group()
+    resp = login(create_person()).post("/needs/new", data=need_form(group, title=""))
+    html = _text(resp)
+    summary = html[html.index('class="error-summary"') - 5 :][:200]
+    assert "autofocus" in summary and 'tabindex="-1"' in summary
+
+
+def test_enter_presses_the_primary_action_first_in_the_form(login, create_person, create_group):
+    """Implicit submission uses a form's first submit button: it must be the primary action."""
+    create_group()
+    browser = login(create_person())
+    for url, label in (("/needs/new", "Post my request"), ("/offers/new", "Offer my time")):
+        html = _text(browser.get(url))
+        form = html[html.index('<form class="stack"') :]
+        first = form[form.index('<button type="submit"') :][:160]
+        assert label in first and "add_window" not in first

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from flask import request
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from mutualaid.errors import DomainError
 
@@ -46,6 +46,22 @@ def attempt(action: Callable[[], T]) -> T:
                 exc.status if exc.status >= 400 else 400, exc.message, exc.errors
             ) from None
         raise
+
+
+def load_all(
+    schema: Schema, data: dict[str, Any], references: Callable[[dict[str, Any]], dict[str, Any]]
+) -> dict[str, Any]:
+    """``schema.load(data)``; when it refuses, the fields it let through are checked against the
+    database too (``references``: a group that exists, a known postcode inside the area...), so
+    every field's problem is shown at once, not one round after another."""
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        errors = flatten_messages(exc.messages)
+        valid = exc.valid_data if isinstance(exc.valid_data, dict) else {}
+        for field, messages in references(valid).items():
+            errors.setdefault(field, list(messages))
+        raise FormRejected(422, "Please correct the errors below.", errors) from None
 
 
 def safe_next(target: str | None) -> str | None:

@@ -7,6 +7,8 @@ here turn a form into API data and put the errors back next to the fields they b
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -177,6 +179,33 @@ def _number(value: str | None, kind: type) -> Any:
         return as_float if kind is float else text
 
 
+_TIME_TYPED = re.compile(r"^([01]?[0-9]|2[0-3])[:.h]?([0-5][0-9])$")
+_DATE_TYPED = re.compile(r"^([0-3]?[0-9])[/.\- ]([01]?[0-9])[/.\- ]([0-9]{4})$")
+
+
+def time_typed(value: str | None) -> str | None:
+    """A 24-hour time as people type it ("9:30", "09.30", "0930") in the API's form ("09:30");
+    anything else goes through unchanged, for the schema to refuse with its message."""
+    text = _text(value)
+    if text is None:
+        return None
+    found = _TIME_TYPED.match(text)
+    return f"{int(found.group(1)):02d}:{found.group(2)}" if found else text
+
+
+def date_typed(value: str | None) -> str | None:
+    """A UK date as people type it ("27/3/2027", "27.03.2027") in the API's form
+    ("2027-03-27"); anything else (an ISO date included) goes through unchanged."""
+    text = _text(value)
+    if text is None:
+        return None
+    found = _DATE_TYPED.match(text)
+    if not found:
+        return text
+    day, month, year = (int(x) for x in found.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
@@ -197,8 +226,8 @@ def _window(row: WindowForm) -> dict[str, Any] | None:
     values = _clean(
         {
             "weekday": _text(row.weekday.data),
-            "start": _text(row.start.data),
-            "end": _text(row.end.data),
+            "start": time_typed(row.start.data),
+            "end": time_typed(row.end.data),
         }
     )
     return values or None
@@ -222,9 +251,9 @@ def need_data(form: NeedForm) -> tuple[dict[str, Any], list[int]]:
     if form.when_kind.data == "once":
         data["when"] = _clean(
             {
-                "date": _text(form.date.data),
-                "start": _text(form.start.data),
-                "end": _text(form.end.data),
+                "date": date_typed(form.date.data),
+                "start": time_typed(form.start.data),
+                "end": time_typed(form.end.data),
             }
         )
     elif form.when_kind.data == "weekly":

@@ -15,7 +15,7 @@ from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
 from . import bp
-from ._util import FormRejected, add_row_if_asked, attempt
+from ._util import FormRejected, add_row_if_asked, attempt, load_all
 from .forms import DAYS, WINDOW_ROWS, NeedForm, apply_need_errors, choices, error_list, need_data
 
 MY_LIST_LIMIT = 200
@@ -77,12 +77,17 @@ def new_need():
     if request.method == "GET":
         if request.args.get("group"):
             form.group.data = request.args["group"]
+        form.when_kind.data = "once"  # one time panel shows, the other waits for its choice
         return _render_form(form)
     if add_row_if_asked(form.weekly):
         return _render_form(form)
     data, rows = need_data(form)
     try:
-        need = attempt(lambda: need_service.post_need(current_user, NeedInSchema().load(data)))
+        need = attempt(
+            lambda: need_service.post_need(
+                current_user, load_all(NeedInSchema(), data, need_service.reference_errors)
+            )
+        )
     except FormRejected as exc:
         extra = apply_need_errors(form, exc.errors, rows)
         return _render_form(
@@ -143,7 +148,11 @@ def edit_need(need_id: int):
     data["group"] = need.group.slug  # a need stays in its group
     data.setdefault("address", None)  # a cleared address is removed
     try:
-        attempt(lambda: need_service.update_need(need, current_user, NeedInSchema().load(data)))
+        attempt(
+            lambda: need_service.update_need(
+                need, current_user, load_all(NeedInSchema(), data, need_service.reference_errors)
+            )
+        )
     except FormRejected as exc:
         extra = apply_need_errors(form, exc.errors, rows)
         return _render_form(

@@ -15,7 +15,7 @@ from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
 from . import bp
-from ._util import FormRejected, add_row_if_asked, attempt
+from ._util import FormRejected, add_row_if_asked, attempt, load_all
 from .forms import (
     DAYS,
     SLOTS,
@@ -79,7 +79,11 @@ def new_offer():
         return _render_form(form)
     data, sources = offer_data(form)
     try:
-        attempt(lambda: offer_service.post_offer(current_user, OfferInSchema().load(data)))
+        attempt(
+            lambda: offer_service.post_offer(
+                current_user, load_all(OfferInSchema(), data, offer_service.reference_errors)
+            )
+        )
     except FormRejected as exc:
         extra = apply_offer_errors(form, exc.errors, sources)
         return _render_form(
@@ -120,7 +124,13 @@ def edit_offer(offer_id: int):
     data.setdefault("note", None)  # a cleared note is removed
     data["active"] = offer.is_active  # changing an offer does not bring a withdrawn one back
     try:
-        attempt(lambda: offer_service.update_offer(offer, current_user, OfferInSchema().load(data)))
+        attempt(
+            lambda: offer_service.update_offer(
+                offer,
+                current_user,
+                load_all(OfferInSchema(), data, offer_service.reference_errors),
+            )
+        )
     except FormRejected as exc:
         extra = apply_offer_errors(form, exc.errors, sources)
         return _render_form(
