@@ -8,7 +8,6 @@ here turn a form into API data and put the errors back next to the fields they b
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Iterable
 from typing import Any
 
