@@ -93,7 +93,10 @@ class WhenSchema(InSchema):
     )
     start = Clock()
     end = Clock(metadata={"example": "11:00", "description": _AFTER_START})
-    weekly = fields.List(fields.Nested(WindowSchema), validate=validate.Length(min=1, max=21))
+    weekly = fields.List(
+        fields.Nested(WindowSchema),
+        validate=validate.Length(min=1, max=21, error="Give from 1 to 21 weekly times."),
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:

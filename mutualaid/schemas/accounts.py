@@ -21,7 +21,10 @@ class RegisterSchema(InSchema):
             "minLength": MIN_LENGTH,
         },
     )
-    name = Stripped(required=True, validate=validate.Length(min=1, max=120))
+    name = Stripped(
+        required=True,
+        validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters."),
+    )
     phone = Stripped(
         allow_none=True,
         validate=[

@@ -20,22 +20,28 @@ class NeedInSchema(InSchema):
     category = Stripped(
         required=True, validate=validate.OneOf(list(CATEGORIES)), metadata={"example": "legal-aid"}
     )
-    title = Stripped(required=True, validate=validate.Length(min=3, max=200))
-    description = Text(load_default="", validate=validate.Length(max=5000))
+    title = Stripped(
+        required=True,
+        validate=validate.Length(min=3, max=200, error="Give a title of 3 to 200 characters."),
+    )
+    description = Text(
+        load_default="",
+        validate=validate.Length(max=5000, error="Keep the description under 5,000 characters."),
+    )
     skills = fields.List(
         Slug(),
         load_default=list,
-        validate=validate.Length(max=20),
+        validate=validate.Length(max=20, error="Choose at most 20 skills."),
         metadata={"example": ["legal-advice"], "description": EXISTING.format("skill", "skill")},
     )
     postcode = Stripped(
         required=True,
-        validate=validate.Length(min=2, max=10),
+        validate=validate.Length(min=2, max=10, error="Enter a postcode, such as E8 1AA."),
         metadata={"example": "E8 1AA", "description": "A postcode in the group's area."},
     )
     address = Text(
         allow_none=True,
-        validate=validate.Length(max=500),
+        validate=validate.Length(max=500, error="Keep the address under 500 characters."),
         metadata={
             "description": "Private: only the owner, the group's coordinators and an approved "
             "volunteer see it."

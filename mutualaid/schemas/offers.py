@@ -16,13 +16,13 @@ class OfferInSchema(InSchema):
     groups = fields.List(
         Slug(),
         required=True,
-        validate=validate.Length(min=1, max=10),
+        validate=validate.Length(min=1, max=10, error="Choose from 1 to 10 local groups."),
         metadata={"example": ["hackney"], "description": EXISTING.format("group", "group")},
     )
     skills = fields.List(
         Slug(),
         load_default=list,
-        validate=validate.Length(max=30),
+        validate=validate.Length(max=30, error="Choose at most 30 skills."),
         metadata={
             "example": ["cooking", "dbs-checked"],
             "description": EXISTING.format("skill", "skill"),
@@ -30,12 +30,14 @@ class OfferInSchema(InSchema):
     )
     postcode = Stripped(
         required=True,
-        validate=validate.Length(min=2, max=10),
+        validate=validate.Length(min=2, max=10, error="Enter a postcode, such as E8 2AA."),
         metadata={"example": "E8 2AA", "description": "A postcode the server knows."},
     )
     max_travel_km = Float(load_default=5.0, validate=validate.Range(min=0, max=200))
     availability = fields.List(
-        fields.Nested(WindowSchema), required=True, validate=validate.Length(min=1, max=50)
+        fields.Nested(WindowSchema),
+        required=True,
+        validate=validate.Length(min=1, max=50, error="Give from 1 to 50 times you are free."),
     )
     capacity = Int(
         load_default=1,

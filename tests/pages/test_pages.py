@@ -720,3 +720,12 @@ def test_enter_presses_the_primary_action_first_in_the_form(login, create_person
         form = html[html.index('<form class="stack"') :]
         first = form[form.index('<button type="submit"') :][:160]
         assert label in first and "add_window" not in first
+
+
+def test_messages_are_written_for_people(login, create_person, create_group, offer_form):
+    group = create_group()
+    resp = login(create_person()).post("/offers/new", data=offer_form(group, groups=[]))
+    page = _unescape(_text(resp))
+    assert resp.status_code == 422
+    assert "Choose from 1 to 10 local groups." in page
+    assert "Length must be" not in page and "Missing data" not in page
