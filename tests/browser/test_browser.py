@@ -186,3 +186,13 @@ def test_enter_posts_a_need_and_every_error_shows_at_once(
     page.get_by_label("Short title").press("Enter")
     page.wait_for_url(live_server + "/needs/mine")
     assert page.get_by_role("link", name="Help reading a tenancy letter", exact=True).is_visible()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_about_the_data_reads_as_a_page(live_server, browser_page, size):
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(live_server + "/about-the-data")
+    assert page.get_by_role("heading", name="3. Attribution block", exact=False).is_visible()
+    assert page.locator(".licence table").first.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]

@@ -61,6 +61,13 @@ def test_about_the_data_shows_the_licence(client):
     assert "UK postcode and place coordinates: sources, licences and attribution" in html
 
 
+def test_about_the_data_is_rendered_not_raw_markdown(client):
+    html = _text(client.get("/about-the-data"))
+    assert "<pre" not in html and "| --- |" not in html and "\n## " not in html
+    assert "<h2>UK postcode and place coordinates" in html and "<h3>1. Files</h3>" in html
+    assert "<table>" in html and "<code>uk_outcodes.csv</code>" in html
+
+
 def test_every_logged_in_page_has_the_attribution(
     login, create_person, create_group, create_need, create_offer
 ):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 
 from flask import render_template
+from markdown_it import MarkdownIt
+from markupsafe import Markup
 
 from mutualaid.services import groups as group_service
 
@@ -16,11 +19,23 @@ def home():
     return render_template("home.html", groups=group_service.list_groups())
 
 
-@bp.get("/about-the-data")
-def about_data():
-    licence = (
+@cache
+def _licence_html() -> Markup:
+    """The data licence, rendered from its Markdown once (raw HTML in it is escaped, not kept)."""
+    text = (
         resources.files("mutualaid.geo")
         .joinpath("data/LICENSE-DATA.md")
         .read_text(encoding="utf-8")
     )
-    return render_template("about_data.html", licence=licence)
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = renderer.parse(text)
+    for token in tokens:  # every heading one level down: the page's own h1 comes first
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    # Safe to embed: markdown-it escapes any raw HTML in the file ("html": False).
+    return Markup(renderer.renderer.render(tokens, renderer.options, {}))
+
+
+@bp.get("/about-the-data")
+def about_data():
+    return render_template("about_data.html", licence=_licence_html())
