@@ -448,7 +448,8 @@ def test_offer_time_then_see_it_in_my_offers(login, create_person, create_group,
         {"weekday": 2, "start": "07:30", "end": "09:00"},
     ]
     html = _text(browser.get("/offers/mine"))
-    assert group.slug in html and "Tuesday 08:00–17:00" in html and "Wednesday 07:30–09:00" in html
+    assert f"Groups: {group.name}" in html and f"Groups: {group.slug}" not in html
+    assert "Tuesday 08:00–17:00" in html and "Wednesday 07:30–09:00" in html
     # the change form shows the grid ticked as it was
     form = _text(browser.get(f"/offers/{offer.id}/edit"))
     assert re.search(r'id="slot-tue-morning"[^>]*checked', form)
@@ -524,7 +525,7 @@ def test_one_account_is_resident_and_volunteer(
     assert browser.post("/needs/new", data=need_form(group)).status_code == 302
     assert browser.post("/offers/new", data=offer_form(group)).status_code == 302
     assert "Help reading a tenancy letter" in _text(browser.get("/needs/mine"))
-    assert group.slug in _text(browser.get("/offers/mine"))
+    assert group.name in _text(browser.get("/offers/mine"))
 
 
 # ---- coordinators -----------------------------------------------------------------------------
@@ -736,3 +737,14 @@ def test_messages_are_written_for_people(login, create_person, create_group, off
     assert resp.status_code == 422
     assert "Choose from 1 to 10 local groups." in page
     assert "Length must be" not in page and "Missing data" not in page
+
+
+def test_skills_and_groups_are_shown_by_name(login, create_person, create_group, offer_form):
+    group = create_group()
+    browser = login(create_person())
+    data = offer_form(group, skills=["cooking", "dbs-checked"])
+    assert browser.post("/offers/new", data=data).status_code == 302
+    html = _unescape(_text(browser.get("/offers/mine")))
+    assert "DBS checked" in html and "Skills: Cooking, DBS checked" in html
+    assert "dbs-checked" not in html.split('<main id="main"')[1].split("</main>")[0]
+    assert "Offer around E8" in html and "Offer 1" not in html

@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask import g
+
 from mutualaid.models import CATEGORIES
+from mutualaid.services import groups as group_service
+from mutualaid.services import skills as skill_service
 
 from . import bp
 from .forms import DAYS
@@ -45,3 +49,26 @@ def when_text(when: dict[str, Any] | None) -> str:
 @bp.app_template_filter("category")
 def category_name(slug: str) -> str:
     return CATEGORIES.get(slug, slug)
+
+
+def _names(kind: str) -> dict[str, str]:
+    """Slug -> name of every skill or group, read once per request."""
+    cache: dict[str, dict[str, str]] = g.setdefault("_names", {})
+    if kind not in cache:
+        rows = skill_service.list_skills() if kind == "skill" else group_service.list_groups()
+        cache[kind] = {row.slug: row.name for row in rows}
+    return cache[kind]
+
+
+@bp.app_template_filter("skill_names")
+def skill_names(slugs: Any) -> str:
+    """Skills by their names ("DBS-checked, Cooking"), never their codes."""
+    names = _names("skill")
+    return ", ".join(names.get(slug, slug) for slug in slugs or ())
+
+
+@bp.app_template_filter("group_names")
+def group_names(slugs: Any) -> str:
+    """Groups by their names ("Hackney Mutual Aid"), never their codes."""
+    names = _names("group")
+    return ", ".join(names.get(slug, slug) for slug in slugs or ())
