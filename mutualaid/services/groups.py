@@ -32,11 +32,25 @@ def contains(group: Group, lat: float, lon: float, district: str | None) -> bool
     return geo.haversine_km(group.centre_lat, group.centre_lon, lat, lon) <= group.radius_km
 
 
+def groups_covering(place: geo.Place) -> list[Group]:
+    """The groups whose area holds ``place``, by name."""
+    return [g for g in list_groups() if contains(g, place.lat, place.lon, place.district)]
+
+
 def require_in_area(group: Group, place: geo.Place, field: str = "postcode") -> None:
-    if not contains(group, place.lat, place.lon, place.district):
-        raise ValidationFailed.field(
-            field, f"{place.postcode} is outside the area of {group.name}."
-        )
+    """A field error when ``place`` is outside the group's area, saying which group covers it."""
+    if contains(group, place.lat, place.lon, place.district):
+        return
+    covering = [g.name for g in groups_covering(place)]
+    if not covering:
+        help_text = "No group covers it yet."
+    elif len(covering) == 1:
+        help_text = f"It is in the area of {covering[0]}: choose that group instead."
+    else:
+        help_text = f"It is in the areas of {', '.join(covering)}: choose one of those instead."
+    raise ValidationFailed.field(
+        field, f"{place.postcode} is outside the area of {group.name}. {help_text}"
+    )
 
 
 def get_group_by_slug(slug: str, field: str | None = None) -> Group:

@@ -141,7 +141,9 @@ def test_unknown_references_are_field_errors(
     body = assert_error(
         client.post("/api/v1/needs", json=need_payload(postcode="M1 1AA"), headers=headers), 422
     )
-    assert body["errors"] == {"postcode": ["M1 1AA is outside the area of Hackney Mutual Aid."]}
+    assert body["errors"] == {
+        "postcode": ["M1 1AA is outside the area of Hackney Mutual Aid. No group covers it yet."]
+    }
     body = assert_error(
         client.post(
             "/api/v1/offers",
@@ -445,4 +447,20 @@ def test_a_title_must_be_one_line(client, resident, assert_error, brk, need_payl
     body = assert_error(client.post("/api/v1/needs", json=payload, headers=headers), 422, "title")
     assert body["errors"] == {
         "title": ["Must be one line, without line breaks or control characters."]
+    }
+
+
+def test_a_postcode_outside_the_group_names_the_group_that_covers_it(
+    client, resident, assert_error, need_payload, create_group
+):
+    _, headers = resident
+    create_group(slug="manchester", name="Manchester Mutual Aid", postcode="M1 1AA", radius_km=5)
+    body = assert_error(
+        client.post("/api/v1/needs", json=need_payload(postcode="M1 1AA"), headers=headers), 422
+    )
+    assert body["errors"] == {
+        "postcode": [
+            "M1 1AA is outside the area of Hackney Mutual Aid. It is in the area of "
+            "Manchester Mutual Aid: choose that group instead."
+        ]
     }

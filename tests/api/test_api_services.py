@@ -56,7 +56,9 @@ def test_need_outside_group_area(ctx, create_group, create_person):
     resident = db.session.get(Person, create_person().id)
     with pytest.raises(ValidationFailed) as exc:
         needs_svc.post_need(resident, _need_data(group="hackney", postcode="M1 1AA"))
-    assert exc.value.errors == {"postcode": ["M1 1AA is outside the area of Hackney."]}
+    assert exc.value.errors == {
+        "postcode": ["M1 1AA is outside the area of Hackney. No group covers it yet."]
+    }
 
 
 def test_district_group_contains():
