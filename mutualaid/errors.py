@@ -25,25 +25,22 @@ class ValidationFailed(DomainError):
 
 
 class NotFound(DomainError):
-    status = 404
-    code = "not_found"
+    status, code = 404, "not_found"
 
 
 class Unauthorized(DomainError):
-    status = 401
-    code = "unauthorized"
+    status, code = 401, "unauthorized"
 
 
 class Forbidden(DomainError):
-    status = 403
-    code = "forbidden"
+    status, code = 403, "forbidden"
 
 
 class Conflict(DomainError):
-    status = 409
-    code = "conflict"
+    status, code = 409, "conflict"
 
 
 class InvalidState(DomainError):
-    status = 409
-    code = "invalid_state"
+    """The record is in a state that does not allow this (a closed need, a decided match)."""
+
+    status, code = 409, "invalid_state"

@@ -28,3 +28,16 @@ else:
 def table_of(model: Any) -> sa.Table:
     """A model's table, typed as the :class:`~sqlalchemy.Table` it is (for bulk statements)."""
     return cast(sa.Table, model.__table__)
+
+
+def association(name: str, left: str, right: str) -> sa.Table:
+    """A many-to-many link table ``name`` between ``left`` and ``right`` tables (by their ids),
+    each side deleted with its row: ``association("need_skills", "needs", "skills")``."""
+    from ..extensions import db
+
+    def column(table: str) -> sa.Column[int]:
+        return sa.Column(
+            f"{table[:-1]}_id", sa.ForeignKey(f"{table}.id", ondelete="CASCADE"), primary_key=True
+        )
+
+    return sa.Table(name, db.metadata, column(left), column(right))

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._base import Model, utcnow
+from ._base import Model, association, utcnow
 
 if TYPE_CHECKING:
     from .groups import Group
@@ -54,12 +53,7 @@ CLOSED_NEED_STATUSES = (NeedStatus.FULFILLED, NeedStatus.CANCELLED, NeedStatus.E
 URGENCIES = tuple(u.value for u in Urgency)
 NEED_STATUSES = tuple(s.value for s in NeedStatus)
 
-need_skills = sa.Table(
-    "need_skills",
-    db.metadata,
-    sa.Column("need_id", sa.ForeignKey("needs.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("skill_id", sa.ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True),
-)
+need_skills = association("need_skills", "needs", "skills")
 
 
 class Need(Model):

@@ -6,20 +6,14 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from ._base import Model, utcnow
+from ._base import Model, association, utcnow
 
 if TYPE_CHECKING:
     from .groups import Group
     from .people import Person
     from .skills import Skill
 
-offer_groups = sa.Table(
-    "offer_groups",
-    db.metadata,
-    sa.Column("offer_id", sa.ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("group_id", sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True),
-)
+offer_groups = association("offer_groups", "offers", "groups")
 
 
 class Offer(Model):

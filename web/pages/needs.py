@@ -167,7 +167,15 @@ def edit_need(need_id: int):
 def cancel_need(need_id: int):
     need = _managed_need(need_id, "cancel")
     if request.method == "GET":
-        return render_template("needs/cancel.html", need=visibility.need_view(need, current_user))
+        return render_template(
+            "confirm.html",
+            question=f"Cancel “{need.title}”?",
+            consequence="Coordinators will stop looking for a volunteer, and any volunteer "
+            "already matched will be told it is no longer needed.",
+            action=url_for("pages.cancel_need", need_id=need.id),
+            yes="Yes, cancel it",
+            back=url_for("pages.need_detail", need_id=need.id),
+        )
     try:
         attempt(lambda: need_service.cancel_need(need, current_user))
     except FormRejected as exc:

@@ -146,7 +146,13 @@ def withdraw_offer(offer_id: int):
     offer = _managed_offer(offer_id)
     if request.method == "GET":
         return render_template(
-            "offers/withdraw.html", offer=visibility.offer_view(offer, current_user)
+            "confirm.html",
+            question="Withdraw your offer?",
+            consequence="Coordinators will stop matching you with this offer. You can make it "
+            "active again later from “My offers”.",
+            action=url_for("pages.withdraw_offer", offer_id=offer.id),
+            yes="Yes, withdraw it",
+            back=url_for("pages.my_offers"),
         )
     attempt(lambda: offer_service.withdraw_offer(offer, current_user))
     flash("Your offer is withdrawn. Thank you for your help.")
