@@ -102,54 +102,48 @@ def run_matching_now(slug: str):
     return redirect(queue)
 
 
-@bp.post("/matches/<int:match_id>/approve")
-@login_required
-def approve_match_page(match_id: int):
-    return _decide(
-        lambda: matches.approve_match(match_id, current_user),
+def _to_my_matches(match_id: int) -> str:
+    return url_for("pages.my_matches")
+
+
+#: What each decision calls, what it says when done, and where it goes back to by default.
+_Decision = tuple[Callable[[int, Any], Any], str, Callable[[int], str]]
+_DECISIONS: dict[str, _Decision] = {
+    "approve": (
+        lambda match_id, form: matches.approve_match(match_id, current_user),
         "Approved. Both sides can now see each other's contact and have an email on its way.",
-        _queue_of(match_id),
-    )
-
-
-@bp.post("/matches/<int:match_id>/reject")
-@login_required
-def reject_match_page(match_id: int):
-    return _decide(
-        lambda: matches.reject_match(match_id, current_user, request.form.get("reason", "")),
+        lambda match_id: _queue_of(match_id),
+    ),
+    "reject": (
+        lambda match_id, form: matches.reject_match(match_id, current_user, form.get("reason", "")),
         "Rejected. This pair will not be proposed again.",
-        _queue_of(match_id),
-    )
-
-
-@bp.post("/matches/<int:match_id>/decline")
-@login_required
-def decline_match_page(match_id: int):
-    return _decide(
-        lambda: matches.decline_match(match_id, current_user, request.form.get("reason")),
+        lambda match_id: _queue_of(match_id),
+    ),
+    "decline": (
+        lambda match_id, form: matches.decline_match(match_id, current_user, form.get("reason")),
         "Declined. The coordinators will look for someone else.",
-        url_for("pages.my_matches"),
-    )
-
-
-@bp.post("/matches/<int:match_id>/cancel")
-@login_required
-def cancel_match_page(match_id: int):
-    return _decide(
-        lambda: matches.cancel_match(match_id, current_user, request.form.get("reason")),
+        _to_my_matches,
+    ),
+    "cancel": (
+        lambda match_id, form: matches.cancel_match(match_id, current_user, form.get("reason")),
         "Cancelled. The need is open again.",
-        url_for("pages.my_matches"),
-    )
-
-
-@bp.post("/matches/<int:match_id>/complete")
-@login_required
-def complete_match_page(match_id: int):
-    return _decide(
-        lambda: matches.complete_match(match_id, current_user, request.form.get("hours", "")),
+        _to_my_matches,
+    ),
+    "complete": (
+        lambda match_id, form: matches.complete_match(
+            match_id, current_user, form.get("hours", "")
+        ),
         "Recorded as done. Thank you!",
-        url_for("pages.my_matches"),
-    )
+        _to_my_matches,
+    ),
+}
+
+
+@bp.post("/matches/<int:match_id>/<any(approve, reject, decline, cancel, complete):action>")
+@login_required
+def decide_match_page(match_id: int, action: str):
+    run, done, back = _DECISIONS[action]
+    return _decide(lambda: run(match_id, request.form), done, back(match_id))
 
 
 @bp.post("/groups/<slug>/matches/approve-above")
