@@ -68,6 +68,15 @@ class WhenOutSchema(Schema):
     weekly = fields.List(fields.Nested(WindowOutSchema))
 
 
+class ProgressSchema(Schema):
+    code = fields.String(
+        metadata={
+            "enum": ["posted", "looking", "suggested", "agreed", "done", "expired", "cancelled"]
+        }
+    )
+    text = fields.String()
+
+
 class NeedOutSchema(Schema):
     """A need as a viewer may see it: fields marked private appear only for those entitled."""
 
@@ -100,6 +109,10 @@ class NeedOutSchema(Schema):
     volunteers = fields.List(
         fields.Nested(ContactSchema),
         metadata={"description": "Approved volunteers; owner and coordinators only."},
+    )
+    progress = fields.Nested(
+        ProgressSchema,
+        metadata={"description": "Where the need stands, in words; owner and coordinators only."},
     )
 
 

@@ -20,6 +20,7 @@ from ..models import HOLDING_MATCH_STATUSES, Match, Need, Offer, Person
 from ..schemas import NeedOutSchema, OfferOutSchema
 from .needs import can_manage_need
 from .offers import can_manage_offer
+from .progress import progress
 
 _need_out = NeedOutSchema()
 _offer_out = OfferOutSchema()
@@ -120,6 +121,7 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
         )
         if can_manage_need(need, viewer):
             data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
+            data["progress"] = progress(need).to_dict()
     return _need_out.dump(data)
 
 

@@ -196,3 +196,28 @@ def test_about_the_data_reads_as_a_page(live_server, browser_page, size):
     assert page.get_by_role("heading", name="3. Attribution block", exact=False).is_visible()
     assert page.locator(".licence table").first.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_each_role_lands_on_its_dashboard(
+    live_server, browser_page, create_group, create_person, create_need, create_offer, size
+):
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", coordinators=[coordinator])
+    resident = create_person(email="rita@example.org", password="a long password")
+    create_need(group, requester=resident, title="Lift to the hospital")
+    volunteer = create_person(email="vic@example.org", password="a long password")
+    create_offer([group], volunteer=volunteer)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    expected = {
+        "rita@example.org": "Lift to the hospital",
+        "vic@example.org": "1 of your 1 offer is active",
+        "cora@example.org": "Groups you coordinate",
+    }
+    for email, text in expected.items():
+        _log_in(page, live_server, email)
+        assert page.get_by_role("heading", name="Hello,", exact=False).is_visible()
+        assert text in page.content()
+        assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        page.get_by_role("button", name="Log out").click()

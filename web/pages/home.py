@@ -6,9 +6,11 @@ from functools import cache
 from importlib import resources
 
 from flask import render_template
+from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from mutualaid.services import dashboard, matches, visibility
 from mutualaid.services import groups as group_service
 
 from . import bp
@@ -16,6 +18,15 @@ from . import bp
 
 @bp.get("/")
 def home():
+    """The dashboard once logged in; what the service is, and its groups, before."""
+    if current_user.is_authenticated:
+        board = dashboard.for_person(current_user)
+        return render_template(
+            "dashboard.html",
+            board=board,
+            needs=[visibility.need_view(n, current_user) for n in board.needs],
+            helping=[matches.match_view(m, current_user) for m in board.helping],
+        )
     return render_template("home.html", groups=group_service.list_groups())
 
 
