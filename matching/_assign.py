@@ -1,302 +1,247 @@
 """The optimal capacitated assignment (bipartite b-matching) on the candidate graph.
 
-Objective, lexicographic: most filled slots, then highest total score.
+Objective, lexicographic: most filled slots, then highest total score. A
+need's volunteers are distinct people: a volunteer record may belong to a
+person who has other records, and no need gets two records of one person.
 
-The candidate graph is split into connected components. A component with a
-single need (or a single volunteer) is solved exactly by taking its best
-pairs. The rest become a slot graph: each need has ``d`` slot rows, each
-volunteer ``c`` slot columns; a pair where both sides have several slots
-goes through a two-node gadget (a row and a column) so it is used at most
-once. Every maximum matching of the slot graph fills the most slots, so the
-problem is the cheapest maximum matching, with cost ``Q + 2 - score`` per pair.
+The problem is a min-cost flow. Nodes: needs, volunteer records, a sink, and
+one node per (need, person) whose person has several records among the
+need's candidate pairs. Arcs, all of capacity 1 but the last two: need ->
+record, or need -> (need, person) -> record, costing ``q - score``; record ->
+sink with the record's capacity; need -> sink, "leave a slot unfilled",
+costing ``(slots + 1) * q``. That arc lets every slot be routed, and since it
+costs more than any total score it makes the minimum-cost routing exactly the
+lexicographic optimum, whatever order the slots are routed in.
 
-A maximum matching (Hopcroft-Karp) and the Dulmage-Mendelsohn decomposition
-split the slot graph exactly into three independent parts, each with one side
-covered completely: the columns reachable by alternating paths from unmatched
-rows, matched into those rows; the rows reachable from unmatched columns,
-matched into those columns; and a perfect matching on the rest. Edges between
-parts are in no maximum matching. Each part is a full one-sided assignment
-solved by scipy's LAPJVsp (``min_weight_full_bipartite_matching``) per
-connected component, with no "unfilled" columns, so no augmenting search ever
-explores a whole component only to give up.
+Successive shortest paths route one need slot at a time: a Dijkstra search
+from the need on reduced costs (an indexed binary heap, int64 potentials)
+ends at the first record with room, or at a need's "unfilled" arc, and the
+path is augmented. Potentials then only decrease; a record with room keeps
+potential 0 and every record's potential stays at most 0, so a need's arcs,
+sorted by cost, are scanned only while an arc could still beat the best end
+found so far. A free warm start gives each need its cheapest records while
+they have room, which keeps the potentials dual feasible: most slots are
+filled there and the searches repair the rest.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.sparse import coo_array, csr_array
-from scipy.sparse.csgraph import (
-    breadth_first_order,
-    connected_components,
-    maximum_bipartite_matching,
-    min_weight_full_bipartite_matching,
-)
-
-from ._arrays import expand
+from numba import njit
 
 __all__ = ["b_matching"]
 
-_GADGETS_FIRST = 3  # multi-slot pairs per need with a gadget from the start
-_BATCH_ROWS = 2000  # rows per LAPJVsp call when small components are batched
+_INF = np.int64(1) << np.int64(62)
+_GROUP_KEY = -(np.int64(1) << np.int64(60))  # (need, person) arcs sort first, never pruned
 
 
-def _components(ni: np.ndarray, vi: np.ndarray, n: int, m: int) -> tuple[int, np.ndarray]:
-    g = coo_array(
-        (np.ones(ni.size, dtype=np.int8), (ni, vi.astype(np.int64) + n)), shape=(n + m, n + m)
-    )
-    return connected_components(g, directed=False)
+@njit(cache=True)
+def _sorted_arcs(tail, sort_key, n_tails):  # type: ignore[no-untyped-def]
+    """Arc order: by tail (counting sort), then by ``sort_key`` within a tail."""
+    count = np.zeros(n_tails + 1, dtype=np.int64)
+    for t in tail:
+        count[t + 1] += 1
+    ptr = np.cumsum(count)
+    fill = ptr[:-1].copy()
+    order = np.empty(tail.size, dtype=np.int64)
+    for a in range(tail.size):
+        t = tail[a]
+        order[fill[t]] = a
+        fill[t] += 1
+    for t in range(n_tails):
+        lo, hi = ptr[t], ptr[t + 1]
+        if hi - lo > 1:
+            seg = order[lo:hi]
+            order[lo:hi] = seg[np.argsort(sort_key[seg])]
+    return ptr, order
 
 
-def _top_per_group(
-    group: np.ndarray, score: np.ndarray, tie: np.ndarray, limit: np.ndarray
-) -> np.ndarray:
-    """Indices of the ``limit`` best-scored items of every group (ties by ``tie``)."""
-    order = np.lexsort((tie, -score.astype(np.int64), group))
-    g = group[order]
-    first = np.r_[True, g[1:] != g[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(g.size), 0))
-    rank = np.arange(g.size) - start
-    return order[rank < limit[order]]
+@njit(cache=True)
+def _heap_up(heap, hpos, dist, i):  # type: ignore[no-untyped-def]
+    u = heap[i]
+    du = dist[u]
+    while i > 0:
+        parent = (i - 1) >> 1
+        w = heap[parent]
+        if dist[w] <= du:
+            break
+        heap[i] = w
+        hpos[w] = i
+        i = parent
+    heap[i] = u
+    hpos[u] = i
 
 
-def _full_rows(a: csr_array) -> np.ndarray:
-    """Column matched to each row by a min-cost matching covering every row of ``a``.
-
-    scipy's LAPJVsp spends time proportional to the number of columns on every
-    row it augments, so it is called per connected component (small components
-    batched together, up to ``_BATCH_ROWS`` rows): the components are
-    independent, so their optimal matchings together are optimal."""
-    R, C = a.shape
-    if R == 0:
-        return np.zeros(0, dtype=np.int64)
-    if R <= _BATCH_ROWS:
-        _, col = min_weight_full_bipartite_matching(a)
-        return col.astype(np.int64)
-    coo = a.tocoo()
-    g = csr_array(
-        (np.ones(coo.nnz, dtype=np.int8), (coo.row, coo.col.astype(np.int64) + R)),
-        shape=(R + C, R + C),
-    )
-    ncomp, label = connected_components(g, directed=False)
-    del g
-    if ncomp == 1:
-        _, col = min_weight_full_bipartite_matching(a)
-        return col.astype(np.int64)
-    rows_per = np.bincount(label[:R], minlength=ncomp)
-    batch = (np.cumsum(rows_per) - rows_per) // _BATCH_ROWS
-    rb, cb = batch[label[:R]], batch[label[R:]]
-    row_order = np.argsort(rb, kind="stable")
-    col_order = np.argsort(cb, kind="stable")
-    inv_col = np.empty(C, dtype=np.int64)
-    inv_col[col_order] = np.arange(C)
-    inv_row = np.empty(R, dtype=np.int64)
-    inv_row[row_order] = np.arange(R)
-    p = csr_array((coo.data, (inv_row[coo.row], inv_col[coo.col])), shape=(R, C))
-    del coo
-    nb = int(batch[-1]) + 1
-    r_lo = np.searchsorted(rb[row_order], np.arange(nb + 1))
-    c_lo = np.searchsorted(cb[col_order], np.arange(nb + 1))
-    out = np.empty(R, dtype=np.int64)
-    for b in range(nb):
-        r0, r1, c0, c1 = r_lo[b], r_lo[b + 1], c_lo[b], c_lo[b + 1]
-        if r1 == r0:
-            continue
-        _, col = min_weight_full_bipartite_matching(p[r0:r1, c0:c1])
-        out[row_order[r0:r1]] = col_order[c0 + col.astype(np.int64)]
-    return out
-
-
-def _sub(
-    r: np.ndarray,
-    c: np.ndarray,
-    v: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    transpose: bool = False,
-) -> csr_array:
-    """The submatrix on boolean masks ``rows`` x ``cols`` (or its transpose)."""
-    keep = rows[r] & cols[c]
-    ri = np.cumsum(rows) - 1
-    ci = np.cumsum(cols) - 1
-    rr, cc = ri[r[keep]], ci[c[keep]]
-    shape = (int(rows.sum()), int(cols.sum()))
-    if transpose:
-        return csr_array((v[keep], (cc, rr)), shape=shape[::-1])
-    return csr_array((v[keep], (rr, cc)), shape=shape)
-
-
-def _slot_graph(
-    ni: np.ndarray,
-    vi: np.ndarray,
-    s: np.ndarray,
-    dn: np.ndarray,
-    cv: np.ndarray,
-    q: int,
-    gadget: np.ndarray,
-):
-    """The slot graph: need slots and gadget rows x volunteer slots and gadget columns."""
-    ns_start = np.r_[0, np.cumsum(dn)]
-    vs_start = np.r_[0, np.cumsum(cv)]
-    NS, VS = int(ns_start[-1]), int(vs_start[-1])
-    # every maximum matching of this graph has the same number of edges, so a
-    # constant offset of 1 keeps costs positive without changing the optimum
-    cost = (q + 2 - s.astype(np.int64)).astype(np.float64)
-
-    d_p, c_p = dn[ni], cv[vi]
-    simple = ~gadget
-    sp = np.flatnonzero(simple)
-    gp = np.flatnonzero(~simple)
-    G = gp.size
-
-    cnt = d_p[sp] * c_p[sp]
-    own, k = expand(cnt)
-    p = sp[own]
-    rows = [ns_start[ni[p]] + k // c_p[p]]
-    cols = [vs_start[vi[p]] + k % c_p[p]]
-    vals = [cost[p]]
-    gcol = VS + np.arange(G)
-    grow = NS + np.arange(G)
-    own, k = expand(d_p[gp])
-    rows.append(ns_start[ni[gp[own]]] + k)
-    cols.append(gcol[own])
-    vals.append(cost[gp[own]])
-    rows.append(grow)
-    cols.append(gcol)
-    vals.append(np.ones(G))
-    own, k = expand(c_p[gp])
-    rows.append(grow[own])
-    cols.append(vs_start[vi[gp[own]]] + k)
-    vals.append(np.ones(own.size))
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    v = np.concatenate(vals)
-    return r, c, v, NS, VS, G, sp, gp
-
-
-def _alternating(
-    indptr: np.ndarray, indices: np.ndarray, match: np.ndarray, mate: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows reachable from unmatched rows by alternating paths, and their columns.
-
-    ``indptr``/``indices`` are the rows' adjacency (CSR), ``match[row]`` the
-    matched column (or -1), ``mate[col]`` the matched row (or -1)."""
-    R, C = match.size, mate.size
-    even = np.zeros(R, dtype=bool)
-    odd = np.zeros(C, dtype=bool)
-    free = np.flatnonzero(match < 0)
-    if free.size == 0:
-        return even, odd
-    has = mate >= 0
-    # nodes: rows, then columns (one edge each, to the matched row), then a source
-    ptr = np.concatenate(
-        (indptr, indptr[-1] + np.cumsum(has), [indptr[-1] + has.sum() + free.size])
-    )
-    idx = np.concatenate((indices.astype(np.int64) + R, mate[has], free))
-    g = csr_array((np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(R + C + 1, R + C + 1))
-    reach = breadth_first_order(g, R + C, directed=True, return_predecessors=False)
-    reach = reach[reach < R + C]
-    even[reach[reach < R]] = True
-    odd[reach[reach >= R] - R] = True
-    return even, odd
-
-
-def _lapjvsp(
-    ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray, cv: np.ndarray, q: int
-) -> np.ndarray:
-    """Pair indices chosen by the slot assignment (see the module notes).
-
-    Pairs start without gadgets (a relaxation: a pair between two multi-slot
-    people could be used twice); pairs the optimum uses twice get a gadget and
-    the problem is solved again, until no pair repeats. The last solution is
-    feasible and optimal for a relaxation, hence optimal."""
-    # a need with several slots tends to repeat its best multi-slot volunteers,
-    # so those pairs get gadgets from the start, and more of a need's pairs
-    # each time one of them repeats
-    multi = (dn[ni] > 1) & (cv[vi] > 1)
-    mp = np.flatnonzero(multi)
-    order = mp[np.lexsort((vi[mp], -s[mp].astype(np.int64), ni[mp]))]
-    g = ni[order]
-    first = np.r_[True, g[1:] != g[:-1]] if g.size else np.zeros(0, dtype=bool)
-    rank = np.zeros(ni.size, dtype=np.int64)
-    rank[order] = np.arange(g.size) - np.maximum.accumulate(np.where(first, np.arange(g.size), 0))
-    limit = np.full(dn.size, _GADGETS_FIRST, dtype=np.int64)
-    gadget = multi & (rank < limit[ni])
+@njit(cache=True)
+def _heap_pop(heap, hpos, dist, size):  # type: ignore[no-untyped-def]
+    """Remove the root; return the new size."""
+    hpos[heap[0]] = -1
+    size -= 1
+    if size == 0:
+        return 0
+    u = heap[size]
+    du = dist[u]
+    i = 0
     while True:
-        chosen = _slot_assignment(ni, vi, s, dn, cv, q, gadget)
-        again = chosen[1:] == chosen[:-1]
-        if not again.any():
-            return chosen
-        rep = chosen[1:][again]
-        limit[np.unique(ni[rep])] *= 2
-        gadget |= multi & (rank < limit[ni])
-        gadget[rep] = True
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and dist[heap[c + 1]] < dist[heap[c]]:
+            c += 1
+        w = heap[c]
+        if dist[w] >= du:
+            break
+        heap[i] = w
+        hpos[w] = i
+        i = c
+    heap[i] = u
+    hpos[u] = i
+    return size
 
 
-def _slot_assignment(
-    ni: np.ndarray,
-    vi: np.ndarray,
-    s: np.ndarray,
-    dn: np.ndarray,
-    cv: np.ndarray,
-    q: int,
-    gadget: np.ndarray,
-) -> np.ndarray:
-    """Pair indices chosen by the slot assignment. ``dn``/``cv`` are per pair's need/volunteer
-    slot counts keyed by compact need / volunteer ids in ``ni``/``vi``."""
-    nn, nv = dn.size, cv.size
-    r, c, v, NS, VS, G, sp, gp = _slot_graph(ni, vi, s, dn, cv, q, gadget)
-    R, C = NS + G, VS + G
-    a = csr_array((v, (r, c)), shape=(R, C))
-    # a maximum matching (Hopcroft-Karp), then the rows reachable from its
-    # unmatched rows by alternating paths (Dulmage-Mendelsohn): rows outside that
-    # set are covered by every maximum matching and never use a reachable column
-    match = maximum_bipartite_matching(a, perm_type="column").astype(np.int64)
-    rowmate = np.full(C, -1, dtype=np.int64)
-    ok = match >= 0
-    rowmate[match[ok]] = np.flatnonzero(ok)
-    # Dulmage-Mendelsohn: rows reachable from unmatched rows by alternating paths
-    # (even rows) are the only ones some maximum matching leaves uncovered, and
-    # their neighbours (odd columns) are covered by them in every maximum
-    # matching; symmetrically from unmatched columns. The graph splits into three
-    # independent problems, each with one side covered completely.
-    even_row, odd_col = _alternating(a.indptr, a.indices, match, rowmate)
-    at = a.tocsc()
-    even_col, odd_row = _alternating(at.indptr, at.indices, rowmate, match)
-    del at
-    pr, pc = [], []
-    # odd columns, each matched into the even rows
-    if odd_col.any():
-        col = _full_rows(_sub(r, c, v, even_row, odd_col, transpose=True))
-        pr.append(np.flatnonzero(even_row)[col])
-        pc.append(np.flatnonzero(odd_col))
-    # odd rows, each matched into the even columns
-    if odd_row.any():
-        col = _full_rows(_sub(r, c, v, odd_row, even_col))
-        pr.append(np.flatnonzero(odd_row))
-        pc.append(np.flatnonzero(even_col)[col])
-    # the rest: a perfect matching
-    rest_r, rest_c = ~(even_row | odd_row), ~(even_col | odd_col)
-    if rest_r.any():
-        col = _full_rows(_sub(r, c, v, rest_r, rest_c))
-        pr.append(np.flatnonzero(rest_r))
-        pc.append(np.flatnonzero(rest_c)[col])
-    row_ind = np.concatenate(pr) if pr else np.zeros(0, dtype=np.int64)
-    col_ind = np.concatenate(pc) if pc else np.zeros(0, dtype=np.int64)
+@njit(cache=True)
+def _flow(n, n_left, ptr, head, tail, cost, key, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
+    """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
 
-    slot_row = row_ind < NS
-    row_ind, col_ind = row_ind[slot_row], col_ind[slot_row]
-    chosen = []
-    to_gadget = col_ind >= VS
-    chosen.append(gp[col_ind[to_gadget] - VS])
-    to_vol = ~to_gadget
-    if np.any(to_vol):
-        need_of_slot = np.repeat(np.arange(nn), dn)
-        vol_of_slot = np.repeat(np.arange(nv), cv)
-        a_n = need_of_slot[row_ind[to_vol]]
-        a_v = vol_of_slot[col_ind[to_vol]]
-        lookup = csr_array((sp + 1, (ni[sp], vi[sp])), shape=(nn, nv))
-        chosen.append(np.asarray(lookup[a_n, a_v]).ravel() - 1)
-    return np.sort(np.concatenate(chosen)).astype(np.int64)
+    Nodes ``0..n-1`` are needs, ``n..n_left-1`` (need, person) nodes, the rest
+    records. Arcs leave needs and (need, person) nodes (``ptr``), sorted by
+    ``key``. ``slot_ptr`` gives each node's room for arcs carrying flow into it
+    (a record's capacity, 1 for a (need, person) node). Returns the flow of
+    every arc and the number of searches."""
+    n_nodes = slot_ptr.size - 1
+    n_arcs = head.size
+    flow = np.zeros(n_arcs, dtype=np.int8)
+    used = np.zeros(n_nodes, dtype=np.int64)  # arcs carrying flow into each node
+    into = np.empty(max(slot_ptr[-1], 1), dtype=np.int64)  # those arcs, per node
+    pot = np.zeros(n_nodes, dtype=np.int64)
+    filled = np.zeros(n, dtype=np.int64)  # slots routed by the warm start
+
+    # warm start: each need takes its cheapest records while they have room
+    for u in range(n):
+        last = np.int64(0)
+        for a in range(ptr[u], ptr[u + 1]):
+            if filled[u] >= slots[u]:
+                break
+            h = head[a]
+            if h < n_left or used[h] >= slot_ptr[h + 1] - slot_ptr[h]:
+                break
+            flow[a] = 1
+            into[slot_ptr[h] + used[h]] = a
+            used[h] += 1
+            filled[u] += 1
+            last = cost[a]
+        pot[u] = -last
+
+    inf = np.int64(1) << np.int64(62)
+    dist = np.full(n_nodes, inf, dtype=np.int64)
+    done = np.zeros(n_nodes, dtype=np.bool_)
+    pred = np.zeros(n_nodes, dtype=np.int64)  # arc a reached forward, -(a + 1) backward
+    heap = np.empty(n_nodes, dtype=np.int64)
+    hpos = np.full(n_nodes, -1, dtype=np.int64)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    settled = np.empty(n_nodes, dtype=np.int64)
+    searches = 0
+    for src in range(n):
+        # every search routes one more unit of the need, to a record or "unfilled"
+        for _ in range(slots[src] - filled[src]):
+            searches += 1
+            best = inf
+            best_node = -1
+            dist[src] = 0
+            heap[0] = src
+            hpos[src] = 0
+            size = 1
+            n_touched = 1
+            touched[0] = src
+            n_settled = 0
+            while size > 0:
+                u = heap[0]
+                du = dist[u]
+                if du >= best:
+                    break
+                size = _heap_pop(heap, hpos, dist, size)
+                done[u] = True
+                settled[n_settled] = u
+                n_settled += 1
+                pu = pot[u]
+                if u < n and du + unfilled_cost + pu < best:
+                    best = du + unfilled_cost + pu
+                    best_node = u
+                if u < n_left:
+                    for a in range(ptr[u], ptr[u + 1]):
+                        # a record's potential is at most 0: no later arc can do better
+                        if du + key[a] + pu >= best:
+                            break
+                        if flow[a]:
+                            continue
+                        h = head[a]
+                        if done[h]:
+                            continue
+                        nd = du + cost[a] + pu - pot[h]
+                        if nd >= best:
+                            continue
+                        if h >= n_left and used[h] < slot_ptr[h + 1] - slot_ptr[h]:
+                            # a record with room: potential 0, its arc to the sink costs 0
+                            best = nd + pot[h]
+                            best_node = h
+                            pred[h] = a
+                        elif nd < dist[h]:
+                            if dist[h] == inf:
+                                touched[n_touched] = h
+                                n_touched += 1
+                                heap[size] = h
+                                size += 1
+                            dist[h] = nd
+                            pred[h] = a
+                            _heap_up(heap, hpos, dist, hpos[h] if hpos[h] >= 0 else size - 1)
+                if u >= n:
+                    for k in range(slot_ptr[u], slot_ptr[u] + used[u]):
+                        a = into[k]
+                        v = tail[a]
+                        if done[v]:
+                            continue
+                        nd = du - cost[a] + pu - pot[v]
+                        if nd >= best or nd >= dist[v]:
+                            continue
+                        if dist[v] == inf:
+                            touched[n_touched] = v
+                            n_touched += 1
+                            heap[size] = v
+                            size += 1
+                        dist[v] = nd
+                        pred[v] = -(a + 1)
+                        _heap_up(heap, hpos, dist, hpos[v] if hpos[v] >= 0 else size - 1)
+            # potentials: settled nodes move by their distance below the sink's
+            for i in range(n_settled):
+                u = settled[i]
+                pot[u] += dist[u] - best
+            # augment along the path
+            node = best_node
+            while node != src:
+                code = pred[node]
+                if code >= 0:
+                    h = head[code]
+                    into[slot_ptr[h] + used[h]] = code
+                    used[h] += 1
+                    flow[code] = 1
+                    node = tail[code]
+                else:
+                    a = -code - 1
+                    h = head[a]
+                    base = slot_ptr[h]
+                    for k in range(base, base + used[h]):
+                        if into[k] == a:
+                            into[k] = into[base + used[h] - 1]
+                            break
+                    used[h] -= 1
+                    flow[a] = 0
+                    node = h
+            for i in range(n_touched):
+                u = touched[i]
+                dist[u] = inf
+                done[u] = False
+                hpos[u] = -1
+    return flow, searches
 
 
 def b_matching(
@@ -306,60 +251,92 @@ def b_matching(
     demand: np.ndarray,
     capacity: np.ndarray,
     q: int,
-) -> tuple[np.ndarray, dict]:
+    person: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, int]]:
     """Optimal pairs: most filled slots, then highest total score.
 
     Parameters
     ----------
     ni, vi : ndarray of int
-        Need and volunteer index of each candidate pair (pairs distinct).
+        Need and volunteer record index of each candidate pair (pairs distinct).
     score : ndarray of int
         Integer score of each pair, in ``[1, q]``.
     demand, capacity : ndarray of int
-        Slots of every need and every volunteer (at least 1).
+        Slots of every need and every volunteer record (at least 1).
     q : int
         Upper bound of the integer scores.
+    person : ndarray of int, optional
+        The person of every volunteer record (default: each record its own
+        person). No need gets two records of the same person.
 
     Returns
     -------
     chosen : ndarray of int64
         Sorted indices of the chosen pairs.
     info : dict
-        Component counts.
+        ``searches``: shortest-path searches run after the warm start.
     """
-    n, m = demand.size, capacity.size
-    info = {"components": 0, "largest_component_pairs": 0, "assignment_pairs": 0}
+    n, m = int(demand.size), int(capacity.size)
+    info = {"searches": 0}
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
-    deg_n = np.bincount(ni, minlength=n)
-    deg_v = np.bincount(vi, minlength=m)
-    d_eff = np.minimum(demand, deg_n)
-    c_eff = np.minimum(capacity, deg_v)
-
-    ncomp, label = _components(ni, vi, n, m)
-    comp = label[ni]
-    n_needs = np.bincount(label[:n][deg_n > 0], minlength=ncomp)
-    n_vols = np.bincount(label[n:][deg_v > 0], minlength=ncomp)
-    pairs_per = np.bincount(comp, minlength=ncomp)
-    info["components"] = int(np.count_nonzero(pairs_per))
-    info["largest_component_pairs"] = int(pairs_per.max())
-
-    single_need = n_needs[comp] == 1
-    trivial = single_need | (n_vols[comp] == 1)
-    chosen = []
-    t = np.flatnonzero(trivial)
-    if t.size:
-        sn = single_need[t]
-        limit = np.where(sn, d_eff[ni[t]], c_eff[vi[t]])
-        tie = np.where(sn, vi[t], ni[t])
-        chosen.append(t[_top_per_group(comp[t], score[t], tie, limit)])
-
-    h = np.flatnonzero(~trivial)
-    info["assignment_pairs"] = int(h.size)
-    if h.size:
-        needs, cn = np.unique(ni[h], return_inverse=True)
-        vols, cvv = np.unique(vi[h], return_inverse=True)
-        sub = _lapjvsp(cn.reshape(-1), cvv.reshape(-1), score[h], d_eff[needs], c_eff[vols], q)
-        chosen.append(h[sub])
-    out = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
-    return out.astype(np.int64), info
+    ni = np.asarray(ni, dtype=np.int64)
+    vi = np.asarray(vi, dtype=np.int64)
+    cost = int(q) - np.asarray(score, dtype=np.int64)
+    pair = np.arange(ni.size, dtype=np.int64)
+    grouped = np.zeros(ni.size, dtype=bool)
+    g_need = np.zeros(0, dtype=np.int64)
+    g_of = np.zeros(0, dtype=np.int64)
+    if person is not None and np.unique(person).size < m:
+        # (need, person) keys with several records of the person among the need's pairs
+        pid = np.unique(np.asarray(person), return_inverse=True)[1].reshape(-1).astype(np.int64)
+        k = ni * (int(pid.max()) + 1) + pid[vi]
+        keys, inv, cnt = np.unique(k, return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        multi = cnt[inv] > 1
+        grouped = multi
+        gkeys = np.flatnonzero(cnt > 1)
+        gid = np.full(keys.size, -1, dtype=np.int64)
+        gid[gkeys] = np.arange(gkeys.size)
+        g_of = gid[inv[multi]]
+        g_need = keys[gkeys] // (int(pid.max()) + 1)
+    n_groups = int(g_need.size)
+    n_left = n + n_groups
+    rec = n_left + vi  # record node of every pair
+    # arcs: need -> record (ungrouped pairs), need -> group, group -> record (grouped pairs)
+    direct = ~grouped
+    tails = np.concatenate((ni[direct], g_need, n + g_of))
+    heads = np.concatenate((rec[direct], n + np.arange(n_groups), rec[grouped]))
+    costs = np.concatenate((cost[direct], np.zeros(n_groups, dtype=np.int64), cost[grouped]))
+    keys_ = np.concatenate(
+        (cost[direct], np.full(n_groups, _GROUP_KEY, dtype=np.int64), cost[grouped])
+    )
+    pairs = np.concatenate((pair[direct], np.full(n_groups, -1, dtype=np.int64), pair[grouped]))
+    # within a tail: by cost, then by head (deterministic ties)
+    sort_key = (np.maximum(keys_, -1) + 1) * (n_left + m + 1) + heads
+    ptr, order = _sorted_arcs(tails, sort_key, n_left)
+    tails, heads, costs, keys_, pairs = (
+        tails[order],
+        heads[order],
+        costs[order],
+        keys_[order],
+        pairs[order],
+    )
+    # a need fills at most one slot per distinct person it has arcs to
+    out_deg = np.diff(ptr[: n + 1])
+    slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
+    room = np.concatenate(
+        (
+            np.zeros(n, dtype=np.int64),
+            np.ones(n_groups, dtype=np.int64),
+            np.minimum(np.asarray(capacity, dtype=np.int64), np.bincount(vi, minlength=m)),
+        )
+    )
+    slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
+    unfilled_cost = (int(slots.sum()) + 1) * int(q)
+    flow, searches = _flow(
+        n, n_left, ptr, heads, tails, costs, keys_, slot_ptr, slots, unfilled_cost
+    )
+    info["searches"] = int(searches)
+    chosen = pairs[(flow > 0) & (pairs >= 0)]
+    return np.sort(chosen), info
