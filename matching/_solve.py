@@ -222,6 +222,12 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
     for p in np.unique(pats):
         skilled[needs[pats == p]] = vcount[sk.volunteers_for(int(p))].sum() if vcount.size else 0
     k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
+    # distinct people among each need's candidates (records of one person count once)
+    key = np.unique(
+        cand.need_index.astype(np.int64) * max(inst.n_volunteers, 1)
+        + inst.volunteer_person[cand.volunteer_index]
+    )
+    people = np.bincount(key // max(inst.n_volunteers, 1), minlength=inst.n_needs)
     reach, free = reach_counts(inst, needs), cand.free_count
 
     # nearest skilled volunteer for needs nobody can reach
@@ -310,9 +316,16 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
                 f"{'is' if int(free[n]) - k == 1 else 'are'} excluded for this need; "
                 f"{d} needed."
             )
+        elif people[n] < d:
+            code = "excluded"
+            reason = (
+                f"The {_plural(k, 'suitable volunteer')} {'is' if k == 1 else 'are'} "
+                f"{_plural(int(people[n]), 'person')}, and a need's volunteers must be "
+                f"different people; {d} needed."
+            )
         else:
             code = "taken"
-            others = k - int(filled[n])
+            others = int(people[n]) - int(filled[n])
             if others == 1:
                 reason = "The only other suitable volunteer is already assigned to another need."
             else:
@@ -328,8 +341,9 @@ def solve(instance: Instance, certify: bool = False) -> Result:
 
     Maximises the number of filled volunteer slots and, among assignments
     filling that many, the total score (see :mod:`matching._scoring` for the
-    score). Each need gets at most ``volunteers_needed`` distinct volunteers
-    and each volunteer at most ``capacity`` needs. Deterministic.
+    score). Each need gets at most ``volunteers_needed`` volunteers, all
+    different people (volunteer records with the same ``person`` are one
+    person), and each volunteer at most ``capacity`` needs. Deterministic.
 
     Parameters
     ----------
@@ -339,8 +353,8 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         Also prove the assignment optimal on the candidate graph, independently
         of the solver: dual prices under which no pair could improve it (see
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
-        ``stats["seconds"]["certificate"]``; costs 1-2 s for a 10k x 10k
-        city group with 3 M candidate pairs.
+        ``stats["seconds"]["certificate"]``; it costs about as much as the
+        rest of the solve, or more (see BENCHMARKS.md).
 
     Returns
     -------
@@ -367,6 +381,8 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     t0 = time.perf_counter()
     cand = candidates(inst)
     t1 = time.perf_counter()
+    person = inst.volunteer_person
+    several = np.unique(person).size < person.size  # some person has several records
     chosen, info = b_matching(
         cand.need_index,
         cand.volunteer_index,
@@ -374,6 +390,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         inst.volunteers_needed,
         inst.capacity,
         SCORE_UNITS,
+        person=person if several else None,
     )
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
@@ -393,7 +410,13 @@ def solve(instance: Instance, certify: bool = False) -> Result:
             cand.score_units, inst.volunteers_needed, inst.capacity, SCORE_UNITS
         )
         certified, _, _ = certify_assignment(
-            cand.need_index, cand.volunteer_index, w, inst.volunteers_needed, inst.capacity, x
+            cand.need_index,
+            cand.volunteer_index,
+            w,
+            inst.volunteers_needed,
+            inst.capacity,
+            x,
+            person=person if several else None,
         )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
@@ -407,9 +430,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         "needs_fully_matched": int(np.count_nonzero(filled >= inst.volunteers_needed)),
         "needs_unmatched": len(unmatched),
         "total_score": round(total_units / SCORE_UNITS, 4),
-        "components": info["components"],
-        "largest_component_pairs": info["largest_component_pairs"],
-        "assignment_pairs": info["assignment_pairs"],
+        "shortest_path_searches": info["searches"],
         "seconds": {
             "candidates": round(t1 - t0, 4),
             "assignment": round(t2 - t1, 4),

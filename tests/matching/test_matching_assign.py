@@ -65,11 +65,8 @@ def test_b_matching_is_deterministic():
 
 
 @pytest.mark.parametrize("seed", range(12))
-def test_b_matching_split_into_components_is_optimal(seed, monkeypatch):
-    # several independent blocks, solved per connected component in small batches
-    import matching._assign as assign
-
-    monkeypatch.setattr(assign, "_BATCH_ROWS", 1 + seed % 4)
+def test_b_matching_split_into_components_is_optimal(seed):
+    # several independent blocks in one graph
     rng = np.random.default_rng(1000 + seed)
     parts, n, m = [], 0, 0
     for _ in range(int(rng.integers(2, 7))):
