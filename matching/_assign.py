@@ -31,29 +31,99 @@ from numba import njit
 
 __all__ = ["b_matching"]
 
-_INF = np.int64(1) << np.int64(62)
-_GROUP_KEY = -(np.int64(1) << np.int64(60))  # (need, person) arcs sort first, never pruned
+@njit(cache=True)
+def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyped-def]
+    """Stable sort of ``comp[lo:hi]`` by the cost in bits 40 and up (``cost_bits`` wide)."""
+    size = hi - lo
+    if size <= 32:  # insertion sort
+        for i in range(lo + 1, hi):
+            x = comp[i]
+            c = x >> 40
+            j = i - 1
+            while j >= lo and (comp[j] >> 40) > c:
+                comp[j + 1] = comp[j]
+                j -= 1
+            comp[j + 1] = x
+        return
+    src = comp[lo:hi]
+    dst = buf[:size]
+    passes = 0
+    for shift in range(40, 40 + cost_bits, 8):  # radix sort, 8 bits a pass
+        count[:] = 0
+        for i in range(size):
+            count[((src[i] >> shift) & 255) + 1] += 1
+        for d in range(256):
+            count[d + 1] += count[d]
+        for i in range(size):
+            d = (src[i] >> shift) & 255
+            dst[count[d]] = src[i]
+            count[d] += 1
+        src, dst = dst, src
+        passes += 1
+    if passes % 2 == 1:
+        comp[lo:hi] = buf[:size]
 
 
 @njit(cache=True)
-def _sorted_arcs(tail, sort_key, n_tails):  # type: ignore[no-untyped-def]
-    """Arc order: by tail (counting sort), then by ``sort_key`` within a tail."""
-    count = np.zeros(n_tails + 1, dtype=np.int64)
-    for t in tail:
+def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
+    """The network's arcs leaving needs and (need, person) nodes, sorted (CSR).
+
+    ``group[p]`` is the (need, person) node of pair ``p`` (-1: none), ``g_need``
+    each such node's need. A need's arcs to its (need, person) nodes come
+    first, then every tail's arcs by cost, ties by pair. Returns ``ptr`` and,
+    per arc, head, tail, cost, pruning key and pair (-1 for need -> (need,
+    person) arcs)."""
+    n_groups = g_need.size
+    n_left = n + n_groups
+    n_pairs = ni.size
+    n_arcs = n_pairs + n_groups
+    count = np.zeros(n_left + 1, dtype=np.int64)
+    for p in range(n_pairs):
+        t = ni[p] if group[p] < 0 else n + group[p]
         count[t + 1] += 1
+    first = np.zeros(n_left, dtype=np.int64)  # (need, person) arcs of each need
+    for g in range(n_groups):
+        first[g_need[g]] += 1
+    for t in range(n_left):
+        count[t + 1] += first[t]
     ptr = np.cumsum(count)
+    head = np.empty(n_arcs, dtype=np.int64)
+    tail = np.empty(n_arcs, dtype=np.int64)
+    cost = np.empty(n_arcs, dtype=np.int64)
+    key = np.empty(n_arcs, dtype=np.int64)
+    pair = np.empty(n_arcs, dtype=np.int64)
     fill = ptr[:-1].copy()
-    order = np.empty(tail.size, dtype=np.int64)
-    for a in range(tail.size):
-        t = tail[a]
-        order[fill[t]] = a
+    for g in range(n_groups):
+        t = g_need[g]
+        a = fill[t]
         fill[t] += 1
-    for t in range(n_tails):
-        lo, hi = ptr[t], ptr[t + 1]
+        head[a], cost[a], pair[a] = n + g, 0, -1
+        key[a] = -(np.int64(1) << np.int64(60))  # first in the need's arcs, never pruned
+    # every pair arc as one int64, cost above pair index, sorted within its tail
+    comp = np.empty(n_arcs, dtype=np.int64)
+    for p in range(n_pairs):
+        t = ni[p] if group[p] < 0 else n + group[p]
+        comp[fill[t]] = ((q - np.int64(score[p])) << np.int64(40)) | p
+        fill[t] += 1
+    mask = (np.int64(1) << np.int64(40)) - 1
+    cost_bits = 1
+    while (1 << cost_bits) <= q:
+        cost_bits += 1
+    buf = np.empty(np.max(count), dtype=np.int64)
+    digits = np.empty(257, dtype=np.int64)
+    for t in range(n_left):
+        lo, hi = ptr[t] + first[t], ptr[t + 1]
         if hi - lo > 1:
-            seg = order[lo:hi]
-            order[lo:hi] = seg[np.argsort(sort_key[seg])]
-    return ptr, order
+            # pairs were written in pair order: a stable sort by cost breaks ties by pair
+            _sort_by_cost(comp, lo, hi, buf, digits, cost_bits)
+        for a in range(ptr[t], hi):
+            tail[a] = t
+        for a in range(lo, hi):
+            x = comp[a]
+            p = x & mask
+            c = x >> np.int64(40)
+            head[a], cost[a], key[a], pair[a] = n_left + vi[p], c, c, p
+    return ptr, head, tail, cost, key, pair
 
 
 @njit(cache=True)
@@ -280,48 +350,26 @@ def b_matching(
     info = {"searches": 0}
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
-    ni = np.asarray(ni, dtype=np.int64)
-    vi = np.asarray(vi, dtype=np.int64)
-    cost = int(q) - np.asarray(score, dtype=np.int64)
-    pair = np.arange(ni.size, dtype=np.int64)
-    grouped = np.zeros(ni.size, dtype=bool)
+    # one compiled specialisation: int32 indices and scores (as the candidates hold them)
+    ni = np.asarray(ni, dtype=np.int32)
+    vi = np.asarray(vi, dtype=np.int32)
+    score = np.asarray(score, dtype=np.int32)
+    group = np.full(ni.size, -1, dtype=np.int64)
     g_need = np.zeros(0, dtype=np.int64)
-    g_of = np.zeros(0, dtype=np.int64)
     if person is not None and np.unique(person).size < m:
         # (need, person) keys with several records of the person among the need's pairs
         pid = np.unique(np.asarray(person), return_inverse=True)[1].reshape(-1).astype(np.int64)
-        k = ni * (int(pid.max()) + 1) + pid[vi]
+        span = int(pid.max()) + 1
+        k = np.asarray(ni, dtype=np.int64) * span + pid[vi]
         keys, inv, cnt = np.unique(k, return_inverse=True, return_counts=True)
         inv = inv.reshape(-1)
+        gid = np.cumsum(cnt > 1) - 1
         multi = cnt[inv] > 1
-        grouped = multi
-        gkeys = np.flatnonzero(cnt > 1)
-        gid = np.full(keys.size, -1, dtype=np.int64)
-        gid[gkeys] = np.arange(gkeys.size)
-        g_of = gid[inv[multi]]
-        g_need = keys[gkeys] // (int(pid.max()) + 1)
+        group[multi] = gid[inv[multi]]
+        g_need = keys[cnt > 1] // span
     n_groups = int(g_need.size)
     n_left = n + n_groups
-    rec = n_left + vi  # record node of every pair
-    # arcs: need -> record (ungrouped pairs), need -> group, group -> record (grouped pairs)
-    direct = ~grouped
-    tails = np.concatenate((ni[direct], g_need, n + g_of))
-    heads = np.concatenate((rec[direct], n + np.arange(n_groups), rec[grouped]))
-    costs = np.concatenate((cost[direct], np.zeros(n_groups, dtype=np.int64), cost[grouped]))
-    keys_ = np.concatenate(
-        (cost[direct], np.full(n_groups, _GROUP_KEY, dtype=np.int64), cost[grouped])
-    )
-    pairs = np.concatenate((pair[direct], np.full(n_groups, -1, dtype=np.int64), pair[grouped]))
-    # within a tail: by cost, then by head (deterministic ties)
-    sort_key = (np.maximum(keys_, -1) + 1) * (n_left + m + 1) + heads
-    ptr, order = _sorted_arcs(tails, sort_key, n_left)
-    tails, heads, costs, keys_, pairs = (
-        tails[order],
-        heads[order],
-        costs[order],
-        keys_[order],
-        pairs[order],
-    )
+    ptr, heads, tails, costs, keys_, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
     # a need fills at most one slot per distinct person it has arcs to
     out_deg = np.diff(ptr[: n + 1])
     slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
