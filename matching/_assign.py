@@ -70,9 +70,9 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
 
     ``group[p]`` is the (need, person) node of pair ``p`` (-1: none), ``g_need``
     each such node's need. A need's arcs to its (need, person) nodes come
-    first, then every tail's arcs by cost, ties by pair. Returns ``ptr`` and,
-    per arc, head, tail, cost, pruning key and pair (-1 for need -> (need,
-    person) arcs)."""
+    first, then every tail's arcs by cost, ties by pair. Returns ``ptr``, the
+    number of (need, person) arcs of every tail, and per arc its head, tail,
+    cost and pair (-1 for need -> (need, person) arcs)."""
     n_groups = g_need.size
     n_left = n + n_groups
     n_pairs = ni.size
@@ -87,10 +87,9 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     for t in range(n_left):
         count[t + 1] += first[t]
     ptr = np.cumsum(count)
-    head = np.empty(n_arcs, dtype=np.int64)
-    tail = np.empty(n_arcs, dtype=np.int64)
-    cost = np.empty(n_arcs, dtype=np.int64)
-    key = np.empty(n_arcs, dtype=np.int64)
+    head = np.empty(n_arcs, dtype=np.int32)
+    tail = np.empty(n_arcs, dtype=np.int32)
+    cost = np.empty(n_arcs, dtype=np.int32)
     pair = np.empty(n_arcs, dtype=np.int64)
     fill = ptr[:-1].copy()
     for g in range(n_groups):
@@ -98,7 +97,6 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
         a = fill[t]
         fill[t] += 1
         head[a], cost[a], pair[a] = n + g, 0, -1
-        key[a] = -(np.int64(1) << np.int64(60))  # first in the need's arcs, never pruned
     # every pair arc as one int64, cost above pair index, sorted within its tail
     comp = np.empty(n_arcs, dtype=np.int64)
     for p in range(n_pairs):
@@ -122,92 +120,105 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
             x = comp[a]
             p = x & mask
             c = x >> np.int64(40)
-            head[a], cost[a], key[a], pair[a] = n_left + vi[p], c, c, p
-    return ptr, head, tail, cost, key, pair
+            head[a], cost[a], pair[a] = n_left + vi[p], c, p
+    return ptr, first, head, tail, cost, pair
 
 
 @njit(cache=True)
-def _heap_up(heap, hpos, dist, i):  # type: ignore[no-untyped-def]
-    u = heap[i]
-    du = dist[u]
+def _heap_up(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
+    """Put node ``u`` with distance ``d`` at heap position ``i`` and sift it up."""
     while i > 0:
         parent = (i - 1) >> 1
-        w = heap[parent]
-        if dist[w] <= du:
+        if heap_d[parent] <= d:
             break
-        heap[i] = w
-        hpos[w] = i
+        w = heap_u[parent]
+        heap_d[i] = heap_d[parent]
+        heap_u[i] = w
+        node[w, _HPOS] = i
         i = parent
-    heap[i] = u
-    hpos[u] = i
+    heap_d[i] = d
+    heap_u[i] = u
+    node[u, _HPOS] = i
 
 
 @njit(cache=True)
-def _heap_pop(heap, hpos, dist, size):  # type: ignore[no-untyped-def]
+def _heap_pop(heap_d, heap_u, node, size):  # type: ignore[no-untyped-def]
     """Remove the root; return the new size."""
-    hpos[heap[0]] = -1
+    node[heap_u[0], _HPOS] = -1
     size -= 1
     if size == 0:
         return 0
-    u = heap[size]
-    du = dist[u]
+    d = heap_d[size]
+    u = heap_u[size]
     i = 0
     while True:
         c = 2 * i + 1
         if c >= size:
             break
-        if c + 1 < size and dist[heap[c + 1]] < dist[heap[c]]:
+        if c + 1 < size and heap_d[c + 1] < heap_d[c]:
             c += 1
-        w = heap[c]
-        if dist[w] >= du:
+        if heap_d[c] >= d:
             break
-        heap[i] = w
-        hpos[w] = i
+        w = heap_u[c]
+        heap_d[i] = heap_d[c]
+        heap_u[i] = w
+        node[w, _HPOS] = i
         i = c
-    heap[i] = u
-    hpos[u] = i
+    heap_d[i] = d
+    heap_u[i] = u
+    node[u, _HPOS] = i
     return size
 
 
+# columns of the per-node table (one row, one cache line, per node)
+_POT = 0  # potential
+_DIST = 1  # tentative distance in the current search
+_ROOM = 2  # arcs that may still carry flow into the node (records, (need, person) nodes)
+_HPOS = 3  # position in the heap, -1 outside
+
+
 @njit(cache=True)
-def _flow(n, n_left, ptr, head, tail, cost, key, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
+def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
     """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
 
     Nodes ``0..n-1`` are needs, ``n..n_left-1`` (need, person) nodes, the rest
-    records. Arcs leave needs and (need, person) nodes (``ptr``), sorted by
-    ``key``. ``slot_ptr`` gives each node's room for arcs carrying flow into it
+    records. Arcs leave needs and (need, person) nodes (``ptr``): first a
+    need's ``first[need]`` arcs to its (need, person) nodes, then the rest by
+    cost. ``slot_ptr`` gives each node's room for arcs carrying flow into it
     (a record's capacity, 1 for a (need, person) node). Returns the flow of
     every arc and the number of searches."""
     n_nodes = slot_ptr.size - 1
     n_arcs = head.size
+    inf = np.int64(1) << np.int64(62)
     flow = np.zeros(n_arcs, dtype=np.int8)
-    used = np.zeros(n_nodes, dtype=np.int64)  # arcs carrying flow into each node
-    into = np.empty(max(slot_ptr[-1], 1), dtype=np.int64)  # those arcs, per node
-    pot = np.zeros(n_nodes, dtype=np.int64)
+    into = np.empty(max(slot_ptr[-1], 1), dtype=np.int64)  # arcs carrying flow in, per node
+    node = np.zeros((n_nodes, 4), dtype=np.int64)
+    for u in range(n_nodes):
+        node[u, _DIST] = inf
+        node[u, _ROOM] = slot_ptr[u + 1] - slot_ptr[u]
+        node[u, _HPOS] = -1
     filled = np.zeros(n, dtype=np.int64)  # slots routed by the warm start
 
     # warm start: each need takes its cheapest records while they have room
     for u in range(n):
         last = np.int64(0)
-        for a in range(ptr[u], ptr[u + 1]):
-            if filled[u] >= slots[u]:
-                break
-            h = head[a]
-            if h < n_left or used[h] >= slot_ptr[h + 1] - slot_ptr[h]:
-                break
-            flow[a] = 1
-            into[slot_ptr[h] + used[h]] = a
-            used[h] += 1
-            filled[u] += 1
-            last = cost[a]
-        pot[u] = -last
+        if first[u] == 0:
+            for a in range(ptr[u], ptr[u + 1]):
+                if filled[u] >= slots[u]:
+                    break
+                h = head[a]
+                if node[h, _ROOM] == 0:
+                    break
+                flow[a] = 1
+                into[slot_ptr[h + 1] - node[h, _ROOM]] = a
+                node[h, _ROOM] -= 1
+                filled[u] += 1
+                last = cost[a]
+        node[u, _POT] = -last
 
-    inf = np.int64(1) << np.int64(62)
-    dist = np.full(n_nodes, inf, dtype=np.int64)
-    done = np.zeros(n_nodes, dtype=np.bool_)
     pred = np.zeros(n_nodes, dtype=np.int64)  # arc a reached forward, -(a + 1) backward
-    heap = np.empty(n_nodes, dtype=np.int64)
-    hpos = np.full(n_nodes, -1, dtype=np.int64)
+    heap_d = np.empty(n_nodes, dtype=np.int64)
+    heap_u = np.empty(n_nodes, dtype=np.int64)
     touched = np.empty(n_nodes, dtype=np.int64)
     settled = np.empty(n_nodes, dtype=np.int64)
     searches = 0
@@ -217,100 +228,105 @@ def _flow(n, n_left, ptr, head, tail, cost, key, slot_ptr, slots, unfilled_cost)
             searches += 1
             best = inf
             best_node = -1
-            dist[src] = 0
-            heap[0] = src
-            hpos[src] = 0
+            node[src, _DIST] = 0
+            heap_d[0] = 0
+            heap_u[0] = src
+            node[src, _HPOS] = 0
             size = 1
             n_touched = 1
             touched[0] = src
             n_settled = 0
             while size > 0:
-                u = heap[0]
-                du = dist[u]
+                du = heap_d[0]
                 if du >= best:
                     break
-                size = _heap_pop(heap, hpos, dist, size)
-                done[u] = True
+                u = heap_u[0]
+                size = _heap_pop(heap_d, heap_u, node, size)
                 settled[n_settled] = u
                 n_settled += 1
-                pu = pot[u]
+                pu = node[u, _POT]
                 if u < n and du + unfilled_cost + pu < best:
                     best = du + unfilled_cost + pu
                     best_node = u
                 if u < n_left:
+                    base = du + pu
+                    lo = ptr[u] + first[u] if u < n else ptr[u]
                     for a in range(ptr[u], ptr[u + 1]):
+                        c = cost[a]
                         # a record's potential is at most 0: no later arc can do better
-                        if du + key[a] + pu >= best:
+                        if a >= lo and base + c >= best:
                             break
                         if flow[a]:
                             continue
                         h = head[a]
-                        if done[h]:
-                            continue
-                        nd = du + cost[a] + pu - pot[h]
+                        nd = base + c - node[h, _POT]
                         if nd >= best:
                             continue
-                        if h >= n_left and used[h] < slot_ptr[h + 1] - slot_ptr[h]:
+                        if h >= n_left and node[h, _ROOM] > 0:
                             # a record with room: potential 0, its arc to the sink costs 0
-                            best = nd + pot[h]
+                            best = nd
                             best_node = h
                             pred[h] = a
-                        elif nd < dist[h]:
-                            if dist[h] == inf:
+                        elif nd < node[h, _DIST]:  # false for settled nodes
+                            if node[h, _DIST] == inf:
                                 touched[n_touched] = h
                                 n_touched += 1
-                                heap[size] = h
                                 size += 1
-                            dist[h] = nd
+                                i = size - 1
+                            else:
+                                i = node[h, _HPOS]
+                            node[h, _DIST] = nd
                             pred[h] = a
-                            _heap_up(heap, hpos, dist, hpos[h] if hpos[h] >= 0 else size - 1)
+                            _heap_up(heap_d, heap_u, node, i, nd, h)
                 if u >= n:
-                    for k in range(slot_ptr[u], slot_ptr[u] + used[u]):
+                    base = du + pu
+                    hi = slot_ptr[u + 1] - node[u, _ROOM]
+                    for k in range(slot_ptr[u], hi):
                         a = into[k]
                         v = tail[a]
-                        if done[v]:
+                        nd = base - cost[a] - node[v, _POT]
+                        if nd >= best or nd >= node[v, _DIST]:
                             continue
-                        nd = du - cost[a] + pu - pot[v]
-                        if nd >= best or nd >= dist[v]:
-                            continue
-                        if dist[v] == inf:
+                        if node[v, _DIST] == inf:
                             touched[n_touched] = v
                             n_touched += 1
-                            heap[size] = v
                             size += 1
-                        dist[v] = nd
+                            i = size - 1
+                        else:
+                            i = node[v, _HPOS]
+                        node[v, _DIST] = nd
                         pred[v] = -(a + 1)
-                        _heap_up(heap, hpos, dist, hpos[v] if hpos[v] >= 0 else size - 1)
+                        _heap_up(heap_d, heap_u, node, i, nd, v)
             # potentials: settled nodes move by their distance below the sink's
             for i in range(n_settled):
                 u = settled[i]
-                pot[u] += dist[u] - best
+                node[u, _POT] += node[u, _DIST] - best
             # augment along the path
-            node = best_node
-            while node != src:
-                code = pred[node]
+            v = best_node
+            while v != src:
+                code = pred[v]
                 if code >= 0:
                     h = head[code]
-                    into[slot_ptr[h] + used[h]] = code
-                    used[h] += 1
+                    into[slot_ptr[h + 1] - node[h, _ROOM]] = code
+                    node[h, _ROOM] -= 1
                     flow[code] = 1
-                    node = tail[code]
+                    v = tail[code]
                 else:
                     a = -code - 1
                     h = head[a]
-                    base = slot_ptr[h]
-                    for k in range(base, base + used[h]):
+                    lo = slot_ptr[h]
+                    hi = slot_ptr[h + 1] - node[h, _ROOM]
+                    for k in range(lo, hi):
                         if into[k] == a:
-                            into[k] = into[base + used[h] - 1]
+                            into[k] = into[hi - 1]
                             break
-                    used[h] -= 1
+                    node[h, _ROOM] += 1
                     flow[a] = 0
-                    node = h
+                    v = h
             for i in range(n_touched):
                 u = touched[i]
-                dist[u] = inf
-                done[u] = False
-                hpos[u] = -1
+                node[u, _DIST] = inf
+                node[u, _HPOS] = -1
     return flow, searches
 
 
@@ -369,7 +385,7 @@ def b_matching(
         g_need = keys[cnt > 1] // span
     n_groups = int(g_need.size)
     n_left = n + n_groups
-    ptr, heads, tails, costs, keys_, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
+    ptr, first, heads, tails, costs, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
     # a need fills at most one slot per distinct person it has arcs to
     out_deg = np.diff(ptr[: n + 1])
     slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
@@ -383,7 +399,7 @@ def b_matching(
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
     flow, searches = _flow(
-        n, n_left, ptr, heads, tails, costs, keys_, slot_ptr, slots, unfilled_cost
+        n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
     )
     info["searches"] = int(searches)
     chosen = pairs[(flow > 0) & (pairs >= 0)]
