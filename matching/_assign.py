@@ -199,22 +199,25 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
         node[u, _HPOS] = -1
     filled = np.zeros(n, dtype=np.int64)  # slots routed by the warm start
 
-    # warm start: each need takes its cheapest records while they have room
+    # warm start: each need takes its cheapest records while they have room; its
+    # potential is then as high as its arcs allow (minus the first arc it did not take)
     for u in range(n):
-        last = np.int64(0)
-        if first[u] == 0:
-            for a in range(ptr[u], ptr[u + 1]):
-                if filled[u] >= slots[u]:
-                    break
-                h = head[a]
-                if node[h, _ROOM] == 0:
-                    break
-                flow[a] = 1
-                into[slot_ptr[h + 1] - node[h, _ROOM]] = a
-                node[h, _ROOM] -= 1
-                filled[u] += 1
-                last = cost[a]
-        node[u, _POT] = -last
+        if first[u] > 0:
+            continue
+        a = ptr[u]
+        while a < ptr[u + 1] and filled[u] < slots[u]:
+            h = head[a]
+            if node[h, _ROOM] == 0:
+                break
+            flow[a] = 1
+            into[slot_ptr[h + 1] - node[h, _ROOM]] = a
+            node[h, _ROOM] -= 1
+            filled[u] += 1
+            a += 1
+        if a < ptr[u + 1]:
+            node[u, _POT] = -cost[a]
+        elif a > ptr[u]:
+            node[u, _POT] = -cost[a - 1]
 
     pred = np.zeros(n_nodes, dtype=np.int64)  # arc a reached forward, -(a + 1) backward
     heap_d = np.empty(n_nodes, dtype=np.int64)
