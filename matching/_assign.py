@@ -26,12 +26,27 @@ filled there and the searches repair the rest.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from numba import njit
 
 __all__ = ["b_matching"]
 
-@njit(cache=True)
+
+def _compiled(fn: Callable[..., Any]) -> Any:
+    """``fn`` compiled by numba, its machine code cached on disk when a cache is writable.
+
+    numba caches beside the package, or in ``NUMBA_CACHE_DIR``, or in the user's cache
+    folder; with none writable it compiles in every process instead of failing."""
+    try:
+        return njit(cache=True)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(fn)
+
+
+@_compiled
 def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyped-def]
     """Stable sort of ``comp[lo:hi]`` by the cost in bits 40 and up (``cost_bits`` wide)."""
     size = hi - lo
@@ -64,7 +79,7 @@ def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyp
         comp[lo:hi] = buf[:size]
 
 
-@njit(cache=True)
+@_compiled
 def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     """The network's arcs leaving needs and (need, person) nodes, sorted (CSR).
 
@@ -124,7 +139,7 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     return ptr, first, head, tail, cost, pair
 
 
-@njit(cache=True)
+@_compiled
 def _heap_up(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
     """Put node ``u`` with distance ``d`` at heap position ``i`` and sift it up."""
     while i > 0:
@@ -141,7 +156,7 @@ def _heap_up(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
     node[u, _HPOS] = i
 
 
-@njit(cache=True)
+@_compiled
 def _heap_pop(heap_d, heap_u, node, size):  # type: ignore[no-untyped-def]
     """Remove the root; return the new size."""
     node[heap_u[0], _HPOS] = -1
@@ -177,7 +192,7 @@ _ROOM = 2  # arcs that may still carry flow into the node (records, (need, perso
 _HPOS = 3  # position in the heap, -1 outside
 
 
-@njit(cache=True)
+@_compiled
 def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
     """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
 

@@ -320,7 +320,8 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
             code = "excluded"
             reason = (
                 f"The {_plural(k, 'suitable volunteer')} {'is' if k == 1 else 'are'} "
-                f"{_plural(int(people[n]), 'person')}, and a need's volunteers must be "
+                f"{int(people[n])} {'person' if people[n] == 1 else 'people'}, and a need's "
+                f"volunteers must be "
                 f"different people; {d} needed."
             )
         else:
@@ -420,7 +421,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
-    stats = {
+    stats: dict[str, Any] = {
         "needs": inst.n_needs,
         "volunteers": inst.n_volunteers,
         "exclusions": int(inst.exclude_need.size),
