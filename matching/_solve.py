@@ -222,12 +222,18 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
     for p in np.unique(pats):
         skilled[needs[pats == p]] = vcount[sk.volunteers_for(int(p))].sum() if vcount.size else 0
     k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
-    # distinct people among each need's candidates (records of one person count once)
-    key = np.unique(
-        cand.need_index.astype(np.int64) * max(inst.n_volunteers, 1)
-        + inst.volunteer_person[cand.volunteer_index]
-    )
-    people = np.bincount(key // max(inst.n_volunteers, 1), minlength=inst.n_needs)
+    # distinct people among each open need's candidates (records of one person count once)
+    people = k_count
+    if np.unique(inst.volunteer_person).size < inst.n_volunteers:
+        mine = np.zeros(inst.n_needs, dtype=bool)
+        mine[needs] = True
+        sub = mine[cand.need_index]
+        m = max(inst.n_volunteers, 1)
+        key = np.unique(
+            cand.need_index[sub].astype(np.int64) * m
+            + inst.volunteer_person[cand.volunteer_index[sub]]
+        )
+        people = np.bincount(key // m, minlength=inst.n_needs)
     reach, free = reach_counts(inst, needs), cand.free_count
 
     # nearest skilled volunteer for needs nobody can reach
