@@ -214,25 +214,42 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
         node[u, _HPOS] = -1
     filled = np.zeros(n, dtype=np.int64)  # slots routed by the warm start
 
-    # warm start: each need takes its cheapest records while they have room; its
-    # potential is then as high as its arcs allow (minus the first arc it did not take)
+    # warm start: each need takes its cheapest records with room, in order of cost, and
+    # skips a full record while what it takes costs no more than that record's cost less its
+    # potential; a record that becomes full gets the lowest potential its needs allow
     for u in range(n):
         if first[u] > 0:
             continue
+        limit = inf  # least cost less potential among the full records skipped
         a = ptr[u]
         while a < ptr[u + 1] and filled[u] < slots[u]:
+            c = cost[a]
+            if c > limit:
+                break
             h = head[a]
             if node[h, _ROOM] == 0:
-                break
-            flow[a] = 1
-            into[slot_ptr[h + 1] - node[h, _ROOM]] = a
-            node[h, _ROOM] -= 1
-            filled[u] += 1
+                limit = min(limit, c - node[h, _POT])
+            else:
+                flow[a] = 1
+                into[slot_ptr[h + 1] - node[h, _ROOM]] = a
+                node[h, _ROOM] -= 1
+                filled[u] += 1
             a += 1
+        # as high as the arcs not taken allow: those left cost at least cost[a]
         if a < ptr[u + 1]:
-            node[u, _POT] = -cost[a]
+            limit = min(limit, cost[a])
+        if limit < inf:
+            node[u, _POT] = -limit
         elif a > ptr[u]:
             node[u, _POT] = -cost[a - 1]
+        for b in range(ptr[u], a):
+            h = head[b]
+            if flow[b] and node[h, _ROOM] == 0:
+                low = -inf
+                for k in range(slot_ptr[h], slot_ptr[h + 1]):
+                    x = into[k]
+                    low = max(low, cost[x] + node[tail[x], _POT])
+                node[h, _POT] = low
 
     pred = np.zeros(n_nodes, dtype=np.int64)  # arc a reached forward, -(a + 1) backward
     heap_d = np.empty(n_nodes, dtype=np.int64)
