@@ -234,7 +234,12 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
             + inst.volunteer_person[cand.volunteer_index[sub]]
         )
         people = np.bincount(key // m, minlength=inst.n_needs)
-    reach, free = reach_counts(inst, needs), cand.free_count
+    # reach matters only where fewer are free than needed: the free ones are within reach
+    free = cand.free_count
+    short = needs[free[needs] < demand[needs]]
+    reach = free.copy()
+    if short.size:
+        reach[short] = reach_counts(inst, short)[short]
 
     # nearest skilled volunteer for needs nobody can reach
     far = needs[(skilled[needs] > 0) & (reach[needs] == 0) & ~inst.remote_ok[needs]]
