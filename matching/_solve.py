@@ -234,9 +234,12 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
             + inst.volunteer_person[cand.volunteer_index[sub]]
         )
         people = np.bincount(key // m, minlength=inst.n_needs)
-    # reach matters only where fewer are free than needed: the free ones are within reach
+    # reach matters only where fewer are free than needed (the free ones are within reach),
+    # unless too few have the skills
     free = cand.free_count
-    short = needs[free[needs] < demand[needs]]
+    has_skills = np.array([bool(inst.need_skills[n]) for n in needs.tolist()], dtype=bool)
+    no_skill = has_skills & (skilled[needs] < demand[needs])
+    short = needs[(free[needs] < demand[needs]) & ~no_skill]
     reach = free.copy()
     if short.size:
         reach[short] = reach_counts(inst, short)[short]
