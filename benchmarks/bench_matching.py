@@ -356,20 +356,20 @@ def markdown(rows: list[dict]) -> str:
         "| load average |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+
+    def secs(b: dict, name: str) -> str:
+        x = b.get(name, {})
+        if "seconds" not in x:
+            return x.get("skipped", "-")
+        return f"{x['seconds']} ({x['cpu_seconds']})"
+
+    def ratio(r: dict, name: str) -> str:
+        if f"{name}_over_ours" not in r:
+            return "-"
+        return f"{r[f'{name}_over_ours']} x ({r[f'{name}_over_ours_cpu']} x)"
+
     for r in rows:
         b = r.get("baselines", {})
-
-        def secs(name):
-            x = b.get(name, {})
-            if "seconds" not in x:
-                return x.get("skipped", "-")
-            return f"{x['seconds']} ({x['cpu_seconds']})"
-
-        def ratio(name):
-            if f"{name}_over_ours" not in r:
-                return "-"
-            return f"{r[f'{name}_over_ours']} x ({r[f'{name}_over_ours_cpu']} x)"
-
         g = b.get("greedy", {})
         same = all(
             b.get(k, {}).get("equals_ours", False)
@@ -388,9 +388,10 @@ def markdown(rows: list[dict]) -> str:
             f"| {r['assignment_s']} | {r['end_to_end_s']} | {r['peak_rss_mb']:,.0f} "
             f"| {r['filled_slots']:,} / {r['slots_requested']:,} | {r['total_score']:,} "
             f"| {r.get('certified_optimal', '-')} ({r.get('certificate_s', '-')}) "
-            f"| {secs('ours_assignment')} | {secs('ortools_min_cost_flow')} "
-            f"| {ratio('ortools_min_cost_flow')} | {secs('ortools_max_flow_min_cost')} "
-            f"| {ratio('ortools_max_flow_min_cost')} | {same if b else '-'} | {short} | {load} |"
+            f"| {secs(b, 'ours_assignment')} | {secs(b, 'ortools_min_cost_flow')} "
+            f"| {ratio(r, 'ortools_min_cost_flow')} | {secs(b, 'ortools_max_flow_min_cost')} "
+            f"| {ratio(r, 'ortools_max_flow_min_cost')} | {same if b else '-'} | {short} "
+            f"| {load} |"
         )
     return "\n".join(out)
 
