@@ -19,9 +19,16 @@ ends at the first record with room, or at a need's "unfilled" arc, and the
 path is augmented. Potentials then only decrease; a record with room keeps
 potential 0 and every record's potential stays at most 0, so a need's arcs,
 sorted by cost, are scanned only while an arc could still beat the best end
-found so far. A free warm start gives each need its cheapest records while
-they have room, which keeps the potentials dual feasible: most slots are
-filled there and the searches repair the rest.
+found so far.
+
+A warm start routes many slots without a search, keeping the potentials dual
+feasible: each need takes its cheapest records with room in order of cost,
+skipping a full record only while what it takes costs no more than that
+record's cost less its potential; its own potential is then as high as its
+arcs allow, and a record it fills gets the lowest potential its needs allow.
+Needs with (need, person) nodes are left to the searches. Arcs are sorted by
+a counting sort by tail and a radix sort by cost within each tail; ties go to
+the lower pair index, so the result is deterministic.
 """
 
 from __future__ import annotations
