@@ -18,13 +18,18 @@ import argparse
 import os
 import platform
 import secrets
+import sys
 import tempfile
 import time
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+
+# this checkout's packages, whatever is installed
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 CENTRE = (51.515, -0.09)  # the City of London
 SPREAD_KM = 9.0

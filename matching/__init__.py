@@ -1,7 +1,7 @@
 """Optimal, capacity-aware matching of volunteers to needs.
 
-A pure library (numpy and scipy only). Parse an instance, list its feasible
-pairs, or solve it::
+A pure library (numpy, scipy and numba only). Parse an instance, list its
+feasible pairs, or solve it::
 
     >>> from matching import parse_instance, solve
     >>> result = solve(parse_instance({"needs": [], "volunteers": []}))
@@ -9,10 +9,12 @@ pairs, or solve it::
     0
 
 The objective is lexicographic: fill as many volunteer slots as possible,
-then maximise the total score. The score of a pair is documented in
-:mod:`matching._scoring`. ``solve(instance, certify=True)`` also proves the
-result optimal on the candidate graph, independently of the solver
-(:mod:`matching._certify`).
+then maximise the total score; a need's volunteers are different people
+(volunteer records may share a ``person``). The score of a pair is
+documented in :mod:`matching._scoring`; the exact assignment, a min-cost
+flow compiled with numba, in :mod:`matching._assign`.
+``solve(instance, certify=True)`` also proves the result optimal on the
+candidate graph, independently of the solver (:mod:`matching._certify`).
 """
 
 from ._candidates import Candidates, candidates

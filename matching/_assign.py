@@ -1,302 +1,375 @@
 """The optimal capacitated assignment (bipartite b-matching) on the candidate graph.
 
-Objective, lexicographic: most filled slots, then highest total score.
+Objective, lexicographic: most filled slots, then highest total score. A
+need's volunteers are distinct people: a volunteer record may belong to a
+person who has other records, and no need gets two records of one person.
 
-The candidate graph is split into connected components. A component with a
-single need (or a single volunteer) is solved exactly by taking its best
-pairs. The rest become a slot graph: each need has ``d`` slot rows, each
-volunteer ``c`` slot columns; a pair where both sides have several slots
-goes through a two-node gadget (a row and a column) so it is used at most
-once. Every maximum matching of the slot graph fills the most slots, so the
-problem is the cheapest maximum matching, with cost ``Q + 2 - score`` per pair.
+The problem is a min-cost flow. Nodes: needs, volunteer records, a sink, and
+one node per (need, person) whose person has several records among the
+need's candidate pairs. Arcs, all of capacity 1 but the last two: need ->
+record, or need -> (need, person) -> record, costing ``q - score``; record ->
+sink with the record's capacity; need -> sink, "leave a slot unfilled",
+costing ``(slots + 1) * q``. That arc lets every slot be routed, and since it
+costs more than any total score it makes the minimum-cost routing exactly the
+lexicographic optimum, whatever order the slots are routed in.
 
-A maximum matching (Hopcroft-Karp) and the Dulmage-Mendelsohn decomposition
-split the slot graph exactly into three independent parts, each with one side
-covered completely: the columns reachable by alternating paths from unmatched
-rows, matched into those rows; the rows reachable from unmatched columns,
-matched into those columns; and a perfect matching on the rest. Edges between
-parts are in no maximum matching. Each part is a full one-sided assignment
-solved by scipy's LAPJVsp (``min_weight_full_bipartite_matching``) per
-connected component, with no "unfilled" columns, so no augmenting search ever
-explores a whole component only to give up.
+Successive shortest paths route one need slot at a time: a Dijkstra search
+from the need on reduced costs (an indexed binary heap, int64 potentials)
+ends at the first record with room, or at a need's "unfilled" arc, and the
+path is augmented. Potentials then only decrease; a record with room keeps
+potential 0 and every record's potential stays at most 0, so a need's arcs,
+sorted by cost, are scanned only while an arc could still beat the best end
+found so far.
+
+A warm start routes many slots without a search, keeping the potentials dual
+feasible: each need takes its cheapest records with room in order of cost,
+skipping a full record only while what it takes costs no more than that
+record's cost less its potential; its own potential is then as high as its
+arcs allow, and a record it fills gets the lowest potential its needs allow.
+Needs with (need, person) nodes are left to the searches. Arcs are sorted by
+a counting sort by tail and a radix sort by cost within each tail; ties go to
+the lower pair index, so the result is deterministic.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from scipy.sparse import coo_array, csr_array
-from scipy.sparse.csgraph import (
-    breadth_first_order,
-    connected_components,
-    maximum_bipartite_matching,
-    min_weight_full_bipartite_matching,
-)
+from collections.abc import Callable
+from typing import Any
 
-from ._arrays import expand
+import numpy as np
+from numba import njit
 
 __all__ = ["b_matching"]
 
-_GADGETS_FIRST = 3  # multi-slot pairs per need with a gadget from the start
-_BATCH_ROWS = 2000  # rows per LAPJVsp call when small components are batched
+
+def _compiled(fn: Callable[..., Any]) -> Any:
+    """``fn`` compiled by numba, its machine code cached on disk when a cache is writable.
+
+    numba caches beside the package, or in ``NUMBA_CACHE_DIR``, or in the user's cache
+    folder; with none writable it compiles in every process instead of failing."""
+    try:
+        return njit(cache=True)(fn)
+    except RuntimeError:  # "cannot cache function ...: no locator available"
+        return njit(fn)
 
 
-def _components(ni: np.ndarray, vi: np.ndarray, n: int, m: int) -> tuple[int, np.ndarray]:
-    g = coo_array(
-        (np.ones(ni.size, dtype=np.int8), (ni, vi.astype(np.int64) + n)), shape=(n + m, n + m)
-    )
-    return connected_components(g, directed=False)
+@_compiled
+def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyped-def]
+    """Stable sort of ``comp[lo:hi]`` by the cost in bits 40 and up (``cost_bits`` wide)."""
+    size = hi - lo
+    if size <= 32:  # insertion sort
+        for i in range(lo + 1, hi):
+            x = comp[i]
+            c = x >> 40
+            j = i - 1
+            while j >= lo and (comp[j] >> 40) > c:
+                comp[j + 1] = comp[j]
+                j -= 1
+            comp[j + 1] = x
+        return
+    src = comp[lo:hi]
+    dst = buf[:size]
+    passes = 0
+    for shift in range(40, 40 + cost_bits, 8):  # radix sort, 8 bits a pass
+        count[:] = 0
+        for i in range(size):
+            count[((src[i] >> shift) & 255) + 1] += 1
+        for d in range(256):
+            count[d + 1] += count[d]
+        for i in range(size):
+            d = (src[i] >> shift) & 255
+            dst[count[d]] = src[i]
+            count[d] += 1
+        src, dst = dst, src
+        passes += 1
+    if passes % 2 == 1:
+        comp[lo:hi] = buf[:size]
 
 
-def _top_per_group(
-    group: np.ndarray, score: np.ndarray, tie: np.ndarray, limit: np.ndarray
-) -> np.ndarray:
-    """Indices of the ``limit`` best-scored items of every group (ties by ``tie``)."""
-    order = np.lexsort((tie, -score.astype(np.int64), group))
-    g = group[order]
-    first = np.r_[True, g[1:] != g[:-1]]
-    start = np.maximum.accumulate(np.where(first, np.arange(g.size), 0))
-    rank = np.arange(g.size) - start
-    return order[rank < limit[order]]
+@_compiled
+def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
+    """The network's arcs leaving needs and (need, person) nodes, sorted (CSR).
+
+    ``group[p]`` is the (need, person) node of pair ``p`` (-1: none), ``g_need``
+    each such node's need. A need's arcs to its (need, person) nodes come
+    first, then every tail's arcs by cost, ties by pair. Returns ``ptr``, the
+    number of (need, person) arcs of every tail, and per arc its head, tail,
+    cost and pair (-1 for need -> (need, person) arcs)."""
+    n_groups = g_need.size
+    n_left = n + n_groups
+    n_pairs = ni.size
+    n_arcs = n_pairs + n_groups
+    count = np.zeros(n_left + 1, dtype=np.int64)
+    for p in range(n_pairs):
+        t = ni[p] if group[p] < 0 else n + group[p]
+        count[t + 1] += 1
+    first = np.zeros(n_left, dtype=np.int64)  # (need, person) arcs of each need
+    for g in range(n_groups):
+        first[g_need[g]] += 1
+    for t in range(n_left):
+        count[t + 1] += first[t]
+    ptr = np.cumsum(count)
+    head = np.empty(n_arcs, dtype=np.int32)
+    tail = np.empty(n_arcs, dtype=np.int32)
+    cost = np.empty(n_arcs, dtype=np.int32)
+    pair = np.empty(n_arcs, dtype=np.int64)
+    fill = ptr[:-1].copy()
+    for g in range(n_groups):
+        t = g_need[g]
+        a = fill[t]
+        fill[t] += 1
+        head[a], cost[a], pair[a] = n + g, 0, -1
+    # every pair arc as one int64, cost above pair index, sorted within its tail
+    comp = np.empty(n_arcs, dtype=np.int64)
+    for p in range(n_pairs):
+        t = ni[p] if group[p] < 0 else n + group[p]
+        comp[fill[t]] = ((q - np.int64(score[p])) << np.int64(40)) | p
+        fill[t] += 1
+    mask = (np.int64(1) << np.int64(40)) - 1
+    cost_bits = 1
+    while (1 << cost_bits) <= q:
+        cost_bits += 1
+    buf = np.empty(np.max(count), dtype=np.int64)
+    digits = np.empty(257, dtype=np.int64)
+    for t in range(n_left):
+        lo, hi = ptr[t] + first[t], ptr[t + 1]
+        if hi - lo > 1:
+            # pairs were written in pair order: a stable sort by cost breaks ties by pair
+            _sort_by_cost(comp, lo, hi, buf, digits, cost_bits)
+        for a in range(ptr[t], hi):
+            tail[a] = t
+        for a in range(lo, hi):
+            x = comp[a]
+            p = x & mask
+            c = x >> np.int64(40)
+            head[a], cost[a], pair[a] = n_left + vi[p], c, p
+    return ptr, first, head, tail, cost, pair
 
 
-def _full_rows(a: csr_array) -> np.ndarray:
-    """Column matched to each row by a min-cost matching covering every row of ``a``.
-
-    scipy's LAPJVsp spends time proportional to the number of columns on every
-    row it augments, so it is called per connected component (small components
-    batched together, up to ``_BATCH_ROWS`` rows): the components are
-    independent, so their optimal matchings together are optimal."""
-    R, C = a.shape
-    if R == 0:
-        return np.zeros(0, dtype=np.int64)
-    if R <= _BATCH_ROWS:
-        _, col = min_weight_full_bipartite_matching(a)
-        return col.astype(np.int64)
-    coo = a.tocoo()
-    g = csr_array(
-        (np.ones(coo.nnz, dtype=np.int8), (coo.row, coo.col.astype(np.int64) + R)),
-        shape=(R + C, R + C),
-    )
-    ncomp, label = connected_components(g, directed=False)
-    del g
-    if ncomp == 1:
-        _, col = min_weight_full_bipartite_matching(a)
-        return col.astype(np.int64)
-    rows_per = np.bincount(label[:R], minlength=ncomp)
-    batch = (np.cumsum(rows_per) - rows_per) // _BATCH_ROWS
-    rb, cb = batch[label[:R]], batch[label[R:]]
-    row_order = np.argsort(rb, kind="stable")
-    col_order = np.argsort(cb, kind="stable")
-    inv_col = np.empty(C, dtype=np.int64)
-    inv_col[col_order] = np.arange(C)
-    inv_row = np.empty(R, dtype=np.int64)
-    inv_row[row_order] = np.arange(R)
-    p = csr_array((coo.data, (inv_row[coo.row], inv_col[coo.col])), shape=(R, C))
-    del coo
-    nb = int(batch[-1]) + 1
-    r_lo = np.searchsorted(rb[row_order], np.arange(nb + 1))
-    c_lo = np.searchsorted(cb[col_order], np.arange(nb + 1))
-    out = np.empty(R, dtype=np.int64)
-    for b in range(nb):
-        r0, r1, c0, c1 = r_lo[b], r_lo[b + 1], c_lo[b], c_lo[b + 1]
-        if r1 == r0:
-            continue
-        _, col = min_weight_full_bipartite_matching(p[r0:r1, c0:c1])
-        out[row_order[r0:r1]] = col_order[c0 + col.astype(np.int64)]
-    return out
+@_compiled
+def _heap_up(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
+    """Put node ``u`` with distance ``d`` at heap position ``i`` and sift it up."""
+    while i > 0:
+        parent = (i - 1) >> 1
+        if heap_d[parent] <= d:
+            break
+        w = heap_u[parent]
+        heap_d[i] = heap_d[parent]
+        heap_u[i] = w
+        node[w, _HPOS] = i
+        i = parent
+    heap_d[i] = d
+    heap_u[i] = u
+    node[u, _HPOS] = i
 
 
-def _sub(
-    r: np.ndarray,
-    c: np.ndarray,
-    v: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    transpose: bool = False,
-) -> csr_array:
-    """The submatrix on boolean masks ``rows`` x ``cols`` (or its transpose)."""
-    keep = rows[r] & cols[c]
-    ri = np.cumsum(rows) - 1
-    ci = np.cumsum(cols) - 1
-    rr, cc = ri[r[keep]], ci[c[keep]]
-    shape = (int(rows.sum()), int(cols.sum()))
-    if transpose:
-        return csr_array((v[keep], (cc, rr)), shape=shape[::-1])
-    return csr_array((v[keep], (rr, cc)), shape=shape)
-
-
-def _slot_graph(
-    ni: np.ndarray,
-    vi: np.ndarray,
-    s: np.ndarray,
-    dn: np.ndarray,
-    cv: np.ndarray,
-    q: int,
-    gadget: np.ndarray,
-):
-    """The slot graph: need slots and gadget rows x volunteer slots and gadget columns."""
-    ns_start = np.r_[0, np.cumsum(dn)]
-    vs_start = np.r_[0, np.cumsum(cv)]
-    NS, VS = int(ns_start[-1]), int(vs_start[-1])
-    # every maximum matching of this graph has the same number of edges, so a
-    # constant offset of 1 keeps costs positive without changing the optimum
-    cost = (q + 2 - s.astype(np.int64)).astype(np.float64)
-
-    d_p, c_p = dn[ni], cv[vi]
-    simple = ~gadget
-    sp = np.flatnonzero(simple)
-    gp = np.flatnonzero(~simple)
-    G = gp.size
-
-    cnt = d_p[sp] * c_p[sp]
-    own, k = expand(cnt)
-    p = sp[own]
-    rows = [ns_start[ni[p]] + k // c_p[p]]
-    cols = [vs_start[vi[p]] + k % c_p[p]]
-    vals = [cost[p]]
-    gcol = VS + np.arange(G)
-    grow = NS + np.arange(G)
-    own, k = expand(d_p[gp])
-    rows.append(ns_start[ni[gp[own]]] + k)
-    cols.append(gcol[own])
-    vals.append(cost[gp[own]])
-    rows.append(grow)
-    cols.append(gcol)
-    vals.append(np.ones(G))
-    own, k = expand(c_p[gp])
-    rows.append(grow[own])
-    cols.append(vs_start[vi[gp[own]]] + k)
-    vals.append(np.ones(own.size))
-    r = np.concatenate(rows)
-    c = np.concatenate(cols)
-    v = np.concatenate(vals)
-    return r, c, v, NS, VS, G, sp, gp
-
-
-def _alternating(
-    indptr: np.ndarray, indices: np.ndarray, match: np.ndarray, mate: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows reachable from unmatched rows by alternating paths, and their columns.
-
-    ``indptr``/``indices`` are the rows' adjacency (CSR), ``match[row]`` the
-    matched column (or -1), ``mate[col]`` the matched row (or -1)."""
-    R, C = match.size, mate.size
-    even = np.zeros(R, dtype=bool)
-    odd = np.zeros(C, dtype=bool)
-    free = np.flatnonzero(match < 0)
-    if free.size == 0:
-        return even, odd
-    has = mate >= 0
-    # nodes: rows, then columns (one edge each, to the matched row), then a source
-    ptr = np.concatenate(
-        (indptr, indptr[-1] + np.cumsum(has), [indptr[-1] + has.sum() + free.size])
-    )
-    idx = np.concatenate((indices.astype(np.int64) + R, mate[has], free))
-    g = csr_array((np.ones(idx.size, dtype=np.int8), idx, ptr), shape=(R + C + 1, R + C + 1))
-    reach = breadth_first_order(g, R + C, directed=True, return_predecessors=False)
-    reach = reach[reach < R + C]
-    even[reach[reach < R]] = True
-    odd[reach[reach >= R] - R] = True
-    return even, odd
-
-
-def _lapjvsp(
-    ni: np.ndarray, vi: np.ndarray, s: np.ndarray, dn: np.ndarray, cv: np.ndarray, q: int
-) -> np.ndarray:
-    """Pair indices chosen by the slot assignment (see the module notes).
-
-    Pairs start without gadgets (a relaxation: a pair between two multi-slot
-    people could be used twice); pairs the optimum uses twice get a gadget and
-    the problem is solved again, until no pair repeats. The last solution is
-    feasible and optimal for a relaxation, hence optimal."""
-    # a need with several slots tends to repeat its best multi-slot volunteers,
-    # so those pairs get gadgets from the start, and more of a need's pairs
-    # each time one of them repeats
-    multi = (dn[ni] > 1) & (cv[vi] > 1)
-    mp = np.flatnonzero(multi)
-    order = mp[np.lexsort((vi[mp], -s[mp].astype(np.int64), ni[mp]))]
-    g = ni[order]
-    first = np.r_[True, g[1:] != g[:-1]] if g.size else np.zeros(0, dtype=bool)
-    rank = np.zeros(ni.size, dtype=np.int64)
-    rank[order] = np.arange(g.size) - np.maximum.accumulate(np.where(first, np.arange(g.size), 0))
-    limit = np.full(dn.size, _GADGETS_FIRST, dtype=np.int64)
-    gadget = multi & (rank < limit[ni])
+@_compiled
+def _heap_pop(heap_d, heap_u, node, size):  # type: ignore[no-untyped-def]
+    """Remove the root; return the new size."""
+    node[heap_u[0], _HPOS] = -1
+    size -= 1
+    if size == 0:
+        return 0
+    d = heap_d[size]
+    u = heap_u[size]
+    i = 0
     while True:
-        chosen = _slot_assignment(ni, vi, s, dn, cv, q, gadget)
-        again = chosen[1:] == chosen[:-1]
-        if not again.any():
-            return chosen
-        rep = chosen[1:][again]
-        limit[np.unique(ni[rep])] *= 2
-        gadget |= multi & (rank < limit[ni])
-        gadget[rep] = True
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and heap_d[c + 1] < heap_d[c]:
+            c += 1
+        if heap_d[c] >= d:
+            break
+        w = heap_u[c]
+        heap_d[i] = heap_d[c]
+        heap_u[i] = w
+        node[w, _HPOS] = i
+        i = c
+    heap_d[i] = d
+    heap_u[i] = u
+    node[u, _HPOS] = i
+    return size
 
 
-def _slot_assignment(
-    ni: np.ndarray,
-    vi: np.ndarray,
-    s: np.ndarray,
-    dn: np.ndarray,
-    cv: np.ndarray,
-    q: int,
-    gadget: np.ndarray,
-) -> np.ndarray:
-    """Pair indices chosen by the slot assignment. ``dn``/``cv`` are per pair's need/volunteer
-    slot counts keyed by compact need / volunteer ids in ``ni``/``vi``."""
-    nn, nv = dn.size, cv.size
-    r, c, v, NS, VS, G, sp, gp = _slot_graph(ni, vi, s, dn, cv, q, gadget)
-    R, C = NS + G, VS + G
-    a = csr_array((v, (r, c)), shape=(R, C))
-    # a maximum matching (Hopcroft-Karp), then the rows reachable from its
-    # unmatched rows by alternating paths (Dulmage-Mendelsohn): rows outside that
-    # set are covered by every maximum matching and never use a reachable column
-    match = maximum_bipartite_matching(a, perm_type="column").astype(np.int64)
-    rowmate = np.full(C, -1, dtype=np.int64)
-    ok = match >= 0
-    rowmate[match[ok]] = np.flatnonzero(ok)
-    # Dulmage-Mendelsohn: rows reachable from unmatched rows by alternating paths
-    # (even rows) are the only ones some maximum matching leaves uncovered, and
-    # their neighbours (odd columns) are covered by them in every maximum
-    # matching; symmetrically from unmatched columns. The graph splits into three
-    # independent problems, each with one side covered completely.
-    even_row, odd_col = _alternating(a.indptr, a.indices, match, rowmate)
-    at = a.tocsc()
-    even_col, odd_row = _alternating(at.indptr, at.indices, rowmate, match)
-    del at
-    pr, pc = [], []
-    # odd columns, each matched into the even rows
-    if odd_col.any():
-        col = _full_rows(_sub(r, c, v, even_row, odd_col, transpose=True))
-        pr.append(np.flatnonzero(even_row)[col])
-        pc.append(np.flatnonzero(odd_col))
-    # odd rows, each matched into the even columns
-    if odd_row.any():
-        col = _full_rows(_sub(r, c, v, odd_row, even_col))
-        pr.append(np.flatnonzero(odd_row))
-        pc.append(np.flatnonzero(even_col)[col])
-    # the rest: a perfect matching
-    rest_r, rest_c = ~(even_row | odd_row), ~(even_col | odd_col)
-    if rest_r.any():
-        col = _full_rows(_sub(r, c, v, rest_r, rest_c))
-        pr.append(np.flatnonzero(rest_r))
-        pc.append(np.flatnonzero(rest_c)[col])
-    row_ind = np.concatenate(pr) if pr else np.zeros(0, dtype=np.int64)
-    col_ind = np.concatenate(pc) if pc else np.zeros(0, dtype=np.int64)
+# columns of the per-node table (one row, one cache line, per node)
+_POT = 0  # potential
+_DIST = 1  # tentative distance in the current search
+_ROOM = 2  # arcs that may still carry flow into the node (records, (need, person) nodes)
+_HPOS = 3  # position in the heap, -1 outside
 
-    slot_row = row_ind < NS
-    row_ind, col_ind = row_ind[slot_row], col_ind[slot_row]
-    chosen = []
-    to_gadget = col_ind >= VS
-    chosen.append(gp[col_ind[to_gadget] - VS])
-    to_vol = ~to_gadget
-    if np.any(to_vol):
-        need_of_slot = np.repeat(np.arange(nn), dn)
-        vol_of_slot = np.repeat(np.arange(nv), cv)
-        a_n = need_of_slot[row_ind[to_vol]]
-        a_v = vol_of_slot[col_ind[to_vol]]
-        lookup = csr_array((sp + 1, (ni[sp], vi[sp])), shape=(nn, nv))
-        chosen.append(np.asarray(lookup[a_n, a_v]).ravel() - 1)
-    return np.sort(np.concatenate(chosen)).astype(np.int64)
+
+@_compiled
+def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
+    """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
+
+    Nodes ``0..n-1`` are needs, ``n..n_left-1`` (need, person) nodes, the rest
+    records. Arcs leave needs and (need, person) nodes (``ptr``): first a
+    need's ``first[need]`` arcs to its (need, person) nodes, then the rest by
+    cost. ``slot_ptr`` gives each node's room for arcs carrying flow into it
+    (a record's capacity, 1 for a (need, person) node). Returns the flow of
+    every arc and the number of searches."""
+    n_nodes = slot_ptr.size - 1
+    n_arcs = head.size
+    inf = np.int64(1) << np.int64(62)
+    flow = np.zeros(n_arcs, dtype=np.int8)
+    into = np.empty(max(slot_ptr[-1], 1), dtype=np.int64)  # arcs carrying flow in, per node
+    node = np.zeros((n_nodes, 4), dtype=np.int64)
+    for u in range(n_nodes):
+        node[u, _DIST] = inf
+        node[u, _ROOM] = slot_ptr[u + 1] - slot_ptr[u]
+        node[u, _HPOS] = -1
+    filled = np.zeros(n, dtype=np.int64)  # slots routed by the warm start
+
+    # warm start: each need takes its cheapest records with room, in order of cost, and
+    # skips a full record while what it takes costs no more than that record's cost less its
+    # potential; a record that becomes full gets the lowest potential its needs allow
+    for u in range(n):
+        if first[u] > 0:
+            continue
+        limit = inf  # least cost less potential among the full records skipped
+        a = ptr[u]
+        while a < ptr[u + 1] and filled[u] < slots[u]:
+            c = cost[a]
+            if c > limit:
+                break
+            h = head[a]
+            if node[h, _ROOM] == 0:
+                limit = min(limit, c - node[h, _POT])
+            else:
+                flow[a] = 1
+                into[slot_ptr[h + 1] - node[h, _ROOM]] = a
+                node[h, _ROOM] -= 1
+                filled[u] += 1
+            a += 1
+        # as high as the arcs not taken allow: those left cost at least cost[a]
+        if a < ptr[u + 1]:
+            limit = min(limit, cost[a])
+        if limit < inf:
+            node[u, _POT] = -limit
+        elif a > ptr[u]:
+            node[u, _POT] = -cost[a - 1]
+        for b in range(ptr[u], a):
+            h = head[b]
+            if flow[b] and node[h, _ROOM] == 0:
+                low = -inf
+                for k in range(slot_ptr[h], slot_ptr[h + 1]):
+                    x = into[k]
+                    low = max(low, cost[x] + node[tail[x], _POT])
+                node[h, _POT] = low
+
+    pred = np.zeros(n_nodes, dtype=np.int64)  # arc a reached forward, -(a + 1) backward
+    heap_d = np.empty(n_nodes, dtype=np.int64)
+    heap_u = np.empty(n_nodes, dtype=np.int64)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    settled = np.empty(n_nodes, dtype=np.int64)
+    searches = 0
+    for src in range(n):
+        # every search routes one more unit of the need, to a record or "unfilled"
+        for _ in range(slots[src] - filled[src]):
+            searches += 1
+            best = inf
+            best_node = -1
+            node[src, _DIST] = 0
+            heap_d[0] = 0
+            heap_u[0] = src
+            node[src, _HPOS] = 0
+            size = 1
+            n_touched = 1
+            touched[0] = src
+            n_settled = 0
+            while size > 0:
+                du = heap_d[0]
+                if du >= best:
+                    break
+                u = heap_u[0]
+                size = _heap_pop(heap_d, heap_u, node, size)
+                settled[n_settled] = u
+                n_settled += 1
+                pu = node[u, _POT]
+                if u < n and du + unfilled_cost + pu < best:
+                    best = du + unfilled_cost + pu
+                    best_node = u
+                if u < n_left:
+                    base = du + pu
+                    lo = ptr[u] + first[u] if u < n else ptr[u]
+                    for a in range(ptr[u], ptr[u + 1]):
+                        c = cost[a]
+                        # a record's potential is at most 0: no later arc can do better
+                        if a >= lo and base + c >= best:
+                            break
+                        if flow[a]:
+                            continue
+                        h = head[a]
+                        nd = base + c - node[h, _POT]
+                        if nd >= best:
+                            continue
+                        if h >= n_left and node[h, _ROOM] > 0:
+                            # a record with room: potential 0, its arc to the sink costs 0
+                            best = nd
+                            best_node = h
+                            pred[h] = a
+                        elif nd < node[h, _DIST]:  # false for settled nodes
+                            if node[h, _DIST] == inf:
+                                touched[n_touched] = h
+                                n_touched += 1
+                                size += 1
+                                i = size - 1
+                            else:
+                                i = node[h, _HPOS]
+                            node[h, _DIST] = nd
+                            pred[h] = a
+                            _heap_up(heap_d, heap_u, node, i, nd, h)
+                if u >= n:
+                    base = du + pu
+                    hi = slot_ptr[u + 1] - node[u, _ROOM]
+                    for k in range(slot_ptr[u], hi):
+                        a = into[k]
+                        v = tail[a]
+                        nd = base - cost[a] - node[v, _POT]
+                        if nd >= best or nd >= node[v, _DIST]:
+                            continue
+                        if node[v, _DIST] == inf:
+                            touched[n_touched] = v
+                            n_touched += 1
+                            size += 1
+                            i = size - 1
+                        else:
+                            i = node[v, _HPOS]
+                        node[v, _DIST] = nd
+                        pred[v] = -(a + 1)
+                        _heap_up(heap_d, heap_u, node, i, nd, v)
+            # potentials: settled nodes move by their distance below the sink's
+            for i in range(n_settled):
+                u = settled[i]
+                node[u, _POT] += node[u, _DIST] - best
+            # augment along the path
+            v = best_node
+            while v != src:
+                code = pred[v]
+                if code >= 0:
+                    h = head[code]
+                    into[slot_ptr[h + 1] - node[h, _ROOM]] = code
+                    node[h, _ROOM] -= 1
+                    flow[code] = 1
+                    v = tail[code]
+                else:
+                    a = -code - 1
+                    h = head[a]
+                    lo = slot_ptr[h]
+                    hi = slot_ptr[h + 1] - node[h, _ROOM]
+                    for k in range(lo, hi):
+                        if into[k] == a:
+                            into[k] = into[hi - 1]
+                            break
+                    node[h, _ROOM] += 1
+                    flow[a] = 0
+                    v = h
+            for i in range(n_touched):
+                u = touched[i]
+                node[u, _DIST] = inf
+                node[u, _HPOS] = -1
+    return flow, searches
 
 
 def b_matching(
@@ -306,60 +379,70 @@ def b_matching(
     demand: np.ndarray,
     capacity: np.ndarray,
     q: int,
-) -> tuple[np.ndarray, dict]:
+    person: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, int]]:
     """Optimal pairs: most filled slots, then highest total score.
 
     Parameters
     ----------
     ni, vi : ndarray of int
-        Need and volunteer index of each candidate pair (pairs distinct).
+        Need and volunteer record index of each candidate pair (pairs distinct).
     score : ndarray of int
         Integer score of each pair, in ``[1, q]``.
     demand, capacity : ndarray of int
-        Slots of every need and every volunteer (at least 1).
+        Slots of every need and every volunteer record (at least 1).
     q : int
         Upper bound of the integer scores.
+    person : ndarray of int, optional
+        The person of every volunteer record (default: each record its own
+        person). No need gets two records of the same person.
 
     Returns
     -------
     chosen : ndarray of int64
         Sorted indices of the chosen pairs.
     info : dict
-        Component counts.
+        ``searches``: shortest-path searches run after the warm start.
     """
-    n, m = demand.size, capacity.size
-    info = {"components": 0, "largest_component_pairs": 0, "assignment_pairs": 0}
+    n, m = int(demand.size), int(capacity.size)
+    info = {"searches": 0}
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
-    deg_n = np.bincount(ni, minlength=n)
-    deg_v = np.bincount(vi, minlength=m)
-    d_eff = np.minimum(demand, deg_n)
-    c_eff = np.minimum(capacity, deg_v)
-
-    ncomp, label = _components(ni, vi, n, m)
-    comp = label[ni]
-    n_needs = np.bincount(label[:n][deg_n > 0], minlength=ncomp)
-    n_vols = np.bincount(label[n:][deg_v > 0], minlength=ncomp)
-    pairs_per = np.bincount(comp, minlength=ncomp)
-    info["components"] = int(np.count_nonzero(pairs_per))
-    info["largest_component_pairs"] = int(pairs_per.max())
-
-    single_need = n_needs[comp] == 1
-    trivial = single_need | (n_vols[comp] == 1)
-    chosen = []
-    t = np.flatnonzero(trivial)
-    if t.size:
-        sn = single_need[t]
-        limit = np.where(sn, d_eff[ni[t]], c_eff[vi[t]])
-        tie = np.where(sn, vi[t], ni[t])
-        chosen.append(t[_top_per_group(comp[t], score[t], tie, limit)])
-
-    h = np.flatnonzero(~trivial)
-    info["assignment_pairs"] = int(h.size)
-    if h.size:
-        needs, cn = np.unique(ni[h], return_inverse=True)
-        vols, cvv = np.unique(vi[h], return_inverse=True)
-        sub = _lapjvsp(cn.reshape(-1), cvv.reshape(-1), score[h], d_eff[needs], c_eff[vols], q)
-        chosen.append(h[sub])
-    out = np.sort(np.concatenate(chosen)) if chosen else np.zeros(0, dtype=np.int64)
-    return out.astype(np.int64), info
+    # one compiled specialisation: int32 indices and scores (as the candidates hold them)
+    ni = np.asarray(ni, dtype=np.int32)
+    vi = np.asarray(vi, dtype=np.int32)
+    score = np.asarray(score, dtype=np.int32)
+    group = np.full(ni.size, -1, dtype=np.int64)
+    g_need = np.zeros(0, dtype=np.int64)
+    if person is not None and np.unique(person).size < m:
+        # (need, person) keys with several records of the person among the need's pairs
+        pid = np.unique(np.asarray(person), return_inverse=True)[1].reshape(-1).astype(np.int64)
+        span = int(pid.max()) + 1
+        k = np.asarray(ni, dtype=np.int64) * span + pid[vi]
+        keys, inv, cnt = np.unique(k, return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        gid = np.cumsum(cnt > 1) - 1
+        multi = cnt[inv] > 1
+        group[multi] = gid[inv[multi]]
+        g_need = keys[cnt > 1] // span
+    n_groups = int(g_need.size)
+    n_left = n + n_groups
+    ptr, first, heads, tails, costs, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
+    # a need fills at most one slot per distinct person it has arcs to
+    out_deg = np.diff(ptr[: n + 1])
+    slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
+    room = np.concatenate(
+        (
+            np.zeros(n, dtype=np.int64),
+            np.ones(n_groups, dtype=np.int64),
+            np.minimum(np.asarray(capacity, dtype=np.int64), np.bincount(vi, minlength=m)),
+        )
+    )
+    slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
+    unfilled_cost = (int(slots.sum()) + 1) * int(q)
+    flow, searches = _flow(
+        n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
+    )
+    info["searches"] = int(searches)
+    chosen = pairs[(flow > 0) & (pairs >= 0)]
+    return np.sort(chosen), info

@@ -5,7 +5,10 @@ pair (``M`` larger than any total score, so filling one more slot always
 wins). As a min-cost circulation it has nodes source, needs, volunteers and
 sink; arcs source -> need (capacity = slots), need -> volunteer (capacity 1,
 cost ``-(M + score)``), volunteer -> sink (capacity = slots) and sink ->
-source (free). A flow is optimal exactly when its residual graph has no
+source (free). When a person has several volunteer records among one need's
+pairs, those pairs leave from a (need, person) node fed by one arc need ->
+(need, person) of capacity 1, so the need gets that person at most once. A
+flow is optimal exactly when its residual graph has no
 negative cycle (Klein's criterion), and then shortest-path distances from a
 virtual root joined to every node are potentials ``pi`` under which every
 residual arc has a non-negative reduced cost ``cost + pi[tail] - pi[head]``.
@@ -17,7 +20,9 @@ as many as the arcs of the longest shortest path (about 125 on a 10k x 10k
 city group with 3 M pairs, 1.6 s). It then checks every residual
 arc, including the pairs of a larger candidate graph that the solver never
 saw, so it is also how a solver that looked at a subset of the pairs proves
-that the rest could not have improved the result.
+that the rest could not have improved the result. It shares no code with the
+solver (:mod:`matching._assign`), and checks the assignment's feasibility
+(slots, capacities, distinct people) before anything else.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._arrays import ranges
 
-__all__ = ["certify", "lexicographic_weight"]
+__all__ = ["certify", "feasible", "lexicographic_weight"]
 
 _CYCLE_CHECK = 32  # rounds between looks for a cycle among the predecessors
 
@@ -49,6 +54,7 @@ def potentials(
     capacity: np.ndarray,
     chosen: np.ndarray,
     max_rounds: int | None = None,
+    person: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, int]:
     """Shortest-path potentials of the residual graph of ``chosen``.
 
@@ -65,24 +71,51 @@ def potentials(
     max_rounds : int, optional
         Give up after this many rounds (default: the number of nodes plus
         one, enough for any graph without a negative cycle).
+    person : ndarray of int, optional
+        The person of every volunteer (default: each its own person).
 
     Returns
     -------
     pi : ndarray of int64 or None
         Potentials of needs ``0..n-1``, volunteers ``n..n+m-1``, source
-        ``n+m`` and sink ``n+m+1``; None when a negative cycle exists, i.e.
-        the assignment is not optimal on these pairs.
+        ``n+m``, sink ``n+m+1`` and then the (need, person) nodes; None when
+        a negative cycle exists, i.e. the assignment is not optimal on these
+        pairs, or when the assignment is not feasible.
     rounds : int
         Bellman-Ford rounds run.
     """
     n, m = demand.size, capacity.size
     s, t = n + m, n + m + 1
-    N = n + m + 2
     x = np.asarray(chosen, dtype=bool)
     ni = np.asarray(ni, dtype=np.int64)
     vi = np.asarray(vi, dtype=np.int64) + n
+    if not feasible(ni, vi - n, demand, capacity, x, person):
+        return None, 0
     fn = np.bincount(ni[x], minlength=n)
     fv = np.bincount(vi[x] - n, minlength=m)
+    # pairs of a (need, person) with several records leave from that pair's own node
+    tail_of = ni.copy()
+    g_tail = g_head = g_cost = np.zeros(0, dtype=np.int64)
+    n_groups = 0
+    if person is not None and ni.size:
+        who = np.asarray(person, dtype=np.int64)
+        key = ni * (int(who.max()) + 1) + who[vi - n]
+        _, inv, cnt = np.unique(key, return_inverse=True, return_counts=True)
+        inv = inv.reshape(-1)
+        grouped = cnt[inv] > 1
+        ids = np.cumsum(cnt > 1) - 1
+        node = n + m + 2 + ids[inv[grouped]]
+        tail_of[grouped] = node
+        n_groups = int(np.count_nonzero(cnt > 1))
+        g_node = np.arange(n_groups) + n + m + 2
+        g_need = np.zeros(n_groups, dtype=np.int64)
+        g_need[node - n - m - 2] = ni[grouped]
+        g_used = np.bincount(node[x[grouped]] - n - m - 2, minlength=n_groups) > 0
+        # need -> (need, person) while unused, the reverse once used; cost 0
+        g_tail = np.where(g_used, g_node, g_need)
+        g_head = np.where(g_used, g_need, g_node)
+        g_cost = np.zeros(n_groups, dtype=np.int64)
+    N = n + m + 2 + n_groups
     need_open = np.flatnonzero(fn < demand)
     need_used = np.flatnonzero(fn > 0)
     vol_open = np.flatnonzero(fv < capacity) + n
@@ -92,10 +125,11 @@ def potentials(
         (
             np.full(need_open.size, s),
             need_used,
-            ni[~x],
+            tail_of[~x],
             vi[x],
             vol_open,
             np.full(vol_used.size, t),
+            g_tail,
             [t, s],
         )
     )
@@ -104,9 +138,10 @@ def potentials(
             need_open,
             np.full(need_used.size, s),
             vi[~x],
-            ni[x],
+            tail_of[x],
             np.full(vol_open.size, t),
             vol_used,
+            g_head,
             [s, t],
         )
     )
@@ -115,7 +150,9 @@ def potentials(
             np.zeros(need_open.size + need_used.size, dtype=np.int64),
             -w[~x],
             w[x],
-            np.zeros(vol_open.size + vol_used.size + 2, dtype=np.int64),
+            np.zeros(vol_open.size + vol_used.size, dtype=np.int64),
+            g_cost,
+            np.zeros(2, dtype=np.int64),
         )
     )
     if not x.any():
@@ -152,6 +189,27 @@ def potentials(
     return dist, rounds
 
 
+def feasible(
+    ni: np.ndarray,
+    vi: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    chosen: np.ndarray,
+    person: np.ndarray | None = None,
+) -> bool:
+    """Whether ``chosen`` respects every slot count, capacity and distinct person."""
+    x = np.asarray(chosen, dtype=bool)
+    a = np.asarray(ni, dtype=np.int64)[x]
+    b = np.asarray(vi, dtype=np.int64)[x]
+    if np.any(np.bincount(a, minlength=demand.size) > demand):
+        return False
+    if np.any(np.bincount(b, minlength=capacity.size) > capacity):
+        return False
+    who = b if person is None else np.asarray(person, dtype=np.int64)[b]
+    key = a * (int(who.max(initial=0)) + 1) + who
+    return bool(np.unique(key).size == key.size)
+
+
 def _has_cycle(pred: np.ndarray) -> bool:
     """Whether the predecessor links (one per node, -1 for none) close a cycle."""
     has = np.flatnonzero(pred >= 0)
@@ -172,6 +230,7 @@ def certify(
     capacity: np.ndarray,
     chosen: np.ndarray,
     extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    person: np.ndarray | None = None,
 ) -> tuple[bool, np.ndarray | None, int]:
     """Whether ``chosen`` is optimal, with the pairs that could improve it.
 
@@ -181,19 +240,25 @@ def certify(
         As for :func:`potentials`.
     extra : (ndarray, ndarray, ndarray), optional
         Need, volunteer and weight of further pairs, none chosen, that the
-        assignment did not consider; they are checked against the potentials.
+        assignment did not consider; they are checked against the potentials
+        as direct need -> volunteer arcs (with ``person``, a conservative
+        check: a pair it reports may still be unable to improve the result).
+    person : ndarray of int, optional
+        The person of every volunteer (default: each its own person).
 
     Returns
     -------
     optimal : bool
-        True when no pair, given or extra, has a negative reduced cost.
+        True when the assignment is feasible and no pair, given or extra, has
+        a negative reduced cost.
     improving : ndarray of int or None
         Indices into ``extra`` of the pairs with a negative reduced cost
-        (None when the assignment is not even optimal on its own pairs).
+        (None when the assignment is infeasible or not even optimal on its
+        own pairs).
     rounds : int
         Bellman-Ford rounds.
     """
-    pi, rounds = potentials(ni, vi, weight, demand, capacity, chosen)
+    pi, rounds = potentials(ni, vi, weight, demand, capacity, chosen, person=person)
     if pi is None:
         return False, None, rounds
     if extra is None:

@@ -55,6 +55,9 @@ class Instance:
         Availability blocks, ``[start, end)`` in week minutes.
     exclude_need, exclude_volunteer : ndarray of int64
         Excluded pairs by index.
+    volunteer_person : ndarray of int64
+        The person of every volunteer record, numbered ``0, 1, ...``; records
+        of one person share a number. No need gets two records of one person.
     """
 
     need_ids: tuple[str, ...]
@@ -80,6 +83,7 @@ class Instance:
     avail_end: np.ndarray
     exclude_need: np.ndarray
     exclude_volunteer: np.ndarray
+    volunteer_person: np.ndarray
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -117,11 +121,14 @@ class Instance:
         load: Any = None,
         exclude_need: Any = (),
         exclude_volunteer: Any = (),
+        volunteer_person: Any = None,
     ) -> Instance:
         """Build an instance from arrays, checking array invariants only.
 
         Meant for callers that already hold validated data (the database,
         the benchmarks); per-record messages come from :func:`parse_instance`.
+        ``volunteer_person`` gives each volunteer record's person as an integer
+        (default: each record its own person); equal integers are one person.
 
         Raises
         ------
@@ -176,6 +183,11 @@ class Instance:
             avail_end=aen,
             exclude_need=np.asarray(exclude_need, dtype=np.int64).reshape(-1),
             exclude_volunteer=np.asarray(exclude_volunteer, dtype=np.int64).reshape(-1),
+            volunteer_person=_people(
+                np.arange(m)
+                if volunteer_person is None
+                else arr(volunteer_person, np.int64, m, "volunteer_person")
+            ),
         )
         inst._check_arrays()
         return inst
@@ -217,6 +229,8 @@ class Instance:
                     raise ValueError(f"{name} must lie within one day")
         if n and np.any(np.bincount(self.window_need, minlength=n) == 0):
             raise ValueError("every need must have at least one window")
+        if self.volunteer_person.shape != (m,):
+            raise ValueError(f"volunteer_person must have shape ({m},)")
         if self.exclude_need.shape != self.exclude_volunteer.shape:
             raise ValueError("exclude_need and exclude_volunteer must have the same shape")
         if self.exclude_need.size and (
@@ -231,6 +245,14 @@ class Instance:
 # --------------------------------------------------------------------------
 # parse_instance: per-record validation with one-line messages
 # --------------------------------------------------------------------------
+
+
+def _people(person: np.ndarray) -> np.ndarray:
+    """Person numbers ``0, 1, ...`` in order of first appearance."""
+    _, first, inv = np.unique(person, return_index=True, return_inverse=True)
+    rank = np.empty(first.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(first.size)
+    return rank[inv.reshape(-1)]
 
 
 def _where(kind: str, i: int, rec: Any) -> str:
@@ -321,6 +343,16 @@ def _windows(rec: Mapping, key: str, where: str, allow_empty: bool, owner: int, 
         out.append((owner, base + start, base + end))
 
 
+def _person(rec: Mapping, where: str, people: dict[str | int, int], i: int) -> int:
+    """The record's person number; a record without ``person`` is a person of its own."""
+    if "person" not in rec:
+        return -1 - i  # renumbered with the others in order of first appearance
+    v = rec["person"]
+    if isinstance(v, bool) or not isinstance(v, (str, int)) or v == "":
+        raise InstanceError(f"{where}: person must be a non-empty string or an integer")
+    return people.setdefault(v, len(people))
+
+
 def _records(data: Mapping, key: str) -> list:
     if key not in data:
         raise InstanceError(f"instance: missing field {key!r}")
@@ -357,7 +389,10 @@ def parse_instance(data: Any) -> Instance:
         ``{"needs": [...], "volunteers": [...], "exclude": [[need_id, volunteer_id], ...]}``.
         A need has ``id, lat, lon, skills, windows, volunteers_needed, urgency,
         remote_ok`` and optionally ``waiting_hours``; a volunteer has ``id, lat,
-        lon, skills, max_km, capacity, availability`` and optionally ``load``.
+        lon, skills, max_km, capacity, availability`` and optionally ``load`` and
+        ``person`` (a string or an integer naming the person; records with the
+        same ``person`` are one person, a record without it is a person of its
+        own, and no need gets two records of one person).
         Windows are ``{"weekday": 0..6, "start": "HH:MM", "end": "HH:MM"}``
         (0 = Monday; ``"24:00"`` is allowed as an end). ``exclude`` is optional.
         Unknown fields are ignored.
@@ -419,6 +454,8 @@ def parse_instance(data: Any) -> Instance:
 
     v_seen: dict[str, int] = {}
     v_ids, v_lat, v_lon, v_sk, v_km, v_cap, v_load = [], [], [], [], [], [], []
+    people: dict[str | int, int] = {}
+    v_person: list[int] = []
     avail: list[tuple[int, int, int]] = []
     for i, rec in enumerate(vols):
         vid = _id(rec, "volunteers", i, v_seen)
@@ -431,6 +468,7 @@ def parse_instance(data: Any) -> Instance:
         v_cap.append(_integer(rec, "capacity", where, 1))
         _windows(rec, "availability", where, True, i, avail)
         v_load.append(_integer(rec, "load", where, 0, default=0))
+        v_person.append(_person(rec, where, people, i))
 
     ex_n, ex_v = [], []
     for k, pair in enumerate(exclude):
@@ -472,4 +510,5 @@ def parse_instance(data: Any) -> Instance:
         avail_end=aen,
         exclude_need=np.array(ex_n, dtype=np.int64),
         exclude_volunteer=np.array(ex_v, dtype=np.int64),
+        volunteer_person=_people(np.array(v_person, dtype=np.int64)),
     )

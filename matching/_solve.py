@@ -222,7 +222,27 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
     for p in np.unique(pats):
         skilled[needs[pats == p]] = vcount[sk.volunteers_for(int(p))].sum() if vcount.size else 0
     k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
-    reach, free = reach_counts(inst, needs), cand.free_count
+    # distinct people among each open need's candidates (records of one person count once)
+    people = k_count
+    if np.unique(inst.volunteer_person).size < inst.n_volunteers:
+        mine = np.zeros(inst.n_needs, dtype=bool)
+        mine[needs] = True
+        sub = mine[cand.need_index]
+        m = max(inst.n_volunteers, 1)
+        key = np.unique(
+            cand.need_index[sub].astype(np.int64) * m
+            + inst.volunteer_person[cand.volunteer_index[sub]]
+        )
+        people = np.bincount(key // m, minlength=inst.n_needs)
+    # reach matters only where fewer are free than needed (the free ones are within reach),
+    # unless too few have the skills
+    free = cand.free_count
+    has_skills = np.array([bool(inst.need_skills[n]) for n in needs.tolist()], dtype=bool)
+    no_skill = has_skills & (skilled[needs] < demand[needs])
+    short = needs[(free[needs] < demand[needs]) & ~no_skill]
+    reach = free.copy()
+    if short.size:
+        reach[short] = reach_counts(inst, short)[short]
 
     # nearest skilled volunteer for needs nobody can reach
     far = needs[(skilled[needs] > 0) & (reach[needs] == 0) & ~inst.remote_ok[needs]]
@@ -310,9 +330,17 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
                 f"{'is' if int(free[n]) - k == 1 else 'are'} excluded for this need; "
                 f"{d} needed."
             )
+        elif people[n] < d:
+            code = "excluded"
+            reason = (
+                f"The {_plural(k, 'suitable volunteer')} {'is' if k == 1 else 'are'} "
+                f"{int(people[n])} {'person' if people[n] == 1 else 'people'}, and a need's "
+                f"volunteers must be "
+                f"different people; {d} needed."
+            )
         else:
             code = "taken"
-            others = k - int(filled[n])
+            others = int(people[n]) - int(filled[n])
             if others == 1:
                 reason = "The only other suitable volunteer is already assigned to another need."
             else:
@@ -328,8 +356,9 @@ def solve(instance: Instance, certify: bool = False) -> Result:
 
     Maximises the number of filled volunteer slots and, among assignments
     filling that many, the total score (see :mod:`matching._scoring` for the
-    score). Each need gets at most ``volunteers_needed`` distinct volunteers
-    and each volunteer at most ``capacity`` needs. Deterministic.
+    score). Each need gets at most ``volunteers_needed`` volunteers, all
+    different people (volunteer records with the same ``person`` are one
+    person), and each volunteer at most ``capacity`` needs. Deterministic.
 
     Parameters
     ----------
@@ -339,8 +368,8 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         Also prove the assignment optimal on the candidate graph, independently
         of the solver: dual prices under which no pair could improve it (see
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
-        ``stats["seconds"]["certificate"]``; costs 1-2 s for a 10k x 10k
-        city group with 3 M candidate pairs.
+        ``stats["seconds"]["certificate"]``; it costs about as much as the
+        rest of the solve, or more (see BENCHMARKS.md).
 
     Returns
     -------
@@ -367,6 +396,8 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     t0 = time.perf_counter()
     cand = candidates(inst)
     t1 = time.perf_counter()
+    person = inst.volunteer_person
+    several = np.unique(person).size < person.size  # some person has several records
     chosen, info = b_matching(
         cand.need_index,
         cand.volunteer_index,
@@ -374,6 +405,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         inst.volunteers_needed,
         inst.capacity,
         SCORE_UNITS,
+        person=person if several else None,
     )
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
@@ -393,11 +425,17 @@ def solve(instance: Instance, certify: bool = False) -> Result:
             cand.score_units, inst.volunteers_needed, inst.capacity, SCORE_UNITS
         )
         certified, _, _ = certify_assignment(
-            cand.need_index, cand.volunteer_index, w, inst.volunteers_needed, inst.capacity, x
+            cand.need_index,
+            cand.volunteer_index,
+            w,
+            inst.volunteers_needed,
+            inst.capacity,
+            x,
+            person=person if several else None,
         )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
-    stats = {
+    stats: dict[str, Any] = {
         "needs": inst.n_needs,
         "volunteers": inst.n_volunteers,
         "exclusions": int(inst.exclude_need.size),
@@ -407,9 +445,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         "needs_fully_matched": int(np.count_nonzero(filled >= inst.volunteers_needed)),
         "needs_unmatched": len(unmatched),
         "total_score": round(total_units / SCORE_UNITS, 4),
-        "components": info["components"],
-        "largest_component_pairs": info["largest_component_pairs"],
-        "assignment_pairs": info["assignment_pairs"],
+        "shortest_path_searches": info["searches"],
         "seconds": {
             "candidates": round(t1 - t0, 4),
             "assignment": round(t2 - t1, 4),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from typing import Any
 
 from flask import Flask, request
@@ -27,6 +28,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config.from_object(config)
 
     _require_secret_key(app)
+    _engine_cache(app)
     if not os.path.isabs(app.config["MAIL_FILE_DIR"]):  # beside the default SQLite file
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, app.config["MAIL_FILE_DIR"])
 
@@ -76,6 +78,28 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
 
         scheduler.start_in_process(app)
     return app
+
+
+def _engine_cache(app: Flask) -> None:
+    """Keep the matching engine's compiled code in ``instance/numba-cache``.
+
+    The engine compiles its core with numba on first use and caches the machine code on disk;
+    under the instance folder every run after the first loads it (no compilation), and a
+    read-only installation still has a writable cache. An explicit ``NUMBA_CACHE_DIR`` wins.
+    numba reads the setting when the engine's module is first imported, which the app does
+    only inside a matching run, after this.
+    """
+    if os.environ.get("NUMBA_CACHE_DIR"):
+        return
+    path = os.path.join(app.instance_path, "numba-cache")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError:  # numba keeps its own default locations
+        return
+    os.environ["NUMBA_CACHE_DIR"] = path
+    numba = sys.modules.get("numba")
+    if numba is not None:  # already imported: its configuration has read the environment
+        numba.config.CACHE_DIR = path
 
 
 #: Keys that were once defaults or examples: anyone can sign a session cookie with them.

@@ -245,7 +245,6 @@ def _run(run: MatchingRun) -> None:
     t1 = perf_counter()
     result = matching.solve(matching.parse_instance(loaded.instance)).to_dict()
     t2 = perf_counter()
-    result["matches"] = _one_offer_per_person(result["matches"], loaded.volunteer_of)
     written = _write_proposals(run, result["matches"])
     t3 = perf_counter()
     run.status = RunStatus.SUCCEEDED
@@ -277,20 +276,6 @@ class LoadedInstance:
     volunteer_of: dict[str, int]
 
 
-def _one_offer_per_person(
-    proposals: list[dict[str, Any]], volunteer_of: dict[str, int]
-) -> list[dict[str, Any]]:
-    """A need's volunteers are distinct people: when one person's two offers are both proposed
-    for the same need (the engine sees offers), keep the better-scoring one."""
-    best: dict[tuple[str, int], dict[str, Any]] = {}
-    for p in proposals:
-        key = (p["need"], volunteer_of[p["volunteer"]])
-        if key not in best or p["score"] > best[key]["score"]:
-            best[key] = p
-    kept = {id(p) for p in best.values()}
-    return [p for p in proposals if id(p) in kept]
-
-
 def _counts(where: Any, key: Any) -> Any:
     return (
         sa.select(key.label("id"), sa.func.count().label("n")).where(where).group_by(key).subquery()
@@ -298,13 +283,16 @@ def _counts(where: Any, key: Any) -> Any:
 
 
 def load_instance(group_id: int, now: datetime) -> LoadedInstance:
-    """The engine's instance for a group: its needs' open slots, its offers' remaining capacity."""
+    """The engine's instance for a group: its needs' open slots, its offers' remaining capacity.
+
+    Each offer carries its volunteer's person id (``person``), so the engine gives a need
+    distinct people even when one person has several offers in the group."""
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
     offer_ids = {o["id"] for o in offers}
     exclude = [[n, o] for n, o in _excluded_pairs(group_id) if n in need_ids and o in offer_ids]
-    volunteer_of = {o["id"]: o.pop("person") for o in offers}
+    volunteer_of = {o["id"]: o["person"] for o in offers}
     # A person already helping with a need is not proposed for it again through another offer.
     offers_of: dict[int, list[str]] = defaultdict(list)
     for offer_id, person in volunteer_of.items():

@@ -150,6 +150,27 @@ CASES = [
     ([1, 2], "instance: must be a JSON object with needs and volunteers"),
 ]
 
+PERSON = "must be a non-empty string or an integer"
+CASES += [
+    (mutate(["volunteers", 0, "person"], bad), f"volunteers[0] (id 'v1'): person {PERSON}")
+    for bad in (1.5, True, "", None, ["p1"], {"id": 1})
+] + [(mutate(["volunteers", 1, "person"], 2.0), f"volunteers[1] (id 'v9'): person {PERSON}")]
+
+
+def test_people_are_numbered_in_order_of_first_appearance():
+    data = base()
+    v = data["volunteers"][0]
+    data["volunteers"] = [
+        {**v, "id": "a", "person": "p9"},
+        {**v, "id": "b"},
+        {**v, "id": "c", "person": 12},
+        {**v, "id": "d", "person": "p9"},
+        {**v, "id": "e", "person": "12"},  # a string, not the integer 12
+        {**v, "id": "f", "person": 12},
+    ]
+    data["exclude"] = []
+    assert parse_instance(data).volunteer_person.tolist() == [0, 1, 2, 0, 3, 2]
+
 
 @pytest.mark.parametrize("data, message", CASES, ids=[m[:40] for _, m in CASES])
 def test_bad_input_message(data, message):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -245,9 +244,8 @@ def test_optimal_on_dense_components(data):
     )
 
 
-def test_against_ortools_when_installed():
-    """Seeded cross-check with OR-Tools min-cost flow; skipped without it."""
-    pytest.importorskip("ortools")
+def test_against_ortools():
+    """Seeded cross-check with OR-Tools min-cost flow (a test dependency)."""
     from ortools.graph.python import min_cost_flow
 
     rng = np.random.default_rng(7)
@@ -302,3 +300,98 @@ def test_against_ortools_when_installed():
             res.stats["filled_slots"],
             round(res.stats["total_score"] * SCORE_UNITS),
         )
+
+
+# --------------------------------------------------------------------------
+# people with several volunteer records
+# --------------------------------------------------------------------------
+
+PEOPLE = ["ann", "bo", 7, 8]
+
+
+@st.composite
+def instances_with_people(draw):
+    """As :func:`instances`, some volunteer records belonging to the same few people."""
+    data = draw(instances(max_needs=6, max_vols=8))
+    for v in data["volunteers"]:
+        if draw(st.booleans()):
+            v["person"] = draw(st.sampled_from(PEOPLE))
+    return data
+
+
+def person_of(data):
+    return {v["id"]: v.get("person", ("own", v["id"])) for v in data["volunteers"]}
+
+
+def reference_optimum_with_people(data, pairs):
+    """(filled slots, total score units) by integer programming, one record per person a need."""
+    if not pairs:
+        return 0, 0
+    keys = sorted(pairs)
+    who = person_of(data)
+    nidx = {n["id"]: i for i, n in enumerate(data["needs"])}
+    vidx = {v["id"]: j for j, v in enumerate(data["volunteers"])}
+    groups = {g: k for k, g in enumerate(sorted({(a, repr(who[b])) for a, b in keys}))}
+    units = np.array([pairs[k] for k in keys], dtype=float)
+    big = (len(keys) + 1) * SCORE_UNITS
+    e = np.arange(len(keys))
+    one = np.ones(len(keys))
+    rows = [
+        (np.array([nidx[k[0]] for k in keys]), len(nidx)),
+        (np.array([vidx[k[1]] for k in keys]), len(vidx)),
+        (np.array([groups[(a, repr(who[b]))] for a, b in keys]), len(groups)),
+    ]
+    dem = [n["volunteers_needed"] for n in data["needs"]]
+    cap = [v["capacity"] for v in data["volunteers"]]
+    constraints = [
+        LinearConstraint(coo_array((one, (r, e)), shape=(size, len(keys))), 0, ub)
+        for (r, size), ub in zip(rows, (dem, cap, np.ones(len(groups))))
+    ]
+    res = milp(-(big + units), integrality=one, bounds=Bounds(0, 1), constraints=constraints)
+    x = np.rint(res.x).astype(bool)
+    return int(x.sum()), int(units[x].sum())
+
+
+def ortools_optimum_with_people(data, inst):
+    """(filled slots, total score units) by OR-Tools' min-cost flow on the engine's candidates."""
+    from test_matching_assign import ortools_reference  # same directory, on sys.path
+
+    c = candidates(inst)
+    return ortools_reference(
+        c.need_index.astype(np.int64),
+        c.volunteer_index.astype(np.int64),
+        c.score_units.astype(np.int64),
+        inst.volunteers_needed,
+        inst.capacity,
+        inst.volunteer_person,
+    )
+
+
+@FAST
+@given(instances_with_people())
+def test_people_solution_feasible_and_optimal(data):
+    inst = parse_instance(data)
+    res = solve(inst, certify=True)
+    want = brute_candidates(data)
+    cand = {
+        (r["need"], r["volunteer"]): round(r["score"] * SCORE_UNITS)
+        for r in candidates(inst).records()
+    }
+    assert set(cand) == set(want)
+    pairs = [(m.need, m.volunteer) for m in res.matches]
+    who = person_of(data)
+    people = [(a, repr(who[b])) for a, b in pairs]
+    assert len(set(people)) == len(people), "a need got one person twice"
+    for nid in {n["id"] for n in data["needs"]}:
+        d = next(n["volunteers_needed"] for n in data["needs"] if n["id"] == nid)
+        assert sum(1 for p in pairs if p[0] == nid) <= d
+    for v in data["volunteers"]:
+        assert sum(1 for p in pairs if p[1] == v["id"]) <= v["capacity"]
+    got = (res.stats["filled_slots"], round(res.stats["total_score"] * SCORE_UNITS))
+    assert got == reference_optimum_with_people(data, cand)
+    assert got == ortools_optimum_with_people(data, inst)
+    assert res.stats["certified_optimal"] is True
+    open_needs = {u.need: u for u in res.unmatched}
+    for n in data["needs"]:
+        filled = sum(1 for p in pairs if p[0] == n["id"])
+        assert (n["id"] in open_needs) == (filled < n["volunteers_needed"])

@@ -298,3 +298,47 @@ def test_reasons_count_volunteers_busy_at_other_times(run, create_need, create_v
     _, res = run([need], vols)
     assert res.unmatched[0].reason_code == "no_time"
     assert "Only 1 volunteer within reach is free" in res.unmatched[0].reason
+
+
+def test_one_person_is_one_volunteer_for_a_need(run, create_need, create_volunteer):
+    # Tess has two records (two offers); a need of three gets Tess once and Bo
+    vols = [
+        create_volunteer("t1", person="tess"),
+        create_volunteer("t2", person="tess", lat=51.5 + KM),
+        create_volunteer("bo", lat=51.5 + 2 * KM),
+    ]
+    pairs, res = run([create_need(volunteers_needed=3)], vols)
+    assert pairs == {("n1", "t1"), ("n1", "bo")}  # Tess's nearer record
+    [u] = res.unmatched
+    assert (u.need, u.open_slots, u.reason_code) == ("n1", 1, "excluded")
+    assert u.reason == (
+        "The 3 suitable volunteers are 2 people, and a need's volunteers must be different "
+        "people; 3 needed."
+    )
+
+
+def test_a_person_with_several_records_helps_several_needs(run, create_need, create_volunteer):
+    # one person, two records: two needs, each gets one of them; a third need waits
+    needs = [create_need(f"n{i}", urgency=0.1 * i) for i in range(3)]
+    vols = [create_volunteer("t1", person=1), create_volunteer("t2", person=1)]
+    pairs, res = run(needs, vols)
+    assert pairs == {("n2", "t1"), ("n1", "t2")} or pairs == {("n2", "t2"), ("n1", "t1")}
+    [u] = res.unmatched
+    assert (u.need, u.reason_code) == ("n0", "taken")
+    assert u.reason == "The only other suitable volunteer is already assigned to another need."
+
+
+def test_people_results_are_deterministic(create_need, create_volunteer):
+    data = {
+        "needs": [create_need(f"n{i}", volunteers_needed=2) for i in range(5)],
+        "volunteers": [create_volunteer(f"v{i}", capacity=2, person=i % 3) for i in range(7)],
+    }
+    first = solve(parse_instance(data)).to_dict()
+    for _ in range(3):
+        again = solve(parse_instance(json.loads(json.dumps(data)))).to_dict()
+        assert again["matches"] == first["matches"] and again["unmatched"] == first["unmatched"]
+    people = {}
+    for m in first["matches"]:
+        key = (m["need"], int(m["volunteer"][1:]) % 3)
+        assert key not in people
+        people[key] = m

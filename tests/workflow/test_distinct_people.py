@@ -19,6 +19,23 @@ def test_a_run_proposes_one_person_once_per_need(
     assert run["stats"]["proposals"] == 1
 
 
+def test_a_two_offer_person_and_another_person_both_fill_a_two_volunteer_need(
+    scene, create_person, create_need, create_offer, run_matching, matches_of
+):
+    # the two-offer person's offers score higher (longer reach), so keeping the best two
+    # offers and then dropping one of the person's would leave a slot open
+    volunteer = create_person(name="Two-offer Tess")
+    first = create_offer([scene.group], volunteer=volunteer, max_travel_km=20.0)
+    second = create_offer([scene.group], volunteer=volunteer, max_travel_km=20.0)
+    other = create_offer([scene.group], max_travel_km=5.0)
+    need = create_need(scene.group, volunteers_needed=2)
+    run = run_matching(scene)
+    proposed = {offer for _, offer, _ in matches_of(need_id=need.id)}
+    assert len(proposed) == 2 and other.id in proposed
+    assert len(proposed & {first.id, second.id}) == 1
+    assert run["stats"]["proposals"] == 2 and run["stats"]["unmatched"] == 0
+
+
 def test_approval_refuses_the_same_person_twice(
     scene, create_person, create_need, create_offer, app, client
 ):
