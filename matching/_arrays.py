@@ -18,4 +18,5 @@ def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Concatenated ``arange(lo[i], hi[i])``."""
     owner, rank = expand(np.asarray(hi) - np.asarray(lo))
-    return np.asarray(lo, dtype=np.int64)[owner] + rank
+    out: np.ndarray = np.asarray(lo, dtype=np.int64)[owner] + rank
+    return out

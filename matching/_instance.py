@@ -84,7 +84,7 @@ class Instance:
     exclude_need: np.ndarray
     exclude_volunteer: np.ndarray
     volunteer_person: np.ndarray
-    _cache: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict[str, Any] = field(default_factory=dict[str, Any], repr=False, compare=False)
 
     @property
     def n_needs(self) -> int:
@@ -261,14 +261,14 @@ def _where(kind: str, i: int, rec: Any) -> str:
     return f"{kind}[{i}]"
 
 
-def _get(rec: Mapping, key: str, where: str) -> Any:
+def _get(rec: Mapping[str, Any], key: str, where: str) -> Any:
     if key not in rec:
         raise InstanceError(f"{where}: missing field {key!r}")
     return rec[key]
 
 
 def _number(
-    rec: Mapping,
+    rec: Mapping[str, Any],
     key: str,
     where: str,
     lo: float,
@@ -277,7 +277,7 @@ def _number(
     what: str | None = None,
 ) -> float:
     if default is not ... and key not in rec:
-        return default
+        return float(default)
     v = _get(rec, key, where)
     if (
         isinstance(v, bool)
@@ -291,9 +291,9 @@ def _number(
     return float(v)
 
 
-def _integer(rec: Mapping, key: str, where: str, lo: int, default: Any = ...) -> int:
+def _integer(rec: Mapping[str, Any], key: str, where: str, lo: int, default: Any = ...) -> int:
     if default is not ... and key not in rec:
-        return default
+        return int(default)
     v = _get(rec, key, where)
     if isinstance(v, float) and v.is_integer():
         v = int(v)
@@ -304,7 +304,7 @@ def _integer(rec: Mapping, key: str, where: str, lo: int, default: Any = ...) ->
     return v
 
 
-def _skills(rec: Mapping, where: str) -> tuple[str, ...]:
+def _skills(rec: Mapping[str, Any], where: str) -> tuple[str, ...]:
     v = _get(rec, "skills", where)
     if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
         raise InstanceError(f"{where}: skills must be a list of non-empty strings")
@@ -319,7 +319,14 @@ def _time(v: Any, where: str) -> int:
     raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
 
 
-def _windows(rec: Mapping, key: str, where: str, allow_empty: bool, owner: int, out: list) -> None:
+def _windows(
+    rec: Mapping[str, Any],
+    key: str,
+    where: str,
+    allow_empty: bool,
+    owner: int,
+    out: list[tuple[int, int, int]],
+) -> None:
     v = _get(rec, key, where)
     if not isinstance(v, list):
         raise InstanceError(f"{where}: {key} must be a list of windows")
@@ -343,7 +350,7 @@ def _windows(rec: Mapping, key: str, where: str, allow_empty: bool, owner: int, 
         out.append((owner, base + start, base + end))
 
 
-def _person(rec: Mapping, where: str, people: dict[str | int, int], i: int) -> int:
+def _person(rec: Mapping[str, Any], where: str, people: dict[str | int, int], i: int) -> int:
     """The record's person number; a record without ``person`` is a person of its own."""
     if "person" not in rec:
         return -1 - i  # renumbered with the others in order of first appearance
@@ -353,7 +360,7 @@ def _person(rec: Mapping, where: str, people: dict[str | int, int], i: int) -> i
     return people.setdefault(v, len(people))
 
 
-def _records(data: Mapping, key: str) -> list:
+def _records(data: Mapping[str, Any], key: str) -> list[Any]:
     if key not in data:
         raise InstanceError(f"instance: missing field {key!r}")
     v = data[key]
@@ -362,7 +369,7 @@ def _records(data: Mapping, key: str) -> list:
     return v
 
 
-def _id(rec: Any, kind: str, i: int, seen: dict) -> str:
+def _id(rec: Any, kind: str, i: int, seen: dict[str, Any]) -> str:
     where = _where(kind, i, rec)
     if not isinstance(rec, Mapping):
         raise InstanceError(f"{where} must be an object")

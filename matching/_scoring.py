@@ -88,4 +88,5 @@ def score_units(
 ) -> np.ndarray:
     """Integer scores in units of 1/SCORE_UNITS, in ``[1, SCORE_UNITS]``."""
     s = np.rint((closeness + need_total + volunteer_total) * SCORE_UNITS)
-    return np.clip(s, 1, SCORE_UNITS).astype(np.int32)
+    units: np.ndarray = np.clip(s, 1, SCORE_UNITS).astype(np.int32)
+    return units

@@ -30,9 +30,9 @@ class Match:
     volunteer: str
     score: float
     distance_km: float
-    explanation: dict
+    explanation: dict[str, Any]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "need": self.need,
             "volunteer": self.volunteer,
@@ -51,7 +51,7 @@ class Unmatched:
     reason: str
     reason_code: str
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "need": self.need,
             "open_slots": self.open_slots,
@@ -64,7 +64,7 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _windows(inst: Instance, need: int) -> list[dict]:
+def _windows(inst: Instance, need: int) -> list[dict[str, Any]]:
     lo, hi = np.searchsorted(inst.window_need, [need, need + 1])
     out = []
     for s, e in zip(inst.window_start[lo:hi].tolist(), inst.window_end[lo:hi].tolist()):
@@ -79,7 +79,7 @@ def _windows(inst: Instance, need: int) -> list[dict]:
     return out
 
 
-def _windows_text(windows: list[dict]) -> str:
+def _windows_text(windows: list[dict[str, Any]]) -> str:
     return ", ".join(f"{WEEKDAYS[w['weekday']]} {w['start']}-{w['end']}" for w in windows)
 
 
@@ -119,7 +119,7 @@ class Result:
         score_units: np.ndarray,
         distance_km: np.ndarray,
         unmatched: list[Unmatched],
-        stats: dict,
+        stats: dict[str, Any],
     ):
         self.instance = instance
         self.need_index = need_index
@@ -133,7 +133,7 @@ class Result:
     def matches(self) -> list[Match]:
         return [Match(**r) for r in self._match_dicts()]
 
-    def _match_dicts(self) -> list[dict]:
+    def _match_dicts(self) -> list[dict[str, Any]]:
         inst = self.instance
         if self.need_index.size == 0:
             return []
@@ -154,7 +154,7 @@ class Result:
             inst.remote_ok[ni].tolist(),
         )
         out = []
-        win_cache: dict[int, tuple[list, str]] = {}
+        win_cache: dict[int, tuple[list[dict[str, Any]], str]] = {}
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
             if n not in win_cache:
                 wl = _windows(inst, n)
@@ -190,7 +190,7 @@ class Result:
             )
         return out
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The JSON the command line prints: ``{"matches", "unmatched", "stats"}``."""
         return {
             "matches": [m.to_dict() for m in self.matches],
