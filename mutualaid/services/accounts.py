@@ -160,6 +160,18 @@ def coordinated_group_ids(person: Person | None) -> set[int]:
     )
 
 
+def coordinators_of(group_id: int) -> list[Person]:
+    """The people who coordinate a group, by name."""
+    return list(
+        db.session.scalars(
+            sa.select(Person)
+            .join(Membership, Membership.person_id == Person.id)
+            .where(Membership.group_id == group_id, Membership.role == Role.COORDINATOR)
+            .order_by(Person.name, Person.id)
+        )
+    )
+
+
 def require_coordinator(person: Person | None, group: Group) -> None:
     if not is_coordinator(person, group.id):
         raise Forbidden(f"Only coordinators of {group.name} can do this.")

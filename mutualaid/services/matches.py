@@ -315,27 +315,43 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     notifications.match_approved(match)
 
 
-def approve_above(
-    group: Group, actor: Person, min_score: float
-) -> tuple[list[Match], list[tuple[Match, str]]]:
-    """Approve the group's proposals scoring at least ``min_score``, best first, skipping what
-    no longer fits.
+def shown_score(score: float) -> float:
+    """A score as pages show it (two decimals): what "at least 0.70" is compared against."""
+    return float(f"{score:.2f}")
 
-    Returns the approved matches and the skipped ones with the reason.
+
+def proposals_at_least(group: Group, actor: Person, min_score: float) -> list[Match]:
+    """The group's proposals whose shown score is at least ``min_score``, best first."""
+    accounts.require_coordinator(actor, group)
+    floor = shown_score(min_score)
+    found = db.session.scalars(
+        sa.select(Match)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.group_id == group.id, Match.status == MatchStatus.PROPOSED)
+        .options(*_LOADS)
+        .order_by(Match.score.desc(), Match.id)
+    ).unique()
+    return [m for m in found if shown_score(m.score) >= floor]
+
+
+def approve_many(
+    group: Group, actor: Person, match_ids: list[int]
+) -> tuple[list[Match], list[tuple[Match, str]]]:
+    """Approve these proposals of the group, in the order given, skipping what no longer fits.
+
+    Ids of other groups' matches are left alone. Returns the approved matches and the skipped
+    ones with the reason.
     """
     accounts.require_coordinator(actor, group)
     ids = list(
         db.session.scalars(
             sa.select(Match.id)
             .join(Need, Need.id == Match.need_id)
-            .where(
-                Need.group_id == group.id,
-                Match.status == MatchStatus.PROPOSED,
-                Match.score >= min_score,
-            )
-            .order_by(Match.score.desc(), Match.id)
+            .where(Need.group_id == group.id, Match.id.in_(match_ids))
         )
     )
+    position = {match_id: i for i, match_id in enumerate(match_ids)}
+    ids.sort(key=position.__getitem__)
     _lock_in_order(ids)
     approved: list[Match] = []
     skipped: list[tuple[Match, str]] = []
@@ -348,6 +364,15 @@ def approve_above(
         else:
             approved.append(match)
     return approved, skipped
+
+
+def approve_above(
+    group: Group, actor: Person, min_score: float
+) -> tuple[list[Match], list[tuple[Match, str]]]:
+    """Approve the group's proposals whose shown score is at least ``min_score``, best first,
+    skipping what no longer fits (see :func:`approve_many`)."""
+    chosen = [m.id for m in proposals_at_least(group, actor, min_score)]
+    return approve_many(group, actor, chosen)
 
 
 def reject_match(match_id: int, actor: Person, reason: str) -> Match:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from ..models import Match, MatchStatus, Need, Person
-from . import mail
+from . import accounts, mail
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -68,4 +68,16 @@ def match_ended(match: Match, by: Person) -> None:
             f'Hello {person.name},\n\nThe match for "{need.title}" {describe_time(need)} '
             f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone "
             "else.\n",
+        )
+    # The coordinators approved it: they hear it is off, and why, to find someone else.
+    told = {volunteer.id, resident.id, by.id}
+    for coordinator in accounts.coordinators_of(need.group_id):
+        if coordinator.id in told:
+            continue
+        mail.queue_mail(
+            coordinator.email,
+            f"Match {word}: {need.title}",
+            f"Hello {coordinator.name},\n\n{by.name} {word} the approved match of "
+            f'{volunteer.name} with "{need.title}" {describe_time(need)}.{why}\n'
+            f"The need is open again: {_link(f'/needs/{need.id}')}\n",
         )

@@ -221,3 +221,43 @@ def test_each_role_lands_on_its_dashboard(
         assert text in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
         page.get_by_role("button", name="Log out").click()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_bulk_approval_previews_then_confirms_and_stepping_back_asks_first(
+    app, live_server, browser_page, create_group, create_person, create_need, create_offer, size
+):
+    from mutualaid.extensions import db
+    from mutualaid.models import Match
+
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", coordinators=[coordinator])
+    volunteer = create_person(email="vic@example.org", password="a long password")
+    need = create_need(group, title="Lift to the hospital")
+    offer = create_offer([group], volunteer=volunteer)
+    with app.app_context():
+        db.session.add(Match(need_id=need.id, offer_id=offer.id, status="proposed", score=0.8))
+        db.session.commit()
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+
+    _log_in(page, live_server, "cora@example.org")
+    page.goto(f"{live_server}/groups/{group.slug}/matches")
+    page.get_by_label("Approve every proposal scoring at least").fill("0.5")
+    page.get_by_role("button", name="Check which ones").click()
+    assert page.get_by_role(
+        "heading", name="Approve 1 proposal scoring at least 0.50?"
+    ).is_visible()
+    assert page.get_by_role("cell", name="Lift to the hospital").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.get_by_role("button", name="Yes, approve these 1").click()
+    assert "Approved 1 proposal." in page.content()
+    page.get_by_role("button", name="Log out").click()
+
+    _log_in(page, live_server, "vic@example.org")
+    page.goto(live_server + "/matches/mine")
+    page.get_by_role("link", name="I can't do this").click()
+    page.get_by_label("Why?").fill("My car broke down")
+    assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
+    page.get_by_role("button", name="Yes, I can't do it").click()
+    assert "Declined." in page.content()

@@ -112,8 +112,14 @@ def test_decline_frees_the_slot_and_the_pair_is_not_proposed_again(
     ]
     assert unmatched["items"][0]["reason"]
     # The resident hears that the approved volunteer has pulled out.
-    resident_mail = [m for m in outbox() if "declined" in m.subject]
+    declined = [m for m in outbox() if "declined" in m.subject]
+    with app.app_context():
+        resident_email = db.session.get(Need, need.id).requester.email
+    resident_mail = [m for m in declined if m.to_email == resident_email]
     assert len(resident_mail) == 1 and "I moved away" in resident_mail[0].body
+    # So do the coordinators, who approved it and now look for someone else.
+    coordinator_mail = [m for m in declined if m.to_email == scene.coordinator.email]
+    assert len(coordinator_mail) == 1 and "I moved away" in coordinator_mail[0].body
 
 
 def test_cancel_reopens_the_need_for_another_volunteer(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -139,6 +139,36 @@ _DECISIONS: dict[str, _Decision] = {
 }
 
 
+@bp.get("/matches/<int:match_id>/<any(decline, cancel):action>")
+@login_required
+def confirm_end_match(match_id: int, action: str):
+    """Ask before stepping back from a match, and let the person say why."""
+    match = matches.view_match(current_user, match_id)  # NotFound -> the 404 page
+    allowed = matches.can_decline if action == "decline" else matches.can_cancel
+    if not allowed(current_user, match):
+        abort(403, "This match can no longer be declined or cancelled.")
+    title = match.need.title
+    if action == "decline":
+        question, yes = f"You can't help with “{title}”?", "Yes, I can't do it"
+    else:
+        question, yes = f"Cancel the match for “{title}”?", "Yes, cancel it"
+    agreed = match.status == MatchStatus.APPROVED
+    return render_template(
+        "matches/end.html",
+        match=match,
+        action=action,
+        question=question,
+        yes=yes,
+        consequence=(
+            "The other side and the group's coordinators are told, and the coordinators "
+            "look for someone else."
+            if agreed
+            else "The group's coordinators will look for someone else."
+        ),
+        told="the other side and the coordinators" if agreed else "the coordinators",
+    )
+
+
 @bp.post("/matches/<int:match_id>/<any(approve, reject, decline, cancel, complete):action>")
 @login_required
 def decide_match_page(match_id: int, action: str):
@@ -146,21 +176,45 @@ def decide_match_page(match_id: int, action: str):
     return _decide(lambda: run(match_id, request.form), done, back(match_id))
 
 
+def _min_score(text: str | None) -> float | None:
+    try:
+        value = float(text or "")
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1e6 else None
+
+
+@bp.get("/groups/<slug>/matches/approve-above")
+@login_required
+def approve_above_preview(slug: str):
+    """What "approve all above" would approve, to check before anyone's address is released."""
+    group = coordinated_group(slug)
+    min_score = _min_score(request.args.get("min_score"))
+    if min_score is None:
+        flash("Enter the lowest score to approve as a number, for example 0.7.", "error")
+        return redirect(url_for("pages.match_queue", slug=group.slug))
+    chosen = matches.proposals_at_least(group, current_user, min_score)
+    return render_template(
+        "matches/approve_above.html",
+        group=group,
+        min_score=min_score,
+        proposals=[matches.match_view(m, current_user) for m in chosen],
+    )
+
+
 @bp.post("/groups/<slug>/matches/approve-above")
 @login_required
 def approve_above_page(slug: str):
+    """Approve exactly the proposals the coordinator saw on the preview and confirmed."""
     group = coordinated_group(slug)
     queue = url_for("pages.match_queue", slug=group.slug)
-    try:
-        min_score = float(request.form.get("min_score", ""))
-        if not 0 <= min_score <= 1e6:
-            raise ValueError
-    except ValueError:
-        flash("Enter the lowest score to approve as a number, for example 0.7.", "error")
+    ids = [int(i) for i in request.form.getlist("match") if i.isdigit() and len(i) < 10]
+    if not ids:
+        flash("Nothing was approved: choose the score, check the list, then confirm.", "error")
         return redirect(queue)
-    approved, skipped = matches.approve_above(group, current_user, min_score)
+    approved, skipped = matches.approve_many(group, current_user, ids)
     flash(
-        f"Approved {len(approved)} proposals"
+        f"Approved {len(approved)} {'proposal' if len(approved) == 1 else 'proposals'}"
         + (f"; skipped {len(skipped)} that no longer fit." if skipped else "."),
         "success",
     )
