@@ -106,6 +106,7 @@ def create_person(app):
                 password_hash=accounts.hash_password(kw.pop("password", PASSWORD)),
                 name=kw.pop("name", f"Person {n}"),
                 phone=kw.pop("phone", f"07700 900{n:03d}"),
+                email_verified_dt=kw.pop("email_verified_dt", utcnow()),
                 **kw,
             )
             db.session.add(person)

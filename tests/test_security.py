@@ -90,7 +90,7 @@ def test_huge_match_ids_on_the_pages_are_not_found(app, create_person, action, m
     person = create_person()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(person.id)
+        session["_user_id"] = person.get_id()
         session["_fresh"] = True
     resp = client.post(f"/matches/{match_id}/{action}", data={"reason": "x"})
     assert resp.status_code == 302  # back to the queue, saying there is no such match

@@ -72,7 +72,7 @@ def browser(app):
     def factory(person):
         client = app.test_client()
         with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
+            session["_user_id"] = person.get_id()
             session["_fresh"] = True
         return client
 
