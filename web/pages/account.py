@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import ValidationError
+
+from mutualaid.errors import DomainError
 
 from mutualaid.schemas.accounts import ProfileInSchema
 from mutualaid.services import accounts, privacy
 
+from .._messages import flatten_messages
 from . import bp
 from ._util import FormRejected, attempt
 from .forms import (
     ConfirmPasswordForm,
     PasswordChangeForm,
     ProfileForm,
-    _clean,
     _text,
     apply_errors,
     error_list,
@@ -51,22 +55,34 @@ def account():
 @login_required
 def account_profile():
     form = ProfileForm()
-    data = _clean(
-        {
-            "name": _text(form.name.data) or "",
-            "phone": _text(form.phone.data) or "",
-            "email": _text(form.email.data) or "",
-        }
-    )
-    if not data.get("phone"):
-        data["phone"] = None
+    data = {
+        "name": _text(form.name.data),
+        "phone": _text(form.phone.data),
+        "email": _text(form.email.data),
+    }
+    errors: dict[str, list[str]] = {}
+    for key, message in (("name", "Enter your name."), ("email", "Enter your email address.")):
+        if data[key] is None:
+            errors[key] = [message]
+    loaded: dict[str, Any] = {}
     try:
-        new_email = attempt(
-            lambda: accounts.update_profile(current_user, ProfileInSchema().load(data))
-        )
-    except FormRejected as exc:
-        extra = apply_errors(form, exc.errors)
-        return _page(profile=form, errors=error_list(form), extra=extra, status=exc.status)
+        loaded = ProfileInSchema().load({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        errors = {**flatten_messages(exc.messages), **errors}
+    if data["email"] is not None and "email" not in errors:
+        try:
+            accounts.normalise_email(data["email"])
+        except DomainError as exc:
+            errors.update(exc.errors)
+    if not errors:
+        loaded.setdefault("phone", None)  # a blank phone clears it
+        try:
+            new_email = attempt(lambda: accounts.update_profile(current_user, loaded))
+        except FormRejected as exc:
+            errors = exc.errors
+    if errors:
+        extra = apply_errors(form, errors)
+        return _page(profile=form, errors=error_list(form), extra=extra, status=422)
     if new_email:
         flash(
             f"Your details are saved. To change your email, open the link we sent to "
