@@ -14,6 +14,8 @@ SMALL_LIMITS = {
     "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
     "REGISTER_LIMIT_PER_ADDRESS": "2 per minute",
     "REGISTER_LIMIT_PER_ACCOUNT": "5 per minute",
+    "RESET_LIMIT_PER_ADDRESS": "2 per minute",
+    "RESET_LIMIT_PER_ACCOUNT": "5 per minute",
 }
 
 
@@ -109,3 +111,39 @@ def test_workers_share_their_counters_through_redis(app, create_person):
         assert _token(client, person.email, "not the password").status_code == 401
     assert _token(second, person.email, PASSWORD).status_code == 429
     redis.Redis.from_url(url).flushdb()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/auth/password-reset", {"email": "ana@example.org"}),
+        ("/api/v1/auth/password-reset/confirm", {"token": "x", "password": "a long password"}),
+    ],
+)
+def test_password_reset_is_limited_per_address(limited, url, body):
+    codes = [limited.post(url, json=body).status_code for _ in range(3)]
+    assert codes[2] == 429 and 429 not in codes[:2]
+
+
+def test_the_forgotten_password_page_is_limited(limited):
+    codes = [
+        limited.post("/password/forgot", data={"email": f"p{i}@example.org"}).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+def test_every_door_that_takes_a_password_is_limited():
+    from web.limits import LIMITED_VIEWS
+
+    for endpoint in (
+        "pages.forgot_password",
+        "api.request_reset",
+        "pages.reset_password",
+        "api.reset_password",
+        "pages.account_password",
+        "api.change_password",
+        "pages.delete_account",
+        "api.erase_me",
+    ):
+        assert endpoint in LIMITED_VIEWS

@@ -46,8 +46,6 @@ from ..models import (
 from . import accounts, mail, matches, visibility
 from .needs import refresh_need_status
 
-#: The audit entries' names for the records an account owns (``entity_type``).
-_ENTITY = {Person: "person", Need: "need", Offer: "offer"}
 #: The columns of a need that locate its resident; erased by the retention job.
 _NEED_PLACE = ("address", "postcode", "lat", "lon")
 
@@ -192,9 +190,9 @@ def erase(person: Person) -> None:
     db.session.execute(sa.delete(ApiToken).where(ApiToken.person_id == person.id))
     db.session.execute(sa.delete(Membership).where(Membership.person_id == person.id))
     db.session.flush()  # the audit hook writes its entries here; they are scrubbed next
-    _scrub_audit(Person, [person.id])
-    _scrub_audit(Need, [n.id for n in needs])
-    _scrub_audit(Offer, [o.id for o in offers])
+    _scrub_audit("person", [person.id])
+    _scrub_audit("need", [n.id for n in needs])
+    _scrub_audit("offer", [o.id for o in offers])
     about = [OutboxMessage.to_email == old_email, OutboxMessage.body.contains(old_email)]
     if old_phone:
         about.append(OutboxMessage.body.contains(old_phone))
@@ -250,13 +248,16 @@ def _erase_need_place(need: Need) -> None:
     need.lat, need.lon = visibility.public_coordinates(need.district, need.lat, need.lon)
 
 
-def _scrub_audit(model: type, ids: list[int], keys: tuple[str, ...] | None = None) -> None:
-    """Erase the values the audit trail holds for these records (all, or just ``keys``)."""
+def _scrub_audit(entity: str, ids: list[int], keys: tuple[str, ...] | None = None) -> None:
+    """Erase the values the audit trail holds for these records (all, or just ``keys``).
+
+    ``entity``: the audit trail's name for their table, ``"person"``, ``"need"``, ``"offer"``.
+    """
     if not ids:
         return
     events = db.session.scalars(
         sa.select(AuditEvent).where(
-            AuditEvent.entity_type == _ENTITY[model],
+            AuditEvent.entity_type == entity,
             AuditEvent.entity_id.in_([str(i) for i in ids]),
         )
     )
@@ -292,7 +293,7 @@ def apply_retention(days: int, now: Any = None) -> dict[str, int]:
     for need in needs:
         _erase_need_place(need)
     db.session.flush()
-    _scrub_audit(Need, [n.id for n in needs], _NEED_PLACE)
+    _scrub_audit("need", [n.id for n in needs], _NEED_PLACE)
     mails = db.session.execute(
         sa.delete(OutboxMessage)
         .where(
@@ -302,7 +303,7 @@ def apply_retention(days: int, now: Any = None) -> dict[str, int]:
         .execution_options(synchronize_session=False)
     )
     db.session.flush()
-    return {"needs": len(needs), "mails": mails.rowcount or 0}
+    return {"needs": len(needs), "mails": int(getattr(mails, "rowcount", 0) or 0)}
 
 
 def holding_hours(group_id: int) -> float:

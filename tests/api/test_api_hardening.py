@@ -30,7 +30,7 @@ def _token(client, person):
 @pytest.fixture
 def pair(app, client, hackney, create_group, create_person, need_payload, offer_payload):
     """A need in Hackney and a volunteer's offer; ``match(status, **kw)`` links them."""
-    group, coordinator = hackney
+    _, coordinator = hackney
     islington_coordinator = create_person(name="Ivo Islington")
     create_group(
         slug="islington",

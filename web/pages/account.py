@@ -10,7 +10,6 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
 from mutualaid.errors import DomainError
-
 from mutualaid.schemas.accounts import ProfileInSchema
 from mutualaid.services import accounts, privacy
 
