@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mutualaid.extensions import db
 from tests.conftest import PASSWORD
 from web import create_app
 
@@ -22,7 +23,11 @@ SMALL_LIMITS = {
 @pytest.fixture
 def limited(app):
     """A client of an app sharing the suite's database, with small limits switched on."""
-    return create_app({**dict(app.config), **SMALL_LIMITS}).test_client()
+    limited_app = create_app({**dict(app.config), **SMALL_LIMITS})
+    yield limited_app.test_client()
+    with limited_app.app_context():  # its own engine: close its connections (PostgreSQL)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _token(client, email, password):
@@ -105,12 +110,17 @@ def test_workers_share_their_counters_through_redis(app, create_person):
 
     redis.Redis.from_url(url).flushdb()
     config = {**dict(app.config), **SMALL_LIMITS, "RATELIMIT_STORAGE_URI": url}
-    first, second = create_app(config).test_client(), create_app(config).test_client()
+    apps = [create_app(config), create_app(config)]
+    first, second = (a.test_client() for a in apps)
     person = create_person(email="fi@example.org")
     for client in (first, second, first):
         assert _token(client, person.email, "not the password").status_code == 401
     assert _token(second, person.email, PASSWORD).status_code == 429
     redis.Redis.from_url(url).flushdb()
+    for each in apps:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -58,6 +58,9 @@ def test_hsts_when_secure_cookies_are_configured(app):
     resp = secure.test_client().get("/login", base_url="https://localhost")
     assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
     assert secure.config["SESSION_COOKIE_SECURE"] is True
+    with secure.app_context():  # its own engine: close its connections (PostgreSQL)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_mail_files_are_private(app, tmp_path):
