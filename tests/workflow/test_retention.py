@@ -64,3 +64,20 @@ def test_the_retention_period_is_a_setting(app, scene, create_need):
         assert scheduler.retention_job(app)["needs"] == 1
     finally:
         app.config["RETENTION_DAYS"] = 90
+
+
+# ---- unconfirmed addresses: nothing is matched until confirmed --------------------------------
+
+
+def test_a_matching_run_leaves_out_unconfirmed_accounts(
+    scene, create_person, create_need, create_offer, run_matching, matches_of
+):
+    unconfirmed_resident = create_person(email_verified_dt=None)
+    unconfirmed_volunteer = create_person(email_verified_dt=None)
+    hidden_need = create_need(scene.group, requester=unconfirmed_resident, skills=[])
+    need = create_need(scene.group, skills=[])
+    create_offer([scene.group], volunteer=unconfirmed_volunteer)
+    offer = create_offer([scene.group], capacity=2)
+    run_matching(scene)
+    assert matches_of() == [(need.id, offer.id, "proposed")]
+    assert matches_of(need_id=hidden_need.id) == []
