@@ -387,6 +387,14 @@ def set_active(person: Person, actor: Person, active: bool) -> Person:
         raise Forbidden("Only an admin can deactivate an account.")
     if person.id == actor.id and not active:
         raise ValidationFailed.field("person", "You cannot deactivate your own account.")
+    return set_account_active(person, active)
+
+
+def set_account_active(person: Person, active: bool) -> Person:
+    """Deactivate (or reactivate) an account; its sessions end and its tokens are revoked.
+
+    For an admin's request (:func:`set_active`) or an operator's command.
+    """
     if person.erased_dt is not None:
         raise ValidationFailed.field("person", "This account was erased.")
     person.is_active_account = active
