@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from .. import passwords
 from ..errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from ..extensions import db
-from ..models import ApiToken, Group, Membership, Person, Role, utcnow
+from ..models import MAX_ID, ApiToken, Group, Membership, Person, Role, utcnow
 from . import mail
 
 _hashers: dict[tuple[int, int], PasswordHasher] = {}
@@ -369,7 +369,7 @@ def active_tokens(person: Person) -> list[ApiToken]:
 
 def revoke_token(person: Person, token_id: int) -> ApiToken:
     """Revoke one of ``person``'s own tokens (404 for anyone else's)."""
-    row = db.session.get(ApiToken, token_id) if 0 < token_id <= 2**31 - 1 else None
+    row = db.session.get(ApiToken, token_id) if 0 < token_id <= MAX_ID else None
     if row is None or row.person_id != person.id:
         raise NotFound("No such token.")
     row.is_revoked = True
