@@ -16,6 +16,7 @@ from typing import Any, TypeGuard
 import sqlalchemy as sa
 
 from .. import geo
+from ..errors import NotFound
 from ..extensions import db
 from ..models import HOLDING_MATCH_STATUSES, Match, Need, Offer, Person
 from ..schemas import NeedOutSchema, OfferOutSchema
@@ -87,6 +88,21 @@ def approved_volunteers(need: Need) -> list[Person]:
             .order_by(Match.id)
         )
     )
+
+
+def published_need(need: Need, viewer: Person | None) -> Need:
+    """The need, unless its owner's address is unconfirmed and ``viewer`` is not entitled to
+    its private part: then it is not there for them (the same 404 as an unknown id)."""
+    if not need.requester.is_verified and not can_see_need_private(need, viewer):
+        raise NotFound(f"No need {need.id}.")
+    return need
+
+
+def published_offer(offer: Offer, viewer: Person | None) -> Offer:
+    """The offer, unless its volunteer's address is unconfirmed and ``viewer`` may not manage it."""
+    if not offer.volunteer.is_verified and not can_manage_offer(offer, viewer):
+        raise NotFound(f"No offer {offer.id}.")
+    return offer
 
 
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:

@@ -101,6 +101,9 @@ def test_needs_and_offers_are_published_once_the_address_is_confirmed(
         return [n["id"] for n in needs], [o["id"] for o in offers]
 
     assert listed() == ([], [])
+    assert_error(client.get(f"{API}/needs/{need['id']}", headers=neighbour), 404)
+    assert_error(client.get(f"{API}/offers/{offer['id']}", headers=neighbour), 404)
+    assert client.get(f"{API}/needs/{need['id']}", headers=ana).status_code == 200
     # The owner still sees their own.
     mine = client.get(f"{API}/needs?mine=true", headers=ana).get_json()["items"]
     assert [n["id"] for n in mine] == [need["id"]]
@@ -110,6 +113,7 @@ def test_needs_and_offers_are_published_once_the_address_is_confirmed(
     resp = client.post(f"{API}/auth/verify-email", json={"token": token})
     assert resp.status_code == 200 and resp.get_json()["email_verified"] is True
     assert listed() == ([need["id"]], [offer["id"]])
+    assert client.get(f"{API}/needs/{need['id']}", headers=neighbour).status_code == 200
 
 
 def test_a_confirmation_link_expires(app, client, mails, assert_error):
