@@ -308,8 +308,13 @@ def change_password(
     person: Person, current: str, new: str, keep_token_id: int | None = None
 ) -> None:
     """Change the password; every other session and token ends (the caller keeps its own)."""
+    errors: dict[str, list[str]] = {}
     if not check_password(person, current):
-        raise ValidationFailed.field("current_password", "Your current password is not right.")
+        errors["current_password"] = ["Your current password is not right."]
+    if problems := passwords.problems(new, person.email, person.name):
+        errors["password"] = problems
+    if errors:
+        raise ValidationFailed("The password is not changed.", errors)
     set_password(person, new)
     end_sessions(person, keep_token_id)
 
