@@ -193,7 +193,10 @@ def erase(person: Person) -> None:
     _scrub_audit("person", [person.id])
     _scrub_audit("need", [n.id for n in needs])
     _scrub_audit("offer", [o.id for o in offers])
-    about = [OutboxMessage.to_email == old_email, OutboxMessage.body.contains(old_email, autoescape=True)]
+    about = [
+        OutboxMessage.to_email == old_email,
+        OutboxMessage.body.contains(old_email, autoescape=True),
+    ]
     if old_phone:
         about.append(OutboxMessage.body.contains(old_phone, autoescape=True))
     db.session.execute(
