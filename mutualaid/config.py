@@ -35,12 +35,19 @@ class Config:
     SECRET_KEY_FROM_INSTANCE = False
     SQLALCHEMY_DATABASE_URI = database_url()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
-    WTF_CSRF_TIME_LIMIT = None
+    #: Seconds a page form stays valid (its CSRF token's lifetime): four hours, long enough for
+    #: someone who types slowly or is interrupted; an expired form says so and keeps nothing.
+    WTF_CSRF_TIME_LIMIT = int(_env("CSRF_SECONDS", "14400") or 14400)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES", False)
     MAX_CONTENT_LENGTH = 1024 * 1024
 
+    #: Lifetime of the emailed links: confirming an address, and choosing a new password.
+    VERIFY_EMAIL_HOURS = int(_env("VERIFY_EMAIL_HOURS", "72") or 72)
+    RESET_PASSWORD_MINUTES = int(_env("RESET_PASSWORD_MINUTES", "60") or 60)
+    #: Days after a need is closed (fulfilled, cancelled, expired) before its address is erased.
+    RETENTION_DAYS = int(_env("RETENTION_DAYS", "90") or 90)
     #: Lifetime of an API bearer token, in hours.
     TOKEN_HOURS = int(_env("TOKEN_HOURS", "24") or 24)
     #: Start the APScheduler jobs inside the web process (the embedded default).
@@ -69,6 +76,9 @@ class Config:
     LOGIN_LIMIT_PER_ACCOUNT = _env("LOGIN_LIMIT_PER_ACCOUNT", "5 per minute;20 per hour")
     REGISTER_LIMIT_PER_ADDRESS = _env("REGISTER_LIMIT_PER_ADDRESS", "10 per hour;50 per day")
     REGISTER_LIMIT_PER_ACCOUNT = _env("REGISTER_LIMIT_PER_ACCOUNT", "3 per hour;10 per day")
+    #: Asking for a reset link, and using one (or changing a password, or erasing an account).
+    RESET_LIMIT_PER_ADDRESS = _env("RESET_LIMIT_PER_ADDRESS", "10 per hour;50 per day")
+    RESET_LIMIT_PER_ACCOUNT = _env("RESET_LIMIT_PER_ACCOUNT", "3 per hour;10 per day")
 
     #: Mail: with no SMTP host, mail is written to ``MAIL_FILE_DIR`` instead.
     SMTP_HOST = _env("SMTP_HOST")

@@ -778,6 +778,7 @@ class _Builder:
             "is_admin": admin,
             "created_dt": self.now - timedelta(days=self.rng.randint(15, 400)),
         }
+        row["email_verified_dt"] = row["created_dt"]  # demo accounts count as confirmed
         self.people_rows.append(row)
         return row
 
@@ -851,7 +852,7 @@ class _Builder:
                     {
                         "offer_id": oid,
                         "skill_id": self.skills[slug].id,
-                        **self._credential(slug, offer["created_dt"], verifier),
+                        **self._credential(slug, offer["created_dt"], verifier, gid),
                     }
                 )
         if group_links:
@@ -859,13 +860,21 @@ class _Builder:
         if skill_rows:
             db.session.execute(sa.insert(OfferSkill), skill_rows)
 
-    def _credential(self, slug: str, created: datetime, verifier: int) -> dict[str, Any]:
+    def _credential(
+        self, slug: str, created: datetime, verifier: int, group_id: int
+    ) -> dict[str, Any]:
         """Verification of a credential skill: most verified, some waiting, a few expired."""
+        unverified = {
+            "verified_by_id": None,
+            "verified_group_id": None,
+            "verified_dt": None,
+            "expires_on": None,
+        }
         if not self.skills[slug].is_credential:
-            return {"verified_by_id": None, "verified_dt": None, "expires_on": None}
+            return unverified
         roll = self.rng.random()
         if roll < 0.12:  # claimed, waiting for a coordinator to check
-            return {"verified_by_id": None, "verified_dt": None, "expires_on": None}
+            return unverified
         verified = min(created + timedelta(days=self.rng.randint(1, 10)), self.now)
         checked = self.today - timedelta(days=self.rng.randint(30, 1000))
         if slug == "legal-advice":
@@ -876,7 +885,12 @@ class _Builder:
             expires = checked + timedelta(days=3 * 365)
             if expires < self.today:
                 expires = self.today + timedelta(days=self.rng.randint(60, 700))
-        return {"verified_by_id": verifier, "verified_dt": verified, "expires_on": expires}
+        return {
+            "verified_by_id": verifier,
+            "verified_group_id": group_id,
+            "verified_dt": verified,
+            "expires_on": expires,
+        }
 
     # one group
     def _plan_group(self, index: int, city: City) -> dict[str, Any]:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 OUTBOX_BATCH = 200
 #: Minutes between expiry sweeps.
 EXPIRY_INTERVAL_MINUTES = 60
+#: Hours between runs of the retention job (it erases what is past its keeping).
+RETENTION_INTERVAL_HOURS = 24
 
 _started: dict[int, BaseScheduler] = {}
 _start_lock = threading.Lock()
@@ -110,6 +112,14 @@ def expiry_job(app: Flask) -> int:
     return _in_context(app, matches.expire_needs)
 
 
+def retention_job(app: Flask) -> dict[str, int]:
+    """Erase the addresses of needs closed more than ``RETENTION_DAYS`` days ago, and old mail."""
+    from .services import privacy
+
+    days = int(app.config.get("RETENTION_DAYS", 90))
+    return _in_context(app, lambda: privacy.apply_retention(days))
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 
@@ -125,7 +135,7 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
 
 
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """The three jobs; each never overlaps itself, and missed runs collapse into one."""
+    """The four jobs; each never overlaps itself, and missed runs collapse into one."""
     first = utcnow()
     matching_minutes = int(app.config.get("MATCHING_INTERVAL_MINUTES", 15))
     # (job, id, interval, seconds until its first run)
@@ -138,6 +148,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         ),
         (outbox_job, "outbox", {"seconds": int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60))}, 5),
         (expiry_job, "expiry", {"minutes": EXPIRY_INTERVAL_MINUTES}, 10),
+        (retention_job, "retention", {"hours": RETENTION_INTERVAL_HOURS}, 60),
     )
     for job, job_id, interval, delay_s in jobs:
         scheduler.add_job(

@@ -106,6 +106,7 @@ def create_person(app):
                 password_hash=accounts.hash_password(kw.pop("password", PASSWORD)),
                 name=kw.pop("name", f"Person {n}"),
                 phone=kw.pop("phone", f"07700 900{n:03d}"),
+                email_verified_dt=kw.pop("email_verified_dt", utcnow()),
                 **kw,
             )
             db.session.add(person)
@@ -240,5 +241,23 @@ def token_for(client):
         resp = client.post("/api/v1/auth/token", json={"email": person.email, "password": password})
         assert resp.status_code == 200, resp.get_json()
         return {"Authorization": f"Bearer {resp.get_json()['token']}"}
+
+    return factory
+
+
+@pytest.fixture
+def login(app):
+    """``login(person)`` -> a test client with that person's session.
+
+    The session is set directly (checking a password is slow by design); the log-in page itself
+    is tested on its own.
+    """
+
+    def factory(person):
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["_user_id"] = person.get_id()
+            session["_fresh"] = True
+        return client
 
     return factory

@@ -46,7 +46,7 @@ def test_registration_refuses_weak_passwords_field_by_field(client):
         "/api/v1/auth/register",
         json={"email": "sam@example.org", "password": "a long password", "name": "Sam Okoro"},
     )
-    assert ok.status_code == 201
+    assert ok.status_code == 202
 
 
 def test_the_register_page_says_why(client):

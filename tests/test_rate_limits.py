@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from mutualaid.extensions import db
 from tests.conftest import PASSWORD
 from web import create_app
 
@@ -14,13 +15,19 @@ SMALL_LIMITS = {
     "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
     "REGISTER_LIMIT_PER_ADDRESS": "2 per minute",
     "REGISTER_LIMIT_PER_ACCOUNT": "5 per minute",
+    "RESET_LIMIT_PER_ADDRESS": "2 per minute",
+    "RESET_LIMIT_PER_ACCOUNT": "5 per minute",
 }
 
 
 @pytest.fixture
 def limited(app):
     """A client of an app sharing the suite's database, with small limits switched on."""
-    return create_app({**dict(app.config), **SMALL_LIMITS}).test_client()
+    limited_app = create_app({**dict(app.config), **SMALL_LIMITS})
+    yield limited_app.test_client()
+    with limited_app.app_context():  # its own engine: close its connections (PostgreSQL)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def _token(client, email, password):
@@ -75,7 +82,7 @@ def test_registration_is_limited_per_address(limited):
         ).status_code
         for i in range(3)
     ]
-    assert codes == [201, 201, 429]
+    assert codes == [202, 202, 429]
 
 
 def test_limits_are_off_when_disabled(client, create_person):
@@ -103,9 +110,50 @@ def test_workers_share_their_counters_through_redis(app, create_person):
 
     redis.Redis.from_url(url).flushdb()
     config = {**dict(app.config), **SMALL_LIMITS, "RATELIMIT_STORAGE_URI": url}
-    first, second = create_app(config).test_client(), create_app(config).test_client()
+    apps = [create_app(config), create_app(config)]
+    first, second = (a.test_client() for a in apps)
     person = create_person(email="fi@example.org")
     for client in (first, second, first):
         assert _token(client, person.email, "not the password").status_code == 401
     assert _token(second, person.email, PASSWORD).status_code == 429
     redis.Redis.from_url(url).flushdb()
+    for each in apps:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/auth/password-reset", {"email": "ana@example.org"}),
+        ("/api/v1/auth/password-reset/confirm", {"token": "x", "password": "a long password"}),
+    ],
+)
+def test_password_reset_is_limited_per_address(limited, url, body):
+    codes = [limited.post(url, json=body).status_code for _ in range(3)]
+    assert codes[2] == 429 and 429 not in codes[:2]
+
+
+def test_the_forgotten_password_page_is_limited(limited):
+    codes = [
+        limited.post("/password/forgot", data={"email": f"p{i}@example.org"}).status_code
+        for i in range(3)
+    ]
+    assert codes == [200, 200, 429]
+
+
+def test_every_door_that_takes_a_password_is_limited():
+    from web.limits import LIMITED_VIEWS
+
+    for endpoint in (
+        "pages.forgot_password",
+        "api.request_reset",
+        "pages.reset_password",
+        "api.reset_password",
+        "pages.account_password",
+        "api.change_password",
+        "pages.delete_account",
+        "api.erase_me",
+    ):
+        assert endpoint in LIMITED_VIEWS

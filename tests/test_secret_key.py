@@ -63,7 +63,9 @@ def test_a_cookie_signed_with_the_old_default_opens_nothing(tmp_path, monkeypatc
     app = _production(tmp_path, monkeypatch, SECRET_KEY_FROM_INSTANCE=True)
     forger = Flask("forger")
     forger.secret_key = "dev-only-change-me"
-    cookie = SecureCookieSessionInterface().get_signing_serializer(forger).dumps({"_user_id": "1"})
+    cookie = (
+        SecureCookieSessionInterface().get_signing_serializer(forger).dumps({"_user_id": "1:0"})
+    )
     client = app.test_client()
     client.set_cookie("session", cookie)
     resp = client.get("/coordinate")

@@ -58,6 +58,9 @@ def test_hsts_when_secure_cookies_are_configured(app):
     resp = secure.test_client().get("/login", base_url="https://localhost")
     assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
     assert secure.config["SESSION_COOKIE_SECURE"] is True
+    with secure.app_context():  # its own engine: close its connections (PostgreSQL)
+        db.session.remove()
+        db.engine.dispose()
 
 
 def test_mail_files_are_private(app, tmp_path):
@@ -90,7 +93,7 @@ def test_huge_match_ids_on_the_pages_are_not_found(app, create_person, action, m
     person = create_person()
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(person.id)
+        session["_user_id"] = person.get_id()
         session["_fresh"] = True
     resp = client.post(f"/matches/{match_id}/{action}", data={"reason": "x"})
     assert resp.status_code == 302  # back to the queue, saying there is no such match

@@ -14,21 +14,34 @@ from mutualaid.services import accounts
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> Person | None:
+    """The session's person, while the session's version is the account's current one.
+
+    A session names ``"<id>:<version>"`` (:meth:`Person.get_id`). Logging out, changing the
+    password, deactivation and erasure raise the account's version, so every cookie issued
+    before is refused from then on, wherever it was copied to.
+    """
+    person_id, _, version = user_id.partition(":")
     try:
-        person = db.session.get(Person, int(user_id))
+        person = db.session.get(Person, int(person_id)) if len(person_id) < 12 else None
+        wanted = int(version)
     except ValueError:
         return None
-    return person if person is not None and person.is_active_account else None
+    if person is None or not person.is_active_account or person.session_version != wanted:
+        return None
+    return person
+
+
+def api_token() -> str | None:
+    """The bearer token the request carries, if any."""
+    header = request.headers.get("Authorization", "")
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
 
 
 def api_user() -> Person | None:
     """The person named by the request's bearer token, if any and valid."""
     if "api_user" not in g:
-        header = request.headers.get("Authorization", "")
-        person = None
-        if header[:7].lower() == "bearer ":
-            person = accounts.person_for_token(header[7:].strip())
-        g.api_user = person
+        token = api_token()
+        g.api_user = accounts.person_for_token(token) if token else None
     return g.api_user
 
 

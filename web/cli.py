@@ -7,11 +7,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     # Commands are grouped by area; each module exposes ``register(app)``.
-    from . import cli_mail, cli_matching, cli_ops
+    from . import cli_accounts, cli_mail, cli_matching, cli_ops
 
     cli_ops.register(app)
     cli_matching.register(app)
     cli_mail.register(app)
+    cli_accounts.register(app)
 
 
 def main() -> None:

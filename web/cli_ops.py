@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from mutualaid import geo
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import Group, Membership, Role
+from mutualaid.models import Group, Membership, Role, utcnow
 from mutualaid.services import accounts, postcodes
 
 POSTCODES_ENV = "MUTUALAID_POSTCODES_FILE"
@@ -110,13 +110,15 @@ def create_admin(email: str, name: str, password: str | None) -> None:
     except DomainError:
         person = None
     if person is None:
-        person = accounts.register(email, _admin_password(password), name)
+        person = accounts.create_account(email, _admin_password(password), name, verified=True)
         verb = "Created"
     else:
         if password:
             accounts.set_password(person, password)
         verb = "Promoted"
     person.is_admin = True
+    if person.email_verified_dt is None:  # the operator vouches for the address
+        person.email_verified_dt = utcnow()
     db.session.flush()
     click.echo(f"{verb} admin {person.email}.")
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlsplit
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from marshmallow import ValidationError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -98,6 +100,23 @@ def http_error(exc: HTTPException):
     return response
 
 
+def csrf_error(exc: CSRFError):
+    """A page form refused for its CSRF token; an expired one is explained kindly."""
+    if "expired" not in (exc.description or "") or wants_json():
+        return http_error(exc)
+    db.session.rollback()
+    hours = max(1, int(current_app.config.get("WTF_CSRF_TIME_LIMIT") or 3600) // 3600)
+    back = urlsplit(request.referrer or "")
+    again = (
+        back.path
+        if back.netloc == request.host and back.path.startswith("/") and back.path != request.path
+        else request.path
+        if request.url_rule is not None and "GET" in (request.url_rule.methods or ())
+        else url_for("pages.home")
+    )
+    return render_template("form_expired.html", hours=hours, again=again), 400
+
+
 def busy(exc: OperationalError):
     db.session.rollback()
     if not _is_contention(exc):
@@ -122,5 +141,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error)
     app.register_error_handler(ValidationError, validation_error)
     app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(CSRFError, csrf_error)
     app.register_error_handler(OperationalError, busy)
     app.register_error_handler(Exception, unexpected)

@@ -24,6 +24,15 @@ LIMITED_VIEWS: dict[str, tuple[str, str | None]] = {
     "api.token": ("LOGIN_LIMIT_PER_ADDRESS", "LOGIN_LIMIT_PER_ACCOUNT"),
     "pages.register": ("REGISTER_LIMIT_PER_ADDRESS", "REGISTER_LIMIT_PER_ACCOUNT"),
     "api.register": ("REGISTER_LIMIT_PER_ADDRESS", "REGISTER_LIMIT_PER_ACCOUNT"),
+    # Asking for a reset link, using one, and every other door that takes a password.
+    "pages.forgot_password": ("RESET_LIMIT_PER_ADDRESS", "RESET_LIMIT_PER_ACCOUNT"),
+    "api.request_reset": ("RESET_LIMIT_PER_ADDRESS", "RESET_LIMIT_PER_ACCOUNT"),
+    "pages.reset_password": ("RESET_LIMIT_PER_ADDRESS", None),
+    "api.reset_password": ("RESET_LIMIT_PER_ADDRESS", None),
+    "pages.account_password": ("RESET_LIMIT_PER_ADDRESS", None),
+    "api.change_password": ("RESET_LIMIT_PER_ADDRESS", None),
+    "pages.delete_account": ("RESET_LIMIT_PER_ADDRESS", None),
+    "api.erase_me": ("RESET_LIMIT_PER_ADDRESS", None),
 }
 
 

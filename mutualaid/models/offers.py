@@ -66,11 +66,17 @@ class OfferSkill(Model):
         sa.ForeignKey("skills.id", ondelete="CASCADE"), primary_key=True
     )
     verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
+    #: The group whose coordinator verified it: shown as "verified by <group>", and only that
+    #: group's coordinators may renew it (see :func:`mutualaid.services.offers.verify_credential`).
+    verified_group_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("groups.id", ondelete="SET NULL")
+    )
     verified_dt: Mapped[datetime | None]
     expires_on: Mapped[date | None]
 
     offer: Mapped[Offer] = relationship(back_populates="offer_skills")
     skill: Mapped[Skill] = relationship()
+    verified_group: Mapped[Group | None] = relationship()
 
     def is_usable(self, today: date) -> bool:
         """A plain skill always counts; a credential only while verified and unexpired."""

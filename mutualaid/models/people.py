@@ -27,6 +27,14 @@ class Person(UserMixin, Model):
     is_admin: Mapped[bool] = mapped_column(default=False)
     is_active_account: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the email address was confirmed through the emailed link; ``None``: not yet (the
+    #: person's needs and offers are not published until it is).
+    email_verified_dt: Mapped[datetime | None]
+    #: Part of every session cookie; raised to end every session at once (log out, a password
+    #: change, deactivation, erasure). See :mod:`web.auth`.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When the account was erased at its owner's request (its personal data is gone).
+    erased_dt: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
@@ -35,6 +43,13 @@ class Person(UserMixin, Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.is_active_account
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_dt is not None
+
+    def get_id(self) -> str:  # Flask-Login: the session names the person and the version
+        return f"{self.id}:{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<Person {self.id} {self.email}>"

@@ -9,9 +9,8 @@ from ._common import InSchema
 from ._fields import Email, Stripped, Text, UTCDateTime
 
 
-class RegisterSchema(InSchema):
-    email = Email(required=True, metadata={"example": "ana@example.org"})
-    password = Text(
+def _new_password() -> Text:
+    return Text(
         required=True,
         validate=validate.Length(max=1000),
         load_only=True,
@@ -21,11 +20,10 @@ class RegisterSchema(InSchema):
             "minLength": MIN_LENGTH,
         },
     )
-    name = Stripped(
-        required=True,
-        validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters."),
-    )
-    phone = Stripped(
+
+
+def _phone() -> Stripped:
+    return Stripped(
         allow_none=True,
         validate=[
             validate.Length(max=40),
@@ -36,6 +34,68 @@ class RegisterSchema(InSchema):
         ],
         metadata={"example": "07700 900123"},
     )
+
+
+class RegisterSchema(InSchema):
+    email = Email(required=True, metadata={"example": "ana@example.org"})
+    password = _new_password()
+    name = Stripped(
+        required=True,
+        validate=validate.Length(min=1, max=120, error="Enter a name of up to 120 characters."),
+    )
+    phone = _phone()
+
+
+class MessageSchema(Schema):
+    """What was done, in words (the same words whatever the account's state)."""
+
+    message = fields.String(required=True)
+
+
+class EmailInSchema(InSchema):
+    email = Stripped(required=True, validate=validate.Length(max=254))
+
+
+class LinkTokenInSchema(InSchema):
+    """The token from an emailed link (the last part of its path)."""
+
+    token = Text(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ResetInSchema(LinkTokenInSchema):
+    password = _new_password()
+
+
+class PasswordChangeInSchema(InSchema):
+    current_password = Text(required=True, validate=validate.Length(max=1000), load_only=True)
+    password = _new_password()
+
+
+class PasswordInSchema(InSchema):
+    """The account's password, to confirm something that cannot be undone."""
+
+    password = Text(required=True, validate=validate.Length(max=1000), load_only=True)
+
+
+class ProfileInSchema(InSchema):
+    """Any of name, phone, email; a new email changes once confirmed from that address."""
+
+    name = Stripped(validate=validate.Length(min=1, max=120))
+    phone = _phone()
+    email = Email(metadata={"example": "ana@example.org"})
+
+
+class TokenInfoSchema(Schema):
+    """One of your bearer tokens (its value is never shown again)."""
+
+    id = fields.Integer()
+    created_at = UTCDateTime()
+    expires_at = UTCDateTime()
+    current = fields.Boolean(metadata={"description": "The token this request was sent with."})
+
+
+class TokenListSchema(Schema):
+    items = fields.List(fields.Nested(TokenInfoSchema))
 
 
 class TokenRequestSchema(InSchema):
@@ -56,6 +116,14 @@ class PersonSchema(Schema):
     name = fields.String()
     phone = fields.String(allow_none=True)
     is_admin = fields.Boolean()
+    email_verified = fields.Boolean(
+        attribute="is_verified",
+        metadata={
+            "description": "Whether the address is confirmed; until it is, your needs "
+            "and offers are not published."
+        },
+    )
+    active = fields.Boolean(attribute="is_active_account")
 
 
 class ContactSchema(Schema):

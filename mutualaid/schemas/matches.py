@@ -82,14 +82,34 @@ class MatchOutSchema(Schema):
 
     id = fields.Integer()
     status = fields.String(metadata={"enum": list(MATCH_STATUSES)})
-    score = fields.Float()
-    distance_km = fields.Float(allow_none=True)
+    score = fields.Float(
+        allow_none=True,
+        metadata={"description": "Null before approval, except for the group's coordinators."},
+    )
+    distance_km = fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Exact for the group's coordinators, and for everyone once approved; "
+            "null before that (see `distance_band`)."
+        },
+    )
+    distance_band = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The distance in a band: 'under 1 km', '1-2 km', '2-5 km', "
+            "'5-10 km', '10-20 km', '20 km or more'.",
+            "example": "2-5 km",
+        },
+    )
     explanation = fields.Nested(ExplanationSchema, allow_none=True)
     run_id = fields.Integer(allow_none=True)
     created_at = UTCDateTime()
     decided_at = UTCDateTime(allow_none=True)
     decided_by = fields.Integer(allow_none=True)
-    reason = fields.String(allow_none=True)
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": "Shown to the group's coordinators and to whoever gave it."},
+    )
     hours = fields.Float(allow_none=True)
     completed_at = UTCDateTime(allow_none=True)
     need = fields.Raw(metadata={"description": "The need, as NeedOut."})

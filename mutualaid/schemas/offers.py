@@ -73,6 +73,13 @@ class CredentialSchema(Schema):
     verified_at = UTCDateTime(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     usable = fields.Boolean(metadata={"description": "Verified and not expired."})
+    verified_by_group = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The group whose coordinator verified it; only that group's "
+            "coordinators can renew it."
+        },
+    )
 
 
 class OfferOutSchema(Schema):

@@ -62,6 +62,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
+from . import accounts
 from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -312,6 +313,7 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
         Need.status.in_(OPEN_NEED_STATUSES),
         sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
         sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
+        accounts.published(Need.requester_id),
     ]
 
 
@@ -372,7 +374,11 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
         ),
         Match.offer_id,
     )
-    in_group = [offer_groups.c.group_id == group_id, Offer.is_active.is_(True)]
+    in_group = [
+        offer_groups.c.group_id == group_id,
+        Offer.is_active.is_(True),
+        accounts.published(Offer.volunteer_id),
+    ]
     rows = db.session.execute(
         sa.select(
             Offer.id,

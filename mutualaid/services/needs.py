@@ -228,6 +228,8 @@ def list_needs(
         query = query.where(Need.status == status)
     elif not mine:
         query = query.where(Need.status.in_(ACTIVE_NEED_STATUSES))
+    if not mine:
+        query = query.where(accounts.published(Need.requester_id, viewer))
     if category is not None:
         query = query.where(Need.category == category)
     return paginate(

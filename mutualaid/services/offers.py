@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -101,13 +102,45 @@ def require_manager(offer: Offer, actor: Person | None) -> None:
         )
 
 
+def can_change_offer(offer: Offer, actor: Person | None, groups: Sequence[Group] = ()) -> bool:
+    """The rule for an offer shared between groups: no group's coordinator changes another's.
+
+    The volunteer may change their offer. A coordinator (or an admin) may change it only when
+    they coordinate every group it is listed in, and every group it would be moved to: a
+    coordinator of group A alone cannot change, withdraw or move an offer that group B also
+    relies on, nor move one into group B.
+    """
+    if actor is None or getattr(actor, "id", None) is None:
+        return False
+    if offer.volunteer_id == actor.id:
+        return True
+    mine = accounts.coordinated_group_ids(actor)
+    return bool(mine) and {g.id for g in (*offer.groups, *groups)} <= mine
+
+
+def require_changer(offer: Offer, actor: Person, groups: Sequence[Group] = ()) -> None:
+    require_manager(offer, actor)
+    if not can_change_offer(offer, actor, groups):
+        raise Forbidden(
+            "This offer is shared with a group you do not coordinate: only its volunteer (or "
+            "a coordinator of every group it is in) can change it."
+        )
+
+
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
-    """Change an offer (its volunteer or a coordinator of its groups); ``data``: OfferInSchema."""
+    """Change an offer (see :func:`can_change_offer`); ``data``: OfferInSchema."""
     require_manager(offer, actor)
     resolved = _resolve(data)
+    require_changer(offer, actor, resolved.get("groups", []))
     if "groups" in resolved:
         offer.groups = resolved["groups"]
         _join_groups(offer.volunteer, offer.groups)
+        # A check verified by a group the offer leaves lapses: nobody there can renew it now.
+        kept = {g.id for g in offer.groups}
+        for held in offer.offer_skills:
+            if held.verified_group_id is not None and held.verified_group_id not in kept:
+                held.verified_by_id = held.verified_group_id = held.verified_dt = None
+                held.expires_on = None
     if "skills" in resolved:
         _set_skills(offer, resolved["skills"])
     if "postcode" in resolved:
@@ -129,7 +162,7 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
 
 def withdraw_offer(offer: Offer, actor: Person) -> Offer:
     """Withdraw an offer: it stays, inactive, so matches and history keep their volunteer."""
-    require_manager(offer, actor)
+    require_changer(offer, actor)
     offer.is_active = False
     db.session.flush()
     return offer
@@ -167,6 +200,8 @@ def list_offers(
         query = query.where(Offer.volunteer_id == viewer.id)
     if active is None and not mine:
         active = True
+    if not mine:
+        query = query.where(accounts.published(Offer.volunteer_id, viewer))
     if active is not None:
         query = query.where(Offer.is_active.is_(active))
     if skill is not None:
@@ -189,8 +224,14 @@ def list_offers(
 def verify_credential(
     offer: Offer, skill_slug: str, coordinator: Person, expires_on: date
 ) -> OfferSkill:
-    """A coordinator of one of the offer's groups verifies a credential (DBS check) until a date."""
-    if not coordinates_offer(offer, coordinator):
+    """A coordinator of one of the offer's groups verifies a credential (DBS check) until a date.
+
+    The check is credited to that group ("verified by Hackney"); once it is, only that group's
+    coordinators (or an admin) can renew it, so no group changes what another group vouched for.
+    """
+    mine = accounts.coordinated_group_ids(coordinator)
+    ours = [g for g in offer.groups if g.id in mine]
+    if not ours:
         raise Forbidden(
             "Only a coordinator of one of the offer's groups can verify its credentials."
         )
@@ -204,6 +245,13 @@ def verify_credential(
         raise ValidationFailed.field("skill", f"This offer does not claim '{skill.slug}'.")
     if expires_on <= date.today():
         raise ValidationFailed.field("expires_on", "The expiry date must be in the future.")
+    group_id = held.verified_group_id
+    if group_id is not None and group_id not in mine:
+        by = held.verified_group.name if held.verified_group else "another group"
+        raise Forbidden(f"This check was verified by {by}; only its coordinators can change it.")
+    if group_id is None or group_id not in {g.id for g in ours}:
+        group_id = ours[0].id
     held.verified_by_id, held.verified_dt, held.expires_on = coordinator.id, utcnow(), expires_on
+    held.verified_group_id = group_id
     db.session.flush()
     return held

@@ -9,15 +9,18 @@ coordinators of the offer's groups (and admins), and the resident of a need it i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, TypeGuard
 
 import sqlalchemy as sa
 
 from .. import geo
+from ..errors import NotFound
 from ..extensions import db
 from ..models import HOLDING_MATCH_STATUSES, Match, Need, Offer, Person
 from ..schemas import NeedOutSchema, OfferOutSchema
+from . import accounts
 from .needs import can_manage_need
 from .offers import can_manage_offer
 from .progress import progress
@@ -86,6 +89,21 @@ def approved_volunteers(need: Need) -> list[Person]:
             .order_by(Match.id)
         )
     )
+
+
+def published_need(need: Need, viewer: Person | None) -> Need:
+    """The need, unless its owner's address is unconfirmed and ``viewer`` is not entitled to
+    its private part: then it is not there for them (the same 404 as an unknown id)."""
+    if not need.requester.is_verified and not can_see_need_private(need, viewer):
+        raise NotFound(f"No need {need.id}.")
+    return need
+
+
+def published_offer(offer: Offer, viewer: Person | None) -> Offer:
+    """The offer, unless its volunteer's address is unconfirmed and ``viewer`` may not manage it."""
+    if not offer.volunteer.is_verified and not can_manage_offer(offer, viewer):
+        raise NotFound(f"No offer {offer.id}.")
+    return offer
 
 
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
@@ -160,6 +178,7 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
                     "verified_at": os.verified_dt,
                     "expires_on": os.expires_on,
                     "usable": os.is_usable(today),
+                    "verified_by_group": os.verified_group.name if os.verified_group else None,
                 }
                 for os in sorted(offer.offer_skills, key=lambda o: o.skill.slug)
                 if os.skill.is_credential
@@ -168,3 +187,50 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
     elif _is_matched_resident(offer, viewer):
         data["volunteer"] = contact(offer.volunteer)
     return _offer_out.dump(data)
+
+
+# ---- distance before approval ------------------------------------------------------------------
+
+#: Upper bounds (km) of the bands a distance is shown in before a match is approved.
+DISTANCE_BANDS = (1, 2, 5, 10, 20)
+_SUMMARY_DISTANCE = re.compile(r"^(remote, )?[0-9.]+ k?m away")
+
+
+def distance_band(km: float | None) -> str | None:
+    """'under 1 km', '1-2 km', '2-5 km', '5-10 km', '10-20 km', '20 km or more'."""
+    if km is None:
+        return None
+    low = 0
+    for high in DISTANCE_BANDS:
+        if km < high:
+            return "under 1 km" if low == 0 else f"{low}-{high} km"
+        low = high
+    return f"{low} km or more"
+
+
+def sees_exact_distance(match: Match, viewer: Person | None) -> bool:
+    """The need's group's coordinators (and admins) always; anyone else once it is agreed.
+
+    Before approval, an exact distance from the volunteer's own point (and the score's
+    closeness part, from which it can be worked back) would place the resident's home.
+    """
+    return match.status in HOLDING_MATCH_STATUSES or (
+        _is_person(viewer) and accounts.is_coordinator(viewer, match.need.group_id)
+    )
+
+
+def banded_match(data: dict[str, Any]) -> dict[str, Any]:
+    """A match's view with its distance in a band, and the score (which carries it) left out."""
+    band = distance_band(data.get("distance_km"))
+    data = {**data, "distance_km": None, "distance_band": band, "score": None}
+    explanation = data.get("explanation")
+    if isinstance(explanation, dict):
+        explanation = {k: v for k, v in explanation.items() if k not in ("score_parts", "score")}
+        explanation["distance_km"] = None
+        summary = explanation.get("summary")
+        if isinstance(summary, str) and band is not None:
+            explanation["summary"] = _SUMMARY_DISTANCE.sub(
+                lambda m: f"{m.group(1) or ''}{band} away", summary
+            )
+        data["explanation"] = explanation
+    return data

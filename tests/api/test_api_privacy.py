@@ -4,6 +4,7 @@ and a volunteer whose match is approved (or completed); a volunteer's contact li
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from mutualaid import geo
 from mutualaid.extensions import db
@@ -54,7 +55,7 @@ def world(
             db.session.commit()
             return row.id
 
-    return {"need": need, "offer": offer, "headers": headers, "match": match}
+    return {"need": need, "offer": offer, "headers": headers, "match": match, "people": people}
 
 
 def _leaks_resident(text: str) -> bool:
@@ -205,3 +206,75 @@ def test_strangers_cannot_widen_their_view(client, world, assert_error):
         resp = client.get(f"/api/v1/needs{query}", headers=headers)
         assert resp.status_code in (200, 422) and not _leaks_resident(resp.get_data(as_text=True))
     assert client.get("/api/v1/needs?mine=true", headers=headers).get_json()["total"] == 0
+
+
+# ---- the account pages, the export and the emails ---------------------------------------------
+
+
+def _browser(app, person):
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = person.get_id()
+    return browser
+
+
+@pytest.mark.parametrize(
+    ("status", "revealed"), [("proposed", False), ("rejected", False), ("approved", True)]
+)
+def test_the_export_follows_the_privacy_rule(client, world, status, revealed):
+    world["match"](status)
+    headers = world["headers"]
+    for role in ("other_resident", "other_coordinator", "volunteer"):
+        export = client.get("/api/v1/me/export", headers=headers[role])
+        assert export.status_code == 200
+        leaks = _leaks_resident(export.get_data(as_text=True))
+        assert leaks is (revealed and role == "volunteer"), role
+    resident = client.get("/api/v1/me/export", headers=headers["resident"]).get_data(as_text=True)
+    assert ADDRESS in resident  # their own
+    assert _leaks_volunteer(resident) is revealed
+
+
+def test_the_new_pages_leak_nothing(app, world):
+    world["match"]("proposed")
+    people = world["people"]
+    for role in ("volunteer", "other_resident", "other_coordinator"):
+        browser = _browser(app, people[role])
+        for url in ("/account", "/account/tokens", "/account/delete", "/privacy", "/matches/mine"):
+            resp = browser.get(url)
+            assert resp.status_code == 200, (role, url)
+            assert not _leaks_resident(resp.get_data(as_text=True)), (role, url)
+        export = browser.get("/account/export").get_data(as_text=True)
+        assert not _leaks_resident(export), role
+
+
+def test_emails_reach_only_those_entitled(app, client, world):
+    from mutualaid.models import OutboxMessage
+
+    people, headers = world["people"], world["headers"]
+    match_id = world["match"]("proposed")
+    # Everything that sends mail, by everyone around the need.
+    client.post(
+        "/api/v1/auth/register",
+        json={"email": RESIDENT["email"], "password": "a long password 1", "name": "Someone"},
+    )
+    for email in (RESIDENT["email"], VOLUNTEER["email"], people["other_resident"].email):
+        client.post("/api/v1/auth/password-reset", json={"email": email})
+    client.patch("/api/v1/me", json={"email": "new.rosa@example.org"}, headers=headers["resident"])
+    client.post("/api/v1/auth/verify-email/resend", headers=headers["other_resident"])
+    assert (
+        client.post(f"/api/v1/matches/{match_id}/approve", headers=headers["coordinator"])
+    ).status_code == 200
+    client.post(f"/api/v1/matches/{match_id}/cancel", headers=headers["volunteer"])
+    with app.app_context():
+        mails = [(m.to_email, m.body) for m in db.session.scalars(sa.select(OutboxMessage))]
+    assert len(mails) >= 8
+    for to, body in mails:
+        if _leaks_resident(body):
+            assert to in (RESIDENT["email"], "new.rosa@example.org", VOLUNTEER["email"]), to
+        if _leaks_volunteer(body):
+            # The group's coordinators approved the match: they may read who stepped back,
+            # never the volunteer's contact details.
+            if to == people["coordinator"].email:
+                assert VOLUNTEER["phone"] not in body and VOLUNTEER["email"] not in body
+                continue
+            assert to in (VOLUNTEER["email"], RESIDENT["email"]), to

@@ -68,7 +68,27 @@ def browser_page():
             browser.close()
 
 
-def test_register_log_in_post_a_need_and_see_it(live_server, browser_page, create_group):
+def _mailed_path(app, to: str, prefix: str) -> str:
+    """The path of the last link starting with ``prefix`` mailed to ``to``."""
+    import re
+
+    import sqlalchemy as sa
+
+    from mutualaid.extensions import db
+    from mutualaid.models import OutboxMessage
+
+    with app.app_context():
+        body = db.session.scalars(
+            sa.select(OutboxMessage.body)
+            .where(OutboxMessage.to_email == to)
+            .order_by(OutboxMessage.id.desc())
+        ).first()
+    found = re.search(rf"({re.escape(prefix)}[A-Za-z0-9_.\-]+)", body or "")
+    assert found, body
+    return found.group(1)
+
+
+def test_register_log_in_post_a_need_and_see_it(app, live_server, browser_page, create_group):
     group = create_group(name="Hackney Mutual Aid")
     page = browser_page
 
@@ -77,9 +97,11 @@ def test_register_log_in_post_a_need_and_see_it(live_server, browser_page, creat
     page.get_by_label("Email address").fill("ana@example.org")
     page.get_by_label("Password").fill("a long password")
     page.get_by_role("button", name="Create account").click()
-    page.wait_for_url(live_server + "/")
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(live_server + "/")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    assert "Logged in as" not in page.content()
+    page.goto(live_server + _mailed_path(app, "ana@example.org", "/verify-email/"))
+    page.wait_for_url(live_server + "/login")
+    assert "your email address is confirmed" in page.content()
 
     page.goto(live_server + "/login")
     page.get_by_label("Email address").fill("ana@example.org")
@@ -261,3 +283,40 @@ def test_bulk_approval_previews_then_confirms_and_stepping_back_asks_first(
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     page.get_by_role("button", name="Yes, I can't do it").click()
     assert "Declined." in page.content()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_profile_and_password_reset_pages(app, live_server, browser_page, create_person, size):
+    create_person(name="Ana Silva", email="ana@example.org", password="a long password")
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+
+    page.goto(live_server + "/login")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    assert _sideways_overflow(page) == []
+    page.get_by_label("Email address").fill("ana@example.org")
+    page.get_by_role("button", name="Send the link").click()
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+
+    page.goto(live_server + _mailed_path(app, "ana@example.org", "/password/reset/"))
+    assert _sideways_overflow(page) == []
+    page.get_by_label("New password").fill("password")
+    page.get_by_role("button", name="Save the new password").click()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    page.get_by_label("New password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Save the new password").click()
+    page.wait_for_url(live_server + "/login")
+
+    page.get_by_label("Email address").fill("ana@example.org")
+    page.get_by_label("Password").fill("a brand new passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Your account").click()
+    page.wait_for_url(live_server + "/account")
+    assert _sideways_overflow(page) == []
+    page.get_by_label("Phone number").fill("07700 900321")
+    page.get_by_role("button", name="Save your details").click()
+    assert "Your details are saved." in page.content()
+    assert page.get_by_label("Phone number").input_value() == "07700 900321"
+    for path in ("/account/tokens", "/account/delete", "/privacy"):
+        page.goto(live_server + path)
+        assert _sideways_overflow(page) == [], path

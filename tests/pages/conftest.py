@@ -10,24 +10,6 @@ from mutualaid.extensions import db
 
 
 @pytest.fixture
-def login(app):
-    """``login(person)`` -> a test client with that person's session.
-
-    The session is set directly (checking a password is slow by design); the log-in page itself
-    is tested on its own.
-    """
-
-    def factory(person):
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
-            session["_fresh"] = True
-        return client
-
-    return factory
-
-
-@pytest.fixture
 def need_form():
     """``need_form(group, **overrides)`` -> the fields a browser posts from "I need help"."""
 

@@ -66,14 +66,6 @@ def outbox(app):
 
 
 @pytest.fixture
-def browser(app):
+def browser(login):
     """``browser(person)`` -> a test client logged in as that person (session set directly)."""
-
-    def factory(person):
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
-            session["_fresh"] = True
-        return client
-
-    return factory
+    return login

@@ -165,24 +165,17 @@ def test_a_permanent_refusal_is_a_dead_letter_at_once(app, monkeypatch):
 
 
 def test_the_admin_page_lists_dead_letters_and_sends_them_again(
-    app, smtp, create_person, monkeypatch
+    app, smtp, create_person, login, monkeypatch
 ):
     monkeypatch.setitem(app.config, "MAIL_MAX_ATTEMPTS", 1)
     [message_id] = _queue(app, 1)
     _drain(app, utcnow())
     admin, someone = create_person(is_admin=True), create_person()
 
-    def client_for(person):
-        client = app.test_client()
-        with client.session_transaction() as session:
-            session["_user_id"] = str(person.id)
-            session["_fresh"] = True
-        return client
-
-    assert client_for(someone).get("/admin/mail").status_code == 403
-    assert client_for(someone).post("/admin/mail/retry", data={"all": "1"}).status_code == 403
-    page = client_for(admin).get("/admin/mail").get_data(as_text=True)
+    assert login(someone).get("/admin/mail").status_code == 403
+    assert login(someone).post("/admin/mail/retry", data={"all": "1"}).status_code == 403
+    page = login(admin).get("/admin/mail").get_data(as_text=True)
     assert "r0@example.org" in page and "ConnectionRefusedError" in page
-    resp = client_for(admin).post("/admin/mail/retry", data={"id": str(message_id)})
+    resp = login(admin).post("/admin/mail/retry", data={"id": str(message_id)})
     assert resp.status_code == 302
     assert _statuses(app)[message_id] == (OutboxStatus.PENDING, 0)

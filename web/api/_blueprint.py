@@ -81,6 +81,33 @@ def _json_object(req: Request) -> dict[str, Any]:
     raise DomainError("The request body must be a JSON object (Content-Type: application/json).")
 
 
+LONE_SURROGATE = "Contains a character that is not valid Unicode (a lone surrogate)."
+
+
+def _surrogates(value: Any, path: str = "") -> dict[str, list[str]]:
+    """The paths of the strings (keys included) in ``value`` that hold a lone surrogate.
+
+    JSON's ``\\ud800`` escapes decode to them, and nothing can encode them: not the password
+    hash, not the database. They are refused by field, before anything else reads the body.
+    """
+    found: dict[str, list[str]] = {}
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            found[path or "_schema"] = [LONE_SURROGATE]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            name = key.encode("utf-8", "backslashreplace").decode("utf-8")
+            where = f"{path}.{name}" if path else name
+            found.update(_surrogates(key, where))
+            found.update(_surrogates(item, where))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.update(_surrogates(item, f"{path}.{index}" if path else str(index)))
+    return found
+
+
 class ApiParser(FlaskParser):
     """webargs' parser, taking bodies and query strings as described in the module docstring."""
 
@@ -92,10 +119,13 @@ class ApiParser(FlaskParser):
     }
 
     def load_json(self, req: Request, schema: Schema) -> Any:
-        return _json_object(req)
+        data = _json_object(req)
+        if bad := _surrogates(data):
+            raise ValidationError(bad)
+        return data
 
     def load_optional_json(self, req: Request, schema: Schema) -> Any:
-        return _json_object(req) if req.get_data() else {}
+        return self.load_json(req, schema) if req.get_data() else {}
 
     def load_querystring(self, req: Request, schema: Schema) -> Any:
         repeated = sorted(

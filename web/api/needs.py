@@ -13,7 +13,7 @@ from mutualaid.schemas.needs import (
     NeedQuerySchema,
 )
 from mutualaid.services import needs as needs_svc
-from mutualaid.services.visibility import need_view
+from mutualaid.services.visibility import need_view, published_need
 
 from . import bp, page_of
 
@@ -54,7 +54,7 @@ def get_need(person: Person, need_id: int) -> dict[str, Any]:
     In full (address, exact location, the resident's contact) for its owner, its group's
     coordinators and a volunteer whose match is approved; otherwise the public part.
     """
-    return need_view(needs_svc.get_need(need_id), person)
+    return need_view(published_need(needs_svc.get_need(need_id), person), person)
 
 
 def _may_change(person: Person, need_id: int) -> None:

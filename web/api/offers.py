@@ -14,7 +14,7 @@ from mutualaid.schemas.offers import (
     OfferQuerySchema,
 )
 from mutualaid.services import offers as offers_svc
-from mutualaid.services.visibility import offer_view
+from mutualaid.services.visibility import offer_view, published_offer
 
 from . import bp, page_of
 
@@ -50,7 +50,7 @@ def list_offers(args: dict[str, Any], person: Person) -> dict[str, Any]:
 @bp.response(200, OfferOutSchema, dumped=True, description="The offer.")
 def get_offer(person: Person, offer_id: int) -> dict[str, Any]:
     """Show an offer."""
-    return offer_view(offers_svc.get_offer(offer_id), person)
+    return offer_view(published_offer(offers_svc.get_offer(offer_id), person), person)
 
 
 def _may_change(person: Person, offer_id: int) -> None:

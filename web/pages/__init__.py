@@ -10,6 +10,7 @@ from flask import Blueprint
 bp = Blueprint("pages", __name__)
 
 from . import (  # noqa: E402,F401  (register the views)
+    account,
     admin,
     auth,
     coordinator,

@@ -56,6 +56,7 @@ _REQUIRED = "Missing data for required field."
 _FRIENDLY_REQUIRED = {
     "email": "Enter your email address.",
     "password": "Enter a password.",
+    "current_password": "Enter your current password.",
     "name": "Enter your name.",
     "group": "Choose a group.",
     "groups": "Choose at least one group.",
@@ -103,6 +104,29 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = StringField("Email address")
     password = PasswordField("Password")
+
+
+class ForgotForm(FlaskForm):
+    email = StringField("Email address")
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password")
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Your name")
+    phone = StringField("Phone number")
+    email = StringField("Email address")
+
+
+class PasswordChangeForm(FlaskForm):
+    current_password = PasswordField("Current password")
+    password = PasswordField("New password")
+
+
+class ConfirmPasswordForm(FlaskForm):
+    password = PasswordField("Your password")
 
 
 class WindowForm(Form):

@@ -121,7 +121,7 @@ def _managed_need(need_id: int, verb: str) -> Need:
 @bp.get("/needs/<int:need_id>")
 @login_required
 def need_detail(need_id: int):
-    need = need_service.get_need(need_id)  # NotFound -> the 404 page
+    need = visibility.published_need(need_service.get_need(need_id), current_user)  # or 404
     return render_template(
         "needs/detail.html",
         need=visibility.need_view(need, current_user),

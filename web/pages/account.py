@@ -1,0 +1,174 @@
+"""Your account: profile, password, API tokens, your data (download, delete); the privacy notice."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import ValidationError
+
+from mutualaid.errors import DomainError
+from mutualaid.schemas.accounts import ProfileInSchema
+from mutualaid.services import accounts, privacy
+
+from .._messages import flatten_messages
+from . import bp
+from ._util import FormRejected, attempt
+from .forms import (
+    ConfirmPasswordForm,
+    PasswordChangeForm,
+    ProfileForm,
+    _text,
+    apply_errors,
+    error_list,
+)
+
+
+def _page(profile=None, password=None, status=200, **kw):
+    person = current_user
+    if profile is None:
+        profile = ProfileForm(
+            formdata=None, name=person.name, phone=person.phone or "", email=person.email
+        )
+    password = password or PasswordChangeForm(formdata=None)
+    errors = kw.pop("errors", [])
+    return render_template(
+        "account/index.html",
+        profile=profile,
+        password=password,
+        errors=errors,
+        extra=kw.pop("extra", []),
+        **kw,
+    ), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _page()
+
+
+@bp.post("/account/profile")
+@login_required
+def account_profile():
+    form = ProfileForm()
+    data = {
+        "name": _text(form.name.data),
+        "phone": _text(form.phone.data),
+        "email": _text(form.email.data),
+    }
+    errors: dict[str, list[str]] = {}
+    for key, message in (("name", "Enter your name."), ("email", "Enter your email address.")):
+        if data[key] is None:
+            errors[key] = [message]
+    loaded: dict[str, Any] = {}
+    try:
+        loaded = ProfileInSchema().load({k: v for k, v in data.items() if v is not None})
+    except ValidationError as exc:
+        errors = {**flatten_messages(exc.messages), **errors}
+    if data["email"] is not None and "email" not in errors:
+        try:
+            accounts.normalise_email(data["email"])
+        except DomainError as exc:
+            errors.update(exc.errors)
+    if not errors:
+        loaded.setdefault("phone", None)  # a blank phone clears it
+        try:
+            new_email = attempt(lambda: accounts.update_profile(current_user, loaded))
+        except FormRejected as exc:
+            errors = exc.errors
+    if errors:
+        extra = apply_errors(form, errors)
+        return _page(profile=form, errors=error_list(form), extra=extra, status=422)
+    if new_email:
+        flash(
+            f"Your details are saved. To change your email, open the link we sent to "
+            f"{new_email}; until then we keep using {current_user.email}."
+        )
+    else:
+        flash("Your details are saved.")
+    return redirect(url_for("pages.account"))
+
+
+@bp.post("/account/password")
+@login_required
+def account_password():
+    form = PasswordChangeForm()
+    person = current_user._get_current_object()
+    try:
+        attempt(
+            lambda: accounts.change_password(
+                person, form.current_password.data or "", form.password.data or ""
+            )
+        )
+    except FormRejected as exc:
+        extra = apply_errors(form, exc.errors)
+        return _page(password=form, errors=error_list(form), extra=extra, status=exc.status)
+    login_user(person)  # this session goes on, under the account's new session version
+    flash("Your password is changed. Every other session and every API token has ended.")
+    return redirect(url_for("pages.account"))
+
+
+@bp.get("/account/tokens")
+@login_required
+def account_tokens():
+    return render_template("account/tokens.html", tokens=accounts.active_tokens(current_user))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    accounts.revoke_token(current_user, token_id)
+    flash("The token is revoked: it no longer works.")
+    return redirect(url_for("pages.account_tokens"))
+
+
+@bp.post("/account/sessions/end")
+@login_required
+def end_sessions():
+    """Log out everywhere: every browser session and every API token."""
+    accounts.end_sessions(current_user)
+    logout_user()
+    flash("You are logged out everywhere, and every API token is revoked.")
+    return redirect(url_for("pages.login"))
+
+
+@bp.get("/account/export")
+@login_required
+def account_export():
+    body = json.dumps(privacy.export(current_user), indent=2, ensure_ascii=False)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="mutualaid-my-data.json"'},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@login_required
+def delete_account():
+    form = ConfirmPasswordForm()
+    if request.method == "POST":
+        person = current_user._get_current_object()
+        try:
+            attempt(lambda: privacy.erase_account(person, form.password.data or ""))
+        except FormRejected as exc:
+            extra = apply_errors(form, exc.errors)
+            return render_template(
+                "account/delete.html", form=form, errors=error_list(form), extra=extra
+            ), exc.status
+        logout_user()
+        flash("Your account is deleted, and your personal data with it.")
+        return redirect(url_for("pages.home"))
+    return render_template("account/delete.html", form=form, errors=[], extra=[])
+
+
+@bp.get("/privacy")
+def privacy_notice():
+    return render_template(
+        "privacy.html",
+        retention_days=current_app.config["RETENTION_DAYS"],
+        reset_minutes=current_app.config["RESET_PASSWORD_MINUTES"],
+    )
