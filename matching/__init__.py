@@ -1,6 +1,6 @@
 """Optimal, capacity-aware matching of volunteers to needs.
 
-A pure library (numpy and scipy only). Parse an instance, list its feasible
+A pure library (numpy, scipy and numba only). Parse an instance, list its feasible
 pairs, or solve it::
 
     >>> from matching import parse_instance, solve

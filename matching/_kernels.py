@@ -1,0 +1,223 @@
+"""Compiled loops of the candidate stage (see :mod:`matching._candidates`).
+
+Volunteers are numbered here in *index order*: by travel band, then grid
+cell, then input order, so the volunteers of one cell are contiguous in every
+per-volunteer array. The index lists, per time class and band, the occupied
+cells (sorted keys) and each cell's volunteers. A need visits the cells next
+to its own in every band of its time class.
+
+Distances are not computed here: the kernels hand back chord lengths on the
+unit sphere, computed as ``sqrt((dx*dx + dy*dy) + dz*dz)``, and decide
+reach by comparing them with each volunteer's largest feasible chord
+(``chord_limit``, computed once with the same ``arcsin`` that turns chords
+into km), so the km, the reach test and the score come from one formula.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+__all__ = ["scan_needs", "sort_segments"]
+
+
+@njit(cache=True)
+def _first_at_least(keys: Any, lo: int, hi: int, value: int) -> int:
+    """Binary search: the first position in ``keys[lo:hi]`` holding at least ``value``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def scan_needs(
+    start: int,
+    stop: int,
+    count_only: bool,
+    need_class: Any,
+    need_remote: Any,
+    need_xyz: Any,
+    need_skills: Any,
+    item_word: Any,
+    item_mask: Any,
+    item_count: Any,
+    ex_ptr: Any,
+    ex_vol: Any,
+    class_cells: Any,
+    cell_key: Any,
+    cell_start: Any,
+    entry_vol: Any,
+    band_h: Any,
+    band_offset: Any,
+    band_span: Any,
+    vol_xyz: Any,
+    chord_limit: Any,
+    vol_skills: Any,
+    vol_time: Any,
+    out_vol: Any,
+    out_chord: Any,
+    pairs: Any,
+    free: Any,
+) -> tuple[int, int]:
+    """Feasible pairs of needs ``start .. stop - 1``, need by need.
+
+    For each need, writes its pairs (volunteer in index order, chord) to
+    ``out_vol`` and ``out_chord`` after those of the needs before it,
+    ``pairs[need]`` their number and ``free[need]`` the number before
+    exclusions. A local need's pairs are the volunteers of its time class
+    within their ``chord_limit``; a remote need's are every volunteer of its
+    class. Both must have the skills (``need_skills`` words a subset of
+    ``vol_skills`` words) and the time (each of the need's ``item_count``
+    items ``(item_word, item_mask)`` covered by the volunteer's time row).
+
+    With ``count_only``, nothing is written and the time is not tested:
+    ``free[need]`` counts the volunteers with the skills within reach
+    (remote needs are skipped).
+
+    Returns ``(next_need, written)``: ``next_need < stop`` when the output
+    arrays could not hold that need's pairs (none of them written).
+    """
+    n_bands = band_h.size
+    n_skill_words = need_skills.shape[1]
+    cap = out_vol.size
+    pos = 0
+    ranges = np.empty((9, 2), dtype=np.int64)
+    for n in range(start, stop):
+        begin = pos
+        c = need_class[n]
+        nx = need_xyz[n, 0]
+        ny = need_xyz[n, 1]
+        nz = need_xyz[n, 2]
+        items = 0 if count_only else item_count[n]
+        e_lo = ex_ptr[n]
+        e_hi = ex_ptr[n + 1]
+        n_free = 0
+        overflow = False
+        remote = need_remote[n]
+        if remote and count_only:
+            continue
+        for b in range(n_bands):
+            c0 = class_cells[c * n_bands + b]
+            c1 = class_cells[c * n_bands + b + 1]
+            if c0 == c1:
+                continue
+            n_ranges = 0
+            if remote:
+                ranges[0, 0] = c0
+                ranges[0, 1] = c1
+                n_ranges = 1
+            else:
+                h = band_h[b]
+                off = band_offset[b]
+                span = band_span[b]
+                ix = np.int64(math.floor(nx / h)) + off
+                iy = np.int64(math.floor(ny / h)) + off
+                iz = np.int64(math.floor(nz / h)) + off
+                for dx in range(-1, 2):
+                    for dy in range(-1, 2):
+                        base = ((ix + dx) * span + (iy + dy)) * span + iz
+                        j0 = _first_at_least(cell_key, c0, c1, base - 1)
+                        j1 = _first_at_least(cell_key, j0, c1, base + 2)
+                        if j1 > j0:
+                            ranges[n_ranges, 0] = j0
+                            ranges[n_ranges, 1] = j1
+                            n_ranges += 1
+            for r in range(n_ranges):
+                j0 = ranges[r, 0]
+                j1 = ranges[r, 1]
+                for e in range(cell_start[j0], cell_start[j1]):
+                    v = entry_vol[e]
+                    dx_ = nx - vol_xyz[v, 0]
+                    dy_ = ny - vol_xyz[v, 1]
+                    dz_ = nz - vol_xyz[v, 2]
+                    sq = dx_ * dx_ + dy_ * dy_
+                    sq += dz_ * dz_
+                    chord = math.sqrt(sq)
+                    if not remote and chord > chord_limit[v]:
+                        continue
+                    ok = True
+                    for w in range(n_skill_words):
+                        a = need_skills[n, w]
+                        if a & vol_skills[v, w] != a:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    for t in range(items):
+                        m = item_mask[t, n]
+                        if vol_time[v, item_word[t, n]] & m != m:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    n_free += 1
+                    if count_only:
+                        continue
+                    if e_hi > e_lo:
+                        k = _first_at_least(ex_vol, e_lo, e_hi, v)
+                        if k < e_hi and ex_vol[k] == v:
+                            continue
+                    if pos >= cap:
+                        overflow = True
+                        break
+                    out_vol[pos] = v
+                    out_chord[pos] = chord
+                    pos += 1
+                if overflow:
+                    break
+            if overflow:
+                break
+        if overflow:
+            return n, begin
+        pairs[n] = pos - begin
+        free[n] = n_free
+    return stop, pos
+
+
+@njit(cache=True)
+def sort_segments(
+    start: int,
+    stop: int,
+    pairs: Any,
+    vol: Any,
+    units: Any,
+    km: Any,
+    vol_input: Any,
+    out_need: Any,
+    out_vol: Any,
+    out_units: Any,
+    out_km: Any,
+    offset: int,
+    score_units: int,
+) -> None:
+    """Write needs ``start .. stop - 1``'s pairs at ``offset``, each need's by score, best first.
+
+    Ties go to the lower volunteer (input order); ``vol_input`` maps index
+    order to input order."""
+    src = 0
+    dst = offset
+    for n in range(start, stop):
+        k = pairs[n]
+        if k == 0:
+            continue
+        keys = np.empty(k, dtype=np.int64)
+        for i in range(k):
+            keys[i] = (np.int64(score_units - units[src + i]) << 32) | np.int64(
+                vol_input[vol[src + i]]
+            )
+        order = np.argsort(keys)
+        for i in range(k):
+            p = src + order[i]
+            out_need[dst + i] = n
+            out_vol[dst + i] = vol_input[vol[p]]
+            out_units[dst + i] = units[p]
+            out_km[dst + i] = km[p]
+        src += k
+        dst += k
