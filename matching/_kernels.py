@@ -88,7 +88,10 @@ def scan_needs(
     n_skill_words = need_skills.shape[1]
     cap = out_vol.size
     pos = 0
-    ranges = np.empty((9, 2), dtype=np.int64)
+    ranges = np.empty((9, 2), dtype=np.int64)  # at most 3 runs per column triple
+    sk = np.empty(n_skill_words, dtype=np.uint64)  # the need's skill words
+    word = np.empty(item_word.shape[0], dtype=np.int64)  # and time items
+    mask = np.empty(item_word.shape[0], dtype=np.uint64)
     for n in range(start, stop):
         begin = pos
         c = need_class[n]
@@ -96,6 +99,11 @@ def scan_needs(
         ny = need_xyz[n, 1]
         nz = need_xyz[n, 2]
         items = 0 if count_only else item_count[n]
+        for w in range(n_skill_words):
+            sk[w] = need_skills[n, w]
+        for t in range(items):
+            word[t] = item_word[t, n]
+            mask[t] = item_mask[t, n]
         e_lo = ex_ptr[n]
         e_hi = ex_ptr[n + 1]
         n_free = 0
@@ -121,14 +129,25 @@ def scan_needs(
                 iy = np.int64(math.floor(ny / h)) + off
                 iz = np.int64(math.floor(nz / h)) + off
                 for dx in range(-1, 2):
-                    for dy in range(-1, 2):
-                        base = ((ix + dx) * span + (iy + dy)) * span + iz
-                        j0 = _first_at_least(cell_key, c0, c1, base - 1)
-                        j1 = _first_at_least(cell_key, j0, c1, base + 2)
-                        if j1 > j0:
-                            ranges[n_ranges, 0] = j0
+                    # the cells of columns (ix + dx, iy - 1 .. iy + 1) are consecutive keys
+                    base = ((ix + dx) * span + iy - 1) * span
+                    j = _first_at_least(cell_key, c0, c1, base + iz - 1)
+                    top = base + 2 * span + iz + 1
+                    while j < c1 and cell_key[j] <= top:
+                        z = (cell_key[j] - base) % span
+                        if iz - 1 <= z <= iz + 1:
+                            j1 = j + 1
+                            while j1 < c1 and cell_key[j1] <= top:
+                                z = (cell_key[j1] - base) % span
+                                if z < iz - 1 or z > iz + 1:
+                                    break
+                                j1 += 1
+                            ranges[n_ranges, 0] = j
                             ranges[n_ranges, 1] = j1
                             n_ranges += 1
+                            j = j1
+                        else:
+                            j += 1
             for r in range(n_ranges):
                 j0 = ranges[r, 0]
                 j1 = ranges[r, 1]
@@ -144,15 +163,13 @@ def scan_needs(
                         continue
                     ok = True
                     for w in range(n_skill_words):
-                        a = need_skills[n, w]
-                        if a & vol_skills[v, w] != a:
+                        if vol_skills[v, w] & sk[w] != sk[w]:
                             ok = False
                             break
                     if not ok:
                         continue
                     for t in range(items):
-                        m = item_mask[t, n]
-                        if vol_time[v, item_word[t, n]] & m != m:
+                        if vol_time[v, word[t]] & mask[t] != mask[t]:
                             ok = False
                             break
                     if not ok:
