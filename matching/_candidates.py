@@ -597,7 +597,8 @@ def _score_units(
     km = chord_to_km(chord)
     if np.all(max_km > 0):
         # closeness_part for max_km > 0 with fewer temporaries (the same arithmetic)
-        s = np.divide(km, max_km)
+        with np.errstate(over="ignore"):  # a remote pair far beyond a tiny max_km: 0
+            s = np.divide(km, max_km)
         np.subtract(1.0, s, out=s)
         np.clip(s, 0.0, 1.0, out=s)
         s *= WEIGHTS["closeness"]
