@@ -41,7 +41,6 @@ from ._scoring import (
     SCORE_UNITS,
     WEIGHTS,
     chord_to_km,
-    closeness_part,
     km_to_chord,
     need_parts,
     unit_vectors,
@@ -587,31 +586,6 @@ class _Output:
         return self.need, self.vol, self.units, self.km
 
 
-def _score_units(
-    chord: np.ndarray,
-    max_km: np.ndarray,
-    need_total: np.ndarray,
-    vol_total: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(score units, km) of pairs from their chords: the score of :mod:`matching._scoring`."""
-    km = chord_to_km(chord)
-    if np.all(max_km > 0):
-        # closeness_part for max_km > 0 with fewer temporaries (the same arithmetic)
-        with np.errstate(over="ignore"):  # a remote pair far beyond a tiny max_km: 0
-            s = np.divide(km, max_km)
-        np.subtract(1.0, s, out=s)
-        np.clip(s, 0.0, 1.0, out=s)
-        s *= WEIGHTS["closeness"]
-    else:
-        s = closeness_part(km, max_km)
-    s += need_total
-    s += vol_total
-    s *= SCORE_UNITS
-    np.rint(s, out=s)
-    np.clip(s, 1, SCORE_UNITS, out=s)
-    return s.astype(np.int32), km
-
-
 def candidates(instance: Instance) -> Candidates:
     """Every feasible pair of an instance, with its score.
 
@@ -675,16 +649,11 @@ def candidates(instance: Instance) -> Candidates:
                 s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
                 s_chord = np.empty(s_vol.size)
                 continue
-            vol = s_vol[:k]
-            need_of = np.repeat(np.arange(start, stop), pairs[start:stop])
-            units, km = _score_units(
-                s_chord[:k], max_km.take(vol), need_total.take(need_of), vol_total.take(vol)
-            )
-            del need_of
             at = out.reserve(k)
             sort_segments(
-                start, stop, pairs, vol, units, km, idx.vol_input,
-                out.need, out.vol, out.units, out.km, at, SCORE_UNITS,
+                start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
+                vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
+                out.need, out.vol, out.units, out.km, at,
             )  # fmt: skip
             start = stop
     need_index, volunteer_index, units_all, distance = out.arrays()

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["scan_needs", "sort_segments"]
+__all__ = ["pair_units", "scan_needs", "sort_segments"]
 
 
 @njit(cache=True)
@@ -199,42 +199,85 @@ def scan_needs(
 
 
 @njit(cache=True)
+def _rint(x: float) -> float:
+    """Round half to even, as ``np.rint`` (``x`` finite)."""
+    r = math.floor(x)
+    d = x - r
+    if d > 0.5 or (d == 0.5 and r % 2.0 == 1.0):
+        r += 1.0
+    return r
+
+
+@njit(cache=True)
+def pair_units(
+    km: float,
+    max_km: float,
+    need_total: float,
+    volunteer_total: float,
+    closeness_weight: float,
+    score_units: int,
+) -> int:
+    """Score units of one pair: :func:`matching._scoring.score_units` of its parts.
+
+    The same operations in the same order as the numpy functions of
+    :mod:`matching._scoring` (``closeness_part`` then ``score_units``), so
+    the units are identical to theirs (the tests compare them on every
+    pair)."""
+    rel = 1.0 - km / max_km if max_km > 0 else (1.0 if km <= 0 else 0.0)
+    rel = min(max(rel, 0.0), 1.0)
+    s = closeness_weight * rel + need_total + volunteer_total
+    u = _rint(s * score_units)
+    return int(min(max(u, 1.0), float(score_units)))
+
+
+@njit(cache=True)
 def sort_segments(
     start: int,
     stop: int,
     pairs: Any,
     vol: Any,
-    units: Any,
     km: Any,
+    max_km: Any,
+    need_total: Any,
+    vol_total: Any,
     vol_input: Any,
+    closeness_weight: float,
+    score_units: int,
     out_need: Any,
     out_vol: Any,
     out_units: Any,
     out_km: Any,
     offset: int,
-    score_units: int,
 ) -> None:
-    """Write needs ``start .. stop - 1``'s pairs at ``offset``, each need's by score, best first.
+    """Score needs ``start .. stop - 1``'s pairs and write them at ``offset``, best first.
 
-    Ties go to the lower volunteer (input order); ``vol_input`` maps index
-    order to input order."""
+    ``vol`` (index order) and ``km`` hold the pairs need by need as
+    :func:`scan_needs` wrote them; ``max_km`` and ``vol_total`` are in index
+    order, ``vol_input`` maps it to input order. Each need's pairs are written
+    by score units, highest first, ties by volunteer in input order."""
     src = 0
     dst = offset
+    keys = np.empty(0, dtype=np.int64)
+    units = np.empty(0, dtype=np.int64)
     for n in range(start, stop):
         k = pairs[n]
         if k == 0:
             continue
-        keys = np.empty(k, dtype=np.int64)
+        if keys.size < k:
+            keys = np.empty(2 * k, dtype=np.int64)
+            units = np.empty(2 * k, dtype=np.int64)
+        nt = need_total[n]
         for i in range(k):
-            keys[i] = (np.int64(score_units - units[src + i]) << 32) | np.int64(
-                vol_input[vol[src + i]]
-            )
-        order = np.argsort(keys)
+            v = vol[src + i]
+            u = pair_units(km[src + i], max_km[v], nt, vol_total[v], closeness_weight, score_units)
+            units[i] = u
+            keys[i] = (np.int64(score_units - u) << 32) | np.int64(vol_input[v])
+        order = np.argsort(keys[:k])
         for i in range(k):
-            p = src + order[i]
+            j = order[i]
             out_need[dst + i] = n
-            out_vol[dst + i] = vol_input[vol[p]]
-            out_units[dst + i] = units[p]
-            out_km[dst + i] = km[p]
+            out_vol[dst + i] = vol_input[vol[src + j]]
+            out_units[dst + i] = units[j]
+            out_km[dst + i] = km[src + j]
         src += k
         dst += k
