@@ -78,9 +78,10 @@ class Candidates:
 
     Notes
     -----
-    Pairs are grouped by need in input order; each need's pairs come best
-    first (``score_units`` descending, then volunteer in input order).
-    :meth:`records` yields them sorted by need then volunteer.
+    Pairs are grouped by need in input order (``need_index`` ascending), each
+    need's best first (``score_units`` descending; ties in the order of the
+    spatial index, deterministic). :meth:`records` yields them sorted by need
+    then volunteer.
     """
 
     need_index: np.ndarray

@@ -231,6 +231,46 @@ def pair_units(
 
 
 @njit(cache=True)
+def _order_by_units(units: Any, k: int, order: Any, tmp: Any, count: Any) -> Any:
+    """Positions of ``units[:k]`` highest first, ties in position order (in ``order`` or ``tmp``).
+
+    Insertion sort for a few pairs, else a least-significant-digit radix
+    sort (stable) of ``top - units`` in digits of 7 bits (units are at most
+    ``2**14``: two passes)."""
+    if k <= 32:
+        for i in range(k):
+            u = units[i]
+            j = i
+            while j > 0 and units[order[j - 1]] < u:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = i
+        return order
+    top = units[0]
+    for i in range(1, k):
+        top = max(top, units[i])
+    for i in range(k):
+        tmp[i] = i
+    src, dst = tmp, order
+    for shift in (0, 7):
+        count[:] = 0
+        for i in range(k):
+            count[((top - units[i]) >> shift) & 127] += 1
+        total = 0
+        for b in range(128):
+            c = count[b]
+            count[b] = total
+            total += c
+        for i in range(k):
+            p = src[i]
+            b = ((top - units[p]) >> shift) & 127
+            dst[count[b]] = p
+            count[b] += 1
+        src, dst = dst, src
+    return src
+
+
+@njit(cache=True)
 def sort_segments(
     start: int,
     stop: int,
@@ -252,29 +292,33 @@ def sort_segments(
     """Score needs ``start .. stop - 1``'s pairs and write them at ``offset``, best first.
 
     ``vol`` (index order) and ``km`` hold the pairs need by need as
-    :func:`scan_needs` wrote them; ``max_km`` and ``vol_total`` are in index
-    order, ``vol_input`` maps it to input order. Each need's pairs are written
-    by score units, highest first, ties by volunteer in input order."""
+    :func:`scan_needs` wrote them (each need's in index order); ``max_km``
+    and ``vol_total`` are in index order, ``vol_input`` maps it to input
+    order. Each need's pairs are written by score units, highest first, ties
+    in index order."""
     src = 0
     dst = offset
-    keys = np.empty(0, dtype=np.int64)
     units = np.empty(0, dtype=np.int64)
+    order = np.empty(0, dtype=np.int64)
+    tmp = np.empty(0, dtype=np.int64)
+    count = np.zeros(128, dtype=np.int64)
     for n in range(start, stop):
         k = pairs[n]
         if k == 0:
             continue
-        if keys.size < k:
-            keys = np.empty(2 * k, dtype=np.int64)
+        if units.size < k:
             units = np.empty(2 * k, dtype=np.int64)
+            order = np.empty(2 * k, dtype=np.int64)
+            tmp = np.empty(2 * k, dtype=np.int64)
         nt = need_total[n]
         for i in range(k):
             v = vol[src + i]
-            u = pair_units(km[src + i], max_km[v], nt, vol_total[v], closeness_weight, score_units)
-            units[i] = u
-            keys[i] = (np.int64(score_units - u) << 32) | np.int64(vol_input[v])
-        order = np.argsort(keys[:k])
+            units[i] = pair_units(
+                km[src + i], max_km[v], nt, vol_total[v], closeness_weight, score_units
+            )
+        ranked = _order_by_units(units, k, order, tmp, count)
         for i in range(k):
-            j = order[i]
+            j = ranked[i]
             out_need[dst + i] = n
             out_vol[dst + i] = vol_input[vol[src + j]]
             out_units[dst + i] = units[j]

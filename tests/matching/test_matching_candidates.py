@@ -189,8 +189,8 @@ def test_candidates_equal_brute_force_exactly(inst):
     assert got == want
     assert c.free_count.tolist() == free.tolist()
     assert reach_counts(inst, np.arange(inst.n_needs)).tolist() == reach.tolist()
-    # grouped by need in input order, each need's best first, ties by volunteer
-    key = np.lexsort((c.volunteer_index, -c.score_units.astype(np.int64), c.need_index))
+    # grouped by need in input order, each need's best first
+    key = np.lexsort((-c.score_units.astype(np.int64), c.need_index))
     assert np.array_equal(key, np.arange(len(c)))
 
 
