@@ -66,8 +66,8 @@ class Candidates:
         Indices into the instance's needs and volunteers.
     score_units : ndarray of int32
         Score in units of 0.0001 (``score = score_units / 10000``).
-    distance_km : ndarray of float64
-        Great-circle distance.
+    distance_km : ndarray of float32
+        Great-circle distance (the score is computed from the float64 distance).
     need_ids, volunteer_ids : tuple of str
         The instance's ids, used by :meth:`records`.
     free_count : ndarray of int64
@@ -557,28 +557,29 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
 
 
 class _Output:
-    """Output arrays that grow in place by an eighth at a time.
+    """Output arrays that grow in place, sized from the pairs per need so far.
 
-    ``ndarray.resize`` remaps large buffers rather than copying them, and
-    pages not yet written are not resident, so the peak is about one copy of
-    the output."""
+    Needs come in input order, so the pairs of the needs done predict the
+    rest well: the arrays are grown to that estimate (plus a sixteenth) when
+    full, a few times in all rather than by a fixed fraction each time, and
+    shrunk to size at the end."""
 
     def __init__(self) -> None:
         self.need = np.empty(0, dtype=np.int32)
         self.vol = np.empty(0, dtype=np.int32)
         self.units = np.empty(0, dtype=np.int32)
-        self.km = np.empty(0, dtype=np.float64)
+        self.km = np.empty(0, dtype=np.float32)
         self.size = 0
 
     def _resize(self, cap: int) -> None:
         for buf in (self.need, self.vol, self.units, self.km):
             buf.resize(cap, refcheck=False)  # no views of the buffers are kept
 
-    def reserve(self, k: int) -> int:
-        """Room for ``k`` more pairs; returns where they go."""
+    def reserve(self, k: int, expected: float) -> int:
+        """Room for ``k`` more pairs of about ``expected`` in all; returns where they go."""
         lo = self.size
         if lo + k > self.need.size:
-            self._resize(max(lo + k, self.need.size * 9 // 8 + (1 << 16)))
+            self._resize(max(lo + k, int(expected * 17 / 16), self.need.size * 9 // 8))
         self.size += k
         return lo
 
@@ -650,7 +651,7 @@ def candidates(instance: Instance) -> Candidates:
                 s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
                 s_chord = np.empty(s_vol.size)
                 continue
-            at = out.reserve(k)
+            at = out.reserve(k, (out.size + k) * n / stop)
             sort_segments(
                 start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
                 vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,

@@ -73,7 +73,7 @@ def brute_force(inst: Instance) -> tuple[dict, np.ndarray, np.ndarray]:
                 continue
             free[i] += 1
             if (i, j) not in excluded:
-                pairs[(i, j)] = (int(units[i, j]), float(km[i, j]))
+                pairs[(i, j)] = (int(units[i, j]), float(np.float32(km[i, j])))
     return pairs, free, reach
 
 
