@@ -390,6 +390,7 @@ class _Index:
     cell_key: np.ndarray
     cell_start: np.ndarray  # cell -> first entry
     entry_vol: np.ndarray  # int32, index order
+    entry_skills: np.ndarray  # uint32, each entry's first 32 skill bits
     band_h: np.ndarray
     band_offset: np.ndarray
     band_span: np.ndarray
@@ -441,16 +442,22 @@ def _index(
     first = np.flatnonzero(new)
     del new
     cell_cb = cb[first]
+    vol_skills = np.ascontiguousarray(prep.skills.vol_rows[order])
     return _Index(
         vol_input=order.astype(np.int32),
         vol_xyz=np.ascontiguousarray(prep.vol_xyz[order]),
         chord_limit=limit[order],
-        vol_skills=np.ascontiguousarray(prep.skills.vol_rows[order]),
+        vol_skills=vol_skills,
         vol_time=np.ascontiguousarray(prep.vol_t[order]),
         class_cells=np.searchsorted(cell_cb, np.arange(n_classes * n_bands + 1)).astype(np.int64),
         cell_key=ek[first],
         cell_start=np.r_[first, entry_vol.size].astype(np.int64),
         entry_vol=entry_vol,
+        entry_skills=(
+            (vol_skills[entry_vol, 0] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            if vol_skills.shape[1]
+            else np.zeros(entry_vol.size, dtype=np.uint32)
+        ),
         band_h=h,
         band_offset=offset,
         band_span=span,
@@ -497,6 +504,7 @@ def _scan(
         idx.cell_key,
         idx.cell_start,
         idx.entry_vol,
+        idx.entry_skills,
         idx.band_h,
         idx.band_offset,
         idx.band_span,

@@ -54,6 +54,7 @@ def scan_needs(
     cell_key: Any,
     cell_start: Any,
     entry_vol: Any,
+    entry_skills: Any,
     band_h: Any,
     band_offset: Any,
     band_span: Any,
@@ -74,8 +75,10 @@ def scan_needs(
     exclusions. A local need's pairs are the volunteers of its time class
     within their ``chord_limit``; a remote need's are every volunteer of its
     class. Both must have the skills (``need_skills`` words a subset of
-    ``vol_skills`` words) and the time (each of the need's ``item_count``
-    items ``(item_word, item_mask)`` covered by the volunteer's time row).
+    ``vol_skills`` words; ``entry_skills`` holds each entry's first 32 skill
+    bits, tested before the volunteer's arrays are read) and the time (each
+    of the need's ``item_count`` items ``(item_word, item_mask)`` covered by
+    the volunteer's time row).
 
     With ``count_only``, nothing is written and the time is not tested:
     ``free[need]`` counts the volunteers with the skills within reach
@@ -99,8 +102,11 @@ def scan_needs(
         ny = need_xyz[n, 1]
         nz = need_xyz[n, 2]
         items = 0 if count_only else item_count[n]
+        extra = False  # skills beyond the 32 held in entry_skills
         for w in range(n_skill_words):
             sk[w] = need_skills[n, w]
+            extra |= sk[w] != 0 and (w > 0 or sk[w] >> np.uint64(32) != 0)
+        low = np.uint32(sk[0] & np.uint64(0xFFFFFFFF)) if n_skill_words else np.uint32(0)
         for t in range(items):
             word[t] = item_word[t, n]
             mask[t] = item_mask[t, n]
@@ -152,6 +158,8 @@ def scan_needs(
                 j0 = ranges[r, 0]
                 j1 = ranges[r, 1]
                 for e in range(cell_start[j0], cell_start[j1]):
+                    if entry_skills[e] & low != low:  # most rejections, without the volunteer
+                        continue
                     v = entry_vol[e]
                     dx_ = nx - vol_xyz[v, 0]
                     dy_ = ny - vol_xyz[v, 1]
@@ -162,7 +170,7 @@ def scan_needs(
                     if not remote and chord > chord_limit[v]:
                         continue
                     ok = True
-                    for w in range(n_skill_words):
+                    for w in range(n_skill_words if extra else 0):
                         if vol_skills[v, w] & sk[w] != sk[w]:
                             ok = False
                             break

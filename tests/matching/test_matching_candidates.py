@@ -223,3 +223,48 @@ def test_pair_exactly_at_max_km_is_feasible():
     edge = float(chord_to_km(_chords(_one_pair(1.0)))[0, 0])
     assert len(candidates(_one_pair(edge))) == 1
     assert len(candidates(_one_pair(float(np.nextafter(edge, 0))))) == 0
+
+
+def test_more_than_32_skills():
+    """Skills beyond the first 32 (tested on the volunteer's full skill row)."""
+    rng = np.random.default_rng(3)
+    names = [f"s{k:02d}" for k in range(70)]
+    n, m = 30, 40
+
+    def sets(k, most):
+        return [
+            tuple(rng.choice(names, size=rng.integers(0, most + 1), replace=False))
+            for _ in range(k)
+        ]
+
+    inst = Instance.from_arrays(
+        need_ids=[f"n{i}" for i in range(n)],
+        need_lat=51.5 + rng.uniform(-0.01, 0.01, n),
+        need_lon=-0.1 + rng.uniform(-0.01, 0.01, n),
+        need_skills=[*sets(n - 1, 2), tuple(names)],
+        volunteers_needed=np.ones(n, dtype=np.int64),
+        urgency=np.full(n, 0.5),
+        remote_ok=rng.random(n) < 0.2,
+        window_need=np.arange(n),
+        window_start=np.full(n, 540),
+        window_end=np.full(n, 600),
+        volunteer_ids=[f"v{j}" for j in range(m)],
+        volunteer_lat=51.5 + rng.uniform(-0.01, 0.01, m),
+        volunteer_lon=-0.1 + rng.uniform(-0.01, 0.01, m),
+        volunteer_skills=[*sets(m - 1, 60), tuple(names)],
+        max_km=np.full(m, 5.0),
+        capacity=np.ones(m, dtype=np.int64),
+        avail_volunteer=np.arange(m),
+        avail_start=np.full(m, 480),
+        avail_end=np.full(m, 720),
+    )
+    c = candidates(inst)
+    want, free, _ = brute_force(inst)
+    got = dict(
+        zip(
+            zip(c.need_index.tolist(), c.volunteer_index.tolist()),
+            zip(c.score_units.tolist(), c.distance_km.tolist()),
+        )
+    )
+    assert got == want and c.free_count.tolist() == free.tolist()
+    assert (n - 1, m - 1) in got
