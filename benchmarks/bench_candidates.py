@@ -48,6 +48,7 @@ def _load(path: str | None) -> ModuleType:
     spec = importlib.util.spec_from_loader("reference_candidates", loader=None)
     assert spec is not None
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up
     exec(compile(source, path, "exec"), mod.__dict__)
     return mod
 

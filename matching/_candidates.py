@@ -47,7 +47,7 @@ from ._scoring import (
     volunteer_parts,
 )
 
-__all__ = ["Candidates", "candidates", "reach_counts"]
+__all__ = ["Candidates", "best_candidates", "candidates", "reach_counts"]
 
 _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup table
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
@@ -477,7 +477,7 @@ def _scan(
     prep: _Prepared,
     idx: _Index,
     need_class: np.ndarray,
-    skip: np.ndarray,
+    need_mode: np.ndarray,
     count_only: bool,
     start: int,
     out_vol: np.ndarray,
@@ -492,7 +492,7 @@ def _scan(
         inst.n_needs,
         count_only,
         need_class,
-        skip,
+        need_mode,
         prep.need_xyz,
         prep.skills.need_rows,
         items[0],
@@ -531,15 +531,15 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     if local.size and inst.n_volunteers:
         m = inst.n_volunteers
         idx = _index(inst, prep, np.arange(m), np.zeros(m, dtype=np.int64), 1)
-        skip = np.ones(inst.n_needs, dtype=bool)
-        skip[local] = False
+        mode = np.zeros(inst.n_needs, dtype=np.int8)
+        mode[local] = 1
         empty = np.zeros(0, dtype=np.int32)
         _scan(
             inst,
             prep,
             idx,
             np.zeros(inst.n_needs, dtype=np.int64),
-            skip,
+            mode,
             True,
             0,
             empty,
@@ -630,12 +630,65 @@ def candidates(instance: Instance) -> Candidates:
     >>> list(candidates(inst).records())
     [{'need': 'n1', 'volunteer': 'v1', 'score': 0.725}]
     """
+    return _generate(instance, None, None)[0]
+
+
+def best_candidates(
+    instance: Instance, per_need: int, needs: Any = None
+) -> tuple[Candidates, np.ndarray]:
+    """The best ``per_need`` feasible pairs of each need, and a bound on the rest.
+
+    The pairs not returned are never held in memory: each need's pairs are
+    generated, scored and cut to its best ``per_need`` a block of needs at a
+    time, so memory grows with ``per_need`` times the needs rather than with
+    every feasible pair.
+
+    Parameters
+    ----------
+    instance : Instance
+    per_need : int
+        Pairs to keep per need, at least 1.
+    needs : array_like of int, optional
+        Generate pairs for these needs only (all by default), e.g. the needs
+        whose bound a solver could not rule out after a first round.
+
+    Returns
+    -------
+    Candidates
+        As :func:`candidates` returns them (each need's best first), at most
+        ``per_need`` pairs per need; ``free_count`` counts all of them.
+    bound : ndarray of int32
+        Per need: the score units of its best pair left out, 0 if none was
+        (and for needs not asked for). Every pair left out scores at most this.
+
+    Notes
+    -----
+    Pairs come in the same order as from :func:`candidates`: the pairs
+    returned are the first ``per_need`` of each need there. A solver can start
+    from these pairs and ask again, for the needs whose bound it cannot rule
+    out, with a larger ``per_need``; only those needs are generated again.
+    """
+    if per_need < 1:
+        raise ValueError(f"per_need must be at least 1, got {per_need}")
+    return _generate(instance, per_need, needs)
+
+
+def _generate(
+    instance: Instance, per_need: int | None, needs: Any
+) -> tuple[Candidates, np.ndarray]:
     t0 = time.perf_counter()
     inst = instance
     n = inst.n_needs
     out = _Output()
     pairs = np.zeros(n, dtype=np.int64)
     free = np.zeros(n, dtype=np.int64)
+    bound = np.zeros(n, dtype=np.int32)
+    keep = np.iinfo(np.int64).max if per_need is None else int(per_need)
+    mode = np.where(inst.remote_ok, 2, 1).astype(np.int8)
+    if needs is not None:
+        chosen = np.zeros(n, dtype=bool)
+        chosen[np.asarray(needs, dtype=np.int64)] = True
+        mode[~chosen] = 0
     if n and inst.n_volunteers:
         prep = _prepare(inst)
         n_classes = _n_classes(inst)
@@ -652,22 +705,23 @@ def candidates(instance: Instance) -> Candidates:
         start = 0
         while start < n:
             stop, k = _scan(
-                inst, prep, idx, need_class, inst.remote_ok, False, start,
+                inst, prep, idx, need_class, mode, False, start,
                 s_vol, s_chord, pairs, free, items, ex,
             )  # fmt: skip
             if stop == start:  # one need's pairs do not fit: a larger block
                 s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
                 s_chord = np.empty(s_vol.size)
                 continue
-            at = out.reserve(k, (out.size + k) * n / stop)
+            kept = int(np.minimum(pairs[start:stop], keep).sum())
+            at = out.reserve(kept, (out.size + kept) * n / stop)
             sort_segments(
                 start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
                 vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
-                out.need, out.vol, out.units, out.km, at,
+                out.need, out.vol, out.units, out.km, at, keep, bound,
             )  # fmt: skip
             start = stop
     need_index, volunteer_index, units_all, distance = out.arrays()
-    return Candidates(
+    cand = Candidates(
         need_index=need_index,
         volunteer_index=volunteer_index,
         score_units=units_all,
@@ -677,3 +731,4 @@ def candidates(instance: Instance) -> Candidates:
         free_count=free,
         seconds=time.perf_counter() - t0,
     )
+    return cand, bound

@@ -42,7 +42,7 @@ def scan_needs(
     stop: int,
     count_only: bool,
     need_class: Any,
-    need_remote: Any,
+    need_mode: Any,
     need_xyz: Any,
     need_skills: Any,
     item_word: Any,
@@ -69,7 +69,8 @@ def scan_needs(
 ) -> tuple[int, int]:
     """Feasible pairs of needs ``start .. stop - 1``, need by need.
 
-    For each need, writes its pairs (volunteer in index order, chord) to
+    ``need_mode`` is 0 for a need to skip, 1 for a local need, 2 for a
+    remote one. For each need, writes its pairs (volunteer in index order, chord) to
     ``out_vol`` and ``out_chord`` after those of the needs before it,
     ``pairs[need]`` their number and ``free[need]`` the number before
     exclusions. A local need's pairs are the volunteers of its time class
@@ -81,8 +82,7 @@ def scan_needs(
     the volunteer's time row).
 
     With ``count_only``, nothing is written and the time is not tested:
-    ``free[need]`` counts the volunteers with the skills within reach
-    (remote needs are skipped).
+    ``free[need]`` counts the volunteers with the skills within reach.
 
     Returns ``(next_need, written)``: ``next_need < stop`` when the output
     arrays could not hold that need's pairs (none of them written).
@@ -114,9 +114,9 @@ def scan_needs(
         e_hi = ex_ptr[n + 1]
         n_free = 0
         overflow = False
-        remote = need_remote[n]
-        if remote and count_only:
+        if need_mode[n] == 0:
             continue
+        remote = need_mode[n] == 2
         for b in range(n_bands):
             c0 = class_cells[c * n_bands + b]
             c1 = class_cells[c * n_bands + b + 1]
@@ -209,7 +209,7 @@ def scan_needs(
 @njit(cache=True)
 def _rint(x: float) -> float:
     """Round half to even, as ``np.rint`` (``x`` finite)."""
-    r = math.floor(x)
+    r = float(math.floor(x))
     d = x - r
     if d > 0.5 or (d == 0.5 and r % 2.0 == 1.0):
         r += 1.0
@@ -296,6 +296,8 @@ def sort_segments(
     out_units: Any,
     out_km: Any,
     offset: int,
+    keep: int,
+    bound: Any,
 ) -> None:
     """Score needs ``start .. stop - 1``'s pairs and write them at ``offset``, best first.
 
@@ -303,7 +305,8 @@ def sort_segments(
     :func:`scan_needs` wrote them (each need's in index order); ``max_km``
     and ``vol_total`` are in index order, ``vol_input`` maps it to input
     order. Each need's pairs are written by score units, highest first, ties
-    in index order."""
+    in index order: its first ``keep`` pairs, and ``bound[need]`` the score
+    units of the best pair left out (0 if none)."""
     src = 0
     dst = offset
     units = np.empty(0, dtype=np.int64)
@@ -325,11 +328,12 @@ def sort_segments(
                 km[src + i], max_km[v], nt, vol_total[v], closeness_weight, score_units
             )
         ranked = _order_by_units(units, k, order, tmp, count)
-        for i in range(k):
+        bound[n] = units[ranked[keep]] if k > keep else 0
+        for i in range(min(k, keep)):
             j = ranked[i]
             out_need[dst + i] = n
             out_vol[dst + i] = vol_input[vol[src + j]]
             out_units[dst + i] = units[j]
             out_km[dst + i] = km[src + j]
         src += k
-        dst += k
+        dst += min(k, keep)

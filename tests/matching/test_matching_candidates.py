@@ -11,11 +11,12 @@ and windows that only touch a block or each other.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from matching import Instance, candidates
-from matching._candidates import reach_counts
+from matching._candidates import best_candidates, reach_counts
 from matching._scoring import (
     chord_to_km,
     closeness_part,
@@ -268,3 +269,30 @@ def test_more_than_32_skills():
     )
     assert got == want and c.free_count.tolist() == free.tolist()
     assert (n - 1, m - 1) in got
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.integers(1, 3), st.data())
+def test_best_candidates_are_the_first_of_each_need(inst, per_need, data):
+    """The best pairs of each need are the first of ``candidates()``, the bound the next one."""
+    full = candidates(inst)
+    needs = None
+    if inst.n_needs and data.draw(st.booleans()):
+        needs = data.draw(st.lists(st.integers(0, inst.n_needs - 1), max_size=4))
+    best, bound = best_candidates(inst, per_need, needs)
+    asked = np.zeros(inst.n_needs, dtype=bool)
+    asked[np.arange(inst.n_needs) if needs is None else needs] = True
+    rank = np.arange(len(full)) - np.searchsorted(full.need_index, full.need_index)
+    first = asked[full.need_index] & (rank < per_need)
+    for name in ("need_index", "volunteer_index", "score_units", "distance_km"):
+        assert np.array_equal(getattr(best, name), getattr(full, name)[first])
+    nxt = asked[full.need_index] & (rank == per_need)
+    want = np.zeros(inst.n_needs, dtype=np.int64)
+    want[full.need_index[nxt]] = full.score_units[nxt]
+    assert bound.tolist() == want.tolist()
+    assert best.free_count.tolist() == np.where(asked, full.free_count, 0).tolist()
+
+
+def test_best_candidates_needs_a_positive_count():
+    with pytest.raises(ValueError, match="per_need must be at least 1, got 0"):
+        best_candidates(_one_pair(1.0), 0)
