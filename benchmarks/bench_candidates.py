@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_candidates.py --sizes 10kx10k,London,100kx100k,200kx1M
     python benchmarks/bench_candidates.py --sizes 10kx10k --reference OTHER_CANDIDATES.py
+    python benchmarks/bench_candidates.py --sizes 200kx1M --per-need 8
 
 Each size runs in its own subprocess (so peak memory is per size) and prints
 one JSON line: candidate pairs, seconds of ``candidates()``, the process's
@@ -14,7 +15,9 @@ instance (compiling the kernels, or loading them from numba's cache).
 (10k needs and 10k volunteers within 8 km, ``max_km`` 2-10). With
 ``--reference``, the same sizes also run another implementation of the stage
 (a ``_candidates.py`` file, e.g. an earlier version, whose relative imports
-are resolved against ``matching``) and each line gets its ``ratio``.
+are resolved against ``matching``) and each line gets its ``ratio``. With
+``--per-need K``, ``best_candidates(instance, K)`` runs instead: each need's
+best K pairs and a bound on the rest.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def _load(path: str | None) -> ModuleType:
     return mod
 
 
-def run_one(size: str, seed: int, reference: str | None) -> dict:
+def run_one(size: str, seed: int, reference: str | None, per_need: int | None = None) -> dict:
     from bench_matching import parse_size
     from synth import make_instance
 
@@ -69,12 +72,13 @@ def run_one(size: str, seed: int, reference: str | None) -> dict:
         inst = make_instance(*parse_size(size), seed=seed)
     before = _maxrss_mb()
     t = time.perf_counter()
-    c = mod.candidates(inst)
+    c = mod.candidates(inst) if per_need is None else mod.best_candidates(inst, per_need)[0]
     secs = time.perf_counter() - t
     pairs = len(c)
     return {
         "size": size,
         "implementation": "reference" if reference else "matching",
+        "per_need": per_need,
         "pairs": pairs,
         "seconds": round(secs, 2),
         "s_per_million_pairs": round(secs / max(pairs, 1) * 1e6, 3),
@@ -90,17 +94,20 @@ def main() -> int:
     ap.add_argument("--sizes", default="10kx10k,London,100kx100k,200kx1M")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--reference", help="another _candidates.py to run on the same sizes")
+    ap.add_argument("--per-need", type=int, help="run best_candidates with this many per need")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--use-reference", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.one:
         ref = args.reference if args.use_reference else None
-        print(json.dumps(run_one(args.one, args.seed, ref)), flush=True)
+        print(json.dumps(run_one(args.one, args.seed, ref, args.per_need)), flush=True)
         return 0
     for size in args.sizes.split(","):
         rows = {}
         for use_ref in (False, True) if args.reference else (False,):
             cmd = [sys.executable, __file__, "--one", size, "--seed", str(args.seed)]
+            if args.per_need is not None:
+                cmd += ["--per-need", str(args.per_need)]
             if use_ref:
                 cmd += ["--reference", args.reference, "--use-reference"]
             proc = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ))
