@@ -36,7 +36,7 @@ import numpy as np
 
 from ._arrays import expand
 from ._instance import Instance
-from ._kernels import scan_needs, sort_segments
+from ._kernels import build_cells, class_memberships, scan_needs, sort_segments
 from ._scoring import (
     SCORE_UNITS,
     WEIGHTS,
@@ -357,17 +357,14 @@ def _need_classes(inst: Instance) -> np.ndarray:
 
 
 def _volunteer_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
-    """(volunteer, class) of every time class a merged availability block touches.
+    """Every time class a volunteer's merged availability blocks touch, as ``(pointer, classes)``.
 
-    A volunteer free for a need's first window is free at its start, so it
+    Volunteer ``v``'s classes are ``classes[pointer[v]:pointer[v + 1]]``. A
+    volunteer free for a need's first window is free at its start, so it
     belongs to the need's class."""
     mo, ms, me = _merged(inst)
-    lo = ms // _CLASS_MINUTES
-    hi = (me - 1) // _CLASS_MINUTES
-    own, k = expand(hi - lo + 1)
-    n_classes = _n_classes(inst)
-    key = _sorted_unique(mo[own] * n_classes + lo[own] + k)
-    return key // n_classes, key % n_classes
+    pointer, classes = class_memberships(mo, ms, me, inst.n_volunteers, _CLASS_MINUTES)
+    return np.asarray(pointer), np.asarray(classes)
 
 
 def _n_classes(inst: Instance) -> int:
@@ -404,9 +401,10 @@ class _Index:
 
 
 def _index(
-    inst: Instance, prep: _Prepared, member: np.ndarray, member_class: np.ndarray, n_classes: int
+    inst: Instance, prep: _Prepared, pointer: np.ndarray, classes: np.ndarray, n_classes: int
 ) -> _Index:
-    """Index the volunteers' memberships ``(member, member_class)``."""
+    """Index the volunteers by their time classes ``(pointer, classes)`` (see
+    :func:`_volunteer_classes`), travel band and grid cell."""
     m = inst.n_volunteers
     limit = _chord_limits(inst.max_km)
     raw = np.floor(np.log(np.maximum(inst.max_km, 1e-3)) / np.log(_BAND_RATIO))
@@ -425,23 +423,10 @@ def _index(
     key = (cell[:, 0] * s + cell[:, 1]) * s + cell[:, 2]
     del cell, s
     order = np.lexsort((key, band))  # stable: input order within a cell
-    pos = np.empty(m, dtype=np.int64)
-    pos[order] = np.arange(m)
     key, band = key[order], band[order]
-    # memberships by class, then index order
-    entry = np.sort(member_class * max(m, 1) + pos[member])
-    entry_class = entry // max(m, 1)
-    entry_vol = (entry - entry_class * max(m, 1)).astype(np.int32)
-    del entry
-    cb = entry_class * n_bands + band[entry_vol]
-    del entry_class
-    ek = key[entry_vol]
-    new = np.ones(entry_vol.size, dtype=bool)
-    if entry_vol.size > 1:
-        new[1:] = (cb[1:] != cb[:-1]) | (ek[1:] != ek[:-1])
-    first = np.flatnonzero(new)
-    del new
-    cell_cb = cb[first]
+    class_cells, cell_key, cell_start, entry_vol = build_cells(
+        pointer, classes, n_classes, order, band, key, n_bands
+    )
     vol_skills = np.ascontiguousarray(prep.skills.vol_rows[order])
     return _Index(
         vol_input=order.astype(np.int32),
@@ -449,9 +434,9 @@ def _index(
         chord_limit=limit[order],
         vol_skills=vol_skills,
         vol_time=np.ascontiguousarray(prep.vol_t[order]),
-        class_cells=np.searchsorted(cell_cb, np.arange(n_classes * n_bands + 1)).astype(np.int64),
-        cell_key=ek[first],
-        cell_start=np.r_[first, entry_vol.size].astype(np.int64),
+        class_cells=class_cells,
+        cell_key=cell_key,
+        cell_start=cell_start,
         entry_vol=entry_vol,
         entry_skills=(
             (vol_skills[entry_vol, 0] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
@@ -530,7 +515,7 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     local = needs[~inst.remote_ok[needs]]
     if local.size and inst.n_volunteers:
         m = inst.n_volunteers
-        idx = _index(inst, prep, np.arange(m), np.zeros(m, dtype=np.int64), 1)
+        idx = _index(inst, prep, np.arange(m + 1), np.zeros(m, dtype=np.int16), 1)
         mode = np.zeros(inst.n_needs, dtype=np.int8)
         mode[local] = 1
         empty = np.zeros(0, dtype=np.int32)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["pair_units", "scan_needs", "sort_segments"]
+__all__ = ["build_cells", "class_memberships", "pair_units", "scan_needs", "sort_segments"]
 
 
 @njit(cache=True)
@@ -337,3 +337,91 @@ def sort_segments(
             out_km[dst + i] = km[src + j]
         src += k
         dst += min(k, keep)
+
+
+@njit(cache=True)
+def class_memberships(
+    owner: Any, start: Any, end: Any, n_owners: int, minutes: int
+) -> tuple[Any, Any]:
+    """Every time class (``minutes`` wide) each owner's blocks touch, once each.
+
+    ``owner`` is sorted and each owner's blocks are sorted by start and do
+    not overlap (merged blocks). Returns ``(pointer, classes)``: owner ``v``'s
+    classes, ascending, are ``classes[pointer[v]:pointer[v + 1]]``."""
+    total = 0
+    for b in range(owner.size):
+        total += (end[b] - 1) // minutes - start[b] // minutes + 1
+    classes = np.empty(total, dtype=np.int16)
+    pointer = np.zeros(n_owners + 1, dtype=np.int64)
+    k = 0
+    for b in range(owner.size):
+        v = owner[b]
+        for c in range(start[b] // minutes, (end[b] - 1) // minutes + 1):
+            if b > 0 and owner[b - 1] == v and classes[k - 1] == c:
+                continue  # the owner's previous block ended in this class
+            classes[k] = c
+            k += 1
+        pointer[v + 1] = k
+    for v in range(n_owners):  # owners without blocks
+        pointer[v + 1] = max(pointer[v + 1], pointer[v])
+    return pointer, classes[:k].copy()
+
+
+@njit(cache=True)
+def build_cells(
+    pointer: Any,
+    classes: Any,
+    n_classes: int,
+    order: Any,
+    band: Any,
+    key: Any,
+    n_bands: int,
+) -> tuple[Any, Any, Any, Any]:
+    """The index's entries and cells from each volunteer's classes.
+
+    ``order`` lists the volunteers (input order) in index order, ``band`` and
+    ``key`` are in index order. Entries are sorted by class, then index
+    order; a cell is a run of entries with one class, band and key. Returns
+    ``(class_cells, cell_key, cell_start, entry_vol)``."""
+    start = np.zeros(n_classes + 1, dtype=np.int64)
+    for i in range(classes.size):
+        start[classes[i] + 1] += 1
+    for c in range(n_classes):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    entry_vol = np.empty(classes.size, dtype=np.int32)
+    for p in range(order.size):
+        v = order[p]
+        for i in range(pointer[v], pointer[v + 1]):
+            c = classes[i]
+            entry_vol[fill[c]] = p
+            fill[c] += 1
+    n_cells = 0
+    for c in range(n_classes):
+        for e in range(start[c], start[c + 1]):
+            p = entry_vol[e]
+            q = entry_vol[max(e - 1, 0)]
+            if e == start[c] or band[p] != band[q] or key[p] != key[q]:
+                n_cells += 1
+    cell_key = np.empty(n_cells, dtype=np.int64)
+    cell_start = np.empty(n_cells + 1, dtype=np.int64)
+    class_cells = np.empty(n_classes * n_bands + 1, dtype=np.int64)
+    j = 0
+    cb = 0  # next class * n_bands + band whose first cell is not set
+    for c in range(n_classes):
+        for e in range(start[c], start[c + 1]):
+            p = entry_vol[e]
+            q = entry_vol[max(e - 1, 0)]
+            if e == start[c] or band[p] != band[q] or key[p] != key[q]:
+                here = c * n_bands + band[p]
+                while cb <= here:
+                    class_cells[cb] = j
+                    cb += 1
+                cell_key[j] = key[p]
+                cell_start[j] = e
+                j += 1
+    while cb <= n_classes * n_bands:
+        class_cells[cb] = j
+        cb += 1
+    cell_start[n_cells] = classes.size
+    return class_cells, cell_key, cell_start, entry_vol
