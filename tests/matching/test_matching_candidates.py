@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from matching import Instance, candidates
 from matching._candidates import best_candidates, reach_counts
+from matching._kernels import class_memberships
 from matching._scoring import (
     chord_to_km,
     closeness_part,
@@ -296,3 +297,13 @@ def test_best_candidates_are_the_first_of_each_need(inst, per_need, data):
 def test_best_candidates_needs_a_positive_count():
     with pytest.raises(ValueError, match="per_need must be at least 1, got 0"):
         best_candidates(_one_pair(1.0), 0)
+
+
+def test_class_memberships_once_per_class():
+    """Two blocks of one volunteer in the same hour give that hour once; none for no blocks."""
+    owner = np.array([0, 0, 2])
+    start = np.array([540, 580, 60])
+    end = np.array([560, 700, 61])
+    pointer, classes = class_memberships(owner, start, end, 3, 60)
+    assert pointer.tolist() == [0, 3, 3, 4]
+    assert classes.tolist() == [9, 10, 11, 1]
