@@ -6,11 +6,13 @@ per-volunteer array. The index lists, per time class and band, the occupied
 cells (sorted keys) and each cell's volunteers. A need visits the cells next
 to its own in every band of its time class.
 
-Distances are not computed here: the kernels hand back chord lengths on the
-unit sphere, computed as ``sqrt((dx*dx + dy*dy) + dz*dz)``, and decide
-reach by comparing them with each volunteer's largest feasible chord
-(``chord_limit``, computed once with the same ``arcsin`` that turns chords
-into km), so the km, the reach test and the score come from one formula.
+Distances are not computed here: :func:`scan_needs` hands back chord
+lengths on the unit sphere, computed as ``sqrt((dx*dx + dy*dy) + dz*dz)``,
+and decides reach by comparing them with each volunteer's largest feasible
+chord (``chord_limit``, computed once with the same ``arcsin`` that turns
+chords into km). The caller turns the chords into km with numpy and
+:func:`sort_segments` scores them (:func:`pair_units`), so the reach test,
+the distance and the score come from one chord and one formula.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def scan_needs(
     n_skill_words = need_skills.shape[1]
     cap = out_vol.size
     pos = 0
-    ranges = np.empty((9, 2), dtype=np.int64)  # at most 3 runs per column triple
+    ranges = np.empty((9, 2), dtype=np.int64)  # runs of cells: at most one per column
     sk = np.empty(n_skill_words, dtype=np.uint64)  # the need's skill words
     word = np.empty(item_word.shape[0], dtype=np.int64)  # and time items
     mask = np.empty(item_word.shape[0], dtype=np.uint64)
