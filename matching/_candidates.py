@@ -1,54 +1,59 @@
 """Feasible pairs: spatial index, skill and availability filters.
 
-Nothing here looks at all pairs. Needs and volunteers are first put in time
-classes (weekday x part of the day): a need by the start of its first window,
-a volunteer in every class its merged availability touches, so a volunteer
-free for a need always shares its class. Within a class, local needs are
-joined to volunteers with a k-d tree on 3-D unit vectors, one query per band
-of ``max_km`` (volunteers in a band share a search radius; each pair is then
-checked against its own volunteer's radius). This skips most pairs that are
-close but never free together. Skills and times are bitsets: a need's row
-holds its required skills and the elementary time segments its windows
-cover; a volunteer's row holds its skills and the segments its merged
-availability covers (so a window may span adjacent blocks). A pair is
-compatible when the need's row is a subset of the volunteer's row. The tests
-run per join on join-local arrays: the radius and the skill words on every
-pair the trees return, then the time words on the pairs left, one word per
-pair for most needs (a need's windows rarely cross a 64-segment word; see
-:func:`_time_items`). Great-circle distances are computed only for pairs that
-pass the skill and time tests. Remote needs are joined to every volunteer with
-the skills (found once per skill pattern) and the time. Pairs are scored chunk
-by chunk into output arrays that grow in place.
+Nothing here looks at all pairs. Volunteers are put in a grid on the unit
+sphere, one grid per travel band (``max_km`` within a factor of
+``_BAND_RATIO``, cells as wide as the band's longest reach), and in time
+classes (the hours of the week their merged availability touches). A need
+visits, in every band, the cells next to its own among the volunteers of its
+time class: the class of its first window's start, which every volunteer free
+for that window shares. This skips most pairs that are close but never free
+together. Skills and times are bitsets: a need's row holds its required
+skills and the elementary time segments its windows cover; a volunteer's row
+holds its skills and the segments its merged availability covers (so a window
+may span adjacent blocks). A pair is compatible when the need's row is a
+subset of the volunteer's row; for most needs the time test is one 64-bit word
+(see :func:`_time_items`). Remote needs take every volunteer of their time
+class with the skills and the time.
+
+The loops over needs and cells are compiled (:mod:`matching._kernels`).
+Reach is decided on chord lengths: a pair is within reach when its chord is at
+most the volunteer's largest chord whose great-circle distance is at most
+``max_km`` (:func:`_chord_limits`), and distances and scores come from those
+same chords through :func:`~matching._scoring.chord_to_km`, one formula for
+the reach test, the distance and the score. Needs are processed in input
+order, a block at a time: each block's pairs are scored, sorted per need best
+first and appended to the output arrays.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from ._arrays import expand
-from ._instance import MINUTES_PER_DAY, Instance
+from ._instance import Instance
+from ._kernels import build_cells, class_memberships, scan_needs, sort_segments
 from ._scoring import (
     SCORE_UNITS,
     WEIGHTS,
     chord_to_km,
-    closeness_part,
     km_to_chord,
     need_parts,
     unit_vectors,
     volunteer_parts,
 )
 
-__all__ = ["Candidates", "candidates", "reach_counts"]
+__all__ = ["Candidates", "best_candidates", "candidates", "reach_counts"]
 
 _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup table
-_CHUNK = 4_000_000  # pairs per chunk in pairwise subset tests
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
-_VOLS_PER_QUERY = 200_000  # volunteers per k-d tree join, bounds memory
-_SLICE = 1 << 20  # pairs per step of the tests and scores: small, reused temporaries
+_CLASS_MINUTES = 60  # width of a time class
+_MIN_CELL = 2e-6  # narrowest grid cell (chord on the unit sphere, about 13 m)
+_BLOCK_PAIRS = 1 << 21  # pairs per block of needs (grows for a need with more)
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,15 +66,22 @@ class Candidates:
         Indices into the instance's needs and volunteers.
     score_units : ndarray of int32
         Score in units of 0.0001 (``score = score_units / 10000``).
-    distance_km : ndarray of float64
-        Great-circle distance.
-    ids : tuple of (need_ids, volunteer_ids)
-        Used by :meth:`records`.
+    distance_km : ndarray of float32
+        Great-circle distance (the score is computed from the float64 distance).
+    need_ids, volunteer_ids : tuple of str
+        The instance's ids, used by :meth:`records`.
+    free_count : ndarray of int64
+        Per need: volunteers with the skills, within reach and free, before
+        exclusions.
+    seconds : float
+        Time taken to generate the pairs.
 
     Notes
     -----
-    Pairs are in no particular order; :meth:`records` yields them sorted by
-    need then volunteer (input order).
+    Pairs are grouped by need in input order (``need_index`` ascending), each
+    need's best first (``score_units`` descending; ties in the order of the
+    spatial index, deterministic). :meth:`records` yields them sorted by need
+    then volunteer.
     """
 
     need_index: np.ndarray
@@ -78,23 +90,8 @@ class Candidates:
     distance_km: np.ndarray
     need_ids: tuple[str, ...] = field(repr=False)
     volunteer_ids: tuple[str, ...] = field(repr=False)
-    # per need: volunteers with the skills and also free and within reach (before exclusions)
     free_count: np.ndarray = field(repr=False)
     seconds: float = 0.0
-    _instance: Instance | None = field(default=None, repr=False)
-    _reach: dict = field(default_factory=dict, repr=False)
-
-    @property
-    def reach_count(self) -> np.ndarray:
-        """Per need: volunteers with the skills within reach (whatever their time)."""
-        if "all" not in self._reach:
-            inst = self._instance
-            self._reach["all"] = (
-                np.zeros(0, dtype=np.int64)
-                if inst is None
-                else reach_counts(inst, np.arange(inst.n_needs))
-            )
-        return self._reach["all"]
 
     def __len__(self) -> int:
         return int(self.need_index.size)
@@ -108,7 +105,7 @@ class Candidates:
         """Permutation sorting pairs by need, then volunteer."""
         return np.lexsort((self.volunteer_index, self.need_index))
 
-    def records(self) -> Iterator[dict]:
+    def records(self) -> Iterator[dict[str, Any]]:
         """Yield ``{"need": id, "volunteer": id, "score": float}`` sorted by need then volunteer."""
         order = self.sorted_order()
         nids, vids = self.need_ids, self.volunteer_ids
@@ -170,9 +167,7 @@ def _merge_blocks(
 def _skill_bits(
     skills: tuple[tuple[str, ...], ...], vocab: dict[str, int], n_words: int
 ) -> np.ndarray:
-    distinct: dict[tuple[str, ...], int] = dict.fromkeys(skills)
-    for k, t in enumerate(distinct):
-        distinct[t] = k
+    distinct = {t: k for k, t in enumerate(dict.fromkeys(skills))}
     ids = np.fromiter(map(distinct.__getitem__, skills), dtype=np.int64, count=len(skills))
     table = np.zeros((max(len(distinct), 1), n_words), dtype=np.uint64)
     for t, k in distinct.items():
@@ -215,7 +210,7 @@ def _subset_table(need_pat: np.ndarray, vol_pat: np.ndarray) -> np.ndarray:
 
 
 class _Compat:
-    """Subset test between need and volunteer bit rows, by table or pairwise."""
+    """Skill rows of needs and volunteers, their distinct patterns and which patterns fit."""
 
     def __init__(self, need_rows: np.ndarray, vol_rows: np.ndarray):
         self.need_pat, self.need_id = _patterns(need_rows)
@@ -223,20 +218,6 @@ class _Compat:
         self.need_rows, self.vol_rows = need_rows, vol_rows
         size = self.need_pat.shape[0] * self.vol_pat.shape[0]
         self.table = _subset_table(self.need_pat, self.vol_pat) if size <= _TABLE_LIMIT else None
-
-    def pairs(self, ni: np.ndarray, vi: np.ndarray) -> np.ndarray:
-        if self.need_rows.shape[1] == 0:
-            return np.ones(ni.size, dtype=bool)
-        if self.table is not None:
-            return self.table[self.need_id[ni], self.vol_id[vi]]
-        ok = np.empty(ni.size, dtype=bool)
-        for i in range(0, ni.size, _CHUNK):
-            a, b = ni[i : i + _CHUNK], vi[i : i + _CHUNK]
-            r = np.ones(a.size, dtype=bool)
-            for w in range(self.need_rows.shape[1]):
-                r &= (self.need_rows[a, w] & ~self.vol_rows[b, w]) == 0
-            ok[i : i + _CHUNK] = r
-        return ok
 
     def volunteers_for(self, need_pattern: int) -> np.ndarray:
         """Volunteer pattern ids compatible with one need pattern."""
@@ -252,8 +233,6 @@ class _Prepared:
     need_xyz: np.ndarray
     vol_xyz: np.ndarray
     skills: _Compat
-    vocab: dict
-    segments: np.ndarray
     need_t: np.ndarray  # need time bit rows (segments the windows cover)
     vol_t: np.ndarray  # volunteer time bit rows (segments the merged blocks cover)
 
@@ -269,7 +248,7 @@ def _merged(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def _prepare(inst: Instance) -> _Prepared:
     cached = inst._cache.get("prepared")
-    if cached is not None:
+    if isinstance(cached, _Prepared):
         return cached
     vocab = {s: k for k, s in enumerate(sorted({s for t in inst.need_skills for s in t}))}
     ws = (len(vocab) + 63) // 64
@@ -297,8 +276,6 @@ def _prepare(inst: Instance) -> _Prepared:
         need_xyz=unit_vectors(inst.need_lat, inst.need_lon),
         vol_xyz=unit_vectors(inst.volunteer_lat, inst.volunteer_lon),
         skills=_Compat(need_sk, vol_sk),
-        vocab=vocab,
-        segments=seg,
         need_t=need_t,
         vol_t=vol_t,
     )
@@ -339,100 +316,193 @@ def _time_items(need_t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 # --------------------------------------------------------------------------
 # pairs
 # --------------------------------------------------------------------------
-
-_CLASS_BOUNDS = (0, 540, 720, 900, 1080)  # minutes of the day where time classes start
-
-
-def _time_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Time classes (weekday x part of the day) for a join that skips pairs never free together.
-
-    Returns each need's class (the class of its first window's start) and the
-    (volunteer, class) memberships: every class a merged availability block
-    overlaps, sorted by volunteer then class. A volunteer free for a need's
-    first window is free at its start, so it belongs to the need's class."""
-    bounds = (np.arange(7)[:, None] * MINUTES_PER_DAY + np.array(_CLASS_BOUNDS)).ravel()
-
-    def cls(t: np.ndarray) -> np.ndarray:
-        return np.searchsorted(bounds, t, side="right") - 1
-
-    first = np.searchsorted(inst.window_need, np.arange(inst.n_needs))
-    if inst.window_need.size:
-        first = np.minimum(first, inst.window_need.size - 1)
-        has = inst.window_need[first] == np.arange(inst.n_needs)
-        need_cls = np.where(has, cls(inst.window_start[first]), -1)
-    else:
-        need_cls = np.full(inst.n_needs, -1, dtype=np.int64)
-    mo, ms, me = _merged(inst)
-    lo, hi = cls(ms), cls(np.maximum(me - 1, ms))
-    span = hi - lo + 1
-    own, k = expand(span)
-    k = lo[own] + k
-    key = _sorted_unique(mo[own] * bounds.size + np.minimum(k, bounds.size - 1))
-    return need_cls, key // bounds.size, key % bounds.size
+# --------------------------------------------------------------------------
+# the spatial and time index
+# --------------------------------------------------------------------------
 
 
-def _groups(inst: Instance, needs: np.ndarray, by_time: bool):
-    """(needs, volunteers) of each join, both in index order; by time class with ``by_time``."""
-    if not by_time:
-        return [(needs, np.arange(inst.n_volunteers))]
-    need_cls, mem_v, mem_c = _time_classes(inst)
-    need_cls = need_cls[needs]
-    classes = _sorted_unique(need_cls)
-    # memberships grouped by class, volunteers ascending within a class (stable sort)
-    order = np.argsort(mem_c.astype(np.int16), kind="stable")  # radix sort
-    mem_v, mem_c = mem_v[order], mem_c[order]
-    bounds = np.searchsorted(mem_c, np.r_[classes, classes + 1])
-    lo, hi = bounds[: classes.size], bounds[classes.size :]
-    by_need = np.argsort(need_cls.astype(np.int16), kind="stable")
-    nb = np.searchsorted(need_cls[by_need], np.r_[classes, classes[-1:] + 1])
-    return [
-        (
-            needs[by_need[nb[t] : nb[t + 1]]],
-            mem_v[lo[t] : hi[t]] if c >= 0 else np.arange(inst.n_volunteers),
-        )
-        for t, c in enumerate(classes.tolist())
-    ]
+def _chord_limits(max_km: np.ndarray) -> np.ndarray:
+    """Each volunteer's largest chord ``c`` with ``chord_to_km(c) <= max_km``.
 
-
-def _joins(inst: Instance, prep: _Prepared, needs: np.ndarray, by_time: bool = True):
-    """Yield (group_needs, vols, limit, sdm): k-d tree joins, a superset of the pairs within max_km.
-
-    ``sdm`` is the ``ndarray`` output of ``sparse_distance_matrix`` (``i``
-    indexes ``vols``, ``j`` indexes ``group_needs``, ``v`` the chord) and
-    ``limit`` each of ``vols``' chord radius. With ``by_time``, needs and
-    volunteers are joined only within a time class (see
-    :func:`_time_classes`), which skips most pairs that are never free
-    together; the exact tests come after."""
-    if needs.size == 0 or inst.n_volunteers == 0:
-        return
-    km = inst.max_km
-    band = np.floor(np.log(np.maximum(km, 1e-3)) / np.log(_BAND_RATIO)).astype(np.int64)
-    for group_needs, group_vols in _groups(inst, needs, by_time):
-        if group_needs.size == 0 or group_vols.size == 0:
+    A pair is within reach exactly when its chord is at most this limit
+    (``chord_to_km`` does not decrease), so the reach test needs no ``arcsin``
+    per pair and agrees with the distance the score is computed from.
+    ``inf`` for a ``max_km`` beyond half the circumference."""
+    km, inv = np.unique(np.asarray(max_km, dtype=np.float64), return_inverse=True)
+    c = km_to_chord(km)
+    whole = chord_to_km(np.full(km.shape, 2.0)) <= km
+    c[whole] = np.inf
+    for _ in range(1000):
+        part = ~whole
+        over = part & (chord_to_km(c) > km)
+        if over.any():
+            c[over] = np.nextafter(c[over], -np.inf)
             continue
-        tree_n = cKDTree(prep.need_xyz[group_needs], balanced_tree=False, compact_nodes=False)
-        gb = band[group_vols]
-        order = np.lexsort((group_vols, gb))
-        bands = gb[order]
-        cuts = np.flatnonzero(np.r_[True, bands[1:] != bands[:-1], True])
-        for a, b in zip(cuts[:-1], cuts[1:]):
-            members = group_vols[order[a:b]]
-            for c in range(0, members.size, _VOLS_PER_QUERY):
-                vols = members[c : c + _VOLS_PER_QUERY]
-                limit = km_to_chord(km[vols]) * (1 + 1e-9) + 1e-12
-                tree_v = cKDTree(prep.vol_xyz[vols], balanced_tree=False, compact_nodes=False)
-                sdm = tree_v.sparse_distance_matrix(
-                    tree_n, float(limit.max()), output_type="ndarray"
-                )
-                if sdm.size:
-                    yield group_needs, vols, limit, sdm
+        up = np.nextafter(c, np.inf)
+        under = part & (chord_to_km(up) <= km)
+        if not under.any():
+            break
+        c[under] = up[under]
+    else:  # pragma: no cover - km_to_chord is within a few ulps of the limit
+        raise RuntimeError("chord limits did not converge")
+    return np.asarray(c[inv.reshape(-1)], dtype=np.float64)
 
 
-def _spatial_pairs(inst: Instance, prep: _Prepared, needs: np.ndarray, by_time: bool = True):
-    """Yield (need_index, volunteer_index, chord) chunks, a superset of the pairs within max_km."""
-    for group_needs, vols, limit, sdm in _joins(inst, prep, needs, by_time):
-        sdm = sdm[sdm["v"] <= limit[sdm["i"]]]
-        yield group_needs[sdm["j"]], vols[sdm["i"]], sdm["v"]
+def _need_classes(inst: Instance) -> np.ndarray:
+    """Each need's time class: the class of its first window's start."""
+    first = np.searchsorted(inst.window_need, np.arange(inst.n_needs))
+    if inst.n_needs == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(inst.window_start[first] // _CLASS_MINUTES, dtype=np.int64)
+
+
+def _volunteer_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
+    """Every time class a volunteer's merged availability blocks touch, as ``(pointer, classes)``.
+
+    Volunteer ``v``'s classes are ``classes[pointer[v]:pointer[v + 1]]``. A
+    volunteer free for a need's first window is free at its start, so it
+    belongs to the need's class."""
+    mo, ms, me = _merged(inst)
+    pointer, classes = class_memberships(mo, ms, me, inst.n_volunteers, _CLASS_MINUTES)
+    return np.asarray(pointer), np.asarray(classes)
+
+
+def _n_classes(inst: Instance) -> int:
+    top = max(int(inst.window_start.max(initial=0)), int(inst.avail_end.max(initial=0)), 1)
+    return top // _CLASS_MINUTES + 1
+
+
+@dataclass(eq=False)
+class _Index:
+    """Volunteers by time class, travel band and grid cell (see :mod:`matching._kernels`).
+
+    Per-volunteer arrays are in index order; ``vol_input`` maps it to input order."""
+
+    vol_input: np.ndarray  # int32, index order -> input order
+    vol_xyz: np.ndarray
+    chord_limit: np.ndarray
+    vol_skills: np.ndarray
+    vol_time: np.ndarray
+    class_cells: np.ndarray  # class * n_bands + band -> first cell
+    cell_key: np.ndarray
+    cell_start: np.ndarray  # cell -> first entry
+    entry_vol: np.ndarray  # int32, index order
+    entry_skills: np.ndarray  # uint32, each entry's first 32 skill bits
+    band_h: np.ndarray
+    band_offset: np.ndarray
+    band_span: np.ndarray
+
+    @property
+    def position(self) -> np.ndarray:
+        """Input order -> index order."""
+        pos = np.empty(self.vol_input.size, dtype=np.int64)
+        pos[self.vol_input] = np.arange(self.vol_input.size)
+        return pos
+
+
+def _index(
+    inst: Instance, prep: _Prepared, pointer: np.ndarray, classes: np.ndarray, n_classes: int
+) -> _Index:
+    """Index the volunteers by their time classes ``(pointer, classes)`` (see
+    :func:`_volunteer_classes`), travel band and grid cell."""
+    m = inst.n_volunteers
+    limit = _chord_limits(inst.max_km)
+    raw = np.floor(np.log(np.maximum(inst.max_km, 1e-3)) / np.log(_BAND_RATIO))
+    bands, band = np.unique(raw.astype(np.int64), return_inverse=True)
+    band = band.reshape(-1)
+    n_bands = max(bands.size, 1)
+    h = np.full(n_bands, _MIN_CELL)
+    if m:
+        np.maximum.at(h, band, limit * (1 + 1e-9))
+    with np.errstate(divide="ignore"):
+        offset = np.ceil(1.0 / h).astype(np.int64) + 2
+    span = 2 * offset + 1
+    # each volunteer's cell key in its band's grid
+    cell = np.floor(prep.vol_xyz / h[band, None]).astype(np.int64) + offset[band, None]
+    s = span[band]
+    key = (cell[:, 0] * s + cell[:, 1]) * s + cell[:, 2]
+    del cell, s
+    order = np.lexsort((key, band))  # stable: input order within a cell
+    key, band = key[order], band[order]
+    class_cells, cell_key, cell_start, entry_vol = build_cells(
+        pointer, classes, n_classes, order, band, key, n_bands
+    )
+    vol_skills = np.ascontiguousarray(prep.skills.vol_rows[order])
+    return _Index(
+        vol_input=order.astype(np.int32),
+        vol_xyz=np.ascontiguousarray(prep.vol_xyz[order]),
+        chord_limit=limit[order],
+        vol_skills=vol_skills,
+        vol_time=np.ascontiguousarray(prep.vol_t[order]),
+        class_cells=class_cells,
+        cell_key=cell_key,
+        cell_start=cell_start,
+        entry_vol=entry_vol,
+        entry_skills=(
+            (vol_skills[entry_vol, 0] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+            if vol_skills.shape[1]
+            else np.zeros(entry_vol.size, dtype=np.uint32)
+        ),
+        band_h=h,
+        band_offset=offset,
+        band_span=span,
+    )
+
+
+def _exclusions(inst: Instance, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each need's excluded volunteers (index order, sorted) as ``(pointer, volunteers)``."""
+    m = np.int64(max(inst.n_volunteers, 1))
+    keys = _sorted_unique(inst.exclude_need * m + position[inst.exclude_volunteer])
+    ptr = np.searchsorted(keys // m, np.arange(inst.n_needs + 1)).astype(np.int64)
+    return ptr, (keys % m).astype(np.int32)
+
+
+def _scan(
+    inst: Instance,
+    prep: _Prepared,
+    idx: _Index,
+    need_class: np.ndarray,
+    need_mode: np.ndarray,
+    count_only: bool,
+    start: int,
+    out_vol: np.ndarray,
+    out_chord: np.ndarray,
+    pairs: np.ndarray,
+    free: np.ndarray,
+    items: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ex: tuple[np.ndarray, np.ndarray],
+) -> tuple[int, int]:
+    next_need, written = scan_needs(
+        start,
+        inst.n_needs,
+        count_only,
+        need_class,
+        need_mode,
+        prep.need_xyz,
+        prep.skills.need_rows,
+        items[0],
+        items[1],
+        items[2],
+        ex[0],
+        ex[1],
+        idx.class_cells,
+        idx.cell_key,
+        idx.cell_start,
+        idx.entry_vol,
+        idx.entry_skills,
+        idx.band_h,
+        idx.band_offset,
+        idx.band_span,
+        idx.vol_xyz,
+        idx.chord_limit,
+        idx.vol_skills,
+        idx.vol_time,
+        out_vol,
+        out_chord,
+        pairs,
+        free,
+    )
+    return int(next_need), int(written)
 
 
 def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
@@ -443,11 +513,27 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     reach = np.zeros(inst.n_needs, dtype=np.int64)
     needs = np.asarray(needs, dtype=np.int64)
     local = needs[~inst.remote_ok[needs]]
-    for ni, vi, chord in _spatial_pairs(inst, prep, local, by_time=False):
-        ok = prep.skills.pairs(ni, vi)
-        ni, vi, chord = ni[ok], vi[ok], chord[ok]
-        ok = chord_to_km(chord) <= inst.max_km[vi]
-        reach += np.bincount(ni[ok], minlength=inst.n_needs)
+    if local.size and inst.n_volunteers:
+        m = inst.n_volunteers
+        idx = _index(inst, prep, np.arange(m + 1), np.zeros(m, dtype=np.int16), 1)
+        mode = np.zeros(inst.n_needs, dtype=np.int8)
+        mode[local] = 1
+        empty = np.zeros(0, dtype=np.int32)
+        _scan(
+            inst,
+            prep,
+            idx,
+            np.zeros(inst.n_needs, dtype=np.int64),
+            mode,
+            True,
+            0,
+            empty,
+            np.zeros(0),
+            np.zeros(inst.n_needs, dtype=np.int64),
+            reach,
+            _time_items(prep.need_t[:, :0]),
+            (np.zeros(inst.n_needs + 1, dtype=np.int64), empty),
+        )
     remote = needs[inst.remote_ok[needs]]
     if remote.size:
         sk = prep.skills
@@ -458,238 +544,41 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     return reach
 
 
-def _local_pairs(inst: Instance, prep: _Prepared, local: np.ndarray):
-    """Yield (need_index, volunteer_index, chord) chunks of local pairs with the skills and
-    the time, within each volunteer's chord radius (the km test comes after).
-
-    Per join, the tests run on join-local arrays with ``take``: the radius and
-    the skill words on every pair the k-d trees return, then each need's time
-    items (see :func:`_time_items`) on the pairs left."""
-    sk = prep.skills
-    need_sk, vol_sk = sk.need_rows, sk.vol_rows
-    item_word, item_mask, item_count = _time_items(prep.need_t)
-    vol_t = prep.vol_t
-    wt = vol_t.shape[1]
-    last = None
-    for group_needs, vols, limit, sdm in _joins(inst, prep, local):
-        if group_needs is not last:  # need arrays of the time class, once per class
-            last = group_needs
-            g_sk = [
-                (w, np.ascontiguousarray(need_sk[group_needs, w]))
-                for w in range(need_sk.shape[1])
-                if need_sk[group_needs, w].any()
-            ]
-            g_word = item_word[:, group_needs]
-            g_mask = item_mask[:, group_needs]
-            g_count = item_count[group_needs]
-            g_items = int(g_count.max()) if g_count.size else 0
-        rows = vol_t[vols].ravel()
-        vol_w = [vol_sk[vols, w] for w, _ in g_sk]
-        for lo in range(0, sdm.size, _SLICE):
-            part = sdm[lo : lo + _SLICE]
-            i = np.ascontiguousarray(part["i"])
-            j = np.ascontiguousarray(part["j"])
-            chord = part["v"]
-            ok = chord <= limit.take(i)
-            for (w, need_w), vw in zip(g_sk, vol_w):
-                a = need_w.take(j)
-                b = vw.take(i)
-                b &= a
-                ok &= b == a
-            idx = np.flatnonzero(ok)
-            ii, jj = i.take(idx), j.take(idx)
-            if g_items:
-                m = g_mask[0].take(jj)
-                k = ii * wt
-                k += g_word[0].take(jj)
-                x = rows.take(k)
-                x &= m
-                keep = x == m
-                for t in range(1, g_items):
-                    sub = np.flatnonzero(g_count.take(jj) > t)
-                    if sub.size == 0:
-                        break
-                    js = jj.take(sub)
-                    m = g_mask[t].take(js)
-                    k = ii.take(sub) * wt
-                    k += g_word[t].take(js)
-                    x = rows.take(k)
-                    x &= m
-                    keep[sub] &= x == m
-                idx, ii, jj = idx[keep], ii[keep], jj[keep]
-            yield group_needs.take(jj), vols.take(ii), chord.take(idx)
-
-
-def _remote_groups(inst: Instance, prep: _Prepared, remote: np.ndarray):
-    """Yield (needs, vols) for the remote needs: needs with one pattern (skills and
-    windows), in pattern order, and every volunteer with the skills and the time, ascending."""
-    if remote.size == 0 or inst.n_volunteers == 0:
-        return
-    sk = prep.skills
-    ws = sk.need_rows.shape[1]
-    rows = np.hstack((sk.need_rows[remote], prep.need_t[remote]))
-    pats, inv = _patterns(rows)
-    # patterns are sorted rows, skill words first: one skill pattern's patterns are consecutive
-    by_pat = np.argsort(inv, kind="stable")
-    cuts = np.r_[0, np.cumsum(np.bincount(inv, minlength=pats.shape[0]))]
-    last_skills, skilled, skilled_t = None, None, None
-    for p in range(pats.shape[0]):
-        needs = remote[by_pat[cuts[p] : cuts[p + 1]]]
-        key = pats[p, :ws].tobytes()
-        if key != last_skills:
-            last_skills = key
-            if sk.table is not None:
-                ok = sk.table[sk.need_id[needs[0]]][sk.vol_id]
-            else:
-                ok = np.ones(inst.n_volunteers, dtype=bool)
-                for w in np.flatnonzero(pats[p, :ws]):
-                    ok &= (sk.vol_rows[:, w] & pats[p, w]) == pats[p, w]
-            skilled = np.flatnonzero(ok)
-            skilled_t = np.ascontiguousarray(prep.vol_t[skilled].T)
-        ok = np.ones(skilled.size, dtype=bool)
-        for w in np.flatnonzero(pats[p, ws:]):
-            m = pats[p, ws + w]
-            ok &= (skilled_t[w] & m) == m
-        vols = skilled[ok]
-        if vols.size:
-            yield needs, vols
+# --------------------------------------------------------------------------
+# pairs
+# --------------------------------------------------------------------------
 
 
 class _Output:
-    """Scores the feasible pairs chunk by chunk and appends them to the output arrays.
+    """Output arrays that grow in place, sized from the pairs per need so far.
 
-    The output arrays grow in place by an eighth at a time (``ndarray.resize``
-    remaps large buffers rather than copying them), so the peak memory is about
-    1.1 copies of the output rather than two (the chunks and their
-    concatenation)."""
+    Needs come in input order, so the pairs of the needs done predict the
+    rest well: the arrays are grown to that estimate (plus a sixteenth) when
+    full, a few times in all rather than by a fixed fraction each time, and
+    shrunk to size at the end."""
 
-    _DTYPES = (np.int32, np.int32, np.int32, np.float64)
-
-    def __init__(self, inst: Instance):
-        self.inst = inst
-        need_u, need_w = need_parts(inst.urgency, inst.waiting_hours)
-        self.need_total = need_u + need_w
-        self.vol_total = volunteer_parts(inst.load)
-        self.positive_km = bool(np.all(inst.max_km > 0))
-        self.bufs = [np.empty(0, dtype=d) for d in self._DTYPES]
+    def __init__(self) -> None:
+        self.need = np.empty(0, dtype=np.int32)
+        self.vol = np.empty(0, dtype=np.int32)
+        self.units = np.empty(0, dtype=np.int32)
+        self.km = np.empty(0, dtype=np.float32)
         self.size = 0
-        self.excluded_free: list[np.ndarray] = []  # need of each excluded feasible pair
-        n, m = inst.n_needs, np.int64(max(inst.n_volunteers, 1))
-        self.m = m
-        if inst.exclude_need.size:
-            self.ex_keys = _sorted_unique(inst.exclude_need * m + inst.exclude_volunteer)
-            self.ex_need = np.zeros(n, dtype=bool)
-            self.ex_need[inst.exclude_need] = True
-        else:
-            self.ex_keys = None
 
-    def _write(self, shape: tuple[int, ...], *columns: np.ndarray) -> None:
-        """Append rows: need, volunteer, score units, km, each broadcast to ``shape``."""
-        k = int(np.prod(shape))
-        lo, hi = self.size, self.size + k
-        if hi > self.bufs[0].size:
-            cap = max(hi, self.bufs[0].size * 9 // 8 + (1 << 16))
-            for buf in self.bufs:
-                buf.resize(cap, refcheck=False)  # no views of the buffers are kept
-        for buf, col in zip(self.bufs, columns):
-            buf[lo:hi].reshape(shape)[...] = col
-        self.size = hi
+    def _resize(self, cap: int) -> None:
+        for buf in (self.need, self.vol, self.units, self.km):
+            buf.resize(cap, refcheck=False)  # no views of the buffers are kept
 
-    def _excluded(self, ni: np.ndarray, vi: np.ndarray) -> np.ndarray | None:
-        """Positions of excluded pairs, or None."""
-        if self.ex_keys is None or ni.size == 0:
-            return None
-        sub = np.flatnonzero(self.ex_need[ni])
-        if sub.size == 0:
-            return None
-        key = ni[sub].astype(np.int64) * self.m + vi[sub]
-        ex = self.ex_keys
-        pos = np.minimum(np.searchsorted(ex, key), ex.size - 1)
-        hit = sub[ex[pos] == key]
-        return hit if hit.size else None
+    def reserve(self, k: int, expected: float) -> int:
+        """Room for ``k`` more pairs of about ``expected`` in all; returns where they go."""
+        lo = self.size
+        if lo + k > self.need.size:
+            self._resize(max(lo + k, int(expected * 17 / 16), self.need.size * 9 // 8))
+        self.size += k
+        return lo
 
-    def _closeness(self, dist: np.ndarray, mk: np.ndarray) -> np.ndarray:
-        if not self.positive_km:
-            return closeness_part(dist, mk)
-        # closeness_part for max_km > 0 with fewer temporaries (the same arithmetic)
-        rel = np.divide(dist, mk)
-        np.subtract(1.0, rel, out=rel)
-        np.clip(rel, 0.0, 1.0, out=rel)
-        rel *= WEIGHTS["closeness"]
-        return rel
-
-    @staticmethod
-    def _units(s: np.ndarray) -> np.ndarray:
-        """:func:`score_units` of a sum of parts, in place (still float)."""
-        s *= SCORE_UNITS
-        np.rint(s, out=s)
-        np.clip(s, 1, SCORE_UNITS, out=s)
-        return s
-
-    def _put(self, ni: np.ndarray, vi: np.ndarray, dist: np.ndarray, mk: np.ndarray) -> None:
-        """Score and append pairs that are feasible but for exclusions."""
-        hit = self._excluded(ni, vi)
-        if hit is not None:
-            self.excluded_free.append(ni[hit])
-            keep = np.ones(ni.size, dtype=bool)
-            keep[hit] = False
-            ni, vi, dist, mk = ni[keep], vi[keep], dist[keep], mk[keep]
-        s = self._closeness(dist, mk)
-        s += self.need_total.take(ni)
-        s += self.vol_total.take(vi)
-        self._write(ni.shape, ni, vi, self._units(s), dist)
-
-    def local(self, ni: np.ndarray, vi: np.ndarray, chord: np.ndarray) -> None:
-        dist = chord_to_km(chord)
-        mk = self.inst.max_km.take(vi)
-        ok = dist <= mk
-        if not ok.all():
-            ni, vi, dist, mk = ni[ok], vi[ok], dist[ok], mk[ok]
-        self._put(ni, vi, dist, mk)
-
-    def remote(
-        self, needs: np.ndarray, vols: np.ndarray, need_xyz: np.ndarray, vol_xyz: np.ndarray
-    ) -> None:
-        """Every pair of ``needs`` x ``vols``, need-major."""
-        inst = self.inst
-        vx, vy, vz = (np.ascontiguousarray(vol_xyz[vols, c]) for c in range(3))
-        mk = inst.max_km[vols]
-        vt = self.vol_total[vols]
-        k = vols.size
-        step = max(1, _SLICE // k)
-        for a in range(0, needs.size, step):
-            blk = needs[a : a + step]
-            # the chord summed as np.sum((p - q) ** 2, axis=1) does: (dx*dx + dy*dy) + dz*dz
-            nxyz = need_xyz[blk]
-            d = nxyz[:, 0:1] - vx
-            sq = d * d
-            np.subtract(nxyz[:, 1:2], vy, out=d)
-            d *= d
-            sq += d
-            np.subtract(nxyz[:, 2:3], vz, out=d)
-            d *= d
-            sq += d
-            del d
-            dist = chord_to_km(np.sqrt(sq, out=sq))
-            if self.ex_keys is not None and self.ex_need[blk].any():
-                self._put(
-                    np.repeat(blk, k), np.tile(vols, blk.size), dist.ravel(), np.tile(mk, blk.size)
-                )
-                continue
-            s = self._closeness(dist, mk)
-            s += self.need_total[blk][:, None]
-            s += vt
-            self._write(s.shape, blk[:, None], vols, self._units(s), dist)
-
-    def arrays(self) -> tuple[np.ndarray, ...]:
-        """(need_index, volunteer_index, score_units, distance_km, free_count)."""
-        for buf in self.bufs:
-            buf.resize(self.size, refcheck=False)
-        n = self.inst.n_needs
-        free = np.bincount(self.bufs[0], minlength=n).astype(np.int64)
-        for ex in self.excluded_free:
-            free += np.bincount(ex, minlength=n)
-        return (*self.bufs, free)
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        self._resize(self.size)
+        return self.need, self.vol, self.units, self.km
 
 
 def candidates(instance: Instance) -> Candidates:
@@ -710,7 +599,8 @@ def candidates(instance: Instance) -> Candidates:
     -------
     Candidates
         Arrays ``need_index``, ``volunteer_index``, ``score_units``,
-        ``distance_km``; iterate ``records()`` for ``{"need", "volunteer", "score"}``.
+        ``distance_km``, grouped by need, each need's best pair first;
+        iterate ``records()`` for ``{"need", "volunteer", "score"}``.
 
     Examples
     --------
@@ -725,25 +615,105 @@ def candidates(instance: Instance) -> Candidates:
     >>> list(candidates(inst).records())
     [{'need': 'n1', 'volunteer': 'v1', 'score': 0.725}]
     """
-    import time
+    return _generate(instance, None, None)[0]
 
+
+def best_candidates(
+    instance: Instance, per_need: int, needs: Any = None
+) -> tuple[Candidates, np.ndarray]:
+    """The best ``per_need`` feasible pairs of each need, and a bound on the rest.
+
+    The pairs not returned are never held in memory: each need's pairs are
+    generated, scored and cut to its best ``per_need`` a block of needs at a
+    time, so memory grows with ``per_need`` times the needs rather than with
+    every feasible pair.
+
+    Parameters
+    ----------
+    instance : Instance
+    per_need : int
+        Pairs to keep per need, at least 1.
+    needs : array_like of int, optional
+        Generate pairs for these needs only (all by default), e.g. the needs
+        whose bound a solver could not rule out after a first round.
+
+    Returns
+    -------
+    Candidates
+        As :func:`candidates` returns them (each need's best first), at most
+        ``per_need`` pairs per need; ``free_count`` counts all of them.
+    bound : ndarray of int32
+        Per need: the score units of its best pair left out, 0 if none was
+        (and for needs not asked for). Every pair left out scores at most this.
+
+    Notes
+    -----
+    Pairs come in the same order as from :func:`candidates`: the pairs
+    returned are the first ``per_need`` of each need there. A solver can start
+    from these pairs and ask again, for the needs whose bound it cannot rule
+    out, with a larger ``per_need``; only those needs are generated again.
+    """
+    if per_need < 1:
+        raise ValueError(f"per_need must be at least 1, got {per_need}")
+    return _generate(instance, per_need, needs)
+
+
+def _generate(
+    instance: Instance, per_need: int | None, needs: Any
+) -> tuple[Candidates, np.ndarray]:
     t0 = time.perf_counter()
     inst = instance
-    prep = _prepare(inst)
-    out = _Output(inst)
-    for ni, vi, chord in _local_pairs(inst, prep, np.flatnonzero(~inst.remote_ok)):
-        out.local(ni, vi, chord)
-    for needs, vols in _remote_groups(inst, prep, np.flatnonzero(inst.remote_ok)):
-        out.remote(needs, vols, prep.need_xyz, prep.vol_xyz)
-    need_index, volunteer_index, units, distance, free = out.arrays()
-    return Candidates(
+    n = inst.n_needs
+    out = _Output()
+    pairs = np.zeros(n, dtype=np.int64)
+    free = np.zeros(n, dtype=np.int64)
+    bound = np.zeros(n, dtype=np.int32)
+    keep = np.iinfo(np.int64).max if per_need is None else int(per_need)
+    mode = np.where(inst.remote_ok, 2, 1).astype(np.int8)
+    if needs is not None:
+        chosen = np.zeros(n, dtype=bool)
+        chosen[np.asarray(needs, dtype=np.int64)] = True
+        mode[~chosen] = 0
+    if n and inst.n_volunteers:
+        prep = _prepare(inst)
+        n_classes = _n_classes(inst)
+        idx = _index(inst, prep, *_volunteer_classes(inst), n_classes)
+        ex = _exclusions(inst, idx.position)
+        items = _time_items(prep.need_t)
+        need_class = _need_classes(inst)
+        need_u, need_w = need_parts(inst.urgency, inst.waiting_hours)
+        need_total = need_u + need_w
+        vol_total = volunteer_parts(inst.load)[idx.vol_input]
+        max_km = inst.max_km[idx.vol_input]
+        s_vol = np.empty(_BLOCK_PAIRS, dtype=np.int32)
+        s_chord = np.empty(_BLOCK_PAIRS)
+        start = 0
+        while start < n:
+            stop, k = _scan(
+                inst, prep, idx, need_class, mode, False, start,
+                s_vol, s_chord, pairs, free, items, ex,
+            )  # fmt: skip
+            if stop == start:  # one need's pairs do not fit: a larger block
+                s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
+                s_chord = np.empty(s_vol.size)
+                continue
+            kept = int(np.minimum(pairs[start:stop], keep).sum())
+            at = out.reserve(kept, (out.size + kept) * n / stop)
+            sort_segments(
+                start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
+                vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
+                out.need, out.vol, out.units, out.km, at, keep, bound,
+            )  # fmt: skip
+            start = stop
+    need_index, volunteer_index, units_all, distance = out.arrays()
+    cand = Candidates(
         need_index=need_index,
         volunteer_index=volunteer_index,
-        score_units=units,
+        score_units=units_all,
         distance_km=distance,
         need_ids=inst.need_ids,
         volunteer_ids=inst.volunteer_ids,
         free_count=free,
         seconds=time.perf_counter() - t0,
-        _instance=inst,
     )
+    return cand, bound

@@ -78,7 +78,7 @@ def closeness_part(distance_km: np.ndarray, max_km: np.ndarray) -> np.ndarray:
     """The closeness part: full at distance 0, none at the volunteer's max_km or beyond."""
     d = np.asarray(distance_km, dtype=np.float64)
     mk = np.asarray(max_km, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         rel = np.where(mk > 0, 1.0 - d / np.where(mk > 0, mk, 1.0), np.where(d <= 0, 1.0, 0.0))
     return WEIGHTS["closeness"] * np.clip(rel, 0.0, 1.0)
 

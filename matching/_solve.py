@@ -413,7 +413,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     su = cand.score_units[chosen]
     order = np.lexsort((vi, -su.astype(np.int64), ni))
     ni, vi, su = ni[order], vi[order], su[order]
-    dist = cand.distance_km[chosen][order]
+    dist = cand.distance_km[chosen][order].astype(np.float64)
     filled = np.bincount(ni, minlength=inst.n_needs)
     unmatched = _reasons(inst, cand, filled)
     t3 = time.perf_counter()

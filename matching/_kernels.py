@@ -1,0 +1,429 @@
+"""Compiled loops of the candidate stage (see :mod:`matching._candidates`).
+
+Volunteers are numbered here in *index order*: by travel band, then grid
+cell, then input order, so the volunteers of one cell are contiguous in every
+per-volunteer array. The index lists, per time class and band, the occupied
+cells (sorted keys) and each cell's volunteers. A need visits the cells next
+to its own in every band of its time class.
+
+Distances are not computed here: :func:`scan_needs` hands back chord
+lengths on the unit sphere, computed as ``sqrt((dx*dx + dy*dy) + dz*dz)``,
+and decides reach by comparing them with each volunteer's largest feasible
+chord (``chord_limit``, computed once with the same ``arcsin`` that turns
+chords into km). The caller turns the chords into km with numpy and
+:func:`sort_segments` scores them (:func:`pair_units`), so the reach test,
+the distance and the score come from one chord and one formula.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+__all__ = ["build_cells", "class_memberships", "pair_units", "scan_needs", "sort_segments"]
+
+
+@njit(cache=True)
+def _first_at_least(keys: Any, lo: int, hi: int, value: int) -> int:
+    """Binary search: the first position in ``keys[lo:hi]`` holding at least ``value``."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < value:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def scan_needs(
+    start: int,
+    stop: int,
+    count_only: bool,
+    need_class: Any,
+    need_mode: Any,
+    need_xyz: Any,
+    need_skills: Any,
+    item_word: Any,
+    item_mask: Any,
+    item_count: Any,
+    ex_ptr: Any,
+    ex_vol: Any,
+    class_cells: Any,
+    cell_key: Any,
+    cell_start: Any,
+    entry_vol: Any,
+    entry_skills: Any,
+    band_h: Any,
+    band_offset: Any,
+    band_span: Any,
+    vol_xyz: Any,
+    chord_limit: Any,
+    vol_skills: Any,
+    vol_time: Any,
+    out_vol: Any,
+    out_chord: Any,
+    pairs: Any,
+    free: Any,
+) -> tuple[int, int]:
+    """Feasible pairs of needs ``start .. stop - 1``, need by need.
+
+    ``need_mode`` is 0 for a need to skip, 1 for a local need, 2 for a
+    remote one. For each need, writes its pairs (volunteer in index order, chord) to
+    ``out_vol`` and ``out_chord`` after those of the needs before it,
+    ``pairs[need]`` their number and ``free[need]`` the number before
+    exclusions. A local need's pairs are the volunteers of its time class
+    within their ``chord_limit``; a remote need's are every volunteer of its
+    class. Both must have the skills (``need_skills`` words a subset of
+    ``vol_skills`` words; ``entry_skills`` holds each entry's first 32 skill
+    bits, tested before the volunteer's arrays are read) and the time (each
+    of the need's ``item_count`` items ``(item_word, item_mask)`` covered by
+    the volunteer's time row).
+
+    With ``count_only``, nothing is written and the time is not tested:
+    ``free[need]`` counts the volunteers with the skills within reach.
+
+    Returns ``(next_need, written)``: ``next_need < stop`` when the output
+    arrays could not hold that need's pairs (none of them written).
+    """
+    n_bands = band_h.size
+    n_skill_words = need_skills.shape[1]
+    cap = out_vol.size
+    pos = 0
+    ranges = np.empty((9, 2), dtype=np.int64)  # runs of cells: at most one per column
+    sk = np.empty(n_skill_words, dtype=np.uint64)  # the need's skill words
+    word = np.empty(item_word.shape[0], dtype=np.int64)  # and time items
+    mask = np.empty(item_word.shape[0], dtype=np.uint64)
+    for n in range(start, stop):
+        begin = pos
+        c = need_class[n]
+        nx = need_xyz[n, 0]
+        ny = need_xyz[n, 1]
+        nz = need_xyz[n, 2]
+        items = 0 if count_only else item_count[n]
+        extra = False  # skills beyond the 32 held in entry_skills
+        for w in range(n_skill_words):
+            sk[w] = need_skills[n, w]
+            extra |= sk[w] != 0 and (w > 0 or sk[w] >> np.uint64(32) != 0)
+        low = np.uint32(sk[0] & np.uint64(0xFFFFFFFF)) if n_skill_words else np.uint32(0)
+        for t in range(items):
+            word[t] = item_word[t, n]
+            mask[t] = item_mask[t, n]
+        e_lo = ex_ptr[n]
+        e_hi = ex_ptr[n + 1]
+        n_free = 0
+        overflow = False
+        if need_mode[n] == 0:
+            continue
+        remote = need_mode[n] == 2
+        for b in range(n_bands):
+            c0 = class_cells[c * n_bands + b]
+            c1 = class_cells[c * n_bands + b + 1]
+            if c0 == c1:
+                continue
+            n_ranges = 0
+            if remote:
+                ranges[0, 0] = c0
+                ranges[0, 1] = c1
+                n_ranges = 1
+            else:
+                h = band_h[b]
+                off = band_offset[b]
+                span = band_span[b]
+                ix = np.int64(math.floor(nx / h)) + off
+                iy = np.int64(math.floor(ny / h)) + off
+                iz = np.int64(math.floor(nz / h)) + off
+                for dx in range(-1, 2):
+                    # the cells of columns (ix + dx, iy - 1 .. iy + 1) are consecutive keys
+                    base = ((ix + dx) * span + iy - 1) * span
+                    j = _first_at_least(cell_key, c0, c1, base + iz - 1)
+                    top = base + 2 * span + iz + 1
+                    while j < c1 and cell_key[j] <= top:
+                        z = (cell_key[j] - base) % span
+                        if iz - 1 <= z <= iz + 1:
+                            j1 = j + 1
+                            while j1 < c1 and cell_key[j1] <= top:
+                                z = (cell_key[j1] - base) % span
+                                if z < iz - 1 or z > iz + 1:
+                                    break
+                                j1 += 1
+                            ranges[n_ranges, 0] = j
+                            ranges[n_ranges, 1] = j1
+                            n_ranges += 1
+                            j = j1
+                        else:
+                            j += 1
+            for r in range(n_ranges):
+                j0 = ranges[r, 0]
+                j1 = ranges[r, 1]
+                for e in range(cell_start[j0], cell_start[j1]):
+                    if entry_skills[e] & low != low:  # most rejections, without the volunteer
+                        continue
+                    v = entry_vol[e]
+                    dx_ = nx - vol_xyz[v, 0]
+                    dy_ = ny - vol_xyz[v, 1]
+                    dz_ = nz - vol_xyz[v, 2]
+                    sq = dx_ * dx_ + dy_ * dy_
+                    sq += dz_ * dz_
+                    chord = math.sqrt(sq)
+                    if not remote and chord > chord_limit[v]:
+                        continue
+                    ok = True
+                    for w in range(n_skill_words if extra else 0):
+                        if vol_skills[v, w] & sk[w] != sk[w]:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    for t in range(items):
+                        if vol_time[v, word[t]] & mask[t] != mask[t]:
+                            ok = False
+                            break
+                    if not ok:
+                        continue
+                    n_free += 1
+                    if count_only:
+                        continue
+                    if e_hi > e_lo:
+                        k = _first_at_least(ex_vol, e_lo, e_hi, v)
+                        if k < e_hi and ex_vol[k] == v:
+                            continue
+                    if pos >= cap:
+                        overflow = True
+                        break
+                    out_vol[pos] = v
+                    out_chord[pos] = chord
+                    pos += 1
+                if overflow:
+                    break
+            if overflow:
+                break
+        if overflow:
+            return n, begin
+        pairs[n] = pos - begin
+        free[n] = n_free
+    return stop, pos
+
+
+@njit(cache=True)
+def _rint(x: float) -> float:
+    """Round half to even, as ``np.rint`` (``x`` finite)."""
+    r = float(math.floor(x))
+    d = x - r
+    if d > 0.5 or (d == 0.5 and r % 2.0 == 1.0):
+        r += 1.0
+    return r
+
+
+@njit(cache=True)
+def pair_units(
+    km: float,
+    max_km: float,
+    need_total: float,
+    volunteer_total: float,
+    closeness_weight: float,
+    score_units: int,
+) -> int:
+    """Score units of one pair: :func:`matching._scoring.score_units` of its parts.
+
+    The same operations in the same order as the numpy functions of
+    :mod:`matching._scoring` (``closeness_part`` then ``score_units``), so
+    the units are identical to theirs (the tests compare them on every
+    pair)."""
+    rel = 1.0 - km / max_km if max_km > 0 else (1.0 if km <= 0 else 0.0)
+    rel = min(max(rel, 0.0), 1.0)
+    s = closeness_weight * rel + need_total + volunteer_total
+    u = _rint(s * score_units)
+    return int(min(max(u, 1.0), float(score_units)))
+
+
+@njit(cache=True)
+def _order_by_units(units: Any, k: int, order: Any, tmp: Any, count: Any) -> Any:
+    """Positions of ``units[:k]`` highest first, ties in position order (in ``order`` or ``tmp``).
+
+    Insertion sort for a few pairs, else a least-significant-digit radix
+    sort (stable) of ``top - units`` in digits of 7 bits (units are at most
+    ``2**14``: two passes)."""
+    if k <= 32:
+        for i in range(k):
+            u = units[i]
+            j = i
+            while j > 0 and units[order[j - 1]] < u:
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = i
+        return order
+    top = units[0]
+    for i in range(1, k):
+        top = max(top, units[i])
+    for i in range(k):
+        tmp[i] = i
+    src, dst = tmp, order
+    for shift in (0, 7):
+        count[:] = 0
+        for i in range(k):
+            count[((top - units[i]) >> shift) & 127] += 1
+        total = 0
+        for b in range(128):
+            c = count[b]
+            count[b] = total
+            total += c
+        for i in range(k):
+            p = src[i]
+            b = ((top - units[p]) >> shift) & 127
+            dst[count[b]] = p
+            count[b] += 1
+        src, dst = dst, src
+    return src
+
+
+@njit(cache=True)
+def sort_segments(
+    start: int,
+    stop: int,
+    pairs: Any,
+    vol: Any,
+    km: Any,
+    max_km: Any,
+    need_total: Any,
+    vol_total: Any,
+    vol_input: Any,
+    closeness_weight: float,
+    score_units: int,
+    out_need: Any,
+    out_vol: Any,
+    out_units: Any,
+    out_km: Any,
+    offset: int,
+    keep: int,
+    bound: Any,
+) -> None:
+    """Score needs ``start .. stop - 1``'s pairs and write them at ``offset``, best first.
+
+    ``vol`` (index order) and ``km`` hold the pairs need by need as
+    :func:`scan_needs` wrote them (each need's in index order); ``max_km``
+    and ``vol_total`` are in index order, ``vol_input`` maps it to input
+    order. Each need's pairs are written by score units, highest first, ties
+    in index order: its first ``keep`` pairs, and ``bound[need]`` the score
+    units of the best pair left out (0 if none)."""
+    src = 0
+    dst = offset
+    units = np.empty(0, dtype=np.int64)
+    order = np.empty(0, dtype=np.int64)
+    tmp = np.empty(0, dtype=np.int64)
+    count = np.zeros(128, dtype=np.int64)
+    for n in range(start, stop):
+        k = pairs[n]
+        if k == 0:
+            continue
+        if units.size < k:
+            units = np.empty(2 * k, dtype=np.int64)
+            order = np.empty(2 * k, dtype=np.int64)
+            tmp = np.empty(2 * k, dtype=np.int64)
+        nt = need_total[n]
+        for i in range(k):
+            v = vol[src + i]
+            units[i] = pair_units(
+                km[src + i], max_km[v], nt, vol_total[v], closeness_weight, score_units
+            )
+        ranked = _order_by_units(units, k, order, tmp, count)
+        bound[n] = units[ranked[keep]] if k > keep else 0
+        for i in range(min(k, keep)):
+            j = ranked[i]
+            out_need[dst + i] = n
+            out_vol[dst + i] = vol_input[vol[src + j]]
+            out_units[dst + i] = units[j]
+            out_km[dst + i] = km[src + j]
+        src += k
+        dst += min(k, keep)
+
+
+@njit(cache=True)
+def class_memberships(
+    owner: Any, start: Any, end: Any, n_owners: int, minutes: int
+) -> tuple[Any, Any]:
+    """Every time class (``minutes`` wide) each owner's blocks touch, once each.
+
+    ``owner`` is sorted and each owner's blocks are sorted by start and do
+    not overlap (merged blocks). Returns ``(pointer, classes)``: owner ``v``'s
+    classes, ascending, are ``classes[pointer[v]:pointer[v + 1]]``."""
+    total = 0
+    for b in range(owner.size):
+        total += (end[b] - 1) // minutes - start[b] // minutes + 1
+    classes = np.empty(total, dtype=np.int16)
+    pointer = np.zeros(n_owners + 1, dtype=np.int64)
+    k = 0
+    for b in range(owner.size):
+        v = owner[b]
+        for c in range(start[b] // minutes, (end[b] - 1) // minutes + 1):
+            if b > 0 and owner[b - 1] == v and classes[k - 1] == c:
+                continue  # the owner's previous block ended in this class
+            classes[k] = c
+            k += 1
+        pointer[v + 1] = k
+    for v in range(n_owners):  # owners without blocks
+        pointer[v + 1] = max(pointer[v + 1], pointer[v])
+    return pointer, classes[:k].copy()
+
+
+@njit(cache=True)
+def build_cells(
+    pointer: Any,
+    classes: Any,
+    n_classes: int,
+    order: Any,
+    band: Any,
+    key: Any,
+    n_bands: int,
+) -> tuple[Any, Any, Any, Any]:
+    """The index's entries and cells from each volunteer's classes.
+
+    ``order`` lists the volunteers (input order) in index order, ``band`` and
+    ``key`` are in index order. Entries are sorted by class, then index
+    order; a cell is a run of entries with one class, band and key. Returns
+    ``(class_cells, cell_key, cell_start, entry_vol)``."""
+    start = np.zeros(n_classes + 1, dtype=np.int64)
+    for i in range(classes.size):
+        start[classes[i] + 1] += 1
+    for c in range(n_classes):
+        start[c + 1] += start[c]
+    fill = start[:-1].copy()
+    entry_vol = np.empty(classes.size, dtype=np.int32)
+    for p in range(order.size):
+        v = order[p]
+        for i in range(pointer[v], pointer[v + 1]):
+            c = classes[i]
+            entry_vol[fill[c]] = p
+            fill[c] += 1
+    n_cells = 0
+    for c in range(n_classes):
+        for e in range(start[c], start[c + 1]):
+            p = entry_vol[e]
+            q = entry_vol[max(e - 1, 0)]
+            if e == start[c] or band[p] != band[q] or key[p] != key[q]:
+                n_cells += 1
+    cell_key = np.empty(n_cells, dtype=np.int64)
+    cell_start = np.empty(n_cells + 1, dtype=np.int64)
+    class_cells = np.empty(n_classes * n_bands + 1, dtype=np.int64)
+    j = 0
+    cb = 0  # next class * n_bands + band whose first cell is not set
+    for c in range(n_classes):
+        for e in range(start[c], start[c + 1]):
+            p = entry_vol[e]
+            q = entry_vol[max(e - 1, 0)]
+            if e == start[c] or band[p] != band[q] or key[p] != key[q]:
+                here = c * n_bands + band[p]
+                while cb <= here:
+                    class_cells[cb] = j
+                    cb += 1
+                cell_key[j] = key[p]
+                cell_start[j] = e
+                j += 1
+    while cb <= n_classes * n_bands:
+        class_cells[cb] = j
+        cb += 1
+    cell_start[n_cells] = classes.size
+    return class_cells, cell_key, cell_start, entry_vol
