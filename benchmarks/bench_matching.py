@@ -188,9 +188,6 @@ def lsa_dense(ni, vi, su, demand, capacity, q):
             pair_at[(rr, cc)] = p
     rows, cols = linear_sum_assignment(cost)
     del cost
-    need_of = np.repeat(
-        np.arange(demand.size), np.minimum(demand, np.bincount(ni, minlength=demand.size))
-    )
     out = [pair_at[(r, c)] for r, c in zip(rows.tolist(), cols.tolist()) if (r, c) in pair_at]
     return out
 
@@ -200,7 +197,7 @@ def networkx_matching(ni, vi, su, demand, capacity, q):
 
     if ni.size > NETWORKX_LIMIT:
         return None
-    NS, VS, G, edges = gadget_edges(ni, vi, su, demand, capacity)
+    NS, VS, _, edges = gadget_edges(ni, vi, su, demand, capacity)
     big = (min(NS, VS) + 1) * q
     g = nx.Graph()
     for r, col, p in edges:
