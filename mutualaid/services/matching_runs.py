@@ -59,6 +59,7 @@ from ..models import (
     Urgency,
     need_skills,
     offer_groups,
+    table_of,
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
@@ -119,7 +120,7 @@ class _RowLock:
     def acquire(self, group_id: int, run_id: int) -> None:
         now = utcnow()
         self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-        table = RunLock.__table__
+        table = table_of(RunLock)
         insert = sa.insert(table).values(group_id=group_id)
         if db.engine.dialect.name == "sqlite":
             from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -148,7 +149,7 @@ class _RowLock:
     def release(self) -> None:
         if self.group_id is None:
             return
-        table = RunLock.__table__
+        table = table_of(RunLock)
         try:
             db.session.execute(
                 sa.update(table)
