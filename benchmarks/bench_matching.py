@@ -75,60 +75,50 @@ def greedy(ni, vi, su, demand, capacity):
     return out
 
 
-def ortools_flow(ni, vi, su, demand, capacity, q):
-    from ortools.graph.python import min_cost_flow
+def _ortools_pairs(ni, vi, demand, capacity, pair_cost, max_flow):
+    """The pairs carrying flow in OR-Tools' network source -> needs -> volunteers -> sink.
 
-    from matching._certify import lexicographic_weight
+    ``max_flow``: the maximum flow of minimum cost (``solve_max_flow_with_min_cost``); else a
+    minimum-cost flow of every slot (``solve``), the unfilled ones on a free source -> sink arc.
+    """
+    from ortools.graph.python import min_cost_flow
 
     n, m = demand.size, capacity.size
     f = min_cost_flow.SimpleMinCostFlow()
     src, snk = n + m, n + m + 1
     total = int(demand.sum())
-    tails = np.concatenate([np.full(n, src), ni, n + np.arange(m), [src]]).astype(np.int64)
-    heads = np.concatenate([np.arange(n), n + vi.astype(np.int64), np.full(m, snk), [snk]]).astype(
-        np.int64
+    tails = [np.full(n, src), ni, n + np.arange(m)]
+    heads = [np.arange(n), n + vi.astype(np.int64), np.full(m, snk)]
+    caps = [demand, np.ones(ni.size, np.int64), capacity]
+    costs = [np.zeros(n, np.int64), pair_cost, np.zeros(m, np.int64)]
+    if not max_flow:
+        tails.append([src])
+        heads.append([snk])
+        caps.append([total])
+        costs.append([0])
+    f.add_arcs_with_capacity_and_unit_cost(
+        *(np.concatenate(parts).astype(np.int64) for parts in (tails, heads, caps, costs))
     )
-    caps = np.concatenate([demand, np.ones(ni.size, np.int64), capacity, [total]]).astype(np.int64)
-    costs = np.concatenate(
-        [
-            np.zeros(n, np.int64),
-            -lexicographic_weight(su, demand, capacity, q),
-            np.zeros(m, np.int64),
-            [0],
-        ]
-    ).astype(np.int64)
-    f.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
     f.set_node_supply(src, total)
     f.set_node_supply(snk, -total)
-    status = f.solve()
+    status = f.solve_max_flow_with_min_cost() if max_flow else f.solve()
     assert status == f.OPTIMAL, status
     flows = f.flows(np.arange(n, n + ni.size))
     return np.flatnonzero(flows > 0)
+
+
+def ortools_flow(ni, vi, su, demand, capacity, q):
+    """OR-Tools' minimum-cost flow with the lexicographic weights: every slot routed."""
+    from matching._certify import lexicographic_weight
+
+    pair_cost = -lexicographic_weight(su, demand, capacity, q)
+    return _ortools_pairs(ni, vi, demand, capacity, pair_cost, max_flow=False)
 
 
 def ortools_max_flow_min_cost(ni, vi, su, demand, capacity, q):
     """OR-Tools' maximum flow of minimum cost with score-only costs: the same optimum."""
-    from ortools.graph.python import min_cost_flow
-
-    n, m = demand.size, capacity.size
-    f = min_cost_flow.SimpleMinCostFlow()
-    src, snk = n + m, n + m + 1
-    total = int(demand.sum())
-    tails = np.concatenate([np.full(n, src), ni, n + np.arange(m)]).astype(np.int64)
-    heads = np.concatenate([np.arange(n), n + vi.astype(np.int64), np.full(m, snk)]).astype(
-        np.int64
-    )
-    caps = np.concatenate([demand, np.ones(ni.size, np.int64), capacity]).astype(np.int64)
-    costs = np.concatenate(
-        [np.zeros(n, np.int64), -np.asarray(su, dtype=np.int64), np.zeros(m, np.int64)]
-    )
-    f.add_arcs_with_capacity_and_unit_cost(tails, heads, caps, costs)
-    f.set_node_supply(src, total)
-    f.set_node_supply(snk, -total)
-    status = f.solve_max_flow_with_min_cost()
-    assert status == f.OPTIMAL, status
-    flows = f.flows(np.arange(n, n + ni.size))
-    return np.flatnonzero(flows > 0)
+    pair_cost = -np.asarray(su, dtype=np.int64)
+    return _ortools_pairs(ni, vi, demand, capacity, pair_cost, max_flow=True)
 
 
 def ours(ni, vi, su, demand, capacity, q):

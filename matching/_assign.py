@@ -147,20 +147,23 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
 
 
 @_compiled
+def _heap_set(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
+    """Put node ``u`` with distance ``d`` at heap position ``i``."""
+    heap_d[i] = d
+    heap_u[i] = u
+    node[u, _HPOS] = i
+
+
+@_compiled
 def _heap_up(heap_d, heap_u, node, i, d, u):  # type: ignore[no-untyped-def]
     """Put node ``u`` with distance ``d`` at heap position ``i`` and sift it up."""
     while i > 0:
         parent = (i - 1) >> 1
         if heap_d[parent] <= d:
             break
-        w = heap_u[parent]
-        heap_d[i] = heap_d[parent]
-        heap_u[i] = w
-        node[w, _HPOS] = i
+        _heap_set(heap_d, heap_u, node, i, heap_d[parent], heap_u[parent])
         i = parent
-    heap_d[i] = d
-    heap_u[i] = u
-    node[u, _HPOS] = i
+    _heap_set(heap_d, heap_u, node, i, d, u)
 
 
 @_compiled
@@ -181,14 +184,9 @@ def _heap_pop(heap_d, heap_u, node, size):  # type: ignore[no-untyped-def]
             c += 1
         if heap_d[c] >= d:
             break
-        w = heap_u[c]
-        heap_d[i] = heap_d[c]
-        heap_u[i] = w
-        node[w, _HPOS] = i
+        _heap_set(heap_d, heap_u, node, i, heap_d[c], heap_u[c])
         i = c
-    heap_d[i] = d
-    heap_u[i] = u
-    node[u, _HPOS] = i
+    _heap_set(heap_d, heap_u, node, i, d, u)
     return size
 
 
@@ -197,6 +195,23 @@ _POT = 0  # potential
 _DIST = 1  # tentative distance in the current search
 _ROOM = 2  # arcs that may still carry flow into the node (records, (need, person) nodes)
 _HPOS = 3  # position in the heap, -1 outside
+_INF = np.int64(1) << np.int64(62)  # the distance of a node not reached in the current search
+
+
+@_compiled
+def _reach(heap_d, heap_u, node, touched, size, n_touched, u, d):  # type: ignore[no-untyped-def]
+    """Lower node ``u``'s tentative distance to ``d``: it enters the heap (and ``touched``)
+    when first reached, else moves up. Returns the heap's size and the number touched."""
+    if node[u, _DIST] == _INF:
+        touched[n_touched] = u
+        n_touched += 1
+        size += 1
+        i = size - 1
+    else:
+        i = node[u, _HPOS]
+    node[u, _DIST] = d
+    _heap_up(heap_d, heap_u, node, i, d, u)
+    return size, n_touched
 
 
 @_compiled
@@ -211,7 +226,7 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
     every arc and the number of searches."""
     n_nodes = slot_ptr.size - 1
     n_arcs = head.size
-    inf = np.int64(1) << np.int64(62)
+    inf = _INF
     flow = np.zeros(n_arcs, dtype=np.int8)
     into = np.empty(max(slot_ptr[-1], 1), dtype=np.int64)  # arcs carrying flow in, per node
     node = np.zeros((n_nodes, 4), dtype=np.int64)
@@ -310,16 +325,10 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                             best_node = h
                             pred[h] = a
                         elif nd < node[h, _DIST]:  # false for settled nodes
-                            if node[h, _DIST] == inf:
-                                touched[n_touched] = h
-                                n_touched += 1
-                                size += 1
-                                i = size - 1
-                            else:
-                                i = node[h, _HPOS]
-                            node[h, _DIST] = nd
                             pred[h] = a
-                            _heap_up(heap_d, heap_u, node, i, nd, h)
+                            size, n_touched = _reach(
+                                heap_d, heap_u, node, touched, size, n_touched, h, nd
+                            )
                 if u >= n:
                     base = du + pu
                     hi = slot_ptr[u + 1] - node[u, _ROOM]
@@ -329,16 +338,10 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                         nd = base - cost[a] - node[v, _POT]
                         if nd >= best or nd >= node[v, _DIST]:
                             continue
-                        if node[v, _DIST] == inf:
-                            touched[n_touched] = v
-                            n_touched += 1
-                            size += 1
-                            i = size - 1
-                        else:
-                            i = node[v, _HPOS]
-                        node[v, _DIST] = nd
                         pred[v] = -(a + 1)
-                        _heap_up(heap_d, heap_u, node, i, nd, v)
+                        size, n_touched = _reach(
+                            heap_d, heap_u, node, touched, size, n_touched, v, nd
+                        )
             # potentials: settled nodes move by their distance below the sink's
             for i in range(n_settled):
                 u = settled[i]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property
 from typing import Any
 
@@ -22,6 +22,11 @@ __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
 
 
+def _fields(record: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, in order, the values as they are (not copied)."""
+    return {f.name: getattr(record, f.name) for f in fields(record)}
+
+
 @dataclass(frozen=True)
 class Match:
     """A proposed pair with its explanation (see :func:`solve`)."""
@@ -33,13 +38,7 @@ class Match:
     explanation: dict[str, Any]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "need": self.need,
-            "volunteer": self.volunteer,
-            "score": self.score,
-            "distance_km": self.distance_km,
-            "explanation": self.explanation,
-        }
+        return _fields(self)
 
 
 @dataclass(frozen=True)
@@ -52,12 +51,7 @@ class Unmatched:
     reason_code: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "need": self.need,
-            "open_slots": self.open_slots,
-            "reason": self.reason,
-            "reason_code": self.reason_code,
-        }
+        return _fields(self)
 
 
 def _hhmm(minute: int) -> str:

@@ -5,26 +5,23 @@ from __future__ import annotations
 import click
 from flask import Flask
 
+from mutualaid.models import Person
 from mutualaid.services import accounts
 
-from .cli_ops import _one_transaction
+from .cli_ops import _account_command
 
 
-@click.command("deactivate-account")
-@click.argument("email")
-@_one_transaction
-def deactivate_account(email: str) -> None:
+@_account_command("deactivate-account")
+def deactivate_account(person: Person) -> None:
     """Deactivate the account with EMAIL: it cannot log in, and its sessions and tokens end."""
-    person = accounts.set_account_active(accounts.get_person_by_email(email), False)
+    accounts.set_account_active(person, False)
     click.echo(f"Deactivated {person.email}: it cannot log in; its sessions and tokens ended.")
 
 
-@click.command("reactivate-account")
-@click.argument("email")
-@_one_transaction
-def reactivate_account(email: str) -> None:
+@_account_command("reactivate-account")
+def reactivate_account(person: Person) -> None:
     """Let the account with EMAIL log in again (its old tokens stay revoked)."""
-    person = accounts.set_account_active(accounts.get_person_by_email(email), True)
+    accounts.set_account_active(person, True)
     click.echo(f"Reactivated {person.email}.")
 
 

@@ -21,7 +21,7 @@ from flask.cli import with_appcontext
 from mutualaid import geo
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
-from mutualaid.models import Group, Membership, Role, utcnow
+from mutualaid.models import Group, Membership, Person, Role, utcnow
 from mutualaid.services import accounts, postcodes
 
 POSTCODES_ENV = "MUTUALAID_POSTCODES_FILE"
@@ -61,6 +61,20 @@ def _one_transaction(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
 
     return with_appcontext(wrapper)
+
+
+def _account_command(name: str) -> Callable[[Callable[..., None]], click.Command]:
+    """A command in one transaction whose first argument, EMAIL, names an account: the function
+    gets the account, then the arguments declared below this decorator."""
+
+    def decorate(fn: Callable[..., None]) -> click.Command:
+        @wraps(fn)
+        def with_account(email: str, **kwargs: Any) -> None:
+            fn(accounts.get_person_by_email(email), **kwargs)
+
+        return click.command(name)(click.argument("email")(_one_transaction(with_account)))
+
+    return decorate
 
 
 def _group(slug: str) -> Group:
@@ -160,25 +174,19 @@ def create_admin(email: str, name: str, password: str | None) -> None:
     click.echo(f"{verb} admin {person.email}.")
 
 
-@click.command("grant-coordinator")
-@click.argument("email")
+@_account_command("grant-coordinator")
 @click.argument("group_slug")
-@_one_transaction
-def grant_coordinator(email: str, group_slug: str) -> None:
+def grant_coordinator(person: Person, group_slug: str) -> None:
     """Make the account EMAIL a coordinator of the group GROUP_SLUG."""
-    person = accounts.get_person_by_email(email)
     group = _group(group_slug)
     accounts.set_role(person, group, Role.COORDINATOR)
     click.echo(f"{person.email} now coordinates {group.name} ({group.slug}).")
 
 
-@click.command("revoke-coordinator")
-@click.argument("email")
+@_account_command("revoke-coordinator")
 @click.argument("group_slug")
-@_one_transaction
-def revoke_coordinator(email: str, group_slug: str) -> None:
+def revoke_coordinator(person: Person, group_slug: str) -> None:
     """Make a coordinator of GROUP_SLUG an ordinary member again."""
-    person = accounts.get_person_by_email(email)
     group = _group(group_slug)
     role = db.session.scalar(
         sa.select(Membership.role).where(

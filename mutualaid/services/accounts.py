@@ -122,11 +122,15 @@ def register(email: str, password: str, name: str, phone: str | None = None) -> 
     return person
 
 
+def _mail(person: Person, subject: str, body: str, to: str | None = None) -> None:
+    """Queue a mail greeting ``person`` by name, to their address or to ``to``."""
+    mail.queue_mail(to or person.email, subject, f"Hello {person.name},\n\n{body}")
+
+
 def _mail_existing_account(person: Person) -> None:
-    mail.queue_mail(
-        person.email,
+    _mail(
+        person,
         "Someone tried to register with your email address",
-        f"Hello {person.name},\n\n"
         "Someone, perhaps you, tried to make a new account with this email address. You already "
         "have an account, so no second one was made.\n\n"
         f"Log in: {link('/login')}\n"
@@ -151,14 +155,20 @@ def _fingerprint(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()[:16]
 
 
-def _read(purpose: str, token: str, max_age_seconds: int, message: str) -> dict[str, Any]:
+def _read(
+    purpose: str, token: str, max_age_seconds: int, message: str
+) -> tuple[Person, dict[str, Any]]:
+    """The active account a signed link names, and the link's data; else ``message``."""
     try:
         data = _serializer(purpose).loads(token, max_age=max_age_seconds)
     except BadSignature:  # also SignatureExpired
         raise ValidationFailed.field("token", message) from None
     if not isinstance(data, dict):
         raise ValidationFailed.field("token", message)
-    return data
+    person = db.session.get(Person, data.get("p")) if isinstance(data.get("p"), int) else None
+    if person is None or not person.is_active_account:
+        raise ValidationFailed.field("token", message)
+    return person, data
 
 
 _BAD_VERIFY_LINK = (
@@ -175,23 +185,22 @@ def send_verification(person: Person, email: str | None = None) -> None:
     """Mail a link that confirms ``email`` (a new address, when changing it) for ``person``."""
     to = email or person.email
     hours = int(current_app.config["VERIFY_EMAIL_HOURS"])
-    mail.queue_mail(
-        to,
+    _mail(
+        person,
         "Confirm your email address",
-        f"Hello {person.name},\n\nPlease confirm this email address for your mutualaid "
-        f"account by opening this link within {hours} hours:\n\n"
-        f"{link('/verify-email/' + verification_token(person, to))}\n\n"
+        "Please confirm this email address for your mutualaid account by opening this link "
+        f"within {hours} hours:\n\n{link('/verify-email/' + verification_token(person, to))}\n\n"
         "If you did not ask for this, you need not do anything.\n",
+        to=to,
     )
 
 
 def confirm_email(token: str) -> Person:
     """Confirm the address a link was sent to; a new address replaces the old one."""
     hours = int(current_app.config["VERIFY_EMAIL_HOURS"])
-    data = _read("verify-email", token, hours * 3600, _BAD_VERIFY_LINK)
-    person = db.session.get(Person, data.get("p")) if isinstance(data.get("p"), int) else None
+    person, data = _read("verify-email", token, hours * 3600, _BAD_VERIFY_LINK)
     email = data.get("e")
-    if person is None or not person.is_active_account or not isinstance(email, str):
+    if not isinstance(email, str):
         raise ValidationFailed.field("token", _BAD_VERIFY_LINK)
     if email != person.email:
         taken = db.session.scalar(
@@ -239,11 +248,11 @@ def request_password_reset(email: str) -> None:
     if person is None or not person.is_active_account:
         return
     minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
-    mail.queue_mail(
-        person.email,
+    _mail(
+        person,
         "Choose a new password",
-        f"Hello {person.name},\n\nSomeone, perhaps you, asked to choose a new password for "
-        f"your mutualaid account. Open this link within {minutes} minutes; it works once:\n\n"
+        "Someone, perhaps you, asked to choose a new password for your mutualaid account. Open "
+        f"this link within {minutes} minutes; it works once:\n\n"
         f"{link('/password/reset/' + reset_token(person))}\n\n"
         "If it was not you, you need not do anything: your password stays as it is.\n",
     )
@@ -252,13 +261,8 @@ def request_password_reset(email: str) -> None:
 def person_for_reset(token: str) -> Person:
     """The account a reset link is for, while it is valid."""
     minutes = int(current_app.config["RESET_PASSWORD_MINUTES"])
-    data = _read("reset-password", token, minutes * 60, _BAD_RESET_LINK)
-    person = db.session.get(Person, data.get("p")) if isinstance(data.get("p"), int) else None
-    if (
-        person is None
-        or not person.is_active_account
-        or data.get("f") != _fingerprint(person.password_hash)
-    ):
+    person, data = _read("reset-password", token, minutes * 60, _BAD_RESET_LINK)
+    if data.get("f") != _fingerprint(person.password_hash):
         raise ValidationFailed.field("token", _BAD_RESET_LINK)
     return person
 
@@ -348,10 +352,10 @@ def update_profile(person: Person, data: dict[str, Any]) -> str | None:
         _mail_existing_account(owner)
     else:
         send_verification(person, new_email)
-    mail.queue_mail(
-        person.email,
+    _mail(
+        person,
         "A change of email address was asked for",
-        f"Hello {person.name},\n\nSomeone logged in to your account asked to change its email "
+        "Someone logged in to your account asked to change its email "
         f"address. It changes once the new address is confirmed. If it was not you, change your "
         f"password: {link('/account')}\n",
     )

@@ -106,8 +106,17 @@ def published_offer(offer: Offer, viewer: Person | None) -> Offer:
     return offer
 
 
+def _location(item: Need | Offer, full_view: bool) -> dict[str, Any]:
+    """Where ``item`` is: in full view its postcode and point, else only its district's centre."""
+    if full_view:
+        return {"full_view": True, "postcode": item.postcode, "lat": item.lat, "lon": item.lon}
+    lat, lon = public_coordinates(item.district, item.lat, item.lon)
+    return {"full_view": False, "lat": lat, "lon": lon}
+
+
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
     """The need as ``viewer`` may see it (the API's response body for a need)."""
+    full_view = can_see_need_private(need, viewer)
     data: dict[str, Any] = {
         "id": need.id,
         "group": need.group.slug,
@@ -125,18 +134,10 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
         "district": need.district,
         "created_at": need.created_dt,
         "expires_at": need.expires_dt,
-        "full_view": False,
+        **_location(need, full_view),
     }
-    data["lat"], data["lon"] = public_coordinates(need.district, need.lat, need.lon)
-    if can_see_need_private(need, viewer):
-        data.update(
-            full_view=True,
-            postcode=need.postcode,
-            address=need.address,
-            lat=need.lat,
-            lon=need.lon,
-            requester=contact(need.requester),
-        )
+    if full_view:
+        data.update(address=need.address, requester=contact(need.requester))
         if can_manage_need(need, viewer):
             data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
             data["progress"] = progress(need).to_dict()
@@ -149,6 +150,7 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
     The resident of a need it is approved for sees the volunteer's name and contact only; where
     the volunteer lives, their note and their checks stay with the volunteer and the coordinators.
     """
+    full_view = can_manage_offer(offer, viewer)
     data: dict[str, Any] = {
         "id": offer.id,
         "groups": [g.slug for g in offer.groups],
@@ -159,17 +161,12 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
         "capacity": offer.capacity,
         "active": offer.is_active,
         "created_at": offer.created_dt,
-        "full_view": False,
+        **_location(offer, full_view),
     }
-    data["lat"], data["lon"] = public_coordinates(offer.district, offer.lat, offer.lon)
-    if can_manage_offer(offer, viewer):
+    if full_view:
         today = date.today()
         data.update(
-            full_view=True,
-            postcode=offer.postcode,
             note=offer.note,
-            lat=offer.lat,
-            lon=offer.lon,
             volunteer=contact(offer.volunteer),
             credentials=[
                 {
