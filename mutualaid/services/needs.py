@@ -24,7 +24,7 @@ from ..models import (
     Urgency,
     utcnow,
 )
-from . import accounts
+from . import accounts, locks
 from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
@@ -129,8 +129,13 @@ def holding_match_count(need: Need) -> int:
 
 
 def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
-    """Change a need (owner or coordinator). ``data`` is a partial NeedInSchema load."""
+    """Change a need (owner or coordinator). ``data`` is a partial NeedInSchema load.
+
+    The need is locked first (the lock order of :mod:`~mutualaid.services.locks`), so a
+    concurrent approval either counts before the check or waits for this change.
+    """
     require_manager(need, actor)
+    need = locks.lock_row(Need, need.id)
     if is_closed(need):
         raise InvalidState(f"This need is {need.status} and can no longer be changed.")
     if "group" in data and data["group"] != need.group.slug:
@@ -172,6 +177,7 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
 def cancel_need(need: Need, actor: Person) -> Need:
     """Cancel a need (the row stays) and its proposed or approved matches."""
     require_manager(need, actor)
+    need = locks.lock_row(Need, need.id)
     if need.status == NeedStatus.CANCELLED:
         return need
     if is_closed(need):

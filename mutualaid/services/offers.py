@@ -10,8 +10,18 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import Group, Offer, OfferSkill, Person, Skill, offer_groups, utcnow
-from . import accounts
+from ..models import (
+    Group,
+    Match,
+    MatchStatus,
+    Offer,
+    OfferSkill,
+    Person,
+    Skill,
+    offer_groups,
+    utcnow,
+)
+from . import accounts, locks
 from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
 from .skills import skills_by_slugs
@@ -94,6 +104,14 @@ def require_manager(offer: Offer, actor: Person | None) -> None:
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
     """Change an offer (its volunteer or a coordinator of its groups); ``data``: OfferInSchema."""
     require_manager(offer, actor)
+    offer = locks.lock_row(Offer, offer.id)  # an approval counts before the check, or waits
+    if "capacity" in data:
+        approved = approved_match_count(offer)
+        if data["capacity"] < approved:
+            raise ValidationFailed.field(
+                "capacity",
+                f"{approved} matches are already approved; offer at least {approved}.",
+            )
     resolved = _resolve(data)
     if "groups" in resolved:
         offer.groups = resolved["groups"]
@@ -115,6 +133,17 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
         offer.is_active = bool(data["active"])
     db.session.flush()
     return offer
+
+
+def approved_match_count(offer: Offer) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Match.id)).where(
+                Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED
+            )
+        )
+        or 0
+    )
 
 
 def withdraw_offer(offer: Offer, actor: Person) -> Offer:
