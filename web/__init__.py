@@ -142,9 +142,12 @@ def _instance_key(path: str) -> str:
 def _install_transaction_boundary(app: Flask) -> None:
     """One transaction per request: commit a successful response, roll back anything else."""
 
-    @app.before_request
     def _declare_writes():
         intend_to_write(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    # First of all: the hooks before it (who is asking, for the audit trail) read the
+    # database, and on SQLite the transaction's kind is decided by its first statement.
+    app.before_request_funcs.setdefault(None, []).insert(0, _declare_writes)
 
     from .errors import is_unavailable, unavailable_response
 

@@ -65,11 +65,11 @@ def is_unavailable(exc: BaseException) -> bool:
     if state.startswith("08") or state in _UNAVAILABLE_STATES:
         return True
     # psycopg names no state when the socket itself failed (refused, closed, reset)
-    return isinstance(exc, OperationalError) and not state and not _is_sqlite(exc)
-
-
-def _is_sqlite(exc: DBAPIError) -> bool:
-    return type(exc.orig).__module__.startswith("sqlite3")
+    return (
+        isinstance(exc, OperationalError)
+        and not state
+        and type(exc.orig).__module__.startswith("psycopg")
+    )
 
 
 def unavailable_response():

@@ -21,7 +21,9 @@ from ..models import (
     Need,
     NeedStatus,
     Person,
+    Skill,
     Urgency,
+    need_skills,
     utcnow,
 )
 from . import accounts, locks
@@ -204,6 +206,8 @@ def list_needs(
     group: str | Group | None = None,
     status: str | None = None,
     category: str | None = None,
+    district: str | None = None,
+    skill: str | None = None,
     mine: bool = False,
     limit: int = 20,
     offset: int = 0,
@@ -226,10 +230,24 @@ def list_needs(
         query = query.where(Need.status.in_(ACTIVE_NEED_STATUSES))
     if category is not None:
         query = query.where(Need.category == category)
+    if district is not None:
+        query = query.where(Need.district == district)
+    if skill is not None:
+        query = query.where(
+            Need.id.in_(
+                sa.select(need_skills.c.need_id)
+                .join(Skill, Skill.id == need_skills.c.skill_id)
+                .where(Skill.slug == skill)
+            )
+        )
     return paginate(
         query,
         order_by=(Need.created_dt.desc(), Need.id.desc()),
-        options=(selectinload(Need.skills), selectinload(Need.group)),
+        options=(
+            selectinload(Need.skills),
+            selectinload(Need.group),
+            selectinload(Need.requester),
+        ),
         limit=limit,
         offset=offset,
     )

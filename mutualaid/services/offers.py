@@ -165,6 +165,7 @@ def list_offers(
     mine: bool = False,
     active: bool | None = None,
     skill: str | None = None,
+    district: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> Page[Offer]:
@@ -193,10 +194,13 @@ def list_offers(
         query = query.where(
             Offer.id.in_(sa.select(OfferSkill.offer_id).where(OfferSkill.skill_id == skill_row.id))
         )
+    if district is not None:
+        query = query.where(Offer.district == district)
     return paginate(
         query,
         order_by=(Offer.created_dt.desc(), Offer.id.desc()),
         options=(
+            selectinload(Offer.volunteer),
             selectinload(Offer.groups),
             selectinload(Offer.offer_skills).selectinload(OfferSkill.skill),
         ),

@@ -9,6 +9,8 @@ coordinators of the offer's groups (and admins), and the resident of a need it i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeGuard
 
@@ -18,8 +20,7 @@ from .. import geo
 from ..extensions import db
 from ..models import HOLDING_MATCH_STATUSES, Match, Need, Offer, Person
 from ..schemas import NeedOutSchema, OfferOutSchema
-from .needs import can_manage_need
-from .offers import can_manage_offer
+from . import accounts
 
 _need_out = NeedOutSchema()
 _offer_out = OfferOutSchema()
@@ -28,35 +29,6 @@ _offer_out = OfferOutSchema()
 def _is_person(viewer: Person | None) -> TypeGuard[Person]:
     """Someone logged in (not None, not Flask-Login's anonymous user)."""
     return viewer is not None and getattr(viewer, "id", None) is not None
-
-
-def _holds_match(*where: sa.ColumnElement[bool]) -> bool:
-    """Whether an approved or completed match meets ``where`` (on matches, needs and offers)."""
-    match_id = db.session.scalar(
-        sa.select(Match.id)
-        .join(Need, Need.id == Match.need_id)
-        .join(Offer, Offer.id == Match.offer_id)
-        .where(Match.status.in_(HOLDING_MATCH_STATUSES), *where)
-        .limit(1)
-    )
-    return match_id is not None
-
-
-def can_see_need_private(need: Need, viewer: Person | None) -> bool:
-    """Owner; coordinator of the need's group or admin; volunteer with an approved or completed
-    match to it."""
-    if not _is_person(viewer):
-        return False
-    return can_manage_need(need, viewer) or _holds_match(
-        Match.need_id == need.id, Offer.volunteer_id == viewer.id
-    )
-
-
-def _is_matched_resident(offer: Offer, viewer: Person | None) -> bool:
-    """The resident of a need this offer's match to is approved or completed."""
-    return _is_person(viewer) and _holds_match(
-        Match.offer_id == offer.id, Need.requester_id == viewer.id
-    )
 
 
 def contact(person: Person) -> dict[str, Any]:
@@ -89,6 +61,55 @@ def approved_volunteers(need: Need) -> list[Person]:
 
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
     """The need as ``viewer`` may see it (the API's response body for a need)."""
+    return need_views([need], viewer)[0]
+
+
+@dataclass
+class _Facts:
+    """What the privacy rule needs to know about a viewer and a list, read once for the list."""
+
+    coordinated: set[int] = field(default_factory=set)  # group ids (every group for an admin)
+    holding: set[int] = field(default_factory=set)  # needs or offers the viewer is matched to
+    volunteers: dict[int, list[Person]] = field(default_factory=dict)
+
+
+def need_views(needs: Sequence[Need], viewer: Person | None) -> list[dict[str, Any]]:
+    """:func:`need_view` of each need, the rule's facts read in a few queries for the list
+    rather than a few per need."""
+    facts = _Facts()
+    if _is_person(viewer) and needs:
+        ids = [n.id for n in needs]
+        facts.coordinated = accounts.coordinated_group_ids(viewer)
+        facts.holding = set(
+            db.session.scalars(
+                sa.select(Match.need_id)
+                .join(Offer, Offer.id == Match.offer_id)
+                .where(
+                    Match.need_id.in_(ids),
+                    Match.status.in_(HOLDING_MATCH_STATUSES),
+                    Offer.volunteer_id == viewer.id,
+                )
+            )
+        )
+        managed = [n.id for n in needs if _manages_need(n, viewer, facts)]
+        if managed:
+            for need_id, person in db.session.execute(
+                sa.select(Match.need_id, Person)
+                .join(Offer, Offer.id == Match.offer_id)
+                .join(Person, Person.id == Offer.volunteer_id)
+                .where(Match.need_id.in_(managed), Match.status.in_(HOLDING_MATCH_STATUSES))
+                .order_by(Match.id)
+            ):
+                facts.volunteers.setdefault(need_id, []).append(person)
+    return [_need_view(n, viewer, facts) for n in needs]
+
+
+def _manages_need(need: Need, viewer: Person, facts: _Facts) -> bool:
+    """:func:`~mutualaid.services.needs.can_manage_need`, from the facts."""
+    return need.requester_id == viewer.id or need.group_id in facts.coordinated
+
+
+def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": need.id,
         "group": need.group.slug,
@@ -109,7 +130,8 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
         "full_view": False,
     }
     data["lat"], data["lon"] = public_coordinates(need.district, need.lat, need.lon)
-    if can_see_need_private(need, viewer):
+    manages = _is_person(viewer) and _manages_need(need, viewer, facts)
+    if manages or need.id in facts.holding:  # see can_see_need_private
         data.update(
             full_view=True,
             postcode=need.postcode,
@@ -118,8 +140,8 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
             lon=need.lon,
             requester=contact(need.requester),
         )
-        if can_manage_need(need, viewer):
-            data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
+        if manages:
+            data["volunteers"] = [contact(p) for p in facts.volunteers.get(need.id, [])]
     return _need_out.dump(data)
 
 
@@ -129,6 +151,29 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
     The resident of a need it is approved for sees the volunteer's name and contact only; where
     the volunteer lives, their note and their checks stay with the volunteer and the coordinators.
     """
+    return offer_views([offer], viewer)[0]
+
+
+def offer_views(offers: Sequence[Offer], viewer: Person | None) -> list[dict[str, Any]]:
+    """:func:`offer_view` of each offer, the rule's facts read once for the list."""
+    facts = _Facts()
+    if _is_person(viewer) and offers:
+        facts.coordinated = accounts.coordinated_group_ids(viewer)
+        facts.holding = set(  # offers matched to one of the viewer's needs (see below)
+            db.session.scalars(
+                sa.select(Match.offer_id)
+                .join(Need, Need.id == Match.need_id)
+                .where(
+                    Match.offer_id.in_([o.id for o in offers]),
+                    Match.status.in_(HOLDING_MATCH_STATUSES),
+                    Need.requester_id == viewer.id,
+                )
+            )
+        )
+    return [_offer_view(o, viewer, facts) for o in offers]
+
+
+def _offer_view(offer: Offer, viewer: Person | None, facts: _Facts) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": offer.id,
         "groups": [g.slug for g in offer.groups],
@@ -142,7 +187,12 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
         "full_view": False,
     }
     data["lat"], data["lon"] = public_coordinates(offer.district, offer.lat, offer.lon)
-    if can_manage_offer(offer, viewer):
+    manages = _is_person(viewer) and (  # can_manage_offer, from the facts
+        offer.volunteer_id == viewer.id
+        or viewer.is_admin
+        or bool({g.id for g in offer.groups} & facts.coordinated)
+    )
+    if manages:
         today = date.today()
         data.update(
             full_view=True,
@@ -163,6 +213,6 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
                 if os.skill.is_credential
             ],
         )
-    elif _is_matched_resident(offer, viewer):
+    elif offer.id in facts.holding:  # the resident of a need it is approved for
         data["volunteer"] = contact(offer.volunteer)
     return _offer_out.dump(data)
