@@ -110,6 +110,8 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
+    code = Path(args.code).resolve() if args.code else HERE.parent
+    sys.path.insert(0, str(code))  # load and serve the same checkout
     from mutualaid.config import database_url
 
     url = database_url()
@@ -118,7 +120,6 @@ def main() -> None:
         _seed(url, args.needs, args.offers)
         print(f"loaded {args.needs} needs, {args.offers} offers in {time.perf_counter() - t:.1f} s")
 
-    code = Path(args.code).resolve() if args.code else HERE.parent
     port = _free_port()
     env = {
         **os.environ,

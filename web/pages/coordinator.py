@@ -95,10 +95,12 @@ def coordinate_group(slug: str):
         limit=PAGE_SIZE,
         offset=(offers_page - 1) * PAGE_SIZE,
     )
-    args = {k: v for k, v in request.args.items() if k not in ("page", "offers_page")}
+    args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "offers_page")
+    }
 
     def link(**pages: int) -> str:
-        return url_for("pages.coordinate_group", slug=group.slug, **args, **pages)
+        return url_for("pages.coordinate_group", slug=group.slug, **{**args, **pages})
 
     return render_template(
         "coordinator/group.html",
