@@ -253,13 +253,15 @@ def process_run(run_id: int) -> MatchingRun:
     db.session.commit()
     with _alive(run_id):
         with _transaction(write=True):
+            group_id = db.session.scalar(
+                sa.select(MatchingRun.group_id).where(MatchingRun.id == run_id)
+            )
             claimed = db.session.execute(
                 sa.update(MatchingRun)
                 .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.QUEUED)
                 .values(status=RunStatus.RUNNING, alive_dt=utcnow())
             ).rowcount  # type: ignore[attr-defined]  # a CursorResult
-        if claimed == 1:
-            group_id = db.session.get_one(MatchingRun, run_id).group_id
+        if claimed == 1 and group_id is not None:
             try:
                 computed = _compute(run_id, group_id)
                 _write(run_id, group_id, computed)

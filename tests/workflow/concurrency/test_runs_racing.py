@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from mutualaid.extensions import db
@@ -95,6 +96,7 @@ def _hold_need_then_delete(app, need_id: int, match_id: int, then):
         return result["reply"]
 
 
+@pytest.mark.postgres
 def test_approving_a_proposal_a_run_replaces_meanwhile_is_404(
     served, bulk, scene, create_person, app, postgres_only
 ):
@@ -109,6 +111,7 @@ def test_approving_a_proposal_a_run_replaces_meanwhile_is_404(
     assert reply.status == 404 and reply.body["code"] == "not_found", reply.body
 
 
+@pytest.mark.postgres
 def test_a_bulk_approval_skips_a_vanished_proposal_and_approves_the_rest(
     served, bulk, scene, create_person, app, postgres_only
 ):
@@ -216,6 +219,7 @@ def _terminate_app_connections(app) -> int:
         return count or 0
 
 
+@pytest.mark.postgres
 def test_dropped_connections_mid_traffic_give_503_then_recover(
     served, bulk, scene, create_person, app, postgres_only
 ):
@@ -279,7 +283,8 @@ def test_dropped_connections_mid_traffic_give_503_then_recover(
     assert [r.status for r in after] == [200] * 20
 
 
-def test_a_connection_dropped_mid_request_is_a_503_in_the_api_and_on_pages(
+@pytest.mark.postgres
+def test_a_connection_dropped_mid_request_is_a_503_and_nothing_is_saved(
     served, bulk, scene, create_person, app, postgres_only
 ):
     resident, volunteer = create_person(), create_person()
