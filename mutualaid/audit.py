@@ -11,9 +11,9 @@ and private details only as ``"[changed]"``; ``created_dt`` and ``updated_dt`` l
 What is not recorded:
 
 - statements executed directly (``session.execute(sa.insert / sa.update / sa.delete ...)``),
-  which bypass the unit of work: the proposals a matching run writes in bulk
-  (:func:`mutualaid.services.matching_runs._write_proposals`), the demo data and
-  ``demo --reset`` (:mod:`mutualaid.demo`), the run lock and a failed run's error;
+  which bypass the unit of work: the demo data and ``demo --reset`` (:mod:`mutualaid.demo`), a
+  run's status and a failed run's error. (A matching run writes its proposals through the ORM,
+  so each proposal it adds, changes or removes is recorded, with the run's starter as actor.)
 - changes to collections alone (a need's skills, an offer's groups), unless a column of the
   same object changes in the same flush;
 - records of other tables: matching runs, a credential's verification (``OfferSkill``), API

@@ -57,8 +57,13 @@ class Config:
     #: Seconds between outbox deliveries.
     OUTBOX_INTERVAL_SECONDS = int(_env("OUTBOX_INTERVAL_SECONDS", "60") or 60)
 
-    #: Seconds after which a crashed run's lock (SQLite) is taken over.
+    #: Seconds after which a run with no sign of life (SQLite), or a run still queued, is marked
+    #: abandoned (on PostgreSQL a running run is abandoned as soon as its process is gone).
     MATCHING_LOCK_SECONDS = int(_env("MATCHING_LOCK_SECONDS", "900") or 900)
+    #: Where runs started from a page or the API are processed: ``thread`` (a pool in the web
+    #: process) or ``inline`` (in the request); see mutualaid/executor.py.
+    RUN_EXECUTOR = _env("RUN_EXECUTOR", "thread")
+    RUN_WORKERS = int(_env("RUN_WORKERS", "2") or 2)
     #: Delivery attempts before a mail is marked failed, and the first retry delay (doubling).
     #: The defaults retry 1, 2, 4 ... 32 minutes apart, then hourly: 36 attempts over ~30 hours.
     MAIL_MAX_ATTEMPTS = int(_env("MAIL_MAX_ATTEMPTS", "36") or 36)
@@ -97,6 +102,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url() if os.environ.get("DATABASE_URL") else "sqlite://"
     WTF_CSRF_ENABLED = False
     SCHEDULER_ENABLED = False
+    # Runs finish before the request answers (202 all the same); tests of the thread pool and
+    # of served apps choose ``thread``.
+    RUN_EXECUTOR = "inline"
     # The suite logs in from one address many times a second; tests/test_rate_limits.py turns
     # the limits on with small figures.
     RATELIMIT_ENABLED = False

@@ -46,6 +46,11 @@ def intend_to_write(flag: bool = True) -> None:
     _write_intent.set(flag)
 
 
+def write_intended() -> bool:
+    """Whether this request or job has declared that it will write."""
+    return _write_intent.get()
+
+
 def configure_sqlite(engine: Engine) -> None:
     """WAL, a busy timeout, enforced foreign keys, and ``BEGIN IMMEDIATE`` for writers."""
     if engine.dialect.name != "sqlite" or event.contains(engine, "begin", _sqlite_begin):

@@ -60,12 +60,23 @@ def _in_context(app: Flask, work: Callable[[], Any]) -> Any:
 def matching_job(
     app: Flask, group_slug: str | None = None, trigger: str = RunTrigger.SCHEDULE
 ) -> list[dict[str, Any]]:
-    """A run for one group (by slug) or for every group; returns a summary of each run."""
+    """A run for one group (by slug) or for every group; returns a summary of each run.
+
+    Scheduled runs skip a group matched less than ``MATCHING_INTERVAL_MINUTES`` ago, by this
+    scheduler or any other, so that several schedulers do the work once. Runs whose process
+    died are marked abandoned first.
+    """
     lock_seconds = int(app.config.get("MATCHING_LOCK_SECONDS", 900))
+    interval = timedelta(minutes=int(app.config.get("MATCHING_INTERVAL_MINUTES", 15)))
 
     def work() -> list[dict[str, Any]]:
+        matching_runs.reap_abandoned(stale_seconds=lock_seconds)
         if group_slug is None:
-            runs = matching_runs.run_all_groups(trigger=trigger, lock_seconds=lock_seconds)
+            runs = matching_runs.run_all_groups(
+                trigger=trigger,
+                lock_seconds=lock_seconds,
+                interval=interval if trigger == RunTrigger.SCHEDULE else None,
+            )
         else:
             group = db.session.scalar(sa.select(Group).where(Group.slug == group_slug))
             if group is None:

@@ -70,9 +70,19 @@ def _clean_db(request, app):
     audit.set_actor(None)
     yield
     audit.set_actor(None)
+    _dispose_other_apps(app)
     with app.app_context():
         db.session.remove()
         _empty_database(app)
+
+
+def _dispose_other_apps(app):
+    """Close the pooled connections of apps a test built for itself (``create_app(...)``), so
+    that none is left for the garbage collector to finalise in the middle of a later test."""
+    for other, engines in list(db._app_engines.items()):
+        if other is not app:
+            for engine in engines.values():
+                engine.dispose()
 
 
 @pytest.fixture

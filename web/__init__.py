@@ -59,6 +59,10 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     app.register_blueprint(pages_bp)
 
+    from mutualaid import executor
+
+    executor.init_app(app)
+
     from . import cli, limits
 
     limits.init_app(app)
@@ -162,20 +166,37 @@ def _instance_key(path: str) -> str:
 def _install_transaction_boundary(app: Flask) -> None:
     """One transaction per request: commit a successful response, roll back anything else."""
 
-    @app.before_request
     def _declare_writes():
         intend_to_write(request.method not in ("GET", "HEAD", "OPTIONS"))
 
+    # First of all: the hooks before it (who is asking, for the audit trail) read the
+    # database, and on SQLite the transaction's kind is decided by its first statement.
+    app.before_request_funcs.setdefault(None, []).insert(0, _declare_writes)
+
+    from .errors import is_unavailable, unavailable_response
+
     @app.after_request
     def _commit(response):
-        if response.status_code < 400:
-            db.session.commit()
-        else:
-            db.session.rollback()
+        try:
+            if response.status_code < 400:
+                db.session.commit()
+            else:
+                db.session.rollback()
+        except Exception as exc:  # the connection was lost at the commit: nothing was saved
+            if not is_unavailable(exc):
+                raise
+            _rollback_quietly()
+            return unavailable_response()
         return response
 
     @app.teardown_request
     def _rollback(exc):
         if exc is not None:
-            db.session.rollback()
+            _rollback_quietly()
         intend_to_write(False)
+
+    def _rollback_quietly() -> None:
+        try:
+            db.session.rollback()
+        except Exception:  # the connection is gone; the pool replaces it on next checkout
+            app.logger.debug("Rollback failed", exc_info=True)

@@ -46,9 +46,13 @@ MATCH_STATUSES = tuple(s.value for s in MatchStatus)
 
 
 class RunStatus(StrEnum):
-    RUNNING = "running"
+    """Where a matching run stands: queued and running are live, the others finished."""
+
+    QUEUED = "queued"  # recorded, waiting for the executor
+    RUNNING = "running"  # computing or writing its proposals
     SUCCEEDED = "succeeded"
-    FAILED = "failed"
+    FAILED = "failed"  # with its error; nothing of it was written
+    ABANDONED = "abandoned"  # the process running it died; nothing of it was written
 
 
 class RunTrigger(StrEnum):
@@ -61,12 +65,24 @@ class RunTrigger(StrEnum):
 
 #: Every run status's value, in order.
 RUN_STATUSES = tuple(s.value for s in RunStatus)
+#: A group has at most one live run (a unique index holds it).
+LIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+_LIVE_RUN = "status IN ('queued', 'running')"
 
 
 class MatchingRun(Model):
     """One run of the matching engine over one group."""
 
     __tablename__ = "matching_runs"
+    __table_args__ = (
+        sa.Index(
+            "ix_matching_runs_one_live_per_group",
+            "group_id",
+            unique=True,
+            sqlite_where=sa.text(_LIVE_RUN),
+            postgresql_where=sa.text(_LIVE_RUN),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(
@@ -77,6 +93,8 @@ class MatchingRun(Model):
     started_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("people.id"))
     started_dt: Mapped[datetime] = mapped_column(default=utcnow)
     finished_dt: Mapped[datetime | None]
+    #: The last sign of life of the process running it (claimed, loaded, computed).
+    alive_dt: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(sa.Text)
     #: Counts and timings: needs, offers, candidate pairs, proposals, seconds per stage.
     stats: Mapped[dict | None] = mapped_column(sa.JSON)
@@ -116,23 +134,3 @@ class Match(Model):
     offer: Mapped[Offer] = relationship()
     run: Mapped[MatchingRun | None] = relationship()
     decided_by: Mapped[Person | None] = relationship()
-
-
-class RunLock(Model):
-    """A group's matching-run lock on SQLite, which has neither row locks nor advisory locks.
-
-    A run claims the row with one conditional ``UPDATE`` (no holder, or the holder's
-    ``expires_dt`` has passed), committed before the run, and clears ``holder`` when it ends;
-    a crashed run's claim lapses at ``expires_dt``. PostgreSQL runs take an advisory lock
-    instead and never use this table. See :mod:`mutualaid.services.matching_runs`.
-    """
-
-    __tablename__ = "run_locks"
-
-    group_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
-    )
-    holder: Mapped[str | None] = mapped_column(sa.String(120))
-    run_id: Mapped[int | None]
-    acquired_dt: Mapped[datetime | None]
-    expires_dt: Mapped[datetime | None]

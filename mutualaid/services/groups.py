@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from .. import geo
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Group, Person
+from ..models import Group, Need, Offer, Person, offer_groups
 from . import accounts
 from .common import by_slugs
 from .postcodes import unit_lookup
@@ -75,6 +75,17 @@ def coordinated_groups(person: Person) -> list[Group]:
     """The groups ``person`` coordinates (every group for an admin), by name."""
     ids = accounts.coordinated_group_ids(person)
     return [g for g in list_groups() if g.id in ids]
+
+
+def districts_of(group: Group) -> list[str]:
+    """The districts of the group's needs and of its offers, sorted (for a filter's choices)."""
+    needs = sa.select(Need.district).where(Need.group_id == group.id)
+    offers = (
+        sa.select(Offer.district)
+        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .where(offer_groups.c.group_id == group.id)
+    )
+    return sorted(d for d in db.session.scalars(sa.union(needs, offers)) if d)
 
 
 def require_admin(actor: Person) -> None:

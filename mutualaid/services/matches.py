@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -36,7 +36,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import MatchOutSchema
-from . import accounts, notifications, visibility
+from . import accounts, locks, notifications, visibility
 from .common import get_or_not_found
 from .needs import refresh_need_status
 
@@ -57,7 +57,6 @@ _LOADS = (
     joinedload(Match.offer).joinedload(Offer.volunteer),
     joinedload(Match.offer).selectinload(Offer.offer_skills).joinedload(OfferSkill.skill),
 )
-_Row = TypeVar("_Row", Match, Need, Offer)
 
 
 # --- who may do what --------------------------------------------------------------------------
@@ -217,22 +216,16 @@ def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
 # --- deciding ---------------------------------------------------------------------------------
 
 
-def _lock_row(model: type[_Row], ident: int) -> _Row:
-    """The row, locked for this transaction and read afresh."""
-    return db.session.scalars(
-        sa.select(model)
-        .where(model.id == ident)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _locked(match_id: int) -> tuple[Match, Need, Offer]:
-    """The match, its need and its offer, locked for this transaction: need, offer, match."""
+    """The match, its need and its offer, locked in the global order (need, offer, match).
+
+    :class:`NotFound` if the match is gone, also when a matching run replaced the proposal
+    while this transaction waited for its need or offer.
+    """
     match = get_match(match_id)
-    need = _lock_row(Need, match.need_id)
-    offer = _lock_row(Offer, match.offer_id)
-    return _lock_row(Match, match_id), need, offer
+    need = locks.lock_row(Need, match.need_id)
+    offer = locks.lock_row(Offer, match.offer_id)
+    return locks.lock_row(Match, match_id, "match"), need, offer
 
 
 def _lock_in_order(match_ids: list[int]) -> None:
@@ -246,10 +239,7 @@ def _lock_in_order(match_ids: list[int]) -> None:
     pairs = db.session.execute(
         sa.select(Match.need_id, Match.offer_id).where(Match.id.in_(match_ids))
     ).all()
-    for model, ids in ((Need, {n for n, _ in pairs}), (Offer, {o for _, o in pairs})):
-        db.session.execute(
-            sa.select(model.id).where(model.id.in_(ids)).order_by(model.id).with_for_update()
-        ).all()
+    locks.lock_in_order(needs={n for n, _ in pairs}, offers={o for _, o in pairs})
 
 
 def _count(*where: sa.ColumnElement[bool]) -> int:
@@ -326,6 +316,10 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     notifications.match_approved(match)
 
 
+#: Why a bulk approval skipped a proposal that is no longer there.
+VANISHED = "The proposal is no longer there: a newer matching run replaced it."
+
+
 def shown_score(score: float) -> float:
     """A score as pages show it (two decimals): what "at least 0.70" is compared against."""
     return float(f"{score:.2f}")
@@ -347,11 +341,12 @@ def proposals_at_least(group: Group, actor: Person, min_score: float) -> list[Ma
 
 def approve_many(
     group: Group, actor: Person, match_ids: list[int]
-) -> tuple[list[Match], list[tuple[Match, str]]]:
-    """Approve these proposals of the group, in the order given, skipping what no longer fits.
+) -> tuple[list[Match], list[tuple[int, str]]]:
+    """Approve these proposals of the group, in the order given, skipping what no longer fits
+    or is no longer there.
 
-    Ids of other groups' matches are left alone. Returns the approved matches and the skipped
-    ones with the reason.
+    Ids of other groups' matches are left alone. Returns the approved matches and the ids of
+    the skipped ones with the reason.
     """
     accounts.require_coordinator(actor, group)
     ids = list(
@@ -365,13 +360,17 @@ def approve_many(
     ids.sort(key=position.__getitem__)
     _lock_in_order(ids)
     approved: list[Match] = []
-    skipped: list[tuple[Match, str]] = []
+    skipped: list[tuple[int, str]] = []
     for match_id in ids:
-        match, need, offer = _locked(match_id)
+        try:
+            match, need, offer = _locked(match_id)
+        except NotFound:
+            skipped.append((match_id, VANISHED))
+            continue
         try:  # every check comes before the first change, so a refusal leaves nothing to undo
             _approve_locked(match, need, offer, actor)
         except (Conflict, InvalidState) as exc:
-            skipped.append((match, exc.message))
+            skipped.append((match_id, exc.message))
         else:
             approved.append(match)
     return approved, skipped
@@ -379,9 +378,9 @@ def approve_many(
 
 def approve_above(
     group: Group, actor: Person, min_score: float
-) -> tuple[list[Match], list[tuple[Match, str]]]:
+) -> tuple[list[Match], list[tuple[int, str]]]:
     """Approve the group's proposals whose shown score is at least ``min_score``, best first,
-    skipping what no longer fits (see :func:`approve_many`)."""
+    skipping what no longer fits or is no longer there (see :func:`approve_many`)."""
     chosen = [m.id for m in proposals_at_least(group, actor, min_score)]
     return approve_many(group, actor, chosen)
 

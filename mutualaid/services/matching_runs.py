@@ -1,49 +1,61 @@
 """Matching runs: a group's open needs and active offers go to the engine; proposals come back.
 
-A run is a job boundary and owns its transactions:
+A run owns its transactions (the one exception to "the boundary commits"), in three steps:
 
-1. the run record is committed first (``running``), so it can be watched while it runs;
-2. the group's run lock is taken (below); if another run holds it, the record is deleted again
-   and :class:`RunRefused` raised;
-3. the proposals and the run's success are written together in one transaction, so a failure
-   writes nothing partial;
-4. a failure is then recorded on the run in a transaction of its own, and the lock given back.
+1. **start** (:func:`start_run`) records the run, ``queued``, and commits. A unique index
+   allows one live (queued or running) run per group: a second is refused with
+   :class:`RunRefused`. The caller hands the run's id to an executor
+   (:mod:`mutualaid.executor`), which calls :func:`process_run`.
+2. **compute** claims the run (``running``), reads the group in one short read-only
+   transaction (:func:`load_instance`) and ends it, then runs the engine with no transaction
+   open and no row lock held: on SQLite nobody waits for the write lock during the solve.
+3. **write** takes the group's run lock, then the rows in the global order of
+   :mod:`mutualaid.services.locks` (needs, offers, matches, each in id order), as approvals
+   do; re-checks what changed since the read (needs filled, closed or lowered, offers
+   withdrawn or full, pairs decided, a volunteer already helping); writes the proposals as a
+   diff through the ORM (an unchanged proposal keeps its row and id; the audit trail records
+   every proposal added, changed or removed); and records the run's success, all in one
+   transaction.
 
-The lock keeps two runs for one group apart across processes and machines:
+A failure at any step rolls back what that step wrote and records the run ``failed`` with its
+error: nothing is half-written.
 
-- on PostgreSQL it is a transaction-scoped advisory lock, taken at the start of step 3's
-  transaction and released by its commit or rollback (or a dropped connection);
-- SQLite has neither advisory nor row locks, so there the lock is the group's ``run_locks``
-  row (inserted on first use): step 2 claims it with one conditional ``UPDATE`` (no holder, or
-  the holder's ``expires_dt`` has passed) and commits at once; step 4 clears the holder. Step 3
-  runs in a transaction of its own while the claim stands; a process that dies mid-run leaves
-  its claim until ``expires_dt`` (``MUTUALAID_MATCHING_LOCK_SECONDS``), when the next run takes
-  it over.
+**Locks.** On PostgreSQL the group's run lock is a transaction-scoped advisory lock
+(``pg_advisory_xact_lock``), taken first in the write step. SQLite has no row or advisory locks;
+its write step starts with ``BEGIN IMMEDIATE`` (one writer at a time), which is the lock.
 
-The proposals are written with bulk ``INSERT``, ``UPDATE`` and ``DELETE`` statements, which the
-audit trail does not see (see :mod:`mutualaid.audit`).
+**Runs whose process died** (:func:`reap_abandoned`) are marked ``abandoned``:
+
+- a running run on PostgreSQL holds a session advisory lock on its own id, on a connection
+  of its own, from its claim to its end; when a check finds that lock free, the process is gone;
+- on SQLite, a running run whose last sign of life (``alive_dt``) is older than
+  ``MUTUALAID_MATCHING_LOCK_SECONDS``; and on both, a queued run no executor claimed in that time.
+
+A run marked abandoned that is in fact still alive finds out in its write step and writes
+nothing. The check runs before each new run of the group, in the scheduler, and when
+coordinators look at the group's runs.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import socket
-import uuid
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import Conflict
-from ..extensions import db
+from .. import audit
+from ..errors import Conflict, InvalidState
+from ..extensions import db, intend_to_write, write_intended
 from ..models import (
     DECIDED_MATCH_STATUSES,
     HOLDING_MATCH_STATUSES,
+    LIVE_RUN_STATUSES,
     OPEN_NEED_STATUSES,
     Group,
     Match,
@@ -52,18 +64,16 @@ from ..models import (
     Need,
     Offer,
     OfferSkill,
-    RunLock,
     RunStatus,
     RunTrigger,
     Skill,
     Urgency,
     need_skills,
     offer_groups,
-    table_of,
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts
+from . import accounts, locks
 from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -72,155 +82,135 @@ log = logging.getLogger(__name__)
 URGENCY_WEIGHTS = {Urgency.LOW: 0.2, Urgency.NORMAL: 0.5, Urgency.HIGH: 1.0}
 #: Days of approved or completed matches that count as a volunteer's recent load.
 LOAD_DAYS = 30
-#: Namespace of the PostgreSQL advisory locks (first key); the group id is the second key.
+#: Namespace of the groups' run locks (PostgreSQL advisory locks; the group id is the second key).
 _ADVISORY_NAMESPACE = 4242
-_CHUNK = 500
+#: Namespace of the runs' signs of life (the run id is the second key).
+_ALIVE_NAMESPACE = 4243
+#: Seconds after which a run shows no sign of life (SQLite) or stays queued is abandoned.
+DEFAULT_STALE_SECONDS = 900
+#: A kept proposal is rewritten only when its score moves by more than this.
+SCORE_TOLERANCE = 1e-3
 _run_out = RunOutSchema()
 
 
 class RunRefused(Conflict):
-    """Another run for the group holds the lock."""
+    """Another run for the group is queued or running."""
 
     code = "run_in_progress"
 
 
-# --- the lock ---------------------------------------------------------------------------------
+class RunAbandoned(InvalidState):
+    """The run was marked abandoned (no sign of life in time) before it could write."""
 
 
-class _Lock(Protocol):
-    def acquire(self, group_id: int, run_id: int) -> None: ...
-
-    def release(self) -> None: ...
+# --- the run's own transactions ---------------------------------------------------------------
 
 
-class _AdvisoryLock:
-    """``pg_try_advisory_xact_lock``: taken inside the run's write transaction, released with it."""
+@contextmanager
+def _transaction(write: bool) -> Iterator[None]:
+    """One transaction of the run's own: committed at the end, rolled back on any error.
 
-    def acquire(self, group_id: int, run_id: int) -> None:
-        got = db.session.scalar(
-            sa.select(sa.func.pg_try_advisory_xact_lock(_ADVISORY_NAMESPACE, group_id))
-        )
-        if not got:
-            raise RunRefused(
-                "A matching run for this group is already in progress; try again shortly."
-            )
-
-    def release(self) -> None:
-        """Nothing to do: the transaction's end released the lock."""
-
-
-@dataclass
-class _RowLock:
-    """The ``run_locks`` row, claimed in its own short transaction and given back after the run."""
-
-    ttl: timedelta
-    holder: str = ""
-    group_id: int | None = None
-
-    def acquire(self, group_id: int, run_id: int) -> None:
-        now = utcnow()
-        self.holder = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-        table = table_of(RunLock)
-        insert = sa.insert(table).values(group_id=group_id)
-        if db.engine.dialect.name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-            insert = sqlite_insert(table).values(group_id=group_id).on_conflict_do_nothing()
-            db.session.execute(insert)
-        elif db.session.get(RunLock, group_id) is None:
-            db.session.execute(insert)
-        claimed = db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
-            sa.update(table)
-            .where(
-                table.c.group_id == group_id,
-                sa.or_(
-                    table.c.holder.is_(None), table.c.expires_dt.is_(None), table.c.expires_dt < now
-                ),
-            )
-            .values(holder=self.holder, run_id=run_id, acquired_dt=now, expires_dt=now + self.ttl)
-        ).rowcount
+    ``write`` declares it a writer (``BEGIN IMMEDIATE`` on SQLite); a read-only one leaves the
+    write lock to others.
+    """
+    before = write_intended()
+    intend_to_write(write)
+    try:
+        yield
         db.session.commit()
-        if claimed != 1:
-            raise RunRefused(
-                "A matching run for this group is already in progress; try again shortly."
-            )
-        self.group_id = group_id
+    except BaseException:
+        db.session.rollback()
+        raise
+    finally:
+        intend_to_write(before)
 
-    def release(self) -> None:
-        if self.group_id is None:
-            return
-        table = table_of(RunLock)
+
+def _is_postgresql() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+@contextmanager
+def _alive(run_id: int) -> Iterator[None]:
+    """Hold the run's sign of life on PostgreSQL: a session advisory lock on a connection of its
+    own, outside any transaction, released when the run ends or its process dies."""
+    if not _is_postgresql():
+        yield
+        return
+    conn = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    try:
+        conn.execute(sa.select(sa.func.pg_advisory_lock(_ALIVE_NAMESPACE, run_id)))
+        yield
+    finally:
         try:
-            db.session.execute(
-                sa.update(table)
-                .where(table.c.group_id == self.group_id, table.c.holder == self.holder)
-                .values(holder=None, expires_dt=None)
+            conn.execute(sa.select(sa.func.pg_advisory_unlock(_ALIVE_NAMESPACE, run_id)))
+            conn.close()
+        except sa.exc.SQLAlchemyError:  # the connection is gone, and the lock with it
+            conn.invalidate()
+
+
+# --- 1. start ---------------------------------------------------------------------------------
+
+
+def start_run(
+    group: Group,
+    trigger: str = RunTrigger.SCHEDULE,
+    started_by_id: int | None = None,
+    stale_seconds: int = DEFAULT_STALE_SECONDS,
+) -> int:
+    """Record a run for ``group``, queued, and commit; returns its id, for an executor.
+
+    Raises :class:`RunRefused` (and records nothing) when the group has a live run. A live
+    run whose process died is marked abandoned first.
+    """
+    group_id = group.id
+    db.session.commit()  # whatever the caller did so far is its own business, not the run's
+    reap_abandoned(group_id, stale_seconds)
+    try:
+        with _transaction(write=True):
+            run = MatchingRun(
+                group_id=group_id,
+                trigger=trigger,
+                started_by_id=started_by_id,
+                status=RunStatus.QUEUED,
+                started_dt=utcnow(),
             )
-            db.session.commit()
-        except sa.exc.SQLAlchemyError:  # the expiry frees it anyway
-            db.session.rollback()
-            log.exception("Could not release the run lock of group %s", self.group_id)
-        self.group_id = None
-
-
-def _lock(lock_seconds: int) -> _Lock:
-    if db.engine.dialect.name == "postgresql":
-        return _AdvisoryLock()
-    return _RowLock(ttl=timedelta(seconds=lock_seconds))
-
-
-# --- running ----------------------------------------------------------------------------------
+            db.session.add(run)
+            db.session.flush()
+            run_id = run.id
+    except sa.exc.IntegrityError:  # the unique index: one live run per group
+        raise RunRefused(
+            "A matching run for this group is already in progress; try again shortly."
+        ) from None
+    return run_id
 
 
 def execute_run(
     group: Group,
     trigger: str = RunTrigger.SCHEDULE,
     started_by_id: int | None = None,
-    lock_seconds: int = 900,
+    lock_seconds: int = DEFAULT_STALE_SECONDS,
 ) -> MatchingRun:
-    """Run the engine for ``group`` and write its proposals; commits.
+    """Start a run and process it in this thread; commits. Returns the finished run.
 
-    Returns the run record, ``succeeded`` or ``failed`` (with its error). Raises
-    :class:`RunRefused` (and records nothing) when another run for the group is in progress.
+    ``succeeded`` or ``failed`` (with its error). Raises :class:`RunRefused` (and records
+    nothing) when the group has a live run.
     """
-    group_id = group.id
-    db.session.commit()  # whatever the caller did so far is its own business, not the run's
-    run = MatchingRun(
-        group_id=group_id,
-        trigger=trigger,
-        started_by_id=started_by_id,
-        status=RunStatus.RUNNING,
-        started_dt=utcnow(),
-    )
-    db.session.add(run)
-    db.session.commit()
-    run_id = run.id
-    lock = _lock(lock_seconds)
-    try:
-        lock.acquire(group_id, run_id)
-    except RunRefused:
-        db.session.rollback()
-        db.session.execute(sa.delete(MatchingRun).where(MatchingRun.id == run_id))
-        db.session.commit()
-        raise
-    try:
-        _run(run)
-        db.session.commit()
-    except Exception as exc:
-        db.session.rollback()
-        log.exception("Matching run %s for group %s failed", run_id, group_id)
-        _record_failure(run_id, exc)
-    finally:
-        lock.release()
-    return db.session.get_one(MatchingRun, run_id)
+    return process_run(start_run(group, trigger, started_by_id, stale_seconds=lock_seconds))
 
 
 def run_all_groups(
-    trigger: str = RunTrigger.SCHEDULE, lock_seconds: int = 900
+    trigger: str = RunTrigger.SCHEDULE,
+    lock_seconds: int = DEFAULT_STALE_SECONDS,
+    interval: timedelta | None = None,
 ) -> list[MatchingRun]:
-    """One run per group; a group whose run is in progress elsewhere is skipped."""
+    """One run per group, each in this thread. Skipped: a group with a live run, and (with
+    ``interval``) a group whose last run finished within the interval, whichever process ran it.
+    """
     runs = []
     for group in db.session.scalars(sa.select(Group).order_by(Group.id)).all():
+        if interval is not None and ran_recently(group.id, interval):
+            log.info("Skipped group %s: it was matched less than %s ago", group.slug, interval)
+            continue
         try:
             runs.append(execute_run(group, trigger=trigger, lock_seconds=lock_seconds))
         except RunRefused:
@@ -228,44 +218,186 @@ def run_all_groups(
     return runs
 
 
+#: A scheduler's ticks and clocks wander a little: a run that started this fraction of the
+#: interval early still counts as due.
+_INTERVAL_SLACK = 0.1
+
+
+def ran_recently(group_id: int, interval: timedelta) -> bool:
+    """Whether the group's last finished run started less than ``interval`` ago (less a tenth
+    for the clocks): another scheduler has done this tick's work."""
+    since = utcnow() - interval * (1 - _INTERVAL_SLACK)
+    return (
+        db.session.scalar(
+            sa.select(MatchingRun.id)
+            .where(
+                MatchingRun.group_id == group_id,
+                MatchingRun.finished_dt.is_not(None),
+                MatchingRun.started_dt > since,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+# --- 2. compute, 3. write ---------------------------------------------------------------------
+
+
+def process_run(run_id: int) -> MatchingRun:
+    """Compute and write a started run (the executor's job); commits. Returns the run.
+
+    A run that is no longer queued (abandoned meanwhile, or claimed by another executor) is
+    returned as it stands, untouched.
+    """
+    db.session.commit()
+    with _alive(run_id):
+        with _transaction(write=True):
+            group_id = db.session.scalar(
+                sa.select(MatchingRun.group_id).where(MatchingRun.id == run_id)
+            )
+            claimed = db.session.execute(
+                sa.update(MatchingRun)
+                .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.QUEUED)
+                .values(status=RunStatus.RUNNING, alive_dt=utcnow())
+            ).rowcount  # type: ignore[attr-defined]  # a CursorResult
+        if claimed == 1 and group_id is not None:
+            try:
+                computed = _compute(run_id, group_id)
+                _write(run_id, group_id, computed)
+            except Exception as exc:
+                db.session.rollback()
+                log.exception("Matching run %s for group %s failed", run_id, group_id)
+                _record_failure(run_id, exc)
+    db.session.expire_all()
+    return db.session.get_one(MatchingRun, run_id)
+
+
 def _record_failure(run_id: int, exc: BaseException) -> None:
     message = f"{type(exc).__name__}: {exc}"[:4000]
-    db.session.execute(
-        sa.update(MatchingRun)
-        .where(MatchingRun.id == run_id)
-        .values(status=RunStatus.FAILED, error=message, finished_dt=utcnow())
-    )
-    db.session.commit()
+    with _transaction(write=True):
+        db.session.execute(
+            sa.update(MatchingRun)
+            .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
+            .values(status=RunStatus.FAILED, error=message, finished_dt=utcnow())
+        )
 
 
-def _run(run: MatchingRun) -> None:
+@dataclass
+class _Computed:
+    proposals: list[dict[str, Any]]
+    unmatched: list[dict[str, Any]]
+    stats: dict[str, Any]
+    #: offer id -> the volunteer's person id, as read
+    volunteer_of: dict[int, int] = field(default_factory=dict)
+
+
+def _compute(run_id: int, group_id: int) -> _Computed:
+    """Read the group in a short read-only transaction; then the engine, outside any."""
     import matching
 
     now = utcnow()
     t0 = perf_counter()
-    loaded = load_instance(run.group_id, now)
+    with _transaction(write=False):
+        loaded = load_instance(group_id, now)
     t1 = perf_counter()
     result = matching.solve(matching.parse_instance(loaded.instance)).to_dict()
     t2 = perf_counter()
-    written = _write_proposals(run, result["matches"])
-    t3 = perf_counter()
-    run.status = RunStatus.SUCCEEDED
-    run.finished_dt = utcnow()
-    run.unmatched = [{**u, "need": int(u["need"])} for u in result["unmatched"]]
-    run.stats = {
-        "needs": len(loaded.instance["needs"]),
-        "offers": len(loaded.instance["volunteers"]),
-        "excluded_pairs": len(loaded.instance["exclude"]),
-        "proposals": len(result["matches"]),
-        **written,
-        "unmatched": len(result["unmatched"]),
-        "load_s": round(t1 - t0, 4),
-        "engine_s": round(t2 - t1, 4),
-        "write_s": round(t3 - t2, 4),
-        "total_s": round(t3 - t0, 4),
-        "engine": result.get("stats", {}),
-    }
-    db.session.flush()
+    return _Computed(
+        proposals=result["matches"],
+        unmatched=[{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        stats={
+            "needs": len(loaded.instance["needs"]),
+            "offers": len(loaded.instance["volunteers"]),
+            "excluded_pairs": len(loaded.instance["exclude"]),
+            "load_s": round(t1 - t0, 4),
+            "engine_s": round(t2 - t1, 4),
+            "engine": result.get("stats", {}),
+        },
+        volunteer_of={int(o): p for o, p in loaded.volunteer_of.items()},
+    )
+
+
+def _write(run_id: int, group_id: int, computed: _Computed) -> None:
+    """The write step: run lock, rows in the global order, re-check, diff, audit, commit."""
+    t0 = perf_counter()
+    with _transaction(write=True):
+        if _is_postgresql():
+            db.session.execute(
+                sa.select(sa.func.pg_advisory_xact_lock(_ADVISORY_NAMESPACE, group_id))
+            )
+        run = db.session.scalars(
+            sa.select(MatchingRun)
+            .where(MatchingRun.id == run_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).one()
+        if run.status != RunStatus.RUNNING:
+            raise RunAbandoned(f"The run is {run.status}; its proposals were not written.")
+        audit.set_actor(run.started_by_id)
+        written = _write_proposals(run, computed.proposals)
+        t1 = perf_counter()
+        run.status = RunStatus.SUCCEEDED
+        run.finished_dt = run.alive_dt = utcnow()
+        run.unmatched = computed.unmatched
+        stats = computed.stats
+        run.stats = {
+            **{k: v for k, v in stats.items() if k != "engine"},
+            **written,
+            "unmatched": len(computed.unmatched),
+            "write_s": round(t1 - t0, 4),
+            "total_s": round(stats["load_s"] + stats["engine_s"] + (t1 - t0), 4),
+            "engine": stats["engine"],
+        }
+        db.session.flush()
+
+
+# --- abandoned runs ---------------------------------------------------------------------------
+
+
+def reap_abandoned(group_id: int | None = None, stale_seconds: int = DEFAULT_STALE_SECONDS) -> int:
+    """Mark abandoned the live runs (of one group, or all) whose process died; commits.
+
+    Returns how many were marked. Cheap when no run is live: one indexed read.
+    """
+    query = sa.select(
+        MatchingRun.id, MatchingRun.status, MatchingRun.started_dt, MatchingRun.alive_dt
+    ).where(MatchingRun.status.in_(LIVE_RUN_STATUSES))
+    if group_id is not None:
+        query = query.where(MatchingRun.group_id == group_id)
+    live = db.session.execute(query).all()
+    db.session.commit()
+    if not live:
+        return 0
+    stale_before = utcnow() - timedelta(seconds=stale_seconds)
+    marked = 0
+    with _transaction(write=True):
+        for run_id, status, started_dt, alive_dt in live:
+            if status == RunStatus.QUEUED:
+                dead = started_dt < stale_before
+                why = "No executor took the run in time (its process may have stopped)."
+            elif _is_postgresql():  # the run's process holds this lock while it lives
+                dead = bool(
+                    db.session.scalar(
+                        sa.select(sa.func.pg_try_advisory_xact_lock(_ALIVE_NAMESPACE, run_id))
+                    )
+                )
+                why = "The process running it stopped before the run finished."
+            else:
+                dead = (alive_dt or started_dt) < stale_before
+                why = (
+                    f"No sign of life for {stale_seconds} s: the process running it stopped, "
+                    "or the run took too long."
+                )
+            if dead:
+                marked += db.session.execute(  # type: ignore[attr-defined]  # a CursorResult
+                    sa.update(MatchingRun)
+                    .where(MatchingRun.id == run_id, MatchingRun.status == status)
+                    .values(status=RunStatus.ABANDONED, error=why, finished_dt=utcnow())
+                ).rowcount
+    if marked:
+        log.warning("Marked %s matching runs abandoned", marked)
+    return marked
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -471,49 +603,133 @@ def _excluded_pairs(group_id: int) -> Iterable[tuple[str, str]]:
 
 
 def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[str, int]:
-    """Keep proposals the run makes again, replace the rest, add the new ones (bulk statements)."""
+    """The proposals as a diff against the group's current ones, under the write step's locks.
+
+    Locks the needs, the offers and the proposed matches involved, in the global order; drops
+    what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
+    its id (rewritten only when its score, distance or summary moved); removes the others and
+    adds the new ones. Every change goes through the ORM, so the audit trail records it.
+    """
+    current = db.session.execute(
+        sa.select(Match.id, Match.need_id, Match.offer_id)
+        .join(Need, Need.id == Match.need_id)
+        .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
+    ).all()
+    locks.lock_in_order(
+        needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
+        offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
+        matches={m for m, _, _ in current},
+    )
+    # Read again under the locks: an approval may have decided a proposal meanwhile.
     existing = {
-        (n, o): mid
-        for mid, n, o in db.session.execute(
-            sa.select(Match.id, Match.need_id, Match.offer_id)
-            .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
+        (m.need_id, m.offer_id): m
+        for m in db.session.scalars(
+            sa.select(Match)
+            .where(Match.id.in_([m for m, _, _ in current]), Match.status == MatchStatus.PROPOSED)
+            .execution_options(populate_existing=True)
         )
     }
+    fitting = _still_fitting(run.group_id, proposals)
     now = utcnow()
-    keep, add = [], []
-    for p in proposals:
+    added = kept = changed = 0
+    for p in fitting:
         pair = (int(p["need"]), int(p["volunteer"]))
-        values = {
-            "score": float(p["score"]),
-            "distance_km": p.get("distance_km"),
-            "explanation": p.get("explanation"),
-            "run_id": run.id,
-        }
-        if pair in existing:
-            keep.append({"id": existing.pop(pair), **values})
-        else:
-            add.append(
-                {
-                    "need_id": pair[0],
-                    "offer_id": pair[1],
-                    "status": MatchStatus.PROPOSED,
-                    "created_dt": now,
-                    **values,
-                }
+        score, distance = float(p["score"]), p.get("distance_km")
+        explanation = p.get("explanation")
+        match = existing.pop(pair, None)
+        if match is None:
+            db.session.add(
+                Match(
+                    need_id=pair[0],
+                    offer_id=pair[1],
+                    status=MatchStatus.PROPOSED,
+                    created_dt=now,
+                    score=score,
+                    distance_km=distance,
+                    explanation=explanation,
+                    run_id=run.id,
+                )
             )
-    stale = list(existing.values())
-    for i in range(0, len(stale), _CHUNK):
-        db.session.execute(
-            sa.delete(Match)
-            .where(Match.id.in_(stale[i : i + _CHUNK]), Match.status == MatchStatus.PROPOSED)
-            .execution_options(synchronize_session=False)
+            added += 1
+            continue
+        kept += 1
+        if _moved(match, score, distance, explanation):
+            match.score, match.distance_km, match.explanation = score, distance, explanation
+            match.run_id = run.id
+            changed += 1
+    for match in existing.values():
+        db.session.delete(match)
+    db.session.flush()
+    return {
+        "proposals": len(fitting),
+        "added": added,
+        "kept": kept,
+        "changed": changed,
+        "replaced": len(existing),
+        "dropped": len(proposals) - len(fitting),
+    }
+
+
+def _moved(match: Match, score: float, distance: float | None, explanation: Any) -> bool:
+    """Whether a kept proposal's figures moved enough to rewrite it (waiting time alone nudges
+    every score a little from one run to the next)."""
+    if abs(match.score - score) > SCORE_TOLERANCE:
+        return True
+    if (match.distance_km is None) != (distance is None) or (
+        distance is not None and abs((match.distance_km or 0.0) - distance) > SCORE_TOLERANCE
+    ):
+        return True
+    old = (match.explanation or {}).get("summary")
+    return old != (explanation or {}).get("summary")
+
+
+def _still_fitting(group_id: int, proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The proposals that still fit now, best first within each need and offer.
+
+    Since the read: a need may have been filled, closed or lowered; an offer withdrawn, lowered
+    or filled; a pair decided; a volunteer approved for the need through another offer.
+    """
+    need_ids = {int(p["need"]) for p in proposals}
+    offer_ids = {int(p["volunteer"]) for p in proposals}
+    if not proposals:
+        return []
+    held = _counts(Match.status.in_(HOLDING_MATCH_STATUSES), Match.need_id)
+    slots = {
+        nid: wanted - filled
+        for nid, wanted, filled in db.session.execute(
+            sa.select(Need.id, Need.volunteers_needed, sa.func.coalesce(held.c.n, 0))
+            .outerjoin(held, held.c.id == Need.id)
+            .where(Need.group_id == group_id, Need.status.in_(OPEN_NEED_STATUSES))
         )
-    if keep:
-        db.session.execute(sa.update(Match), keep)
-    if add:
-        db.session.execute(sa.insert(Match), add)
-    return {"added": len(add), "kept": len(keep), "replaced": len(stale)}
+        if nid in need_ids
+    }
+    busy = _counts(
+        sa.and_(Match.status == MatchStatus.APPROVED, Match.offer_id.in_(offer_ids)),
+        Match.offer_id,
+    )
+    room, person_of = {}, {}
+    for oid, person, capacity, approved in db.session.execute(
+        sa.select(Offer.id, Offer.volunteer_id, Offer.capacity, sa.func.coalesce(busy.c.n, 0))
+        .outerjoin(busy, busy.c.id == Offer.id)
+        .where(Offer.id.in_(offer_ids), Offer.is_active.is_(True))
+    ):
+        room[oid], person_of[oid] = capacity - approved, person
+    decided = {(int(n), int(o)) for n, o in _excluded_pairs(group_id)}
+    helping = {(int(n), p) for n, p in _people_holding_needs(group_id)}
+    out = []
+    for p in sorted(proposals, key=lambda p: (-float(p["score"]), int(p["need"]))):
+        need, offer = int(p["need"]), int(p["volunteer"])
+        if (
+            slots.get(need, 0) < 1
+            or room.get(offer, 0) < 1
+            or (need, offer) in decided
+            or (need, person_of[offer]) in helping
+        ):
+            continue
+        slots[need] -= 1
+        room[offer] -= 1
+        out.append(p)
+    return out
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -21,10 +21,12 @@ from ..models import (
     Need,
     NeedStatus,
     Person,
+    Skill,
     Urgency,
+    need_skills,
     utcnow,
 )
-from . import accounts
+from . import accounts, locks
 from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
@@ -139,8 +141,13 @@ def holding_match_count(need: Need) -> int:
 
 
 def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
-    """Change a need (owner or coordinator). ``data`` is a partial NeedInSchema load."""
+    """Change a need (owner or coordinator). ``data`` is a partial NeedInSchema load.
+
+    The need is locked first (the lock order of :mod:`~mutualaid.services.locks`), so a
+    concurrent approval either counts before the check or waits for this change.
+    """
     require_manager(need, actor)
+    need = locks.lock_row(Need, need.id)
     if is_closed(need):
         raise InvalidState(f"This need is {need.status} and can no longer be changed.")
     if "group" in data and data["group"] != need.group.slug:
@@ -182,6 +189,7 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
 def cancel_need(need: Need, actor: Person) -> Need:
     """Cancel a need (the row stays) and its proposed or approved matches."""
     require_manager(need, actor)
+    need = locks.lock_row(Need, need.id)
     if need.status == NeedStatus.CANCELLED:
         return need
     if is_closed(need):
@@ -208,6 +216,8 @@ def list_needs(
     group: str | Group | None = None,
     status: str | None = None,
     category: str | None = None,
+    district: str | None = None,
+    skill: str | None = None,
     mine: bool = False,
     limit: int = 20,
     offset: int = 0,
@@ -232,10 +242,24 @@ def list_needs(
         query = query.where(accounts.published(Need.requester_id, viewer))
     if category is not None:
         query = query.where(Need.category == category)
+    if district is not None:
+        query = query.where(Need.district == district)
+    if skill is not None:
+        query = query.where(
+            Need.id.in_(
+                sa.select(need_skills.c.need_id)
+                .join(Skill, Skill.id == need_skills.c.skill_id)
+                .where(Skill.slug == skill)
+            )
+        )
     return paginate(
         query,
         order_by=(Need.created_dt.desc(), Need.id.desc()),
-        options=(selectinload(Need.skills), selectinload(Need.group)),
+        options=(
+            selectinload(Need.skills),
+            selectinload(Need.group),
+            selectinload(Need.requester),
+        ),
         limit=limit,
         offset=offset,
     )

@@ -11,8 +11,18 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import DomainError, Forbidden, ValidationFailed
 from ..extensions import db
-from ..models import Group, Offer, OfferSkill, Person, Skill, offer_groups, utcnow
-from . import accounts
+from ..models import (
+    Group,
+    Match,
+    MatchStatus,
+    Offer,
+    OfferSkill,
+    Person,
+    Skill,
+    offer_groups,
+    utcnow,
+)
+from . import accounts, locks
 from .common import Page, collect_errors, get_or_not_found, paginate
 from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
 from .skills import skills_by_slugs
@@ -130,6 +140,14 @@ def require_changer(offer: Offer, actor: Person, groups: Sequence[Group] = ()) -
 def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
     """Change an offer (see :func:`can_change_offer`); ``data``: OfferInSchema."""
     require_manager(offer, actor)
+    offer = locks.lock_row(Offer, offer.id)  # an approval counts before the check, or waits
+    if "capacity" in data:
+        approved = approved_match_count(offer)
+        if data["capacity"] < approved:
+            raise ValidationFailed.field(
+                "capacity",
+                f"{approved} matches are already approved; offer at least {approved}.",
+            )
     resolved = _resolve(data)
     require_changer(offer, actor, resolved.get("groups", []))
     if "groups" in resolved:
@@ -160,6 +178,17 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
     return offer
 
 
+def approved_match_count(offer: Offer) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(Match.id)).where(
+                Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED
+            )
+        )
+        or 0
+    )
+
+
 def withdraw_offer(offer: Offer, actor: Person) -> Offer:
     """Withdraw an offer: it stays, inactive, so matches and history keep their volunteer."""
     require_changer(offer, actor)
@@ -179,6 +208,7 @@ def list_offers(
     mine: bool = False,
     active: bool | None = None,
     skill: str | None = None,
+    district: str | None = None,
     limit: int = 20,
     offset: int = 0,
 ) -> Page[Offer]:
@@ -209,10 +239,13 @@ def list_offers(
         query = query.where(
             Offer.id.in_(sa.select(OfferSkill.offer_id).where(OfferSkill.skill_id == skill_row.id))
         )
+    if district is not None:
+        query = query.where(Offer.district == district)
     return paginate(
         query,
         order_by=(Offer.created_dt.desc(), Offer.id.desc()),
         options=(
+            selectinload(Offer.volunteer),
             selectinload(Offer.groups),
             selectinload(Offer.offer_skills).selectinload(OfferSkill.skill),
         ),

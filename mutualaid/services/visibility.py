@@ -10,6 +10,8 @@ coordinators of the offer's groups (and admins), and the resident of a need it i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeGuard
 
@@ -53,13 +55,6 @@ def can_see_need_private(need: Need, viewer: Person | None) -> bool:
         return False
     return can_manage_need(need, viewer) or _holds_match(
         Match.need_id == need.id, Offer.volunteer_id == viewer.id
-    )
-
-
-def _is_matched_resident(offer: Offer, viewer: Person | None) -> bool:
-    """The resident of a need this offer's match to is approved or completed."""
-    return _is_person(viewer) and _holds_match(
-        Match.offer_id == offer.id, Need.requester_id == viewer.id
     )
 
 
@@ -116,7 +111,55 @@ def _location(item: Need | Offer, full_view: bool) -> dict[str, Any]:
 
 def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
     """The need as ``viewer`` may see it (the API's response body for a need)."""
-    full_view = can_see_need_private(need, viewer)
+    return need_views([need], viewer)[0]
+
+
+@dataclass
+class _Facts:
+    """What the privacy rule needs to know about a viewer and a list, read once for the list."""
+
+    coordinated: set[int] = field(default_factory=set)  # group ids (every group for an admin)
+    holding: set[int] = field(default_factory=set)  # needs or offers the viewer is matched to
+    volunteers: dict[int, list[Person]] = field(default_factory=dict)
+
+
+def need_views(needs: Sequence[Need], viewer: Person | None) -> list[dict[str, Any]]:
+    """:func:`need_view` of each need, the rule's facts read in a few queries for the list
+    rather than a few per need."""
+    facts = _Facts()
+    if _is_person(viewer) and needs:
+        ids = [n.id for n in needs]
+        facts.coordinated = accounts.coordinated_group_ids(viewer)
+        facts.holding = set(
+            db.session.scalars(
+                sa.select(Match.need_id)
+                .join(Offer, Offer.id == Match.offer_id)
+                .where(
+                    Match.need_id.in_(ids),
+                    Match.status.in_(HOLDING_MATCH_STATUSES),
+                    Offer.volunteer_id == viewer.id,
+                )
+            )
+        )
+        managed = [n.id for n in needs if _manages_need(n, viewer, facts)]
+        if managed:
+            for need_id, person in db.session.execute(
+                sa.select(Match.need_id, Person)
+                .join(Offer, Offer.id == Match.offer_id)
+                .join(Person, Person.id == Offer.volunteer_id)
+                .where(Match.need_id.in_(managed), Match.status.in_(HOLDING_MATCH_STATUSES))
+                .order_by(Match.id)
+            ):
+                facts.volunteers.setdefault(need_id, []).append(person)
+    return [_need_view(n, viewer, facts) for n in needs]
+
+
+def _manages_need(need: Need, viewer: Person, facts: _Facts) -> bool:
+    """:func:`~mutualaid.services.needs.can_manage_need`, from the facts."""
+    return need.requester_id == viewer.id or need.group_id in facts.coordinated
+
+
+def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": need.id,
         "group": need.group.slug,
@@ -134,12 +177,14 @@ def need_view(need: Need, viewer: Person | None) -> dict[str, Any]:
         "district": need.district,
         "created_at": need.created_dt,
         "expires_at": need.expires_dt,
-        **_location(need, full_view),
     }
+    manages = _is_person(viewer) and _manages_need(need, viewer, facts)
+    full_view = manages or need.id in facts.holding  # see can_see_need_private
+    data.update(_location(need, full_view))
     if full_view:
         data.update(address=need.address, requester=contact(need.requester))
-        if can_manage_need(need, viewer):
-            data["volunteers"] = [contact(p) for p in approved_volunteers(need)]
+        if manages:
+            data["volunteers"] = [contact(p) for p in facts.volunteers.get(need.id, [])]
             data["progress"] = progress(need).to_dict()
     return _need_out.dump(data)
 
@@ -150,7 +195,29 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
     The resident of a need it is approved for sees the volunteer's name and contact only; where
     the volunteer lives, their note and their checks stay with the volunteer and the coordinators.
     """
-    full_view = can_manage_offer(offer, viewer)
+    return offer_views([offer], viewer)[0]
+
+
+def offer_views(offers: Sequence[Offer], viewer: Person | None) -> list[dict[str, Any]]:
+    """:func:`offer_view` of each offer, the rule's facts read once for the list."""
+    facts = _Facts()
+    if _is_person(viewer) and offers:
+        facts.coordinated = accounts.coordinated_group_ids(viewer)
+        facts.holding = set(  # offers matched to one of the viewer's needs (see below)
+            db.session.scalars(
+                sa.select(Match.offer_id)
+                .join(Need, Need.id == Match.need_id)
+                .where(
+                    Match.offer_id.in_([o.id for o in offers]),
+                    Match.status.in_(HOLDING_MATCH_STATUSES),
+                    Need.requester_id == viewer.id,
+                )
+            )
+        )
+    return [_offer_view(o, viewer, facts) for o in offers]
+
+
+def _offer_view(offer: Offer, viewer: Person | None, facts: _Facts) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": offer.id,
         "groups": [g.slug for g in offer.groups],
@@ -161,9 +228,14 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
         "capacity": offer.capacity,
         "active": offer.is_active,
         "created_at": offer.created_dt,
-        **_location(offer, full_view),
     }
-    if full_view:
+    manages = _is_person(viewer) and (  # can_manage_offer, from the facts
+        offer.volunteer_id == viewer.id
+        or viewer.is_admin
+        or bool({g.id for g in offer.groups} & facts.coordinated)
+    )
+    data.update(_location(offer, manages))
+    if manages:
         today = date.today()
         data.update(
             note=offer.note,
@@ -181,7 +253,7 @@ def offer_view(offer: Offer, viewer: Person | None) -> dict[str, Any]:
                 if os.skill.is_credential
             ],
         )
-    elif _is_matched_resident(offer, viewer):
+    elif offer.id in facts.holding:  # the resident of a need it is approved for
         data["volunteer"] = contact(offer.volunteer)
     return _offer_out.dump(data)
 

@@ -27,14 +27,19 @@ def scene(create_person, create_group, token_for) -> Scene:
 
 @pytest.fixture
 def run_matching(client):
-    """``run_matching(scene)`` -> the run as the API returns it (asserting 201)."""
+    """``run_matching(scene)`` -> the finished run as the API shows it at its ``Location``.
+
+    The tests' executor is inline: the run is over when the 202 comes back.
+    """
 
     def run(scene: Scene) -> dict:
         resp = client.post(
             f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers
         )
-        assert resp.status_code == 201, resp.get_json()
-        return resp.get_json()
+        assert resp.status_code == 202, resp.get_json()
+        polled = client.get(resp.headers["Location"], headers=scene.headers)
+        assert polled.status_code == 200 and polled.get_json()["id"] == resp.get_json()["id"]
+        return polled.get_json()
 
     return run
 

@@ -62,12 +62,14 @@ def test_a_kept_proposal_is_not_duplicated(
 ):
     create_need(scene.group)
     create_offer([scene.group])
-    run_matching(scene)
+    first = run_matching(scene)
     [before] = _queue(client, scene)
     second = run_matching(scene)
     [after] = _queue(client, scene)
-    assert after["id"] == before["id"] and after["run_id"] == second["id"]
+    # unchanged: the same row, not rewritten (it still names the run that proposed it)
+    assert after["id"] == before["id"] and after["run_id"] == first["id"]
     assert second["stats"]["kept"] == 1 and second["stats"]["added"] == 0
+    assert second["stats"]["changed"] == 0 and second["stats"]["replaced"] == 0
     assert len(matches_of()) == 1
 
 

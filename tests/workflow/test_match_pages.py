@@ -28,7 +28,8 @@ def test_coordinator_runs_matching_and_approves_from_the_queue(
     assert empty.status_code == 200 and "Matching has not run for this group yet" in empty.text
     assert "Match queue" in empty.text  # the navigation link
     resp = page.post("/groups/hackney/matching-runs", follow_redirects=True)
-    assert resp.status_code == 200 and "Matching finished: 1 proposals" in resp.text
+    assert resp.status_code == 200 and "Matching started" in resp.text
+    assert "<strong>succeeded</strong>, 1 proposals (1 new)" in resp.text  # the inline executor
     assert "Shopping for a neighbour" in resp.text and "Victor Volunteer" in resp.text
     assert "closeness" in resp.text and "Flat 2, 10 Mare Street" in resp.text
 

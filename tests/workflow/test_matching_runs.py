@@ -140,31 +140,28 @@ def test_two_runs_for_one_group_at_once_one_is_refused(
         )
 
 
-def test_the_api_refuses_a_run_while_one_is_in_progress(client, scene, app, monkeypatch):
-    if _is_postgres(app):
-        pytest.skip("the lock row is the SQLite mechanism")
+def test_the_api_refuses_a_run_while_one_is_queued_and_a_stale_one_is_abandoned(client, scene, app):
     from datetime import timedelta
 
-    from mutualaid.models import RunLock, utcnow
+    from mutualaid.models import utcnow
 
-    with app.app_context():  # another process holds the lock
-        db.session.add(
-            RunLock(
-                group_id=scene.group.id,
-                holder="elsewhere:1",
-                run_id=None,
-                acquired_dt=utcnow(),
-                expires_dt=utcnow() + timedelta(minutes=5),
-            )
-        )
+    with app.app_context():  # another process queued a run a moment ago
+        queued = MatchingRun(group_id=scene.group.id, status="queued", started_dt=utcnow())
+        db.session.add(queued)
         db.session.commit()
+        queued_id = queued.id
     resp = client.post(f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers)
     assert resp.status_code == 409 and resp.get_json()["code"] == "run_in_progress"
-    with app.app_context():  # an expired lock (its holder died) is taken over
-        db.session.execute(sa.update(RunLock).values(expires_dt=utcnow() - timedelta(seconds=1)))
+    with app.app_context():  # no executor took it in time: its process is gone
+        stale = utcnow() - timedelta(seconds=app.config["MATCHING_LOCK_SECONDS"] + 1)
+        db.session.execute(sa.update(MatchingRun).values(started_dt=stale))
         db.session.commit()
     resp = client.post(f"/api/v1/groups/{scene.group.slug}/matching-runs", headers=scene.headers)
-    assert resp.status_code == 201
+    assert resp.status_code == 202 and resp.headers["Location"].endswith(
+        f"/matching-runs/{resp.get_json()['id']}"
+    )
+    old = client.get(f"/api/v1/matching-runs/{queued_id}", headers=scene.headers).get_json()
+    assert old["status"] == "abandoned" and old["finished_at"] is not None and old["error"]
 
 
 def test_concurrent_approvals_never_exceed_capacity_or_need(scene, create_need, create_offer, app):

@@ -14,7 +14,7 @@ module adds to smorest, and why:
   the view is given the ``person``.
 - :meth:`Blueprint.response` with ``dumped=True``: the privacy rule's views
   (:mod:`mutualaid.services.visibility`) dump through the schema themselves; the schema then
-  only documents the response.
+  only documents the response. Such a view may return ``(body, headers)``.
 - :class:`SchemaRulesPlugin`: a schema's rules about the whole object (``Meta.json_schema``,
   such as "a date with times, or weekly windows") in its component.
 - :class:`Api`: the error responses under the names the document has always used, every one
@@ -203,8 +203,12 @@ class Blueprint(flask_smorest.Blueprint):
             @wraps(func)
             def as_json(*args: Any, **kw: Any) -> Response:
                 result = func(*args, **kw)
+                headers = {}
+                if isinstance(result, tuple):  # (body, headers)
+                    result, headers = result
                 response = jsonify(result)
                 response.status_code = status_code
+                response.headers.update(headers)
                 return response
 
             return respond(as_json)

@@ -26,7 +26,7 @@ def _decided(view: Callable) -> Callable:
     decided = bp.response(
         200, MatchOutSchema, dumped=True, description="The match after the decision."
     )
-    return decided(bp.errors(403, 409)(view))
+    return decided(bp.errors(403, 404, 409)(view))
 
 
 @bp.get("/matches")
@@ -71,6 +71,7 @@ def approve_match(person: Person, match_id: int) -> dict[str, Any]:
     """Approve a proposed match.
 
     The group's coordinators. Never exceeds the need's volunteers_needed or the offer's capacity.
+    A proposal that a newer matching run replaced is gone: 404.
     Reveals the resident's address and contact to the volunteer and the volunteer's contact to
     the resident, and emails both.
     """
@@ -137,12 +138,13 @@ def approve_matches_above(data: dict[str, Any], person: Person, slug: str) -> di
     """Approve every proposal of a group scoring at least min_score.
 
     The group's coordinators. Best score first; a proposal that no longer fits (the need or the
-    volunteer is full by then) is skipped and listed with the reason. A group that does not
+    volunteer is full by then, or a newer matching run replaced it) is skipped and listed with
+    the reason; the others are approved all the same. A group that does not
     exist is said (404) before the body is judged.
     """
     group = groups.get_group_by_slug(slug)
     approved, skipped = matches.approve_above(group, person, data["min_score"])
     return {
         "approved": [matches.match_view(m, person) for m in approved],
-        "skipped": [{"match": m.id, "reason": reason} for m, reason in skipped],
+        "skipped": [{"match": match_id, "reason": reason} for match_id, reason in skipped],
     }

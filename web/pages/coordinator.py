@@ -20,8 +20,8 @@ from mutualaid.services import skills as skill_service
 
 from . import bp
 
-#: Enough for a busy group; beyond it the page says how many more there are.
-LIST_LIMIT = 500
+#: Needs and offers on one page; the page links to the next.
+PAGE_SIZE = 50
 
 
 @dataclass
@@ -76,43 +76,76 @@ def coordinate_group(slug: str):
     group = coordinated_group(slug)
     skills = skill_service.list_skills()
     filters = _filters(request.args, {s.slug for s in skills})
+    page, offers_page = _page_number("page"), _page_number("offers_page")
     need_page = need_service.list_needs(
         current_user,
         group=group,
         status=filters.status,
         category=filters.category,
-        limit=LIST_LIMIT,
+        district=filters.district,
+        skill=filters.skill,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
     )
-    needs = [visibility.need_view(n, current_user) for n in need_page if _need_matches(n, filters)]
     offer_page = offer_service.list_offers(
-        current_user, group=group, skill=filters.skill, limit=LIST_LIMIT
+        current_user,
+        group=group,
+        skill=filters.skill,
+        district=filters.district,
+        limit=PAGE_SIZE,
+        offset=(offers_page - 1) * PAGE_SIZE,
     )
-    offers = [
-        visibility.offer_view(o, current_user)
-        for o in offer_page
-        if filters.district is None or o.district == filters.district
-    ]
-    districts = sorted({n.district for n in need_page} | {o.district for o in offer_page})
+    args: dict[str, Any] = {
+        k: v for k, v in request.args.items() if k not in ("page", "offers_page")
+    }
+
+    def link(**pages: int) -> str:
+        return url_for("pages.coordinate_group", slug=group.slug, **{**args, **pages})
+
     return render_template(
         "coordinator/group.html",
         group=group,
         filters=filters,
-        needs=needs,
-        offers=offers,
+        needs=visibility.need_views(need_page.items, current_user),
+        offers=visibility.offer_views(offer_page.items, current_user),
         verify_soon=_verify_soon,
         categories=list(CATEGORIES.items()),
         skills=skills,
         statuses=NEED_STATUSES,
-        districts=districts,
-        more_needs=max(0, need_page.total - len(need_page)),
-        more_offers=max(0, offer_page.total - len(offer_page)),
+        districts=group_service.districts_of(group),
+        need_page=need_page,
+        offer_page=offer_page,
+        needs_pager=_pager(need_page, page, lambda p: link(page=p, offers_page=offers_page)),
+        offers_pager=_pager(offer_page, offers_page, lambda p: link(page=page, offers_page=p)),
     )
 
 
-def _need_matches(need: Any, filters: Filters) -> bool:
-    if filters.district is not None and need.district != filters.district:
-        return False
-    return filters.skill is None or filters.skill in {s.slug for s in need.skills}
+def _page_number(name: str) -> int:
+    """``?page=N`` (1 if missing or not a positive number)."""
+    try:
+        return max(1, min(int(request.args.get(name, "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+@dataclass
+class Pager:
+    first: int  # the first item shown, counted from 1
+    last: int
+    total: int
+    previous_url: str | None
+    next_url: str | None
+
+
+def _pager(page: Any, number: int, url: Any) -> Pager:
+    first = page.offset + 1 if len(page) else 0
+    return Pager(
+        first=first,
+        last=page.offset + len(page),
+        total=page.total,
+        previous_url=url(number - 1) if number > 1 else None,
+        next_url=url(number + 1) if page.offset + len(page) < page.total else None,
+    )
 
 
 def _verify_soon(expires_on: Any) -> bool:

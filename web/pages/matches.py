@@ -10,8 +10,16 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from mutualaid.errors import DomainError
+from mutualaid.executor import executor_for
 from mutualaid.extensions import db
-from mutualaid.models import LIVE_MATCH_STATUSES, Group, MatchStatus, RunStatus, RunTrigger
+from mutualaid.models import (
+    LIVE_MATCH_STATUSES,
+    LIVE_RUN_STATUSES,
+    Group,
+    MatchStatus,
+    RunTrigger,
+    utcnow,
+)
 from mutualaid.services import accounts, matches, matching_runs, visibility
 
 from . import bp
@@ -61,6 +69,8 @@ def match_queue_index():
 @login_required
 def match_queue(slug: str):
     group = coordinated_group(slug)
+    matching_runs.reap_abandoned(group.id, _stale_seconds())
+    last_run = matching_runs.latest_run(group.id, succeeded=False)
     unmatched = [
         {**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
         for u in matching_runs.unmatched_needs(group.id)
@@ -71,35 +81,44 @@ def match_queue(slug: str):
         proposals=_queue_items(group, MatchStatus.PROPOSED),
         approved=_queue_items(group, MatchStatus.APPROVED),
         unmatched=unmatched,
-        last_run=matching_runs.latest_run(group.id, succeeded=False),
+        last_run=last_run,
+        run_live=last_run is not None and last_run.status in LIVE_RUN_STATUSES,
+        run_seconds=_seconds_since(last_run.started_dt) if last_run else 0,
+        refresh_seconds=REFRESH_SECONDS,
     )
+
+
+#: How often the queue page reloads itself while a run is live.
+REFRESH_SECONDS = 3
+
+
+def _seconds_since(when: Any) -> int:
+    return max(0, int((utcnow() - when).total_seconds()))
 
 
 @bp.post("/groups/<slug>/matching-runs")
 @login_required
 def run_matching_now(slug: str):
+    """Start a run and go back to the queue at once; the queue shows its progress."""
     group = coordinated_group(slug)
     queue = url_for("pages.match_queue", slug=group.slug)
     try:
-        run = matching_runs.execute_run(
+        run_id = matching_runs.start_run(
             group,
             trigger=RunTrigger.MANUAL,
             started_by_id=current_user.id,
-            lock_seconds=int(current_app.config.get("MATCHING_LOCK_SECONDS", 900)),
+            stale_seconds=_stale_seconds(),
         )
     except DomainError as exc:
         flash(exc.message, "error")
-        return redirect(queue)
-    if run.status == RunStatus.SUCCEEDED:
-        stats = run.stats or {}
-        flash(
-            f"Matching finished: {stats.get('proposals', 0)} proposals ({stats.get('added', 0)} "
-            f"new), {stats.get('unmatched', 0)} needs still unmatched.",
-            "success",
-        )
-    else:
-        flash("Matching failed; nothing was changed. The error is recorded with the run.", "error")
-    return redirect(queue)
+        return redirect(queue, 303)
+    executor_for(current_app).submit(run_id)
+    flash("Matching started. This page shows its progress and its result.", "success")
+    return redirect(queue, 303)
+
+
+def _stale_seconds() -> int:
+    return int(current_app.config.get("MATCHING_LOCK_SECONDS", 900))
 
 
 def _to_my_matches(match_id: int) -> str:
