@@ -24,6 +24,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,7 +47,7 @@ def _seed(url: str, needs: int, offers: int) -> None:
     from flask_migrate import upgrade
 
     from mutualaid.extensions import db
-    from mutualaid.models import Group, Membership, Person
+    from mutualaid.models import Group, Membership, Person, utcnow
     from mutualaid.services import accounts
     from web import create_app
 
@@ -60,6 +62,7 @@ def _seed(url: str, needs: int, offers: int) -> None:
             email="coordinator@example.org",
             password_hash=accounts.hash_password(PASSWORD),
             name="Bench Coordinator",
+            email_verified_dt=utcnow(),
         )
         db.session.add(coordinator)
         db.session.flush()
@@ -95,6 +98,38 @@ def _log_in(port: int) -> str:
     return "; ".join(cookies)
 
 
+@contextmanager
+def served(code: Path, workers: int, threads: int, **env: str) -> Iterator[int]:
+    """The app of the checkout ``code`` under gunicorn on a free local port (yielded), with a
+    fresh signing key and no rate limits, until the block ends; extra ``env`` as given."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(code),
+        "MUTUALAID_SECRET_KEY": secrets.token_hex(32),
+        "MUTUALAID_RATELIMIT_ENABLED": "0",
+        **env,
+    }
+    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads)]
+    command += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "web:create_app()"]
+    server = subprocess.Popen(command, env=environment, cwd=code)
+    try:
+        for _ in range(300):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/healthz")
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
@@ -120,39 +155,7 @@ def main() -> None:
         _seed(url, args.needs, args.offers)
         print(f"loaded {args.needs} needs, {args.offers} offers in {time.perf_counter() - t:.1f} s")
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(code),
-        "DATABASE_URL": args.database_url,
-        "MUTUALAID_SECRET_KEY": secrets.token_hex(32),
-        "MUTUALAID_RATELIMIT_ENABLED": "0",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "web:create_app()",
-        ],
-        env=env,
-        cwd=code,
-    )
-    try:
-        for _ in range(300):
-            try:
-                _request(port, "GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served(code, args.workers, args.threads, DATABASE_URL=args.database_url) as port:
         cookies = [_log_in(port) for _ in range(args.clients)]
         status, page, _ = _request(port, "GET", args.path, cookies[0])
         assert status == 200, status
@@ -199,13 +202,6 @@ def main() -> None:
             f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after; "
             f"{os.cpu_count()} cores"
         )
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(30)
 
 
 if __name__ == "__main__":

@@ -124,6 +124,7 @@ def populate(n_needs: int, n_offers: int, seed: int, max_km: list[float]) -> int
                 "is_admin": False,
                 "is_active_account": True,
                 "created_dt": now,
+                "email_verified_dt": now,  # confirmed: unconfirmed people's needs are not shown
             }
             for i in range(n_people)
         ],

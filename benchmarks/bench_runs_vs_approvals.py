@@ -18,8 +18,6 @@ import argparse
 import http.client
 import json
 import os
-import secrets
-import subprocess
 import sys
 import threading
 import time
@@ -30,7 +28,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_needs_list import PASSWORD, _free_port, _seed  # noqa: E402
+from bench_needs_list import PASSWORD, _seed, served  # noqa: E402
 
 
 def _call(port: int, method: str, path: str, token: str, body=None):
@@ -67,39 +65,7 @@ def main() -> None:
     url = database_url()
     _seed(url, args.needs, args.offers)
     engine = sa.create_engine(url)
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(HERE.parent),
-        "MUTUALAID_SECRET_KEY": secrets.token_hex(32),
-        "MUTUALAID_RATELIMIT_ENABLED": "0",
-        "MUTUALAID_RUN_EXECUTOR": "thread",
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            str(args.workers),
-            "--threads",
-            str(args.threads),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            "web:create_app()",
-        ],
-        env=env,
-        cwd=HERE.parent,
-    )
-    try:
-        for _ in range(300):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=5).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+    with served(HERE.parent, args.workers, args.threads, MUTUALAID_RUN_EXECUTOR="thread") as port:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         conn.request(
             "POST",
@@ -189,14 +155,7 @@ def main() -> None:
         print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
         for failure in failures:
             print("FAILED", failure)
-    finally:
-        server.terminate()
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(30)
-        engine.dispose()
+    engine.dispose()
 
 
 if __name__ == "__main__":
