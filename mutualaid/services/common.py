@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import MAX_ID, Group, Skill
+from ..models import MAX_ID, Group, Match, Skill
 
 T = TypeVar("T")
 M = TypeVar("M", bound=DeclarativeBase)
@@ -84,3 +84,8 @@ def by_slugs(model: type[S], slugs: Sequence[str], field: str, noun: str) -> lis
             f"Unknown {field}.", {field: [f"Unknown {noun} '{s}'." for s in unknown]}
         )
     return [found[s] for s in wanted]
+
+
+def count_matches(*where: sa.ColumnElement[bool]) -> int:
+    """How many matches meet ``where``."""
+    return db.session.scalar(sa.select(sa.func.count(Match.id)).where(*where)) or 0

@@ -20,12 +20,12 @@ import sqlalchemy as sa
 
 from ..errors import NotFound
 from ..extensions import db
-from ..models import Match, Need, Offer
+from ..models import Match, MatchingRun, Need, Offer
 
 #: The global order, first to last.
 ORDER: tuple[type[Need] | type[Offer] | type[Match], ...] = (Need, Offer, Match)
 _CHUNK = 1000
-_Row = TypeVar("_Row", Match, Need, Offer)
+_Row = TypeVar("_Row", Match, MatchingRun, Need, Offer)
 
 
 def lock_row(model: type[_Row], ident: int, noun: str | None = None) -> _Row:

@@ -37,7 +37,7 @@ from ..models import (
 )
 from ..schemas.matches import MatchOutSchema
 from . import accounts, locks, notifications, visibility
-from .common import get_or_not_found
+from .common import count_matches, get_or_not_found
 from .needs import refresh_need_status
 
 #: The most hours one match can record.
@@ -242,10 +242,6 @@ def _lock_in_order(match_ids: list[int]) -> None:
     locks.lock_in_order(needs={n for n, _ in pairs}, offers={o for _, o in pairs})
 
 
-def _count(*where: sa.ColumnElement[bool]) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Match.id)).where(*where)) or 0
-
-
 def _decide(match: Match, status: MatchStatus, actor: Person, reason: str | None = None) -> None:
     match.status = status
     match.decided_by_id = actor.id
@@ -290,11 +286,14 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     if offer.volunteer_id == need.requester_id:
         raise Conflict("A person cannot be matched to their own need.")
     if (
-        _count(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
+        count_matches(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
         >= need.volunteers_needed
     ):
         raise Conflict("This need already has all the volunteers it asked for.")
-    if _count(Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED) >= offer.capacity:
+    if (
+        count_matches(Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED)
+        >= offer.capacity
+    ):
         raise Conflict("This volunteer has no capacity left for another need.")
     if (
         db.session.scalar(  # a need's volunteers are distinct people, whichever of their offers
@@ -466,7 +465,7 @@ def _fulfil_if_done(need: Need) -> None:
     if (
         need.on_date is not None
         and need.status == NeedStatus.MATCHED
-        and _count(Match.need_id == need.id, Match.status == MatchStatus.COMPLETED)
+        and count_matches(Match.need_id == need.id, Match.status == MatchStatus.COMPLETED)
         >= need.volunteers_needed
     ):
         need.status = NeedStatus.FULFILLED

@@ -326,12 +326,7 @@ def _write(run_id: int, group_id: int, computed: _Computed) -> None:
             db.session.execute(
                 sa.select(sa.func.pg_advisory_xact_lock(_ADVISORY_NAMESPACE, group_id))
             )
-        run = db.session.scalars(
-            sa.select(MatchingRun)
-            .where(MatchingRun.id == run_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        ).one()
+        run = locks.lock_row(MatchingRun, run_id, "matching run")
         if run.status != RunStatus.RUNNING:
             raise RunAbandoned(f"The run is {run.status}; its proposals were not written.")
         audit.set_actor(run.started_by_id)

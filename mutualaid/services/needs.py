@@ -27,7 +27,7 @@ from ..models import (
     utcnow,
 )
 from . import accounts, locks
-from .common import Page, collect_errors, get_or_not_found, paginate
+from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
 
@@ -130,14 +130,7 @@ def require_manager(need: Need, actor: Person | None) -> None:
 
 
 def holding_match_count(need: Need) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Match.id)).where(
-                Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES)
-            )
-        )
-        or 0
-    )
+    return count_matches(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
 
 
 def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:

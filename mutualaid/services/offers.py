@@ -23,7 +23,7 @@ from ..models import (
     utcnow,
 )
 from . import accounts, locks
-from .common import Page, collect_errors, get_or_not_found, paginate
+from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
 from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
 from .skills import skills_by_slugs
 
@@ -179,14 +179,7 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
 
 
 def approved_match_count(offer: Offer) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Match.id)).where(
-                Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED
-            )
-        )
-        or 0
-    )
+    return count_matches(Match.offer_id == offer.id, Match.status == MatchStatus.APPROVED)
 
 
 def withdraw_offer(offer: Offer, actor: Person) -> Offer:

@@ -23,6 +23,7 @@ from ..models import (
     Person,
     RunStatus,
 )
+from .common import count_matches
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,7 @@ def _coming(need: Need) -> list[str]:
 
 
 def _suggested(need: Need) -> int:
-    return (
-        db.session.scalar(
-            sa.select(sa.func.count(Match.id)).where(
-                Match.need_id == need.id, Match.status == MatchStatus.PROPOSED
-            )
-        )
-        or 0
-    )
+    return count_matches(Match.need_id == need.id, Match.status == MatchStatus.PROPOSED)
 
 
 def _looked_at(need: Need) -> bool:

@@ -243,6 +243,7 @@ def test_each_role_lands_on_its_dashboard(
         assert text in page.content()
         assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
         page.get_by_role("button", name="Log out").click()
+        page.wait_for_url(live_server + "/")
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
@@ -273,8 +274,10 @@ def test_bulk_approval_previews_then_confirms_and_stepping_back_asks_first(
     assert page.get_by_role("cell", name="Lift to the hospital").is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     page.get_by_role("button", name="Yes, approve these 1").click()
+    page.wait_for_url(f"{live_server}/groups/{group.slug}/matches")
     assert "Approved 1 proposal." in page.content()
     page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server + "/")
 
     _log_in(page, live_server, "vic@example.org")
     page.goto(live_server + "/matches/mine")
@@ -282,6 +285,7 @@ def test_bulk_approval_previews_then_confirms_and_stepping_back_asks_first(
     page.get_by_label("Why?").fill("My car broke down")
     assert page.evaluate("document.documentElement.scrollWidth") <= size[0]
     page.get_by_role("button", name="Yes, I can't do it").click()
+    page.wait_for_url(live_server + "/matches/mine")
     assert "Declined." in page.content()
 
 

@@ -14,6 +14,7 @@ from mutualaid.errors import DomainError
 from .._messages import flatten_messages
 
 T = TypeVar("T")
+F = TypeVar("F")
 
 #: The most time rows a form grows to without JavaScript.
 MAX_TIME_ROWS = 21
@@ -78,6 +79,20 @@ def safe_next(target: str | None) -> str | None:
     ):
         return None
     return target
+
+
+def shown_messages(exc: FormRejected, unplaced: list[str]) -> list[str]:
+    """The messages for the error summary that no field shows: those, or the refusal itself."""
+    return unplaced or ([exc.message] if not exc.errors else [])
+
+
+def prefilled(make_form: Callable[..., F], data: dict[str, Any], rows: str, count: int) -> F:
+    """A form filled with a stored record's ``data``, its time ``rows`` padded to ``count``."""
+    form = make_form(data=data)
+    entries = getattr(form, rows)
+    while len(entries.entries) < count:
+        entries.append_entry()
+    return form
 
 
 def add_row_if_asked(rows: Any) -> bool:

@@ -15,7 +15,14 @@ from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
 from . import bp
-from ._util import FormRejected, add_row_if_asked, attempt, load_all
+from ._util import (
+    FormRejected,
+    add_row_if_asked,
+    attempt,
+    load_all,
+    prefilled,
+    shown_messages,
+)
 from .forms import DAYS, WINDOW_ROWS, NeedForm, apply_need_errors, choices, error_list, need_data
 
 MY_LIST_LIMIT = 200
@@ -89,10 +96,8 @@ def new_need():
             )
         )
     except FormRejected as exc:
-        extra = apply_need_errors(form, exc.errors, rows)
-        return _render_form(
-            form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
-        )
+        extra = shown_messages(exc, apply_need_errors(form, exc.errors, rows))
+        return _render_form(form, extra=extra, status=exc.status)
     flash(f"Your request “{need.title}” is posted. A coordinator will look for a volunteer.")
     return redirect(url_for("pages.my_needs"))
 
@@ -137,10 +142,7 @@ def edit_need(need_id: int):
         flash(f"This request is {need.status} and can no longer be changed.", "error")
         return redirect(url_for("pages.need_detail", need_id=need.id))
     if request.method == "GET":
-        form = _need_form(data=_form_data(need))
-        while len(form.weekly.entries) < WINDOW_ROWS:
-            form.weekly.append_entry()
-        return _render_form(form, need)
+        return _render_form(prefilled(_need_form, _form_data(need), "weekly", WINDOW_ROWS), need)
     form = _need_form()
     if add_row_if_asked(form.weekly):
         return _render_form(form, need)
@@ -154,10 +156,8 @@ def edit_need(need_id: int):
             )
         )
     except FormRejected as exc:
-        extra = apply_need_errors(form, exc.errors, rows)
-        return _render_form(
-            form, need, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
-        )
+        extra = shown_messages(exc, apply_need_errors(form, exc.errors, rows))
+        return _render_form(form, need, extra=extra, status=exc.status)
     flash("Your changes are saved.")
     return redirect(url_for("pages.need_detail", need_id=need.id))
 

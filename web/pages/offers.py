@@ -15,7 +15,14 @@ from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
 from . import bp
-from ._util import FormRejected, add_row_if_asked, attempt, load_all
+from ._util import (
+    FormRejected,
+    add_row_if_asked,
+    attempt,
+    load_all,
+    prefilled,
+    shown_messages,
+)
 from .forms import (
     DAYS,
     SLOTS,
@@ -85,10 +92,8 @@ def new_offer():
             )
         )
     except FormRejected as exc:
-        extra = apply_offer_errors(form, exc.errors, sources)
-        return _render_form(
-            form, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
-        )
+        extra = shown_messages(exc, apply_offer_errors(form, exc.errors, sources))
+        return _render_form(form, extra=extra, status=exc.status)
     flash("Thank you! Your offer is saved. A coordinator will be in touch when there is a match.")
     return redirect(url_for("pages.my_offers"))
 
@@ -113,10 +118,7 @@ def _managed_offer(offer_id: int) -> Offer:
 def edit_offer(offer_id: int):
     offer = _managed_offer(offer_id)
     if request.method == "GET":
-        form = _offer_form(data=_form_data(offer))
-        while len(form.custom.entries) < CUSTOM_ROWS:
-            form.custom.append_entry()
-        return _render_form(form, offer)
+        return _render_form(prefilled(_offer_form, _form_data(offer), "custom", CUSTOM_ROWS), offer)
     form = _offer_form()
     if add_row_if_asked(form.custom):
         return _render_form(form, offer)
@@ -132,10 +134,8 @@ def edit_offer(offer_id: int):
             )
         )
     except FormRejected as exc:
-        extra = apply_offer_errors(form, exc.errors, sources)
-        return _render_form(
-            form, offer, extra=extra or ([exc.message] if not exc.errors else []), status=exc.status
-        )
+        extra = shown_messages(exc, apply_offer_errors(form, exc.errors, sources))
+        return _render_form(form, offer, extra=extra, status=exc.status)
     flash("Your changes are saved.")
     return redirect(url_for("pages.my_offers"))
 
