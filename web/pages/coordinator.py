@@ -56,18 +56,24 @@ def coordinated_group(slug: str) -> Group:
     return group
 
 
+@bp.get(
+    "/coordinate",
+    endpoint="coordinate_index",
+    defaults={"endpoint": "pages.coordinate_group", "template": "coordinator/index.html"},
+)
+@bp.get(
+    "/matches/queue",
+    endpoint="match_queue_index",
+    defaults={"endpoint": "pages.match_queue", "template": "matches/index.html"},
+)
+@login_required
 def group_index(endpoint: str, template: str) -> ResponseReturnValue:
-    """The groups the user coordinates to choose from, or straight to ``endpoint`` if only one."""
+    """The groups the user coordinates to choose from ("Coordinate", "Match queue"), or
+    straight to ``endpoint`` for the only one."""
     groups = group_service.coordinated_groups(current_user)
     if len(groups) == 1:
         return redirect(url_for(endpoint, slug=groups[0].slug))
     return render_template(template, groups=groups)
-
-
-@bp.get("/coordinate")
-@login_required
-def coordinate_index():
-    return group_index("pages.coordinate_group", "coordinator/index.html")
 
 
 @bp.get("/groups/<slug>/coordinate")

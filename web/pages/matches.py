@@ -24,7 +24,7 @@ from mutualaid.services import accounts, matches, matching_runs, visibility
 
 from . import bp
 from ._util import safe_next
-from .coordinator import coordinated_group, group_index
+from .coordinator import coordinated_group
 from .nav import add_nav_link
 
 add_nav_link("My matches", "pages.my_matches")
@@ -57,12 +57,6 @@ def _queue_items(group: Group, status: MatchStatus) -> list[dict[str, Any]]:
         matches.match_view(m, current_user)
         for m in matches.group_queue(current_user, group, status)
     ]
-
-
-@bp.get("/matches/queue")
-@login_required
-def match_queue_index():
-    return group_index("pages.match_queue", "matches/index.html")
 
 
 @bp.get("/groups/<slug>/matches")
