@@ -130,15 +130,22 @@ def served(code: Path, workers: int, threads: int, **env: str) -> Iterator[int]:
             server.wait(30)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def served_arguments(doc: str, needs: int, offers: int) -> argparse.ArgumentParser:
+    """The options of a benchmark against a served app: its database, the group's size, and
+    gunicorn's workers and threads."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("--database-url", required=True)
-    parser.add_argument("--needs", type=int, default=5_000)
-    parser.add_argument("--offers", type=int, default=1_000)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--needs", type=int, default=needs)
+    parser.add_argument("--offers", type=int, default=offers)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
+    return parser
+
+
+def main() -> None:
+    parser = served_arguments(__doc__, needs=5_000, offers=1_000)
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--path", default="/groups/bench-london/coordinate")
     parser.add_argument("--code", help="serve the app from this checkout (default: this one)")
     parser.add_argument("--no-seed", action="store_true", help="use the data already loaded")

@@ -14,7 +14,6 @@ The test suite runs the same race with fewer rounds (tests/workflow/concurrency)
 
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import os
@@ -28,7 +27,7 @@ import sqlalchemy as sa
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_needs_list import PASSWORD, _seed, served  # noqa: E402
+from bench_needs_list import PASSWORD, _seed, served, served_arguments  # noqa: E402
 
 
 def _call(port: int, method: str, path: str, token: str, body=None):
@@ -48,14 +47,9 @@ def _call(port: int, method: str, path: str, token: str, body=None):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", required=True)
-    parser.add_argument("--needs", type=int, default=3_000)
-    parser.add_argument("--offers", type=int, default=3_000)
+    parser = served_arguments(__doc__, needs=3_000, offers=3_000)
     parser.add_argument("--rounds", type=int, default=100)
     parser.add_argument("--approvals", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
