@@ -480,19 +480,25 @@ def expire_needs(now: datetime | None = None) -> int:
     """
     now = now or utcnow()
     today: date = now.date()
+    is_due = (
+        Need.status.in_(OPEN_NEED_STATUSES),
+        sa.or_(Need.on_date < today, Need.expires_dt <= now),
+    )
+    # The lock order (see locks): the needs, then their proposals, each in id order; what is
+    # due is read again under the locks, since an approval may have got there first.
+    locks.lock_ids(Need, db.session.scalars(sa.select(Need.id).where(*is_due)))
     due = db.session.scalars(
-        sa.select(Need).where(
-            Need.status.in_(OPEN_NEED_STATUSES),
-            sa.or_(Need.on_date < today, Need.expires_dt <= now),
-        )
+        sa.select(Need).where(*is_due).order_by(Need.id).execution_options(populate_existing=True)
     ).all()
+    proposed = (Match.need_id.in_([n.id for n in due]), Match.status == MatchStatus.PROPOSED)
+    locks.lock_ids(Match, db.session.scalars(sa.select(Match.id).where(*proposed)))
     for need in due:
         need.status = NeedStatus.EXPIRED
-        for match in db.session.scalars(
-            sa.select(Match).where(Match.need_id == need.id, Match.status == MatchStatus.PROPOSED)
-        ):
-            match.status = MatchStatus.CANCELLED
-            match.decided_dt = now
-            match.reason = "The need expired before the match was decided."
+    for match in db.session.scalars(
+        sa.select(Match).where(*proposed).execution_options(populate_existing=True)
+    ):
+        match.status = MatchStatus.CANCELLED
+        match.decided_dt = now
+        match.reason = "The need expired before the match was decided."
     db.session.flush()
     return len(due)
