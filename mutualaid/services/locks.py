@@ -1,8 +1,8 @@
 """The one lock order: needs, then offers, then matches, each in id order.
 
 Every path that locks these rows for writing (approvals, edits of a need or an offer, a
-matching run's write step, the expiry job) takes them through this module, so two transactions wait for each
-other at the first row they share and never deadlock. A matching run takes its group's run
+matching run's write step, the expiry job) takes them through this module, so two transactions
+wait for each other at the first row they share and never deadlock. A matching run takes its group's run
 lock before any row (see :mod:`mutualaid.services.matching_runs`); nothing else takes that lock
 while holding a row.
 
