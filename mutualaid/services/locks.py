@@ -2,9 +2,9 @@
 
 Every path that locks these rows for writing (approvals, edits of a need or an offer, a
 matching run's write step, the expiry job) takes them through this module, so two transactions
-wait for each other at the first row they share and never deadlock. A matching run takes its group's run
-lock before any row (see :mod:`mutualaid.services.matching_runs`); nothing else takes that lock
-while holding a row.
+wait for each other at the first row they share and never deadlock. A matching run takes its
+group's run lock before any row (see :mod:`mutualaid.services.matching_runs`); nothing else takes
+that lock while holding a row.
 
 On PostgreSQL these are ``SELECT ... FOR UPDATE``. SQLite has no row locks: a writing request or
 job starts with ``BEGIN IMMEDIATE`` (:func:`mutualaid.extensions.intend_to_write`), which lets
