@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import ACTIVE_NEED_STATUSES, Group, Match, MatchStatus, Need, Offer, Person
 from . import groups as group_service
 from . import matches as match_service
+from .common import count_matches
 
 #: How many of a person's needs and matches the dashboard lists (the rest are a link away).
 SHOWN = 8
@@ -64,7 +65,13 @@ def for_person(person: Person, today: date | None = None) -> Dashboard:
         .where(mine, Match.status == MatchStatus.PROPOSED)
     )
     coordinating = [
-        (group, len(match_service.group_queue(person, group, MatchStatus.PROPOSED)))
+        (
+            group,
+            count_matches(
+                Match.status == MatchStatus.PROPOSED,
+                Match.need_id.in_(sa.select(Need.id).where(Need.group_id == group.id)),
+            ),
+        )
         for group in group_service.coordinated_groups(person)
     ]
 

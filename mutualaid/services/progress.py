@@ -7,7 +7,9 @@ for the need's owner and its group's coordinators only: it names the volunteers 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -23,7 +25,6 @@ from ..models import (
     Person,
     RunStatus,
 )
-from .common import count_matches
 
 
 @dataclass(frozen=True)
@@ -40,40 +41,61 @@ def _names(people: list[str]) -> str:
     return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " and " + people[-1]
 
 
-def _coming(need: Need) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Person.name)
-            .join(Offer, Offer.volunteer_id == Person.id)
-            .join(Match, Match.offer_id == Offer.id)
-            .where(Match.need_id == need.id, Match.status.in_(HOLDING_MATCH_STATUSES))
+def progresses(
+    needs: Sequence[Need], coming: Mapping[int, list[str]] | None = None
+) -> dict[int, Progress]:
+    """Where each need stands, by need id, in three queries for the whole list.
+
+    ``coming``: the names of each need's approved volunteers, when the caller has read them
+    already (:func:`mutualaid.services.visibility.need_views` has).
+    """
+    ids = [n.id for n in needs]
+    if not ids:
+        return {}
+    if coming is None:
+        names: dict[int, list[str]] = {}
+        for need_id, name in db.session.execute(
+            sa.select(Match.need_id, Person.name)
+            .join(Offer, Offer.id == Match.offer_id)
+            .join(Person, Person.id == Offer.volunteer_id)
+            .where(Match.need_id.in_(ids), Match.status.in_(HOLDING_MATCH_STATUSES))
             .order_by(Match.id)
+        ):
+            names.setdefault(need_id, []).append(name)
+        coming = names
+    suggested: dict[int, int] = {
+        need_id: n
+        for need_id, n in db.session.execute(
+            sa.select(Match.need_id, sa.func.count(Match.id))
+            .where(Match.need_id.in_(ids), Match.status == MatchStatus.PROPOSED)
+            .group_by(Match.need_id)
         )
-    )
-
-
-def _suggested(need: Need) -> int:
-    return count_matches(Match.need_id == need.id, Match.status == MatchStatus.PROPOSED)
-
-
-def _looked_at(need: Need) -> bool:
-    """Whether a matching run of the need's group has finished since the need was posted."""
-    return (
-        db.session.scalar(
-            sa.select(MatchingRun.id)
+    }
+    last_run: dict[int, datetime | None] = {
+        group_id: finished
+        for group_id, finished in db.session.execute(
+            sa.select(MatchingRun.group_id, sa.func.max(MatchingRun.finished_dt))
             .where(
-                MatchingRun.group_id == need.group_id,
+                MatchingRun.group_id.in_({n.group_id for n in needs}),
                 MatchingRun.status == RunStatus.SUCCEEDED,
-                MatchingRun.finished_dt >= need.created_dt,
             )
-            .limit(1)
+            .group_by(MatchingRun.group_id)
         )
-        is not None
-    )
+    }
+    return {
+        n.id: _progress(n, coming.get(n.id, []), suggested.get(n.id, 0), last_run.get(n.group_id))
+        for n in needs
+    }
 
 
 def progress(need: Need) -> Progress:
     """Where ``need`` stands now."""
+    return progresses([need])[need.id]
+
+
+def _progress(need: Need, coming: list[str], suggested: int, last_run: datetime | None) -> Progress:
+    """Where ``need`` stands, from its approved volunteers' names, its open proposals and when
+    its group's last successful matching run finished."""
     if need.status == NeedStatus.FULFILLED:
         return Progress("done", "Done. Thank you for letting us know.")
     if need.status == NeedStatus.CANCELLED:
@@ -83,11 +105,9 @@ def progress(need: Need) -> Progress:
             "expired",
             "Expired: its time passed before a volunteer was agreed. You can post it again.",
         )
-    coming = _coming(need)
     if coming and len(coming) >= need.volunteers_needed:
         verb = "is" if len(coming) == 1 else "are"
         return Progress("agreed", f"Agreed: {_names(coming)} {verb} coming.")
-    suggested = _suggested(need)
     if suggested:
         who = "A volunteer has" if suggested == 1 else f"{suggested} volunteers have"
         text = f"{who} been suggested, waiting for a coordinator to agree."
@@ -101,7 +121,7 @@ def progress(need: Need) -> Progress:
             "agreed",
             f"{_names(coming)} {verb} coming; we're looking for {missing} more.",
         )
-    if _looked_at(need):
+    if last_run is not None and last_run >= need.created_dt:
         return Progress("looking", "We're looking for a volunteer.")
     return Progress(
         "posted", "Posted. Your group's coordinators will look for a volunteer shortly."

@@ -25,7 +25,7 @@ from ..schemas import NeedOutSchema, OfferOutSchema
 from . import accounts
 from .needs import can_manage_need
 from .offers import can_manage_offer
-from .progress import progress
+from .progress import Progress, progresses
 
 _need_out = NeedOutSchema()
 _offer_out = OfferOutSchema()
@@ -121,6 +121,7 @@ class _Facts:
     coordinated: set[int] = field(default_factory=set)  # group ids (every group for an admin)
     holding: set[int] = field(default_factory=set)  # needs or offers the viewer is matched to
     volunteers: dict[int, list[Person]] = field(default_factory=dict)
+    progress: dict[int, Progress] = field(default_factory=dict)  # of the needs it manages
 
 
 def need_views(needs: Sequence[Need], viewer: Person | None) -> list[dict[str, Any]]:
@@ -141,16 +142,20 @@ def need_views(needs: Sequence[Need], viewer: Person | None) -> list[dict[str, A
                 )
             )
         )
-        managed = [n.id for n in needs if _manages_need(n, viewer, facts)]
+        managed = {n.id for n in needs if _manages_need(n, viewer, facts)}
         if managed:
             for need_id, person in db.session.execute(
                 sa.select(Match.need_id, Person)
                 .join(Offer, Offer.id == Match.offer_id)
                 .join(Person, Person.id == Offer.volunteer_id)
-                .where(Match.need_id.in_(managed), Match.status.in_(HOLDING_MATCH_STATUSES))
+                .where(Match.need_id.in_(sorted(managed)), Match.status.in_(HOLDING_MATCH_STATUSES))
                 .order_by(Match.id)
             ):
                 facts.volunteers.setdefault(need_id, []).append(person)
+            facts.progress = progresses(
+                [n for n in needs if n.id in managed],
+                {i: [p.name for p in people] for i, people in facts.volunteers.items()},
+            )
     return [_need_view(n, viewer, facts) for n in needs]
 
 
@@ -185,7 +190,7 @@ def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, An
         data.update(address=need.address, requester=contact(need.requester))
         if manages:
             data["volunteers"] = [contact(p) for p in facts.volunteers.get(need.id, [])]
-            data["progress"] = progress(need).to_dict()
+            data["progress"] = facts.progress[need.id].to_dict()
     return _need_out.dump(data)
 
 

@@ -24,7 +24,7 @@ def home():
         return render_template(
             "dashboard.html",
             board=board,
-            needs=[visibility.need_view(n, current_user) for n in board.needs],
+            needs=visibility.need_views(board.needs, current_user),
             helping=[matches.match_view(m, current_user) for m in board.helping],
         )
     return render_template("home.html", groups=group_service.list_groups())
