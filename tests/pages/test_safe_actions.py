@@ -117,3 +117,12 @@ def test_the_confirm_page_is_only_for_the_people_of_the_match(
     assert resident_side.status_code == 200 and "Cancel the match" in resident_side.get_data(
         as_text=True
     )
+
+
+def test_bulk_approval_ignores_what_is_not_an_id(app, login, create_person, create_group):
+    coordinator = create_person()
+    group = create_group(coordinators=[coordinator])
+    resp = login(coordinator).post(
+        f"/groups/{group.slug}/matches/approve-above", data={"match": ["²", "-1", "9" * 30]}
+    )
+    assert resp.status_code == 302  # nothing to approve, said on the queue page

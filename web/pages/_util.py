@@ -10,6 +10,7 @@ from flask import request
 from marshmallow import Schema, ValidationError
 
 from mutualaid.errors import DomainError
+from mutualaid.models import MAX_ID
 
 from .._messages import flatten_messages
 
@@ -79,6 +80,13 @@ def safe_next(target: str | None) -> str | None:
     ):
         return None
     return target
+
+
+def form_ids(name: str) -> list[int]:
+    """The record ids a form posted under ``name`` (checkboxes, hidden fields); anything that is
+    not an id in the columns' range is left out."""
+    found = [v for v in request.form.getlist(name) if v.isascii() and v.isdigit()]
+    return [int(v) for v in found if 0 < int(v) <= MAX_ID]
 
 
 def shown_messages(exc: FormRejected, unplaced: list[str]) -> list[str]:

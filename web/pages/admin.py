@@ -9,6 +9,7 @@ from werkzeug.wrappers import Response
 from mutualaid.services import mail
 
 from . import bp
+from ._util import form_ids
 from .nav import add_nav_link
 
 add_nav_link("Mail", "pages.admin_mail", lambda person: bool(person.is_admin))
@@ -33,7 +34,7 @@ def admin_mail_retry() -> Response:
     if request.form.get("all") == "1":
         count = mail.requeue()
     else:
-        ids = [int(i) for i in request.form.getlist("id") if i.isdigit() and len(i) < 10]
+        ids = form_ids("id")
         count = mail.requeue(ids) if ids else 0
     flash(
         f"Queued {count} {'message' if count == 1 else 'messages'} again; "

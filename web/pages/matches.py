@@ -23,7 +23,7 @@ from mutualaid.models import (
 from mutualaid.services import accounts, matches, matching_runs, visibility
 
 from . import bp
-from ._util import safe_next
+from ._util import form_ids, safe_next
 from .coordinator import coordinated_group
 from .nav import add_nav_link
 
@@ -221,7 +221,7 @@ def approve_above_page(slug: str):
     """Approve exactly the proposals the coordinator saw on the preview and confirmed."""
     group = coordinated_group(slug)
     queue = url_for("pages.match_queue", slug=group.slug)
-    ids = [int(i) for i in request.form.getlist("match") if i.isdigit() and len(i) < 10]
+    ids = form_ids("match")
     if not ids:
         flash("Nothing was approved: choose the score, check the list, then confirm.", "error")
         return redirect(queue)
