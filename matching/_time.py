@@ -1,0 +1,696 @@
+"""Commitments over time: busy people, pauses, weekly limits, and clash-free runs.
+
+A need's weekly windows happen on every matching weekday from its ``first``
+to its ``last`` day; a person's existing commitments (``busy``) are
+schedules of the same kind (see :mod:`matching.schedule`: two schedules
+clash when windows intersect on a day both cover; touching is no clash).
+Days are ordinals (``date.toordinal()``), weeks ISO weeks (Monday to
+Sunday) numbered ``(day + 6) // 7``.
+
+Two kinds of rule:
+
+1. **Pair rules**, decided pair by pair and applied to the candidate pairs by
+   :func:`pair_status`: a pair is infeasible if the need clashes with one of
+   the person's commitments, has an occurrence on or before the record's
+   ``paused_until``, or alone would push a week in which it happens over the
+   person's weekly limit given the commitments.
+2. **Run rules**, on the needs proposed to one person in one run: pairwise
+   clash-free, and within the weekly limit in every week in which one of
+   them happens. They couple pairs, which makes the problem NP-hard in
+   general; :func:`branch_and_bound` keeps the engine exact.
+
+The weekly load of a set of schedules is constant between the weeks that
+hold a first or last day, so only those weeks, the week after each and the
+week before the earliest are checked.
+
+The branch and bound is best-first over the exact min-cost flow of
+:mod:`matching._assign`. A node forbids some (need, person) couples; its
+flow optimum, one integer ``filled * M + score`` (``M`` above any total
+score, so it orders lexicographically), bounds every assignment below it. A
+node whose flow breaks a run rule branches on one violated set (two
+clashing needs, or needs that together overflow a week): every child
+forbids one member, and every feasible assignment of the node lies in some
+child. The first node popped whose bound does not beat the incumbent proves
+the incumbent optimal. Incumbents come from a repair dive: drop the
+lower-scoring member of every violated set and solve again, until nothing
+is violated. Past the node or time budget the best incumbent is returned,
+never a clashing one, with the bound still open (the gap).
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from ._assign import _compiled, b_matching
+from ._instance import MINUTES_PER_DAY, NO_PAUSE, OPEN_FIRST, OPEN_LAST, Instance, TimeFacts
+
+__all__ = [
+    "BUSY",
+    "LIMIT",
+    "OK",
+    "PAUSED",
+    "BranchAndBound",
+    "branch_and_bound",
+    "pair_feasible",
+    "pair_status",
+]
+
+OK, BUSY, LIMIT, PAUSED = 0, 1, 2, 3  # pair status codes, in the order they are tested
+_NONE = -(1 << 62)  # "no week" / "no day"
+_NO_LIMIT = 1 << 62
+
+
+# --------------------------------------------------------------------------
+# preparation: every schedule (needs, then the people's commitments) in one table
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    n_needs: int
+    first: np.ndarray  # per schedule
+    last: np.ndarray
+    wptr: np.ndarray  # windows of schedule s: wptr[s] .. wptr[s + 1]
+    wday: np.ndarray
+    wstart: np.ndarray  # minutes since midnight
+    wend: np.ndarray
+    busy_ptr: np.ndarray  # schedules of person p's commitments: busy_sched[busy_ptr[p]:...]
+    busy_sched: np.ndarray
+    busy_index: np.ndarray  # the TimeFacts commitment of each schedule past the needs
+    lim_tasks: np.ndarray  # per person
+    lim_minutes: np.ndarray
+    pause: np.ndarray  # per record
+    first_day: np.ndarray  # per need: the day of its first occurrence, _NONE if never
+
+
+def _prepare(inst: Instance) -> _Prepared:
+    got = inst._cache.get("time")
+    if got is not None:
+        return got  # type: ignore[no-any-return]
+    tf = inst.times if inst.times is not None else TimeFacts.empty(inst.n_needs, inst.n_volunteers)
+    n, m = inst.n_needs, inst.n_volunteers
+    person = inst.volunteer_person
+    n_people = int(person.max()) + 1 if m else 0
+    # a commitment counts once per person, whichever of the person's records brought it
+    b_person = person[tf.busy_volunteer] if tf.busy_ref else np.zeros(0, dtype=np.int64)
+    seen: dict[tuple[int, str], int] = {}
+    keep = [
+        seen.setdefault((p, r), i) == i
+        for i, (p, r) in enumerate(zip(b_person.tolist(), tf.busy_ref))
+    ]
+    busy = np.flatnonzero(np.array(keep, dtype=bool)) if keep else np.zeros(0, dtype=np.int64)
+    busy = busy[np.argsort(b_person[busy], kind="stable")]
+    busy_ptr = np.zeros(n_people + 1, dtype=np.int64)
+    np.cumsum(np.bincount(b_person[busy], minlength=n_people), out=busy_ptr[1:])
+    # windows: needs' first, then the commitments' in the order of ``busy``
+    n_win = np.bincount(inst.window_need, minlength=n)
+    b_win = np.bincount(tf.busy_window_owner, minlength=len(tf.busy_ref))
+    b_lo = np.concatenate(([0], np.cumsum(b_win)))
+    b_rows = (
+        np.concatenate([np.arange(b_lo[i], b_lo[i + 1]) for i in busy.tolist()])
+        if busy.size
+        else np.zeros(0, dtype=np.int64)
+    ).astype(np.int64)
+    start = np.concatenate((inst.window_start, tf.busy_window_start[b_rows]))
+    end = np.concatenate((inst.window_end, tf.busy_window_end[b_rows]))
+    day = start // MINUTES_PER_DAY
+    wptr = np.zeros(n + busy.size + 1, dtype=np.int64)
+    np.cumsum(np.concatenate((n_win, b_win[busy])), out=wptr[1:])
+    first = np.concatenate((tf.need_first, tf.busy_first[busy])).astype(np.int64)
+    last = np.concatenate((tf.need_last, tf.busy_last[busy])).astype(np.int64)
+    # limits: the smallest over the person's records
+    tasks = np.where(tf.week_tasks > 0, tf.week_tasks, _NO_LIMIT)
+    minutes = np.where(
+        np.isfinite(tf.week_hours),
+        np.floor(np.minimum(tf.week_hours, 1e12) * 60 + 1e-9),
+        _NO_LIMIT,
+    ).astype(np.int64)
+    lim_tasks = np.full(n_people, _NO_LIMIT, dtype=np.int64)
+    lim_minutes = np.full(n_people, _NO_LIMIT, dtype=np.int64)
+    np.minimum.at(lim_tasks, person, tasks)
+    np.minimum.at(lim_minutes, person, minutes)
+    wday = day.astype(np.int64)
+    prep = _Prepared(
+        n_needs=n,
+        first=first,
+        last=last,
+        wptr=wptr,
+        wday=wday,
+        wstart=(start - day * MINUTES_PER_DAY).astype(np.int64),
+        wend=(end - day * MINUTES_PER_DAY).astype(np.int64),
+        busy_ptr=busy_ptr,
+        busy_sched=np.arange(n, n + busy.size, dtype=np.int64),
+        busy_index=busy.astype(np.int64),
+        lim_tasks=lim_tasks,
+        lim_minutes=lim_minutes,
+        pause=tf.paused_until.astype(np.int64),
+        first_day=_first_days(n, first, last, wptr, wday),
+    )
+    inst._cache["time"] = prep
+    return prep
+
+
+# --------------------------------------------------------------------------
+# compiled rules
+# --------------------------------------------------------------------------
+
+
+@_compiled
+def _weekday(d):  # type: ignore[no-untyped-def]
+    return (d + 6) % 7
+
+
+@_compiled
+def _first_days(n, first, last, wptr, wday):  # type: ignore[no-untyped-def]
+    """Per need, the day of its first occurrence (``_NONE`` if it never happens)."""
+    out = np.full(n, _NONE, dtype=np.int64)
+    for s in range(n):
+        best = _NONE
+        for w in range(wptr[s], wptr[s + 1]):
+            d = first[s] + (wday[w] - _weekday(first[s])) % 7
+            if d <= last[s] and (best == _NONE or d < best):
+                best = d
+        out[s] = best
+    return out
+
+
+@_compiled
+def _clash(a, b, first, last, wptr, wday, wstart, wend):  # type: ignore[no-untyped-def]
+    """Do schedules ``a`` and ``b`` have windows that intersect on a day both cover?"""
+    lo = max(first[a], first[b])
+    hi = min(last[a], last[b])
+    if hi < lo:
+        return False
+    for i in range(wptr[a], wptr[a + 1]):
+        for j in range(wptr[b], wptr[b + 1]):
+            if wday[i] != wday[j] or wstart[i] >= wend[j] or wstart[j] >= wend[i]:
+                continue
+            if lo + (wday[i] - _weekday(lo)) % 7 <= hi:
+                return True
+    return False
+
+
+@_compiled
+def _week_load(s, week, first, last, wptr, wday, wstart, wend):  # type: ignore[no-untyped-def]
+    """Occurrences of schedule ``s`` in ISO week ``week``: (how many, minutes)."""
+    monday = 7 * week - 6
+    count = 0
+    minutes = 0
+    for w in range(wptr[s], wptr[s + 1]):
+        d = monday + wday[w]
+        if first[s] <= d <= last[s]:
+            count += 1
+            minutes += wend[w] - wstart[w]
+    return count, minutes
+
+
+@_compiled
+def _over_week(items, n_items, proposed, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend):  # type: ignore[no-untyped-def]
+    """The first week in which a ``proposed`` item happens and the items overflow a limit.
+
+    ``items[:n_items]`` are schedules; returns ``_NONE`` when no week overflows."""
+    if lim_tasks >= _NO_LIMIT and lim_min >= _NO_LIMIT:
+        return _NONE
+    weeks = np.empty(4 * n_items + 2, dtype=np.int64)
+    k = 0
+    lowest = _NONE
+    for i in range(n_items):
+        s = items[i]
+        for d in (first[s], last[s]):
+            if d <= OPEN_FIRST or d >= OPEN_LAST:
+                continue
+            wk = (d + 6) // 7
+            weeks[k] = wk
+            weeks[k + 1] = wk + 1
+            k += 2
+            if lowest == _NONE or wk < lowest:
+                lowest = wk
+    if lowest == _NONE:
+        weeks[k] = 1000  # no dated end at all: every week is alike
+        k += 1
+    else:
+        weeks[k] = lowest - 1
+        k += 1
+    weeks = np.sort(weeks[:k])
+    for j in range(k):
+        wk = weeks[j]
+        if j > 0 and wk == weeks[j - 1]:
+            continue
+        tasks = 0
+        minutes = 0
+        mine = False
+        for i in range(n_items):
+            c, mnt = _week_load(items[i], wk, first, last, wptr, wday, wstart, wend)
+            if c > 0:
+                tasks += 1
+                minutes += mnt
+                if proposed[i]:
+                    mine = True
+        if mine and (tasks > lim_tasks or minutes > lim_min):
+            return wk
+    return _NONE
+
+
+@_compiled
+def _pair_status(
+    ni: Any,
+    vi: Any,
+    person: Any,
+    pause: Any,
+    busy_ptr: Any,
+    busy_sched: Any,
+    lim_tasks: Any,
+    lim_min: Any,
+    first_day: Any,
+    first: Any,
+    last: Any,
+    wptr: Any,
+    wday: Any,
+    wstart: Any,
+    wend: Any,
+) -> Any:
+    """Status (OK, BUSY, LIMIT, PAUSED) of every pair and the day it frees up (``_NONE``
+    when it never does or is not known)."""
+    n_pairs = ni.size
+    status = np.zeros(n_pairs, dtype=np.int8)
+    free = np.full(n_pairs, _NONE, dtype=np.int64)
+    items = np.empty(busy_sched.size + 1, dtype=np.int64)
+    proposed = np.zeros(busy_sched.size + 1, dtype=np.bool_)
+    for p in range(n_pairs):
+        n = ni[p]
+        v = vi[p]
+        q = person[v]
+        known = True
+        until = _NONE
+        code = 0
+        for k in range(busy_ptr[q], busy_ptr[q + 1]):
+            b = busy_sched[k]
+            if _clash(n, b, first, last, wptr, wday, wstart, wend):
+                if code == 0:
+                    code = 1
+                if last[b] >= OPEN_LAST:
+                    known = False
+                else:
+                    until = max(until, last[b] + 1)
+        if code == 0:
+            k = 0
+            for j in range(busy_ptr[q], busy_ptr[q + 1]):
+                items[k] = busy_sched[j]
+                proposed[k] = False
+                k += 1
+            items[k] = n
+            proposed[k] = True
+            wk = _over_week(
+                items,
+                k + 1,
+                proposed,
+                lim_tasks[q],
+                lim_min[q],
+                first,
+                last,
+                wptr,
+                wday,
+                wstart,
+                wend,
+            )
+            if wk != _NONE:
+                code = 2
+                # frees up when the commitments happening that week have ended
+                for j in range(k):
+                    c, _ = _week_load(items[j], wk, first, last, wptr, wday, wstart, wend)
+                    if c > 0:
+                        if last[items[j]] >= OPEN_LAST:
+                            known = False
+                        else:
+                            until = max(until, last[items[j]] + 1)
+        if pause[v] != NO_PAUSE and first_day[n] != _NONE and first_day[n] <= pause[v]:
+            if code == 0:
+                code = 3
+            until = max(until, pause[v] + 1)
+        if code != 0:
+            status[p] = code
+            free[p] = until if known else _NONE
+    return status, free
+
+
+@_compiled
+def _violations(
+    ni: Any,
+    vi: Any,
+    ptr: Any,
+    person: Any,
+    busy_ptr: Any,
+    busy_sched: Any,
+    lim_tasks: Any,
+    lim_min: Any,
+    first: Any,
+    last: Any,
+    wptr: Any,
+    wday: Any,
+    wstart: Any,
+    wend: Any,
+) -> Any:
+    """Run rules broken by each person's proposed pairs.
+
+    The pairs are grouped by person (``ptr``). For every group, at most one
+    violated set: two clashing pairs, or pairs that together overflow a week
+    (as few as do). Returns ``vptr`` over the groups and the members
+    (positions in ``ni``)."""
+    n_groups = ptr.size - 1
+    vptr = np.zeros(n_groups + 1, dtype=np.int64)
+    members = np.empty(ni.size, dtype=np.int64)
+    nb = 0
+    for g in range(n_groups):
+        nb = max(nb, ptr[g + 1] - ptr[g])
+    items = np.empty(busy_sched.size + nb + 1, dtype=np.int64)
+    proposed = np.zeros(busy_sched.size + nb + 1, dtype=np.bool_)
+    load = np.empty(nb + 1, dtype=np.int64)
+    out = 0
+    for g in range(n_groups):
+        lo, hi = ptr[g], ptr[g + 1]
+        vptr[g] = out
+        if hi - lo < 2:
+            continue
+        found = False
+        for a in range(lo, hi):
+            for b in range(a + 1, hi):
+                if _clash(ni[a], ni[b], first, last, wptr, wday, wstart, wend):
+                    members[out] = a
+                    members[out + 1] = b
+                    out += 2
+                    found = True
+                    break
+            if found:
+                break
+        if found:
+            continue
+        q = person[vi[lo]]
+        k = 0
+        for j in range(busy_ptr[q], busy_ptr[q + 1]):
+            items[k] = busy_sched[j]
+            proposed[k] = False
+            k += 1
+        nbusy = k
+        for a in range(lo, hi):
+            items[k] = ni[a]
+            proposed[k] = True
+            k += 1
+        wk = _over_week(
+            items, k, proposed, lim_tasks[q], lim_min[q], first, last, wptr, wday, wstart, wend
+        )
+        if wk == _NONE:
+            continue
+        tasks = 0
+        minutes = 0
+        for j in range(nbusy):
+            c, mnt = _week_load(items[j], wk, first, last, wptr, wday, wstart, wend)
+            if c > 0:
+                tasks += 1
+                minutes += mnt
+        # the proposed pairs happening that week, most minutes first, until they overflow
+        for a in range(lo, hi):
+            c, mnt = _week_load(ni[a], wk, first, last, wptr, wday, wstart, wend)
+            load[a - lo] = mnt if c > 0 else -1
+        while True:
+            best = -1
+            for a in range(lo, hi):
+                if load[a - lo] >= 0 and (best < 0 or load[a - lo] > load[best - lo]):
+                    best = a
+            if best < 0:
+                break
+            members[out] = best
+            out += 1
+            tasks += 1
+            minutes += load[best - lo]
+            load[best - lo] = -1
+            if tasks > lim_tasks[q] or minutes > lim_min[q]:
+                break
+    vptr[n_groups] = out
+    return vptr, members
+
+
+# --------------------------------------------------------------------------
+# the pair rules
+# --------------------------------------------------------------------------
+
+
+def pair_status(inst: Instance, ni: np.ndarray, vi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pair rules for every pair ``(ni[k], vi[k])``.
+
+    Returns
+    -------
+    status : ndarray of int8
+        ``OK``, ``BUSY`` (clashes with a commitment of the person), ``LIMIT``
+        (would overflow a week of the person's limit) or ``PAUSED``; the first
+        that applies in that order.
+    free_from : ndarray of int64
+        For a blocked pair, the day (ordinal) from which the reasons that block
+        it are over (a clashing commitment's last day + 1, the pause's + 1),
+        ``-2**62`` when unknown or never.
+    """
+    ni = np.ascontiguousarray(ni, dtype=np.int64)
+    vi = np.ascontiguousarray(vi, dtype=np.int64)
+    if inst.times is None or ni.size == 0:
+        return np.zeros(ni.size, dtype=np.int8), np.full(ni.size, _NONE, dtype=np.int64)
+    p = _prepare(inst)
+    status, free = _pair_status(
+        ni,
+        vi,
+        inst.volunteer_person,
+        p.pause,
+        p.busy_ptr,
+        p.busy_sched,
+        p.lim_tasks,
+        p.lim_minutes,
+        p.first_day,
+        p.first,
+        p.last,
+        p.wptr,
+        p.wday,
+        p.wstart,
+        p.wend,
+    )
+    return status, free
+
+
+def pair_feasible(inst: Instance, need: str, volunteer: str) -> tuple[bool, str]:
+    """Whether one need fits one volunteer record's schedule, and why not.
+
+    Only the time rules (commitments, pause, weekly limit), not skills, reach
+    or availability. The reason is ``""``, ``"busy"``, ``"over_limit"`` or
+    ``"paused"``.
+
+    Examples
+    --------
+    >>> from matching import parse_instance
+    >>> inst = parse_instance({"needs": [{"id": "n", "lat": 0, "lon": 0, "skills": [],
+    ...     "windows": [{"weekday": 5, "start": "10:00", "end": "12:00"}],
+    ...     "volunteers_needed": 1, "urgency": 0.5, "remote_ok": False,
+    ...     "first": "2026-12-05", "last": "2026-12-05"}], "volunteers": [{"id": "v",
+    ...     "lat": 0, "lon": 0, "skills": [], "max_km": 1, "capacity": 1, "availability": [],
+    ...     "paused_until": "2026-12-05"}]})
+    >>> pair_feasible(inst, "n", "v")
+    (False, 'paused')
+    """
+    n = inst.need_ids.index(need)
+    v = inst.volunteer_ids.index(volunteer)
+    status, _ = pair_status(inst, np.array([n]), np.array([v]))
+    return bool(status[0] == OK), ("", "busy", "over_limit", "paused")[int(status[0])]
+
+
+def day_text(day: int) -> str | None:
+    """An ordinal as ``YYYY-MM-DD`` (None for unknown)."""
+    if day == _NONE or not (1 <= day <= date.max.toordinal()):
+        return None
+    return date.fromordinal(day).isoformat()
+
+
+# --------------------------------------------------------------------------
+# the run rules: best-first branch and bound over the flow
+# --------------------------------------------------------------------------
+
+
+@dataclass
+class BranchAndBound:
+    """What the branch and bound proved.
+
+    ``binding`` is False when the flow optimum already kept the run rules
+    (then it is returned as is, optimal). Values are ``filled * M + score``.
+    """
+
+    binding: bool
+    nodes: int
+    optimal: bool
+    value: int
+    bound: int
+    clash_free_bound: int
+    big: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        def split(x: int) -> dict[str, Any]:
+            return {"filled_slots": x // self.big, "score_units": x % self.big}
+
+        return {
+            "binding": self.binding,
+            "nodes": self.nodes,
+            "optimal": self.optimal,
+            "bound": split(self.bound),
+            "clash_free_bound": split(self.clash_free_bound),
+            "gap_slots": self.bound // self.big - self.value // self.big,
+            "gap_score_units": (self.bound - self.value)
+            if self.bound // self.big == self.value // self.big
+            else None,
+        }
+
+
+def branch_and_bound(
+    inst: Instance,
+    ni: np.ndarray,
+    vi: np.ndarray,
+    score: np.ndarray,
+    q: int,
+    person: np.ndarray | None,
+    max_nodes: int = 2000,
+    max_seconds: float | None = None,
+) -> tuple[np.ndarray, BranchAndBound]:
+    """The best assignment of the pairs that keeps the run rules.
+
+    Parameters
+    ----------
+    inst : Instance
+    ni, vi, score : ndarray
+        Candidate pairs (already keeping the pair rules) and their scores.
+    q : int
+        Upper bound of the scores (as for :func:`matching._assign.b_matching`).
+    person : ndarray or None
+        Passed to the flow (None when every record is its own person).
+    max_nodes, max_seconds : optional
+        Budget: flows solved after the root, and seconds (None: no time
+        limit, so the result is deterministic).
+
+    Returns
+    -------
+    chosen : ndarray of int64
+        Sorted indices of the chosen pairs; never breaks a run rule.
+    info : BranchAndBound
+    """
+    t0 = time.perf_counter()
+    demand, capacity = inst.volunteers_needed, inst.capacity
+    big = (int(demand.sum()) + 1) * int(q)
+    who = inst.volunteer_person
+    n_people = int(who.max()) + 1 if who.size else 1
+    key = np.asarray(ni, dtype=np.int64) * n_people + who[np.asarray(vi, dtype=np.int64)]
+    score64 = np.asarray(score, dtype=np.int64)
+    prep = _prepare(inst) if inst.times is not None else None
+
+    def flow(forbid: frozenset[int]) -> tuple[np.ndarray, int]:
+        if forbid:
+            keep = np.flatnonzero(~np.isin(key, np.fromiter(forbid, np.int64, len(forbid))))
+            sub, _ = b_matching(ni[keep], vi[keep], score[keep], demand, capacity, q, person)
+            chosen = keep[sub]
+        else:
+            chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
+        return chosen, chosen.size * big + int(score64[chosen].sum())
+
+    def violated(chosen: np.ndarray) -> list[np.ndarray]:
+        """Violated sets, as arrays of chosen pair indices."""
+        if prep is None or chosen.size < 2:
+            return []
+        p = who[vi[chosen]]
+        order = np.argsort(p, kind="stable")
+        c = chosen[order]
+        bounds = np.flatnonzero(np.r_[True, p[order][1:] != p[order][:-1], True])
+        vptr, members = _violations(
+            np.asarray(ni[c], dtype=np.int64),
+            np.asarray(vi[c], dtype=np.int64),
+            bounds.astype(np.int64),
+            who,
+            prep.busy_ptr,
+            prep.busy_sched,
+            prep.lim_tasks,
+            prep.lim_minutes,
+            prep.first,
+            prep.last,
+            prep.wptr,
+            prep.wday,
+            prep.wstart,
+            prep.wend,
+        )
+        return [c[members[a:b]] for a, b in zip(vptr[:-1].tolist(), vptr[1:].tolist()) if b > a]
+
+    root, root_value = flow(frozenset())
+    root_viol = violated(root)
+    if not root_viol:
+        info = BranchAndBound(
+            False, 0, True, root_value, root_value, root_value, big, time.perf_counter() - t0
+        )
+        return root, info
+
+    nodes = 0
+
+    def out_of_budget() -> bool:
+        return nodes >= max_nodes or (
+            max_seconds is not None and time.perf_counter() - t0 >= max_seconds
+        )
+
+    def dive(forbid: frozenset[int], viol: list[np.ndarray]) -> tuple[np.ndarray, int]:
+        """Repair: drop the lower-scoring member of every violated set, solve again."""
+        nonlocal nodes
+        while True:
+            drop = {int(key[s[np.argmin(score64[s])]]) for s in viol}
+            forbid = forbid | drop
+            chosen, value = flow(forbid)
+            nodes += 1
+            viol = violated(chosen)
+            if not viol:
+                return chosen, value
+
+    best, best_value = dive(frozenset(), root_viol)
+    heap: list[tuple[int, int, frozenset[int], list[np.ndarray]]] = [
+        (-root_value, 0, frozenset(), root_viol)
+    ]
+    seen: set[frozenset[int]] = {frozenset()}
+    seq = 1
+    expanded = 0
+    optimal = False
+    while True:
+        if not heap or -heap[0][0] <= best_value:
+            optimal = True
+            break
+        if out_of_budget():
+            break
+        _, _, forbid, viol = heapq.heappop(heap)
+        expanded += 1
+        members = min(viol, key=len)  # fewest children
+        for k in sorted({int(key[s]) for s in members}):
+            child = forbid | {k}
+            if child in seen:
+                continue
+            seen.add(child)
+            chosen, value = flow(child)
+            nodes += 1
+            if value <= best_value:
+                continue
+            cv = violated(chosen)
+            if not cv:
+                best, best_value = chosen, value
+            else:
+                heapq.heappush(heap, (-value, seq, child, cv))
+                seq += 1
+        if heap and expanded % 16 == 0 and not out_of_budget():
+            top = heap[0]
+            chosen, value = dive(top[2], top[3])
+            if value > best_value:
+                best, best_value = chosen, value
+    bound = best_value if optimal else max(best_value, -heap[0][0])
+    info = BranchAndBound(
+        True, nodes, optimal, best_value, bound, root_value, big, time.perf_counter() - t0
+    )
+    return np.sort(best), info
