@@ -64,6 +64,7 @@ __all__ = [
 OK, BUSY, LIMIT, PAUSED = 0, 1, 2, 3  # pair status codes, in the order they are tested
 _NONE = -(1 << 62)  # "no week" / "no day"
 _NO_LIMIT = 1 << 62
+_BRANCH = 0
 
 
 # --------------------------------------------------------------------------
@@ -435,6 +436,149 @@ def _violations(
     return vptr, members
 
 
+@_compiled
+def _incompatible(
+    q: Any,
+    forced: Any,
+    cand: Any,
+    busy_ptr: Any,
+    busy_sched: Any,
+    lim_tasks: Any,
+    lim_min: Any,
+    first: Any,
+    last: Any,
+    wptr: Any,
+    wday: Any,
+    wstart: Any,
+    wend: Any,
+) -> Any:
+    """Which needs in ``cand`` person ``q`` cannot take besides the needs ``forced``
+    (the same need, a clash, or a week over the limit)."""
+    nb = busy_ptr[q + 1] - busy_ptr[q]
+    k = nb + forced.size + 1
+    items = np.empty(k, dtype=np.int64)
+    proposed = np.zeros(k, dtype=np.bool_)
+    for j in range(nb):
+        items[j] = busy_sched[busy_ptr[q] + j]
+    for j in range(forced.size):
+        items[nb + j] = forced[j]
+        proposed[nb + j] = True
+    proposed[k - 1] = True
+    out = np.zeros(cand.size, dtype=np.bool_)
+    for c in range(cand.size):
+        n = cand[c]
+        for j in range(forced.size):
+            if forced[j] == n or _clash(n, forced[j], first, last, wptr, wday, wstart, wend):
+                out[c] = True
+                break
+        if out[c]:
+            continue
+        items[k - 1] = n
+        wk = _over_week(
+            items, k, proposed, lim_tasks[q], lim_min[q], first, last, wptr, wday, wstart, wend
+        )
+        out[c] = wk != _NONE
+    return out
+
+
+@_compiled
+def _max_feasible(
+    q: Any,
+    must: Any,
+    cand: Any,
+    target: Any,
+    budget: Any,
+    busy_ptr: Any,
+    busy_sched: Any,
+    lim_tasks: Any,
+    lim_min: Any,
+    first: Any,
+    last: Any,
+    wptr: Any,
+    wday: Any,
+    wstart: Any,
+    wend: Any,
+) -> Any:
+    """The most needs of ``cand`` (distinct) that person ``q`` can take besides ``must``,
+    up to ``target``; -1 when the search passes ``budget`` steps (unknown)."""
+    k = cand.size
+    nb = busy_ptr[q + 1] - busy_ptr[q]
+    # pairwise conflicts among the candidates, and with the needs that must stay
+    conflict = np.zeros((k, k), dtype=np.bool_)
+    for a in range(k):
+        for b in range(a + 1, k):
+            if _clash(cand[a], cand[b], first, last, wptr, wday, wstart, wend):
+                conflict[a, b] = True
+                conflict[b, a] = True
+    usable = np.ones(k, dtype=np.bool_)
+    for a in range(k):
+        for j in range(must.size):
+            if must[j] == cand[a] or _clash(
+                cand[a], must[j], first, last, wptr, wday, wstart, wend
+            ):
+                usable[a] = False
+    limited = lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT
+    items = np.empty(nb + must.size + k, dtype=np.int64)
+    proposed = np.zeros(nb + must.size + k, dtype=np.bool_)
+    for j in range(nb):
+        items[j] = busy_sched[busy_ptr[q] + j]
+    for j in range(must.size):
+        items[nb + j] = must[j]
+        proposed[nb + j] = True
+    base = nb + must.size
+    sel = np.empty(k + 1, dtype=np.int64)
+    nxt = np.zeros(k + 2, dtype=np.int64)
+    best = 0
+    depth = 0
+    steps = 0
+    while True:
+        steps += 1
+        if steps > budget:
+            return -1
+        i = nxt[depth]
+        if i >= k or depth + (k - i) <= best:
+            if depth == 0:
+                break
+            depth -= 1
+            continue
+        nxt[depth] = i + 1
+        ok = usable[i]
+        if ok:
+            for d in range(depth):
+                if conflict[sel[d], i]:
+                    ok = False
+                    break
+        if ok and limited:
+            for d in range(depth):
+                items[base + d] = cand[sel[d]]
+                proposed[base + d] = True
+            items[base + depth] = cand[i]
+            proposed[base + depth] = True
+            wk = _over_week(
+                items,
+                base + depth + 1,
+                proposed,
+                lim_tasks[q],
+                lim_min[q],
+                first,
+                last,
+                wptr,
+                wday,
+                wstart,
+                wend,
+            )
+            ok = wk == _NONE
+        if ok:
+            sel[depth] = i
+            depth += 1
+            nxt[depth] = i + 1
+            if depth > best:
+                best = depth
+                if best >= target:
+                    return best
+    return best
+
+
 # --------------------------------------------------------------------------
 # the pair rules
 # --------------------------------------------------------------------------
@@ -580,36 +724,159 @@ def branch_and_bound(
     chosen : ndarray of int64
         Sorted indices of the chosen pairs; never breaks a run rule.
     info : BranchAndBound
+
+    Notes
+    -----
+    A node fixes some pairs out (``forbid``) and some in (``force``). It
+    branches on one pair of a violated set: out, or in; fixing a pair in
+    also fixes out every pair of that person that the pair rules out beside
+    it (the same need through another record, a clash, a week over the
+    limit), so the two children share no assignment. A forced pair leaves
+    the flow, taking one slot of its need and one of its record.
+
+    The flow bound is tightened per person: ``K``, the most needs open to the
+    person that they could take together (a small exact search), caps the
+    person's pairs. The flow has no per-person capacity, so the cap is made
+    of ``D`` dummy needs of one slot each, joined to each of the person's
+    records with the highest score, the records' capacities cut to the
+    pairs they have: any assignment within the cap plus the dummies fits the
+    flow, so its optimum less the dummies' value is still a bound.
     """
     t0 = time.perf_counter()
-    demand, capacity = inst.volunteers_needed, inst.capacity
-    big = (int(demand.sum()) + 1) * int(q)
+    demand = np.asarray(inst.volunteers_needed, dtype=np.int64)
+    capacity = np.asarray(inst.capacity, dtype=np.int64)
+    n, m = demand.size, capacity.size
+    big = (int(demand.sum()) + int(capacity.sum()) + 1) * int(q)
     who = inst.volunteer_person
-    n_people = int(who.max()) + 1 if who.size else 1
-    key = np.asarray(ni, dtype=np.int64) * n_people + who[np.asarray(vi, dtype=np.int64)]
+    ni64 = np.asarray(ni, dtype=np.int64)
+    vi64 = np.asarray(vi, dtype=np.int64)
     score64 = np.asarray(score, dtype=np.int64)
+    n_pairs = ni64.size
+    pair_person = who[vi64] if n_pairs else np.zeros(0, dtype=np.int64)
     prep = _prepare(inst) if inst.times is not None else None
+    # every person's pairs and records
+    by_person = np.argsort(pair_person, kind="stable")
+    n_people = int(who.max()) + 1 if who.size else 0
+    person_ptr = np.zeros(n_people + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pair_person, minlength=n_people), out=person_ptr[1:])
+    rec_order = np.argsort(who, kind="stable")
+    rec_ptr = np.zeros(n_people + 1, dtype=np.int64)
+    np.cumsum(np.bincount(who, minlength=n_people), out=rec_ptr[1:])
+    Caps = dict[int, int]
 
-    def flow(forbid: frozenset[int]) -> tuple[np.ndarray, int]:
+    def residual(
+        forbid: frozenset[int], force: tuple[int, ...]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Open pairs (mask), residual demand and capacity, forced pairs."""
+        forced = np.array(force, dtype=np.int64)
+        dem = demand - np.bincount(ni64[forced], minlength=n)
+        cap = capacity - np.bincount(vi64[forced], minlength=m)
+        mask = (dem[ni64] > 0) & (cap[vi64] > 0)
         if forbid:
-            keep = np.flatnonzero(~np.isin(key, np.fromiter(forbid, np.int64, len(forbid))))
-            sub, _ = b_matching(ni[keep], vi[keep], score[keep], demand, capacity, q, person)
-            chosen = keep[sub]
-        else:
+            mask[np.fromiter(forbid, np.int64, len(forbid))] = False
+        mask[forced] = False
+        return mask, dem, cap, forced
+
+    def person_cap(p: int, forbid: frozenset[int], force: tuple[int, ...]) -> int:
+        """Most needs person ``p`` can take in this node (forced ones included); -1 unknown."""
+        assert prep is not None
+        mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+        fixed = set(force)
+        must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
+        cand = np.array(
+            sorted({int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}),
+            dtype=np.int64,
+        )
+        recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
+        target = min(int(capacity[recs].sum()) - must.size, cand.size)
+        if target <= 0:
+            return must.size + max(target, 0)
+        got = _max_feasible(
+            p,
+            must,
+            cand,
+            target,
+            20000,
+            prep.busy_ptr,
+            prep.busy_sched,
+            prep.lim_tasks,
+            prep.lim_minutes,
+            prep.first,
+            prep.last,
+            prep.wptr,
+            prep.wday,
+            prep.wstart,
+            prep.wend,
+        )
+        return -1 if got < 0 else must.size + int(got)
+
+    def flow(
+        forbid: frozenset[int], force: tuple[int, ...], caps: Caps | None = None
+    ) -> tuple[np.ndarray, int, int]:
+        """The node's flow: chosen pairs, their value, and the bound.
+
+        With ``caps``, each capped person's records are cut to the pairs they
+        have and ``D`` dummy needs of one slot, joined to each of the person's
+        records with the highest score, hold the person's total to the cap:
+        any assignment keeping the rules plus every dummy fits this flow, so
+        its optimum less the dummies' value is still a bound.
+        """
+        if not forbid and not force and not caps:
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
-        return chosen, chosen.size * big + int(score64[chosen].sum())
+            value = chosen.size * big + int(score64[chosen].sum())
+            return chosen, value, value
+        mask, dem, cap, forced = residual(forbid, force)
+        keep = np.flatnonzero(mask)
+        sub_ni, sub_vi, sub_s = ni64[keep], vi64[keep], score64[keep]
+        cap = np.maximum(cap, 0)
+        n_dummies = 0
+        d_ni: list[int] = []
+        d_vi: list[int] = []
+        open_pairs = np.bincount(sub_vi, minlength=m)
+        for p, k in sorted((caps or {}).items()):
+            if k < 0:
+                continue
+            recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
+            eff = np.minimum(cap[recs], open_pairs[recs])
+            cap[recs] = eff
+            k_left = k - int(np.count_nonzero(pair_person[forced] == p))
+            extra = int(eff.sum()) - max(k_left, 0)
+            live = recs[eff > 0].tolist()
+            for _ in range(max(extra, 0)):
+                for r in live:
+                    d_ni.append(n + n_dummies)
+                    d_vi.append(r)
+                n_dummies += 1
+        all_ni = np.concatenate((sub_ni, np.array(d_ni, dtype=np.int64)))
+        all_vi = np.concatenate((sub_vi, np.array(d_vi, dtype=np.int64)))
+        all_s = np.concatenate((sub_s, np.full(len(d_ni), q, dtype=np.int64)))
+        all_dem = np.concatenate((np.maximum(dem, 1), np.ones(n_dummies, dtype=np.int64)))
+        sub, _ = b_matching(
+            all_ni.astype(np.int32),
+            all_vi.astype(np.int32),
+            all_s.astype(np.int32),
+            all_dem,
+            np.maximum(cap, 1),
+            q,
+            person,
+        )
+        real = sub[sub < keep.size]
+        unfilled_dummies = n_dummies - int(np.count_nonzero(sub >= keep.size))
+        chosen = np.concatenate((keep[real], forced))
+        value = chosen.size * big + int(score64[chosen].sum())
+        return chosen, value, value - unfilled_dummies * (big + int(q))
 
     def violated(chosen: np.ndarray) -> list[np.ndarray]:
-        """Violated sets, as arrays of chosen pair indices."""
+        """Violated sets, as arrays of pair indices."""
         if prep is None or chosen.size < 2:
             return []
-        p = who[vi[chosen]]
+        p = pair_person[chosen]
         order = np.argsort(p, kind="stable")
         c = chosen[order]
         bounds = np.flatnonzero(np.r_[True, p[order][1:] != p[order][:-1], True])
         vptr, members = _violations(
-            np.asarray(ni[c], dtype=np.int64),
-            np.asarray(vi[c], dtype=np.int64),
+            ni64[c],
+            vi64[c],
             bounds.astype(np.int64),
             who,
             prep.busy_ptr,
@@ -625,38 +892,104 @@ def branch_and_bound(
         )
         return [c[members[a:b]] for a, b in zip(vptr[:-1].tolist(), vptr[1:].tolist()) if b > a]
 
-    root, root_value = flow(frozenset())
-    root_viol = violated(root)
-    if not root_viol:
+    def fix_in(
+        a: int, forbid: frozenset[int], force: tuple[int, ...]
+    ) -> tuple[frozenset[int], tuple[int, ...]]:
+        """Force pair ``a``; fix out the person's pairs it rules out."""
+        assert prep is not None
+        force = (*force, a)
+        p = int(pair_person[a])
+        mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+        forced_pairs = [x for x in force if pair_person[x] == p]
+        open_ = np.array(
+            [x for x in mine.tolist() if x not in forbid and x not in force], dtype=np.int64
+        )
+        if open_.size:
+            bad = _incompatible(
+                p,
+                ni64[np.array(forced_pairs, dtype=np.int64)],
+                ni64[open_],
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
+            forbid = forbid | frozenset(open_[bad].tolist())
+        return forbid, force
+
+    def tighten(
+        forbid: frozenset[int], force: tuple[int, ...], caps: Caps, people: set[int]
+    ) -> Caps:
+        """Caps with the given people's recomputed."""
+        caps = dict(caps)
+        for p in sorted(people):
+            caps[p] = person_cap(p, forbid, force)
+        return caps
+
+    def solve_node(
+        forbid: frozenset[int], force: tuple[int, ...], caps: Caps
+    ) -> tuple[np.ndarray, int, int, list[np.ndarray], Caps]:
+        """Flow, then cap the people it breaks a rule for and solve again while there
+        are new ones. (A flow that keeps the rules fills every dummy: with ``K``
+        exact, a person below the cap leaves room that a dummy would take.)"""
+        chosen, value, bound = flow(forbid, force, caps)
+        viol = violated(chosen)
+        while viol:
+            new = {int(pair_person[v[0]]) for v in viol} - set(caps)
+            if not new:
+                break
+            caps = tighten(forbid, force, caps, new)
+            chosen, value, bound = flow(forbid, force, caps)
+            viol = violated(chosen)
+        return chosen, value, bound, viol, caps
+
+    root, root_value, _ = flow(frozenset(), ())
+    if not violated(root):
         info = BranchAndBound(
             False, 0, True, root_value, root_value, root_value, big, time.perf_counter() - t0
         )
         return root, info
 
     nodes = 0
+    chosen, value, bound, root_viol, root_caps = solve_node(frozenset(), (), {})
 
     def out_of_budget() -> bool:
         return nodes >= max_nodes or (
             max_seconds is not None and time.perf_counter() - t0 >= max_seconds
         )
 
-    def dive(forbid: frozenset[int], viol: list[np.ndarray]) -> tuple[np.ndarray, int]:
-        """Repair: drop the lower-scoring member of every violated set, solve again."""
+    def dive(
+        forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray]
+    ) -> tuple[np.ndarray, int]:
+        """Repair: fix out the lower-scoring free member of every violated set, solve again."""
         nonlocal nodes
+        fixed = set(force)
         while True:
-            drop = {int(key[s[np.argmin(score64[s])]]) for s in viol}
+            drop = set()
+            for members in viol:
+                free = [x for x in members.tolist() if x not in fixed]
+                drop.add(min(free, key=lambda x: (int(score64[x]), x)))
             forbid = forbid | drop
-            chosen, value = flow(forbid)
+            chosen, value, _ = flow(forbid, force)
             nodes += 1
             viol = violated(chosen)
             if not viol:
                 return chosen, value
 
-    best, best_value = dive(frozenset(), root_viol)
-    heap: list[tuple[int, int, frozenset[int], list[np.ndarray]]] = [
-        (-root_value, 0, frozenset(), root_viol)
-    ]
-    seen: set[frozenset[int]] = {frozenset()}
+    if not root_viol:
+        best, best_value = chosen, value
+    else:
+        best, best_value = dive(frozenset(), (), root_viol)
+    Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps]
+    heap: list[Node] = []
+    if root_viol and bound > best_value:
+        heap.append((-bound, 0, frozenset(), (), root_viol, root_caps))
     seq = 1
     expanded = 0
     optimal = False
@@ -666,27 +999,32 @@ def branch_and_bound(
             break
         if out_of_budget():
             break
-        _, _, forbid, viol = heapq.heappop(heap)
+        _, _, forbid, force, viol, caps = heapq.heappop(heap)
         expanded += 1
-        members = min(viol, key=len)  # fewest children
-        for k in sorted({int(key[s]) for s in members}):
-            child = forbid | {k}
-            if child in seen:
-                continue
-            seen.add(child)
-            chosen, value = flow(child)
+        fixed = set(force)
+        members = min(viol, key=len)
+        free = [x for x in members.tolist() if x not in fixed]
+        if _BRANCH == 1:
+            a = max(free, key=lambda x: (int(score64[x]), -x))
+        elif _BRANCH == 2:
+            a = min(free, key=lambda x: (int(score64[x]), x))
+        else:
+            a = free[0]
+        pa = int(pair_person[a])
+        for child in ((forbid | {a}, force), fix_in(a, forbid, force)):
+            ccaps = tighten(child[0], child[1], caps, {pa}) if pa in caps else caps
+            chosen, value, cbound, cv, ccaps = solve_node(child[0], child[1], ccaps)
             nodes += 1
-            if value <= best_value:
+            if cbound <= best_value:
                 continue
-            cv = violated(chosen)
             if not cv:
                 best, best_value = chosen, value
             else:
-                heapq.heappush(heap, (-value, seq, child, cv))
+                heapq.heappush(heap, (-cbound, seq, child[0], child[1], cv, ccaps))
                 seq += 1
-        if heap and expanded % 16 == 0 and not out_of_budget():
+        if heap and expanded % 16 == 0 and not out_of_budget() and heap[0][4]:
             top = heap[0]
-            chosen, value = dive(top[2], top[3])
+            chosen, value = dive(top[2], top[3], top[4])
             if value > best_value:
                 best, best_value = chosen, value
     bound = best_value if optimal else max(best_value, -heap[0][0])
