@@ -64,7 +64,6 @@ __all__ = [
 OK, BUSY, LIMIT, PAUSED = 0, 1, 2, 3  # pair status codes, in the order they are tested
 _NONE = -(1 << 62)  # "no week" / "no day"
 _NO_LIMIT = 1 << 62
-_BRANCH = 0
 
 
 # --------------------------------------------------------------------------
@@ -482,6 +481,17 @@ def _incompatible(
 
 
 @_compiled
+def _clash_row(
+    a: Any, others: Any, first: Any, last: Any, wptr: Any, wday: Any, wstart: Any, wend: Any
+) -> Any:
+    """Which of ``others`` clash with schedule ``a``."""
+    out = np.zeros(others.size, dtype=np.bool_)
+    for i in range(others.size):
+        out[i] = _clash(a, others[i], first, last, wptr, wday, wstart, wend)
+    return out
+
+
+@_compiled
 def _max_feasible(
     q: Any,
     must: Any,
@@ -821,7 +831,7 @@ def branch_and_bound(
         any assignment keeping the rules plus every dummy fits this flow, so
         its optimum less the dummies' value is still a bound.
         """
-        if not forbid and not force and not caps:
+        if not forbid and not force and not caps and not cuts:
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
             value = chosen.size * big + int(score64[chosen].sum())
             return chosen, value, value
@@ -847,24 +857,80 @@ def branch_and_bound(
                     d_ni.append(n + n_dummies)
                     d_vi.append(r)
                 n_dummies += 1
-        all_ni = np.concatenate((sub_ni, np.array(d_ni, dtype=np.int64)))
-        all_vi = np.concatenate((sub_vi, np.array(d_vi, dtype=np.int64)))
-        all_s = np.concatenate((sub_s, np.full(len(d_ni), q, dtype=np.int64)))
+        # clique cuts: each person takes at most one need of a clique, so the clique's
+        # filled slots are at most its people; dummy volunteers hold the rest
+        x_ni: list[int] = []
+        x_vi: list[int] = []
+        n_vdummies = 0
+        if cuts:
+            alive = mask.copy()
+            alive[forced] = True
+            forced_need = ni64[forced]
+            for members in cuts:
+                in_c = np.zeros(n, dtype=bool)
+                in_c[members] = True
+                people = np.unique(pair_person[alive & in_c[ni64]]).size
+                room = people - int(np.count_nonzero(in_c[forced_need]))
+                sel = keep[in_c[sub_ni]]
+                pairs_n = np.unique(ni64[sel] * max(n_people, 1) + pair_person[sel])
+                per_need = np.bincount(pairs_n // max(n_people, 1), minlength=n)[members]
+                supply = np.minimum(np.maximum(dem[members], 0), per_need)
+                extra = int(supply.sum()) - room
+                live = members[supply > 0].tolist()
+                for _ in range(max(extra, 0)):
+                    for nn in live:
+                        x_ni.append(nn)
+                        x_vi.append(m + n_vdummies)
+                    n_vdummies += 1
+        all_ni = np.concatenate(
+            (sub_ni, np.array(d_ni, dtype=np.int64), np.array(x_ni, dtype=np.int64))
+        )
+        all_vi = np.concatenate(
+            (sub_vi, np.array(d_vi, dtype=np.int64), np.array(x_vi, dtype=np.int64))
+        )
+        all_s = np.concatenate((sub_s, np.full(len(d_ni) + len(x_ni), q, dtype=np.int64)))
         all_dem = np.concatenate((np.maximum(dem, 1), np.ones(n_dummies, dtype=np.int64)))
+        all_cap = np.concatenate((np.maximum(cap, 1), np.ones(n_vdummies, dtype=np.int64)))
+        all_person = person
+        if person is not None and n_vdummies:
+            all_person = np.concatenate(
+                (person, np.arange(n_vdummies, dtype=np.int64) + int(person.max()) + 1)
+            )
         sub, _ = b_matching(
             all_ni.astype(np.int32),
             all_vi.astype(np.int32),
             all_s.astype(np.int32),
             all_dem,
-            np.maximum(cap, 1),
+            all_cap,
             q,
-            person,
+            all_person,
         )
         real = sub[sub < keep.size]
-        unfilled_dummies = n_dummies - int(np.count_nonzero(sub >= keep.size))
+        unfilled = n_dummies + n_vdummies - int(np.count_nonzero(sub >= keep.size))
         chosen = np.concatenate((keep[real], forced))
         value = chosen.size * big + int(score64[chosen].sum())
-        return chosen, value, value - unfilled_dummies * (big + int(q))
+        return chosen, value, value - unfilled * (big + int(q))
+
+    cuts: list[np.ndarray] = []
+    in_cut = np.full(n, -1, dtype=np.int64)
+
+    def grow_cut(a: int, b: int) -> bool:
+        """Add a clique of pairwise clashing needs holding needs ``a`` and ``b``."""
+        assert prep is not None
+        if in_cut[a] >= 0 or in_cut[b] >= 0:
+            return False
+        args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
+        others = np.flatnonzero(in_cut < 0).astype(np.int64)
+        both = _clash_row(a, others, *args) & _clash_row(b, others, *args)
+        order = np.lexsort((others, -demand[others]))
+        members = [a, b]
+        for c in others[order][both[order]].tolist():
+            if c not in (a, b) and all(_clash(c, x, *args) for x in members[2:]):
+                members.append(c)
+        cut = np.array(sorted(members), dtype=np.int64)
+        in_cut[cut] = len(cuts)
+        cuts.append(cut)
+        return True
 
     def violated(chosen: np.ndarray) -> list[np.ndarray]:
         """Violated sets, as arrays of pair indices."""
@@ -942,9 +1008,17 @@ def branch_and_bound(
         viol = violated(chosen)
         while viol:
             new = {int(pair_person[v[0]]) for v in viol} - set(caps)
-            if not new:
+            grown = False
+            for v in viol:
+                if v.size == 2 and prep is not None:
+                    x, y = int(ni64[v[0]]), int(ni64[v[1]])
+                    args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
+                    if _clash(x, y, *args):
+                        grown = grow_cut(x, y) or grown
+            if not new and not grown:
                 break
-            caps = tighten(forbid, force, caps, new)
+            if new:
+                caps = tighten(forbid, force, caps, new)
             chosen, value, bound = flow(forbid, force, caps)
             viol = violated(chosen)
         return chosen, value, bound, viol, caps
@@ -1003,15 +1077,14 @@ def branch_and_bound(
         expanded += 1
         fixed = set(force)
         members = min(viol, key=len)
-        free = [x for x in members.tolist() if x not in fixed]
-        if _BRANCH == 1:
-            a = max(free, key=lambda x: (int(score64[x]), -x))
-        elif _BRANCH == 2:
-            a = min(free, key=lambda x: (int(score64[x]), x))
-        else:
-            a = free[0]
+        a = next(x for x in members.tolist() if x not in fixed)
         pa = int(pair_person[a])
-        for child in ((forbid | {a}, force), fix_in(a, forbid, force)):
+        # the person does not take the need, or takes it through one of their records
+        mine = by_person[person_ptr[pa] : person_ptr[pa + 1]]
+        same = [x for x in mine.tolist() if ni64[x] == ni64[a] and x not in forbid]
+        children = [(forbid | frozenset(same), force)]
+        children += [fix_in(x, forbid, force) for x in same]
+        for child in children:
             ccaps = tighten(child[0], child[1], caps, {pa}) if pa in caps else caps
             chosen, value, cbound, cv, ccaps = solve_node(child[0], child[1], ccaps)
             nodes += 1
