@@ -863,14 +863,10 @@ def branch_and_bound(
         x_vi: list[int] = []
         n_vdummies = 0
         if cuts:
-            alive = mask.copy()
-            alive[forced] = True
-            forced_need = ni64[forced]
             for members in cuts:
                 in_c = np.zeros(n, dtype=bool)
                 in_c[members] = True
-                people = np.unique(pair_person[alive & in_c[ni64]]).size
-                room = people - int(np.count_nonzero(in_c[forced_need]))
+                room = cut_room(members, in_c, keep, forced)
                 sel = keep[in_c[sub_ni]]
                 pairs_n = np.unique(ni64[sel] * max(n_people, 1) + pair_person[sel])
                 per_need = np.bincount(pairs_n // max(n_people, 1), minlength=n)[members]
@@ -913,6 +909,47 @@ def branch_and_bound(
 
     cuts: list[np.ndarray] = []
     in_cut = np.full(n, -1, dtype=np.int64)
+    room_cache: dict[tuple[int, int, tuple[int, ...], tuple[int, ...]], int] = {}
+
+    def cut_room(
+        members: np.ndarray, in_c: np.ndarray, keep: np.ndarray, forced: np.ndarray
+    ) -> int:
+        """Most slots of the cut's needs the flow may fill: for every person with an open
+        pair there, the most of those needs they can take besides their forced ones."""
+        assert prep is not None
+        sel = keep[in_c[ni64[keep]]]
+        who_sel = pair_person[sel]
+        total = 0
+        for p in np.unique(who_sel).tolist():
+            cand = np.unique(ni64[sel[who_sel == p]])
+            if cand.size == 1:
+                total += 1
+                continue
+            must = np.unique(ni64[forced[pair_person[forced] == p]])
+            key = (int(in_cut[members[0]]), p, tuple(must.tolist()), tuple(cand.tolist()))
+            got = room_cache.get(key)
+            if got is None:
+                got = _max_feasible(
+                    p,
+                    must,
+                    cand,
+                    cand.size,
+                    20000,
+                    prep.busy_ptr,
+                    prep.busy_sched,
+                    prep.lim_tasks,
+                    prep.lim_minutes,
+                    prep.first,
+                    prep.last,
+                    prep.wptr,
+                    prep.wday,
+                    prep.wstart,
+                    prep.wend,
+                )
+                got = int(cand.size) if got < 0 else int(got)
+                room_cache[key] = got
+            total += got
+        return total
 
     def grow_cut(a: int, b: int) -> bool:
         """Add a clique of pairwise clashing needs holding needs ``a`` and ``b``."""
@@ -1010,11 +1047,19 @@ def branch_and_bound(
             new = {int(pair_person[v[0]]) for v in viol} - set(caps)
             grown = False
             for v in viol:
-                if v.size == 2 and prep is not None:
-                    x, y = int(ni64[v[0]]), int(ni64[v[1]])
-                    args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
-                    if _clash(x, y, *args):
-                        grown = grow_cut(x, y) or grown
+                if prep is None:
+                    break
+                needs = np.unique(ni64[v])
+                if np.any(in_cut[needs] >= 0):
+                    continue
+                x, y = int(ni64[v[0]]), int(ni64[v[1]])
+                args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
+                if v.size == 2 and _clash(x, y, *args):
+                    grown = grow_cut(x, y) or grown
+                elif len(cuts) < 4 * n + 16:
+                    in_cut[needs] = len(cuts)
+                    cuts.append(needs)
+                    grown = True
             if not new and not grown:
                 break
             if new:
@@ -1083,7 +1128,13 @@ def branch_and_bound(
         mine = by_person[person_ptr[pa] : person_ptr[pa + 1]]
         same = [x for x in mine.tolist() if ni64[x] == ni64[a] and x not in forbid]
         children = [(forbid | frozenset(same), force)]
-        children += [fix_in(x, forbid, force) for x in same]
+        used_rec = np.bincount(vi64[list(force)], minlength=m) if force else np.zeros(m, np.int64)
+        used_need = np.bincount(ni64[list(force)], minlength=n) if force else np.zeros(n, np.int64)
+        children += [
+            fix_in(x, forbid, force)
+            for x in same
+            if used_rec[vi64[x]] < capacity[vi64[x]] and used_need[ni64[x]] < demand[ni64[x]]
+        ]
         for child in children:
             ccaps = tighten(child[0], child[1], caps, {pa}) if pa in caps else caps
             chosen, value, cbound, cv, ccaps = solve_node(child[0], child[1], ccaps)
