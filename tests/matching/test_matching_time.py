@@ -15,9 +15,9 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from matching import InstanceError, candidates, parse_instance, solve
-from matching._time import pair_feasible
-from matching.schedule import Schedule, clash
+from matching import InstanceError, candidates, pair_feasible, parse_instance, solve
+from matching._time import BUSY, LIMIT, OK, pair_status
+from matching.schedule import Schedule, clash, first_clash, week_overflow
 
 SAT = 5
 DEC5 = "2026-12-05"  # a Saturday
@@ -687,3 +687,32 @@ def test_deterministic():
     b = solve(parse_instance(data)).to_dict()
     del a["stats"]["seconds"], b["stats"]["seconds"]
     assert a == b
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pair_rules_agree_with_the_schedule_module(seed):
+    """The compiled pair rules against matching.schedule (clash, week_overflow)."""
+    data = random_instance(100 + seed, 30, 30, harsh=True)
+    inst = parse_instance(data)
+    ref = Reference(data)
+    cand = candidates(inst)
+    status, _ = pair_status(inst, cand.need_index, cand.volunteer_index)
+    seen = set()
+    for k, (n, j) in enumerate(zip(cand.need_index.tolist(), cand.volunteer_index.tolist())):
+        p = ref.person[j]
+        busy = list(ref.busy.get(p, {}).values())
+        clashes = first_clash(ref.need[n], busy) is not None
+        lim = [
+            v.get("week_limit") or {}
+            for i, v in enumerate(data["volunteers"])
+            if ref.person[i] == p
+        ]
+        tasks = min((x["tasks"] for x in lim if "tasks" in x), default=None)
+        hours = min((x["hours"] for x in lim if "hours" in x), default=None)
+        over = week_overflow(ref.need[n], busy, tasks=tasks, hours=hours) is not None
+        assert (status[k] == BUSY) == clashes
+        if not clashes:
+            assert (status[k] == LIMIT) == over
+        seen.add(int(status[k]))
+        assert (status[k] == OK) == ref.pair_ok(n, j)
+    assert {OK, BUSY, LIMIT} <= seen
