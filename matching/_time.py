@@ -821,7 +821,10 @@ def branch_and_bound(
         return -1 if got < 0 else must.size + int(got)
 
     def flow(
-        forbid: frozenset[int], force: tuple[int, ...], caps: Caps | None = None
+        forbid: frozenset[int],
+        force: tuple[int, ...],
+        caps: Caps | None = None,
+        relax: bool = True,
     ) -> tuple[np.ndarray, int, int]:
         """The node's flow: chosen pairs, their value, and the bound.
 
@@ -831,7 +834,7 @@ def branch_and_bound(
         any assignment keeping the rules plus every dummy fits this flow, so
         its optimum less the dummies' value is still a bound.
         """
-        if not forbid and not force and not caps and not cuts:
+        if not forbid and not force and not caps and not (cuts and relax):
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
             value = chosen.size * big + int(score64[chosen].sum())
             return chosen, value, value
@@ -862,18 +865,32 @@ def branch_and_bound(
         x_ni: list[int] = []
         x_vi: list[int] = []
         n_vdummies = 0
-        if cuts:
-            for members in cuts:
-                in_c = np.zeros(n, dtype=bool)
-                in_c[members] = True
-                room = cut_room(members, in_c, keep, forced)
-                sel = keep[in_c[sub_ni]]
-                pairs_n = np.unique(ni64[sel] * max(n_people, 1) + pair_person[sel])
-                per_need = np.bincount(pairs_n // max(n_people, 1), minlength=n)[members]
-                supply = np.minimum(np.maximum(dem[members], 0), per_need)
-                extra = int(supply.sum()) - room
-                live = members[supply > 0].tolist()
-                for _ in range(max(extra, 0)):
+        if cuts and relax:
+            n_cuts = len(cuts)
+            span = max(n_people, 1)
+            sel = keep[in_cut[sub_ni] >= 0]
+            # distinct (need, person) among the open pairs in cuts
+            need_person = np.unique(ni64[sel] * span + pair_person[sel])
+            np_need, np_person = need_person // span, need_person % span
+            np_cut = in_cut[np_need]
+            per_need = np.bincount(np_need, minlength=n)
+            supply_need = np.minimum(np.maximum(dem, 0), per_need)
+            cut_of_need = np.flatnonzero(in_cut >= 0)
+            supply = np.bincount(
+                in_cut[cut_of_need], weights=supply_need[cut_of_need], minlength=n_cuts
+            ).astype(np.int64)
+            # room: per (cut, person), one need in a clique, else the most they can take
+            cut_person, counts = np.unique(np_cut * span + np_person, return_counts=True)
+            room = np.zeros(n_cuts, dtype=np.int64)
+            simple = np.array(clique_flags, dtype=bool)[cut_person // span] | (counts == 1)
+            np.add.at(room, cut_person[simple] // span, 1)
+            for key in cut_person[~simple].tolist():
+                c, p = key // span, key % span
+                room[c] += limit_room(c, p, np_need[(np_cut == c) & (np_person == p)], forced)
+            for c in np.flatnonzero(supply > room).tolist():
+                members = cuts[c]
+                live = members[supply_need[members] > 0].tolist()
+                for _ in range(int(supply[c] - room[c])):
                     for nn in live:
                         x_ni.append(nn)
                         x_vi.append(m + n_vdummies)
@@ -909,47 +926,37 @@ def branch_and_bound(
 
     cuts: list[np.ndarray] = []
     in_cut = np.full(n, -1, dtype=np.int64)
+    clique_flags: list[bool] = []  # per cut: its needs clash pairwise
     room_cache: dict[tuple[int, int, tuple[int, ...], tuple[int, ...]], int] = {}
 
-    def cut_room(
-        members: np.ndarray, in_c: np.ndarray, keep: np.ndarray, forced: np.ndarray
-    ) -> int:
-        """Most slots of the cut's needs the flow may fill: for every person with an open
-        pair there, the most of those needs they can take besides their forced ones."""
+    def limit_room(c: int, p: int, cand: np.ndarray, forced: np.ndarray) -> int:
+        """The most of ``cand`` (needs of cut ``c``) person ``p`` can take besides
+        their forced needs."""
         assert prep is not None
-        sel = keep[in_c[ni64[keep]]]
-        who_sel = pair_person[sel]
-        total = 0
-        for p in np.unique(who_sel).tolist():
-            cand = np.unique(ni64[sel[who_sel == p]])
-            if cand.size == 1:
-                total += 1
-                continue
-            must = np.unique(ni64[forced[pair_person[forced] == p]])
-            key = (int(in_cut[members[0]]), p, tuple(must.tolist()), tuple(cand.tolist()))
-            got = room_cache.get(key)
-            if got is None:
-                got = _max_feasible(
-                    p,
-                    must,
-                    cand,
-                    cand.size,
-                    20000,
-                    prep.busy_ptr,
-                    prep.busy_sched,
-                    prep.lim_tasks,
-                    prep.lim_minutes,
-                    prep.first,
-                    prep.last,
-                    prep.wptr,
-                    prep.wday,
-                    prep.wstart,
-                    prep.wend,
-                )
-                got = int(cand.size) if got < 0 else int(got)
-                room_cache[key] = got
-            total += got
-        return total
+        must = np.unique(ni64[forced[pair_person[forced] == p]])
+        key = (c, p, tuple(must.tolist()), tuple(cand.tolist()))
+        got = room_cache.get(key)
+        if got is None:
+            got = _max_feasible(
+                p,
+                must,
+                cand,
+                cand.size,
+                20000,
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
+            got = int(cand.size) if got < 0 else int(got)
+            room_cache[key] = got
+        return got
 
     def grow_cut(a: int, b: int) -> bool:
         """Add a clique of pairwise clashing needs holding needs ``a`` and ``b``."""
@@ -967,6 +974,7 @@ def branch_and_bound(
         cut = np.array(sorted(members), dtype=np.int64)
         in_cut[cut] = len(cuts)
         cuts.append(cut)
+        clique_flags.append(True)
         return True
 
     def violated(chosen: np.ndarray) -> list[np.ndarray]:
@@ -1059,6 +1067,7 @@ def branch_and_bound(
                 elif len(cuts) < 4 * n + 16:
                     in_cut[needs] = len(cuts)
                     cuts.append(needs)
+                    clique_flags.append(False)
                     grown = True
             if not new and not grown:
                 break
@@ -1089,17 +1098,72 @@ def branch_and_bound(
         """Repair: fix out the lower-scoring free member of every violated set, solve again."""
         nonlocal nodes
         fixed = set(force)
+        node_forbid = forbid
         while True:
             drop = set()
             for members in viol:
                 free = [x for x in members.tolist() if x not in fixed]
                 drop.add(min(free, key=lambda x: (int(score64[x]), x)))
             forbid = forbid | drop
-            chosen, value, _ = flow(forbid, force)
+            chosen, value, _ = flow(forbid, force, relax=False)
             nodes += 1
             viol = violated(chosen)
             if not viol:
-                return chosen, value
+                return fill(chosen, value, node_forbid)
+
+    def fill(chosen: np.ndarray, value: int, forbid: frozenset[int]) -> tuple[np.ndarray, int]:
+        """Keep a feasible assignment and fill what it leaves open: its pairs forced,
+        every pair that does not fit beside them fixed out, then repaired; repeated
+        while that adds something."""
+        nonlocal nodes
+        assert prep is not None
+        for _ in range(4):
+            if out_of_budget():
+                break
+            p_of = pair_person[chosen]
+            order = np.argsort(p_of, kind="stable")
+            out: list[int] = []
+            for p in np.unique(p_of).tolist():
+                mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+                mine = mine[~np.isin(mine, chosen)]
+                if mine.size == 0:
+                    continue
+                taken = ni64[chosen[order][p_of[order] == p]]
+                bad = _incompatible(
+                    p,
+                    taken,
+                    ni64[mine],
+                    prep.busy_ptr,
+                    prep.busy_sched,
+                    prep.lim_tasks,
+                    prep.lim_minutes,
+                    prep.first,
+                    prep.last,
+                    prep.wptr,
+                    prep.wday,
+                    prep.wstart,
+                    prep.wend,
+                )
+                out += mine[bad].tolist()
+            force = tuple(chosen.tolist())
+            fixed = set(force)
+            sub_forbid = forbid | frozenset(out)
+            more, more_value, _ = flow(sub_forbid, force, relax=False)
+            nodes += 1
+            viol = violated(more)
+            while viol:
+                drop = set()
+                for members in viol:
+                    free = [x for x in members.tolist() if x not in fixed]
+                    drop.add(min(free, key=lambda x: (int(score64[x]), x)))
+                sub_forbid = sub_forbid | drop
+                more, more_value, _ = flow(sub_forbid, force, relax=False)
+                nodes += 1
+                viol = violated(more)
+            if more_value <= value:
+                break
+            chosen, value = more, more_value
+        return chosen, value
 
     if not root_viol:
         best, best_value = chosen, value
