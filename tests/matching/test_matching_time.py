@@ -716,3 +716,20 @@ def test_pair_rules_agree_with_the_schedule_module(seed):
         seen.add(int(status[k]))
         assert (status[k] == OK) == ref.pair_ok(n, j)
     assert {OK, BUSY, LIMIT} <= seen
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_harsh_instances_under_a_small_budget_keep_the_rules_and_an_honest_bound(seed):
+    """Many limits, pauses and people with several records, 200 flows: whether or not
+    the budget proves the result, it keeps every rule, and the integer program's
+    optimum lies between the result and the reported bound."""
+    data = random_instance(500 + seed, 30, 30, harsh=True)
+    result = solve(parse_instance(data), max_nodes=200)
+    slots, units, ref = reference_optimum(data)
+    check_rules(result, ref)
+    got = (result.stats["filled_slots"], int(result.score_units.astype(np.int64).sum()))
+    rules = result.stats["time_rules"]
+    bound = (rules["bound"]["filled_slots"], rules["bound"]["score_units"])
+    assert got <= (slots, units) <= bound
+    if rules["optimal"]:
+        assert got == (slots, units) == bound
