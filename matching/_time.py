@@ -24,17 +24,25 @@ hold a first or last day, so only those weeks, the week after each and the
 week before the earliest are checked.
 
 The branch and bound is best-first over the exact min-cost flow of
-:mod:`matching._assign`. A node forbids some (need, person) couples; its
-flow optimum, one integer ``filled * M + score`` (``M`` above any total
-score, so it orders lexicographically), bounds every assignment below it. A
-node whose flow breaks a run rule branches on one violated set (two
-clashing needs, or needs that together overflow a week): every child
-forbids one member, and every feasible assignment of the node lies in some
-child. The first node popped whose bound does not beat the incumbent proves
-the incumbent optimal. Incumbents come from a repair dive: drop the
-lower-scoring member of every violated set and solve again, until nothing
-is violated. Past the node or time budget the best incumbent is returned,
-never a clashing one, with the bound still open (the gap).
+:mod:`matching._assign`. A node fixes some pairs out and some in; its flow
+optimum, one integer ``filled * M + score`` (``M`` above any total score, so
+it orders lexicographically), bounds every assignment below it. A node whose
+flow breaks a run rule branches on one pair of a violated set (two clashing
+needs, or needs that together overflow a week): the person does not take
+that need, or takes it through one of their records, which fixes out every
+pair of theirs that cannot go beside it; the children share no assignment.
+Two relaxations tighten the bound while staying flows: a person whose pairs
+break a rule is capped at the most needs they could take together (a small
+exact search), and a set of needs from a violated set (a clique of clashing
+needs, grown greedily) fills at most as many slots as the people who could
+take them allow; both are held by dummy needs or volunteers of the highest
+score, whose value is taken off again. The first node popped whose bound
+does not beat the incumbent proves the incumbent optimal. Incumbents come
+from a repair dive (fix out the lower-scoring member of every violated set
+and solve again, until nothing is violated) followed by a fill (keep that
+assignment, fix out what cannot go beside it, and fill what is left). Past
+the node or time budget the best incumbent is returned, never a clashing
+one, with the bound still open (the gap).
 """
 
 from __future__ import annotations
