@@ -302,11 +302,12 @@ def _diagnose(
             kinds["helping"].add(person)
         elif (need_id, oid) in facts.rejected:
             kinds["rejected"].add(person)
-        elif not skills <= set(offer["usable"]):
-            kinds["unverified"].add(person)
         elif offer["remaining"] < 1:
+            # fully booked (and, if so, waiting for a credential too: freeing comes first)
             kinds["fully_booked"].add(person)
             full_offers.append(oid)
+        elif not skills <= set(offer["usable"]):
+            kinds["unverified"].add(person)
         else:
             kinds["free"].add(person)
     free = kinds["free"]
@@ -357,12 +358,18 @@ def _diagnose(
             )
     if kinds["own"] and not free:
         return _reason("own", "The only suitable volunteer is the resident who posted it.")
-    # free at other times: in reach with the skills, and free for as long as the need lasts
     longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
+    # free at other times: with room, the skills verified, nothing against the pair, and free
+    # for as long as the need lasts
     other_times = [
         o
         for o in anytime
         if o not in set(at_time)
+        and offers[o]["remaining"] >= 1
+        and skills <= set(offers[o]["usable"])
+        and offers[o]["person"] != facts.requester.get(need_id)
+        and (need_id, offers[o]["person"]) not in facts.helping
+        and (need_id, o) not in facts.rejected
         and any(
             _minutes(w["end"]) - _minutes(w["start"]) >= longest for w in offers[o]["availability"]
         )
@@ -392,6 +399,24 @@ def _diagnose(
                 "split",
                 f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
                 "but each is held by someone in reach: split the need into one per skill.",
+            )
+    if skills and not anytime:
+        # The engine sees only volunteers with room; people who hold the skills but are booked
+        # or unverified make "nobody has the skill" untrue: the truth is that none is in reach.
+        holders = {
+            o["person"]
+            for o in offers.values()
+            if skills <= set(o["usable"]) | set(o["pending"])
+            and o["person"] != facts.requester.get(need_id)
+        }
+        if holders:
+            n = len(holders)
+            named = _names(sorted(skills), facts)
+            return _reason(
+                "out_of_reach",
+                f"The only volunteer with {named} is out of reach."
+                if n == 1
+                else f"None of the {n} volunteers with {named} is within reach.",
             )
     return None
 

@@ -180,3 +180,18 @@ def test_the_queue_page_shows_the_action_beside_the_reason(
     html = page.get_data(as_text=True)
     assert "waiting for the credential to be verified" in html
     assert ACTIONS["unverified"] in html
+
+
+def test_a_booked_holder_far_away_is_out_of_reach_not_missing(
+    client, scene, create_need, create_offer, run_matching
+):
+    # The engine sees only volunteers with room, so it would say nobody has the skill.
+    create_offer([scene.group], skills=["legal-advice"], postcode="CF10 1AA", capacity=1)
+    there = create_need(scene.group, skills=["legal-advice"], postcode="CF10 1AA")
+    run_matching(scene)
+    _approve(client, scene, there.id)
+    here = create_need(scene.group, skills=["legal-advice"])
+    run_matching(scene)
+    reason = _unmatched(client, scene)[here.id]
+    assert reason["reason_code"] == "out_of_reach"
+    assert reason["reason"] == "The only volunteer with ‘Legal advice’ is out of reach."
