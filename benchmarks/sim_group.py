@@ -356,29 +356,25 @@ class Sim:
             if need is None:
                 continue
             self.checked[code] += 1
-            if code == "out_of_reach":
-                # true if every holder of the skills is further away than they travel
+            # no_skill: true if fewer people hold the skills (verified or not, booked or not)
+            # than the places open; out_of_reach: true if fewer of them are within reach (the
+            # distance computed here, independently of the engine). People who cannot be asked
+            # are left out: the resident, those already helping, those turned down for it.
+            if code in ("no_skill", "out_of_reach"):
                 wanted = set(need["skills"])
-                reach = [
-                    _km(need, o) <= o["max_km"]
-                    for o in facts.offers
-                    if wanted <= set(o["usable"]) | set(o["pending"])
-                    and o["person"] != facts.requester.get(need_id)
-                ]
-                self.true[code] += not any(reach) and not need["remote_ok"]
-                continue
-            if code == "no_skill":
-                # true if fewer people hold the skills (verified or not, booked or not) than
-                # the places still open, leaving out the resident and those already helping
-                wanted = set(need["skills"])
-                holders = {
-                    o["person"]
+                askable = [
+                    o
                     for o in facts.offers
                     if wanted <= set(o["usable"]) | set(o["pending"])
                     and o["person"] != facts.requester.get(need_id)
                     and (need_id, o["person"]) not in facts.helping
-                }
-                self.true[code] += len(holders) < int(u["open_slots"])
+                    and (need_id, o["id"]) not in facts.rejected
+                ]
+                if code == "out_of_reach":
+                    askable = [
+                        o for o in askable if need["remote_ok"] or _km(need, o) <= o["max_km"]
+                    ]
+                self.true[code] += len({o["person"] for o in askable}) < int(u["open_slots"])
                 continue
             # Solve this need alone against the group with what the reason blames undone: is
             # it matched? Alone, so that the check asks about this need's reason rather than

@@ -211,7 +211,7 @@ def refine(
     entry keeps ``need`` and ``open_slots`` and gets ``reason_code``, ``reason`` and, for
     ``other_times``, ``free_at`` (the windows when suitable volunteers are free).
     """
-    if not unmatched or not facts.offers:
+    if not unmatched:
         return unmatched
     by_id = {int(n["id"]): n for n in needs}
     open_ids = [u["need"] for u in unmatched if u["need"] in by_id]
@@ -228,6 +228,7 @@ def refine(
             continue
         found = _diagnose(
             need_id,
+            u["reason_code"],
             int(u["open_slots"]),
             by_id[need_id],
             at_time.get(need_id, []),
@@ -282,6 +283,7 @@ def _pairs(
 
 def _diagnose(
     need_id: int,
+    engine_code: str,
     open_slots: int,
     need: dict[str, Any],
     at_time: list[int],
@@ -392,39 +394,70 @@ def _diagnose(
             ),
             "free_at": [{"weekday": d, "start": s, "end": e} for (d, s, e), _ in top],
         }
-    if len(skills) > 1 and not at_time:
-        split = _split(need, facts)
-        if split:
-            return _reason(
-                "split",
-                f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
-                "but each is held by someone in reach: split the need into one per skill.",
+    if len(skills) > 1 and not at_time and _split(need_id, need, facts):
+        return _reason(
+            "split",
+            f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
+            "but each is held by someone in reach: split the need into one per skill.",
+        )
+    if engine_code not in ("no_skill", "out_of_reach"):
+        return None
+
+    # The engine sees only the volunteers with room: booked or unverified people who hold the
+    # skills can make its "nobody has the skill" or "only k within reach" untrue. Count people
+    # who could be asked at all: not the resident, not already helping, not turned down for it.
+    def askable(o: dict[str, Any]) -> bool:
+        return (
+            o["person"] != facts.requester.get(need_id)
+            and (need_id, o["person"]) not in facts.helping
+            and (need_id, o["id"]) not in facts.rejected
+            and skills <= set(o["usable"]) | set(o["pending"])
+        )
+
+    holders = {o["person"] for o in offers.values() if askable(o)}
+    in_reach = {offers[o]["person"] for o in anytime if askable(offers[o])}
+    named = _names(sorted(skills), facts) if skills else ""
+    if len(holders) < open_slots:
+        return (
+            None
+            if engine_code == "no_skill"
+            else _reason(
+                "no_skill",
+                f"Only {_count(len(holders), 'volunteer')} "
+                f"{'has' if len(holders) == 1 else 'have'} {named}; {open_slots} needed.",
             )
-    if skills and not anytime:
-        # The engine sees only volunteers with room; people who hold the skills but are booked
-        # or unverified make "nobody has the skill" untrue: the truth is that none is in reach.
-        holders = {
-            o["person"]
-            for o in offers.values()
-            if skills <= set(o["usable"]) | set(o["pending"])
-            and o["person"] != facts.requester.get(need_id)
-        }
-        if holders:
-            n = len(holders)
-            named = _names(sorted(skills), facts)
-            return _reason(
-                "out_of_reach",
-                f"The only volunteer with {named} is out of reach."
-                if n == 1
-                else f"None of the {n} volunteers with {named} is within reach.",
-            )
-    return None
+        )
+    if len(in_reach) < open_slots:
+        with_what = f" with {named}" if skills else ""
+        return _reason(
+            "out_of_reach",
+            f"The only volunteer{with_what} is out of reach."
+            if not in_reach and len(holders) == 1
+            else f"None of the {len(holders)} volunteers{with_what} is within reach."
+            if not in_reach
+            else f"Only {len(in_reach)} of the {_count(len(holders), 'volunteer')}{with_what} "
+            f"{'is' if len(in_reach) == 1 else 'are'} within reach; {open_slots} needed.",
+        )
+    who = f"volunteers with {named}" if skills else "volunteers"
+    return _reason(
+        "no_time",
+        f"The {len(in_reach)} {who} within reach are fully booked, or not free at that time.",
+    )
 
 
-def _split(need: dict[str, Any], facts: Facts) -> bool:
-    """Whether every skill of ``need`` alone has a volunteer in reach and free at its time."""
+def _split(need_id: int, need: dict[str, Any], facts: Facts) -> bool:
+    """Whether every skill of ``need`` alone has a volunteer with room, in reach and free at its
+    time (not the resident, not turned down for it)."""
     parts = [{**need, "id": k, "skills": [s]} for k, s in enumerate(sorted(need["skills"]))]
-    usable_only = Facts(offers=[{**o, "pending": []} for o in facts.offers])
+    usable_only = Facts(
+        offers=[
+            {**o, "pending": []}
+            for o in facts.offers
+            if o["remaining"] >= 1
+            and o["person"] != facts.requester.get(need_id)
+            and (need_id, o["id"]) not in facts.rejected
+        ]
+    )
     found = _pairs(usable_only, parts)
     return all(found.get(k) for k in range(len(parts)))
 
