@@ -374,7 +374,9 @@ class Sim:
                     askable = [
                         o for o in askable if need["remote_ok"] or _km(need, o) <= o["max_km"]
                     ]
-                self.true[code] += len({o["person"] for o in askable}) < int(u["open_slots"])
+                # compared with the places the run had to fill, as the reason does
+                demand = int(need["volunteers_needed"])
+                self.true[code] += len({o["person"] for o in askable}) < demand
                 continue
             # Solve this need alone against the group with what the reason blames undone: is
             # it matched? Alone, so that the check asks about this need's reason rather than

@@ -291,8 +291,12 @@ def _diagnose(
     offers: dict[int, dict[str, Any]],
     facts: Facts,
 ) -> dict[str, Any] | None:
-    """The truer code and sentence for one open need, or ``None`` to keep the engine's."""
+    """The truer code and sentence for one open need, or ``None`` to keep the engine's.
+
+    Counts compare with the places the run had to fill (``demand``), as the engine's do: the
+    volunteers it proposed for this need are among the suitable ones."""
     skills = set(need["skills"])
+    demand = int(need["volunteers_needed"])
     kinds: dict[str, set[int]] = defaultdict(set)  # kind -> people
     full_offers: list[int] = []
     for oid in at_time:
@@ -313,7 +317,7 @@ def _diagnose(
         else:
             kinds["free"].add(person)
     free = kinds["free"]
-    if len(free) >= open_slots:
+    if len(free) >= demand:
         return None  # enough free, suitable people: the engine's reason stands
     booked = kinds["fully_booked"] - free
     if booked:
@@ -417,17 +421,17 @@ def _diagnose(
     holders = {o["person"] for o in offers.values() if askable(o)}
     in_reach = {offers[o]["person"] for o in anytime if askable(offers[o])}
     named = _names(sorted(skills), facts) if skills else ""
-    if len(holders) < open_slots:
+    if len(holders) < demand:
         return (
             None
             if engine_code == "no_skill"
             else _reason(
                 "no_skill",
                 f"Only {_count(len(holders), 'volunteer')} "
-                f"{'has' if len(holders) == 1 else 'have'} {named}; {open_slots} needed.",
+                f"{'has' if len(holders) == 1 else 'have'} {named}; {demand} needed.",
             )
         )
-    if len(in_reach) < open_slots:
+    if len(in_reach) < demand:
         with_what = f" with {named}" if skills else ""
         return _reason(
             "out_of_reach",
@@ -436,7 +440,7 @@ def _diagnose(
             else f"None of the {len(holders)} volunteers{with_what} is within reach."
             if not in_reach
             else f"Only {len(in_reach)} of the {_count(len(holders), 'volunteer')}{with_what} "
-            f"{'is' if len(in_reach) == 1 else 'are'} within reach; {open_slots} needed.",
+            f"{'is' if len(in_reach) == 1 else 'are'} within reach; {demand} needed.",
         )
     who = f"volunteers with {named}" if skills else "volunteers"
     return _reason(
