@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from matching import REASON_CODES
+from mutualaid.services.reasons import REASON_CODES
 
 from ..models.matches import MATCH_STATUSES, RUN_STATUSES
 from ._common import EXISTING, InSchema
@@ -136,7 +136,15 @@ class UnmatchedSchema(Schema):
     open_slots = fields.Integer(metadata={"description": "Volunteers still needed."})
     reason = fields.String()
     reason_code = fields.String(
-        metadata={"enum": list(REASON_CODES), "description": "The first filter that ruled out."}
+        metadata={"enum": list(REASON_CODES), "description": "Why, as a code (see `reason`)."}
+    )
+    action = fields.String(metadata={"description": "What a coordinator can do about it."})
+    free_at = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "For `other_times`: weekly windows when suitable volunteers are free "
+            "(`weekday` 0 = Monday, `start`, `end`)."
+        },
     )
 
 

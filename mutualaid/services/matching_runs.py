@@ -73,7 +73,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, locks
+from . import accounts, locks, reasons
 from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -300,18 +300,26 @@ def _compute(run_id: int, group_id: int) -> _Computed:
     t0 = perf_counter()
     with _transaction(write=False):
         loaded = load_instance(group_id, now)
+        facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
     t1 = perf_counter()
     result = matching.solve(matching.parse_instance(loaded.instance)).to_dict()
     t2 = perf_counter()
+    unmatched = reasons.refine(
+        [{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        loaded.instance["needs"],
+        facts,
+    )
+    t3 = perf_counter()
     return _Computed(
         proposals=result["matches"],
-        unmatched=[{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        unmatched=unmatched,
         stats={
             "needs": len(loaded.instance["needs"]),
             "offers": len(loaded.instance["volunteers"]),
             "excluded_pairs": len(loaded.instance["exclude"]),
             "load_s": round(t1 - t0, 4),
             "engine_s": round(t2 - t1, 4),
+            "reasons_s": round(t3 - t2, 4),
             "engine": result.get("stats", {}),
         },
         volunteer_of={int(o): p for o, p in loaded.volunteer_of.items()},

@@ -20,7 +20,7 @@ from mutualaid.models import (
     RunTrigger,
     utcnow,
 )
-from mutualaid.services import accounts, matches, matching_runs, visibility
+from mutualaid.services import accounts, matches, matching_runs, reasons, visibility
 
 from . import bp
 from ._util import form_ids, safe_next
@@ -66,7 +66,11 @@ def match_queue(slug: str):
     matching_runs.reap_abandoned(group.id, _stale_seconds())
     last_run = matching_runs.latest_run(group.id, succeeded=False)
     unmatched = [
-        {**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
+        {
+            **u,
+            "action": reasons.ACTIONS.get(u["reason_code"], ""),
+            "need_detail": visibility.need_view(u["need_record"], current_user),
+        }
         for u in matching_runs.unmatched_needs(group.id)
     ]
     return render_template(
