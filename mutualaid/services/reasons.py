@@ -69,6 +69,7 @@ ACTIONS = {
     "no_time": "Ask the resident whether another time would work.",
     "excluded": "Pair a volunteer by hand.",
     "taken": "Wait for the next run, or ask a volunteer to take one more.",
+    "busy": "Wait until one frees up, or ask the resident whether another day would work.",
     "fully_booked": "Ask one of them to take one more, or wait until one frees up.",
     "unverified": "Verify their credential.",
     "helping": "Pair another volunteer by hand.",
