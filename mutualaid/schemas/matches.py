@@ -11,7 +11,7 @@ from ._common import EXISTING, InSchema
 from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
 
-MAX_HOURS = 1000.0
+MAX_HOURS = 25.0
 
 
 class MatchQuerySchema(InSchema):
