@@ -221,6 +221,7 @@ def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
         "reason": match.reason if can_see_reason(viewer, match) else None,
         "hours": match.hours,
         "completed_at": match.completed_dt,
+        "ended_on": match.ended_on,
         "need": visibility.need_view(match.need, viewer),
         "offer": visibility.offer_view(match.offer, viewer),
     }
