@@ -461,7 +461,7 @@ def load_figures(held: dict[int, list[tuple[Any, Any]]], suitable: dict[int, int
     n = len(loads)
     gini = float((2 * np.arange(1, n + 1) - n - 1).dot(loads) / (n * total)) if total > 0 else 0.0
     median = float(np.median(loads))
-    top = max(1, int(round(n * 0.1)))
+    top = max(1, round(n * 0.1))
     return {
         "volunteers": n,
         "never_used": int((loads == 0).sum()),
