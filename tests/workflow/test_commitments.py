@@ -819,3 +819,25 @@ def test_concurrent_approvals_of_one_person_in_two_groups_never_double_book(
             sa.select(sa.func.count(Match.id)).where(Match.status == MatchStatus.APPROVED)
         )
     assert approved == 1
+
+
+def test_the_export_carries_ones_own_settings_and_sessions_only(
+    client, scene, app, create_person, create_need, create_offer, token_for
+):
+    resident, volunteer, _need, _offer, match_id = _begun_weekly(
+        app, scene, create_person, create_need, create_offer
+    )
+    as_volunteer = token_for(volunteer)
+    client.patch("/api/v1/me/availability", json={"week_limit": {"tasks": 2}}, headers=as_volunteer)
+    client.post(
+        f"/api/v1/matches/{match_id}/sessions",
+        json={"on_date": _past_tuesday().isoformat(), "status": "done", "hours": 1},
+        headers=as_volunteer,
+    )
+    mine = client.get("/api/v1/me/export", headers=as_volunteer).get_json()
+    assert mine["account"]["week_limit_tasks"] == 2
+    assert [(s["match"], s["hours"], s["recorded_by_you"]) for s in mine["sessions"]] == [
+        (match_id, 1.0, True)
+    ]
+    theirs = client.get("/api/v1/me/export", headers=token_for(create_person())).get_json()
+    assert theirs["sessions"] == [] and theirs["account"]["week_limit_tasks"] is None
