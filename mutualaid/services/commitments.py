@@ -166,15 +166,24 @@ def weekly_dates(
 # --- a volunteer's commitments ----------------------------------------------------------------
 
 
+#: Matches that hold (or held) the volunteer's time: agreed, done, or stepped back from after
+#: they began (until ``ended_on``).
+_HOLDS_TIME = sa.or_(
+    Match.status.in_((MatchStatus.APPROVED, MatchStatus.COMPLETED)),
+    Match.ended_on.is_not(None),
+)
+
+
 def approved_commitments(
-    person_id: int, today: date, exclude: Iterable[int] = ()
+    person_id: int, since: date, exclude: Iterable[int] = ()
 ) -> list[tuple[Match, Schedule]]:
-    """The person's approved matches, in any group and through any offer, that are not over."""
+    """The person's commitments, in any group and through any offer, that hold time on or after
+    ``since``: agreed ones, and those done or stepped back from (they count in their week)."""
     skip = set(exclude)
     found = db.session.scalars(
         sa.select(Match)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(Offer.volunteer_id == person_id, Match.status == MatchStatus.APPROVED)
+        .where(Offer.volunteer_id == person_id, _HOLDS_TIME)
         .options(joinedload(Match.need))
         .order_by(Match.id)
     ).unique()
@@ -183,7 +192,7 @@ def approved_commitments(
         if match.id in skip:
             continue
         schedule = commitment_schedule(match)
-        if schedule.last is None or schedule.last >= today:
+        if schedule.last is None or schedule.last >= since:
             out.append((match, schedule))
     return out
 
@@ -259,16 +268,22 @@ def why_not_fit(
 ) -> Refusal | None:
     """Why ``person`` cannot take one more commitment on ``schedule`` now, or ``None``.
 
-    Checks the pause, a clash with any approved commitment in any group, and the weekly limit
-    in every week the new commitment has a session from today on.
+    Checks, from today on: the pause; a clash with any commitment in any group (agreed, or
+    done today); and the weekly limit in every week the new commitment has a session, counting
+    what was already given that week.
     """
     name = person.name
+    if schedule.last is not None and schedule.last < today:
+        return None  # all in the past: nothing left to clash
+    if schedule.first is None or schedule.first < today:  # what is past is past
+        schedule = Schedule(today, schedule.last, schedule.windows)
     if is_paused(person, today):
         assert person.paused_until is not None
         pause = Schedule(today, person.paused_until, _ALL_DAY)
         if clash(schedule, pause) is not None:
             return Refusal(f"{name} is away until {long_date(person.paused_until)}.")
-    commitments = approved_commitments(person.id, today, exclude)
+    # From this week's Monday: help already given this week counts towards the weekly limit.
+    commitments = approved_commitments(person.id, today - timedelta(days=today.weekday()), exclude)
     best: tuple[Clash, Match, Schedule] | None = None
     for match, other in commitments:
         found = clash(schedule, other)

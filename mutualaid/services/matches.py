@@ -128,6 +128,8 @@ class MatchActions:
     complete: bool
     #: record a session of weekly help
     session: bool = False
+    #: stepping back ends weekly help that has begun
+    begun: bool = False
 
 
 def actions_for(person: Person | None, match: Match) -> MatchActions:
@@ -136,6 +138,7 @@ def actions_for(person: Person | None, match: Match) -> MatchActions:
         cancel=can_cancel(person, match),
         complete=can_complete(person, match),
         session=can_record_session(person, match),
+        begun=has_begun(match),
     )
 
 
@@ -449,12 +452,22 @@ def decline_match(match_id: int, actor: Person, reason: str | None = None) -> Ma
     return match
 
 
+def has_begun(match: Match) -> bool:
+    """Agreed weekly help whose first day is past: stepping back from it ends it."""
+    need = match.need
+    return (
+        match.status == MatchStatus.APPROVED
+        and need.on_date is None
+        and need.starts_on is not None
+        and need.starts_on < utcnow().date()
+    )
+
+
 def _end_if_begun(match: Match, need: Need) -> None:
-    """Stepping back from weekly help that has begun ends it today: the sessions so far stay,
-    and the time and the capacity are free from now on."""
-    today = utcnow().date()
-    if need.on_date is None and need.starts_on is not None and need.starts_on <= today:
-        match.ended_on = today
+    """Stepping back from weekly help that has begun ends it: yesterday was its last day, the
+    sessions so far stay, and the time and the capacity are free from today."""
+    if has_begun(match):
+        match.ended_on = utcnow().date() - timedelta(days=1)
 
 
 def cancel_match(match_id: int, actor: Person, reason: str | None = None) -> Match:

@@ -78,8 +78,7 @@ def match_ended(match: Match, by: Person) -> None:
         subject = f"Weekly help ended: {need.title}"
         what = (
             f'{by.name} stepped back from the weekly help with "{need.title}" '
-            f"({describe_time(need)}). It ended on {_day(match.ended_on)}; the sessions so far "
-            "are kept."
+            f"({describe_time(need)}): it is off from today, and the sessions so far are kept."
         )
     else:
         subject = f"Match {word}: {need.title}"

@@ -511,7 +511,8 @@ def test_stepping_back_ends_begun_weekly_help_and_tells_the_others(
     )
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
-    assert body["status"] == "declined" and body["ended_on"] == _today().isoformat()
+    assert body["status"] == "declined"
+    assert body["ended_on"] == (_today() - timedelta(days=1)).isoformat()  # its last day
     assert body["hours"] == 1  # the sessions so far are kept
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(MatchSession.id))) == 1
@@ -824,7 +825,7 @@ def test_concurrent_approvals_of_one_person_in_two_groups_never_double_book(
 def test_the_export_carries_ones_own_settings_and_sessions_only(
     client, scene, app, create_person, create_need, create_offer, token_for
 ):
-    resident, volunteer, _need, _offer, match_id = _begun_weekly(
+    _resident, volunteer, _need, _offer, match_id = _begun_weekly(
         app, scene, create_person, create_need, create_offer
     )
     as_volunteer = token_for(volunteer)
@@ -841,3 +842,29 @@ def test_the_export_carries_ones_own_settings_and_sessions_only(
     ]
     theirs = client.get("/api/v1/me/export", headers=token_for(create_person())).get_json()
     assert theirs["sessions"] == [] and theirs["account"]["week_limit_tasks"] is None
+
+
+def test_the_weekly_limit_counts_help_already_given_that_week(
+    client, scene, app, create_person, create_need, create_offer, token_for
+):
+    amara = create_person(name="Amara")
+    client.patch(
+        "/api/v1/me/availability", json={"week_limit": {"tasks": 1}}, headers=token_for(amara)
+    )
+    offer = create_offer([scene.group], volunteer=amara, capacity=3)
+    done = _match(
+        app,
+        create_need(scene.group, **_once(_today(), "08:00", "09:00")),
+        offer,
+        MatchStatus.APPROVED,
+    )
+    assert (
+        client.post(
+            f"/api/v1/matches/{done}/complete", json={"hours": 1}, headers=token_for(amara)
+        ).status_code
+        == 200
+    )
+    later_today = _match(app, create_need(scene.group, **_once(_today(), "20:00", "21:00")), offer)
+    resp = client.post(f"/api/v1/matches/{later_today}/approve", headers=scene.headers)
+    assert resp.status_code == 409
+    assert resp.get_json()["message"].startswith("Amara helps at most 1 time a week")

@@ -167,12 +167,7 @@ def confirm_end_match(match_id: int, action: str):
     else:
         question, yes = f"Cancel the match for “{title}”?", "Yes, cancel it"
     agreed = match.status == MatchStatus.APPROVED
-    begun = (
-        agreed
-        and match.need.on_date is None
-        and match.need.starts_on is not None
-        and match.need.starts_on <= utcnow().date()
-    )
+    begun = matches.has_begun(match)
     if begun:
         question, yes = f"Step back from the weekly help with “{title}”?", "Yes, step back"
     return render_template(
@@ -181,7 +176,7 @@ def confirm_end_match(match_id: int, action: str):
         action=action,
         question=question,
         yes=yes,
-        consequence=("It ends today; the sessions so far are kept. " if begun else "")
+        consequence=("It is off from today; the sessions so far are kept. " if begun else "")
         + (
             "The other side and the group's coordinators are told, and the coordinators "
             "look for someone else."
