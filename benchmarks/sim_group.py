@@ -357,7 +357,14 @@ def held_commitments() -> dict[int, list[tuple[Any, Any]]]:
     return out
 
 
-def check(held: dict[int, list[tuple[Any, Any]]]) -> dict[str, int]:
+def _describe(match: Any, schedule: Any) -> str:
+    return (
+        f"match {match.id} ({match.status}, decided {match.decided_dt:%Y-%m-%d}, ended "
+        f"{match.ended_on}) {schedule.first}..{schedule.last} {list(schedule.windows)}"
+    )
+
+
+def check(held: dict[int, list[tuple[Any, Any]]], verbose: bool = False) -> dict[str, int]:
     from matching.schedule import clash
     from mutualaid.extensions import db
     from mutualaid.models import Person
@@ -370,14 +377,17 @@ def check(held: dict[int, list[tuple[Any, Any]]]) -> dict[str, int]:
         for i, (match, schedule) in enumerate(items):
             if match.need.requester_id == person_id:
                 self_matches += 1
-            for _, other in items[i + 1 :]:
+            for other_match, other in items[i + 1 :]:
                 if clash(schedule, other) is not None:
                     clashes += 1
+                    if verbose:
+                        print(f"  clash, person {person_id}: {_describe(match, schedule)}")
+                        print(f"    with {_describe(other_match, other)}")
         limit = commitments.week_limit(person)
         if not limit:
             continue
         weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-        for _, schedule in items:
+        for match, schedule in items:
             if schedule.first is None or schedule.last is None:
                 continue
             monday = schedule.first - timedelta(days=schedule.first.weekday())
@@ -386,11 +396,18 @@ def check(held: dict[int, list[tuple[Any, Any]]]) -> dict[str, int]:
                 weeks[monday][0] += tasks
                 weeks[monday][1] += minutes
                 monday += timedelta(days=7)
-        for tasks, minutes in weeks.values():
+        for monday, (tasks, minutes) in weeks.items():
             if ("tasks" in limit and tasks > limit["tasks"]) or (
                 "hours" in limit and minutes > limit["hours"] * 60
             ):
                 over_limit += 1
+                if verbose:
+                    print(
+                        f"  over {limit}, person {person_id}, week of {monday}: {tasks}, {minutes}"
+                    )
+                    for match, schedule in items:
+                        if commitments.week_load(schedule, monday)[0]:
+                            print(f"    {_describe(match, schedule)}")
     return {"clashes": clashes, "self_matches": self_matches, "over_limit_weeks": over_limit}
 
 
@@ -487,6 +504,7 @@ def main() -> None:
     parser.add_argument("--suitable", type=int, default=10)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--database-url")
+    parser.add_argument("--verbose", action="store_true", help="list every clash and breach")
     args = parser.parse_args()
 
     if args.database_url:
@@ -567,7 +585,7 @@ def main() -> None:
             ):
                 totals[key] += value
         held = held_commitments()
-        checks = check(held)
+        checks = check(held, args.verbose)
         checks["over_capacity_offer_days"] = capacity_bad
         figures = load_figures(held, suitability(scene["group_id"]), args.suitable)
     print(f"totals: {dict(totals)}")

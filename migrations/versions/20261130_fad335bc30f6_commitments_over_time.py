@@ -65,6 +65,7 @@ def upgrade():
         )
 
     with op.batch_alter_table("matches", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("begins_on", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("ended_on", sa.Date(), nullable=True))
 
     with op.batch_alter_table("needs", schema=None) as batch_op:
@@ -111,6 +112,7 @@ def downgrade():
 
     with op.batch_alter_table("matches", schema=None) as batch_op:
         batch_op.drop_column("ended_on")
+        batch_op.drop_column("begins_on")
 
     with op.batch_alter_table("groups", schema=None) as batch_op:
         batch_op.drop_column("expire_after_days")

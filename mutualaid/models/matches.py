@@ -129,6 +129,9 @@ class Match(Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     hours: Mapped[float | None]
     completed_dt: Mapped[datetime | None]
+    #: The day a weekly commitment was agreed, when later than its need's first day (it holds the
+    #: volunteer's time from then on).
+    begins_on: Mapped[date | None]
     #: A weekly commitment stepped back from after it began: its last day (its sessions stay).
     ended_on: Mapped[date | None]
 

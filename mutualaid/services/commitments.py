@@ -79,9 +79,12 @@ def last_day(match: Match) -> date | None:
 
 
 def commitment_schedule(match: Match) -> Schedule:
-    """When the volunteer of this match is busy with it."""
+    """When the volunteer of this match is busy with it: a weekly one from the need's first day
+    or the day it was agreed, whichever is later, to its last day."""
     need = match.need
     first = need.on_date if need.on_date is not None else need.starts_on
+    if need.on_date is None and match.begins_on is not None:
+        first = match.begins_on if first is None else max(first, match.begins_on)
     last = last_day(match)
     if first is not None and last is not None and last < first:
         last = first  # ended before it began: it still held its first day

@@ -342,8 +342,11 @@ def _approve_locked(match: Match, need: Need, offer: Offer, actor: Person) -> No
     ):
         raise Conflict("This volunteer is already helping with this need (through another offer).")
     # Their time: a clash with anything they agreed to, in any group; their pause; their limit.
-    commitments.require_fit(offer.volunteer, need, utcnow().date())
+    today = utcnow().date()
+    commitments.require_fit(offer.volunteer, need, today)
     _decide(match, MatchStatus.APPROVED, actor)
+    if need.on_date is None and need.starts_on is not None and need.starts_on < today:
+        match.begins_on = today  # weekly help joined on the way: it holds time from today
     db.session.flush()
     refresh_need_status(need)
     notifications.match_approved(match)

@@ -868,3 +868,21 @@ def test_the_weekly_limit_counts_help_already_given_that_week(
     resp = client.post(f"/api/v1/matches/{later_today}/approve", headers=scene.headers)
     assert resp.status_code == 409
     assert resp.get_json()["message"].startswith("Amara helps at most 1 time a week")
+
+
+def test_weekly_help_joined_on_the_way_holds_time_from_the_day_it_is_agreed(
+    client, scene, app, create_person, create_need, create_offer
+):
+    need = create_need(
+        scene.group,
+        windows=[{"weekday": 1, "start": "08:00", "end": "09:00"}],
+        starts_on=_today() - timedelta(days=21),
+    )
+    match_id = _match(app, need, create_offer([scene.group]))
+    assert client.post(
+        f"/api/v1/matches/{match_id}/approve", headers=scene.headers
+    ).status_code == (200)
+    with app.app_context():
+        match = db.session.get(Match, match_id)
+        assert match.begins_on == _today()
+        assert commitments.commitment_schedule(match).first == _today()
