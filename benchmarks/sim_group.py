@@ -387,7 +387,7 @@ def check(held: dict[int, list[tuple[Any, Any]]], verbose: bool = False) -> dict
         if not limit:
             continue
         weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0])
-        for match, schedule in items:
+        for _, schedule in items:
             if schedule.first is None or schedule.last is None:
                 continue
             monday = schedule.first - timedelta(days=schedule.first.weekday())
