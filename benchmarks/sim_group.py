@@ -491,6 +491,20 @@ def load_figures(held: dict[int, list[tuple[Any, Any]]], suitable: dict[int, int
     }
 
 
+def _kind(reason: str) -> str:
+    """A skipped approval's reason, in a word."""
+    for words, kind in (
+        ("already helping on", "clash"),
+        ("helps at most", "weekly limit"),
+        ("is away until", "pause"),
+        ("no capacity left", "capacity"),
+        ("all the volunteers it asked for", "need full"),
+    ):
+        if words in reason:
+            return kind
+    return "other"
+
+
 # --- the loop -----------------------------------------------------------------------------------
 
 
@@ -576,6 +590,8 @@ def main() -> None:
                 f"{len(approved):8d} {len(skipped):7d} {fill:5.0%} {helped['done']:5d} "
                 f"{helped['stepped_back']:7d} {expired:7d}"
             )
+            for _, reason in skipped:
+                totals[f"skipped: {_kind(reason)}"] += 1
             for key, value in (
                 ("approved", len(approved)),
                 ("skipped", len(skipped)),
