@@ -886,3 +886,25 @@ def test_weekly_help_joined_on_the_way_holds_time_from_the_day_it_is_agreed(
         match = db.session.get(Match, match_id)
         assert match.begins_on == _today()
         assert commitments.commitment_schedule(match).first == _today()
+
+
+def test_changing_a_weekly_need_to_more_than_a_year_is_a_422_and_nothing_changes(
+    client, scene, app, create_need
+):
+    need = create_need(scene.group, title="Befriending")
+    when = {
+        "weekly": [{"weekday": "wed", "start": "10:00", "end": "11:00"}],
+        "until": (need.starts_on + timedelta(days=400)).isoformat(),
+    }
+    resp = client.patch(
+        f"/api/v1/needs/{need.id}",
+        json={"when": when, "title": "Befriending, longer"},
+        headers=scene.headers,
+    )
+    assert resp.status_code == 422 and "when.until" in resp.get_json()["errors"]
+    after = _row(app, Need, need.id)
+    assert (after.title, after.ends_on, after.windows) == (
+        "Befriending",
+        need.ends_on,
+        need.windows,
+    )
