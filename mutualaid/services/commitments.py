@@ -56,7 +56,8 @@ def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _windows(windows: Iterable[dict[str, Any]]) -> tuple[tuple[int, int, int], ...]:
+def window_tuples(windows: Iterable[dict[str, Any]]) -> tuple[tuple[int, int, int], ...]:
+    """Stored windows ``{"weekday", "start", "end"}`` as ``(weekday, start, end)`` minutes."""
     return tuple(
         (int(w["weekday"]), minutes(str(w["start"])), minutes(str(w["end"]))) for w in windows
     )
@@ -65,8 +66,8 @@ def _windows(windows: Iterable[dict[str, Any]]) -> tuple[tuple[int, int, int], .
 def need_schedule(need: Need) -> Schedule:
     """When the need happens."""
     if need.on_date is not None:
-        return Schedule(need.on_date, need.on_date, _windows(need.windows or []))
-    return Schedule(need.starts_on, need.ends_on, _windows(need.windows or []))
+        return Schedule(need.on_date, need.on_date, window_tuples(need.windows or []))
+    return Schedule(need.starts_on, need.ends_on, window_tuples(need.windows or []))
 
 
 def last_day(match: Match) -> date | None:
@@ -88,7 +89,7 @@ def commitment_schedule(match: Match) -> Schedule:
     last = last_day(match)
     if first is not None and last is not None and last < first:
         last = first  # ended before it began: it still held its first day
-    return Schedule(first, last, _windows(need.windows or []))
+    return Schedule(first, last, window_tuples(need.windows or []))
 
 
 def session_days(schedule: Schedule, lo: date, hi: date) -> list[date]:

@@ -173,6 +173,13 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
     resolved = _resolve({k: v for k, v in data.items() if k != "group"}, need.group)
     if "when" in data:
         dates = _weekly_dates(need.group, data["when"], need)
+        when = data["when"]
+        first, last = (when["on_date"], when["on_date"]) if when["on_date"] else dates
+        _require_volunteers_fit(
+            need,
+            commitments.Schedule(first, last, commitments.window_tuples(when["windows"])),
+            "The time cannot change",
+        )
     if "volunteers_needed" in data:
         held = holding_match_count(need)
         if data["volunteers_needed"] < held:
@@ -205,6 +212,30 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
     return need
 
 
+def _require_volunteers_fit(need: Need, schedule: commitments.Schedule, what: str) -> None:
+    """The need's approved volunteers must still fit ``schedule`` (no clash, no pause, within
+    their weekly limit): else :class:`Conflict` naming the first that does not. Their offers are
+    locked after the need (the lock order)."""
+    held = list(
+        db.session.scalars(
+            sa.select(Match)
+            .where(Match.need_id == need.id, Match.status == MatchStatus.APPROVED)
+            .order_by(Match.id)
+        )
+    )
+    if not held:
+        return
+    people = sa.select(Offer.volunteer_id).where(Offer.id.in_([m.offer_id for m in held]))
+    locks.lock_ids(
+        Offer, db.session.scalars(sa.select(Offer.id).where(Offer.volunteer_id.in_(people)))
+    )
+    today = utcnow().date()
+    for match in held:
+        refusal = commitments.why_not_fit(match.offer.volunteer, schedule, today, [match.id])
+        if refusal is not None:
+            raise Conflict(f"{what}: {refusal.message}")
+
+
 def extend_need(need: Need, actor: Person, until: date) -> Need:
     """Move a weekly need's last day later (its resident or a coordinator of its group).
 
@@ -227,27 +258,12 @@ def extend_need(need: Need, actor: Person, until: date) -> Need:
             "until", f"Give a day after the current last day, {need.ends_on.isoformat()}."
         )
     commitments.weekly_dates(need.group, need.starts_on, until, today, field="", check_start=False)
-    held = list(
-        db.session.scalars(
-            sa.select(Match)
-            .where(Match.need_id == need.id, Match.status == MatchStatus.APPROVED)
-            .order_by(Match.id)
-        )
-    )
-    if held:  # their offers, after the need (the lock order): their time is checked below
-        people = sa.select(Offer.volunteer_id).where(Offer.id.in_([m.offer_id for m in held]))
-        locks.lock_ids(
-            Offer, db.session.scalars(sa.select(Offer.id).where(Offer.volunteer_id.in_(people)))
-        )
     extra = commitments.Schedule(
         max(need.ends_on + timedelta(days=1), today),
         until,
         commitments.need_schedule(need).windows,
     )
-    for match in held:
-        refusal = commitments.why_not_fit(match.offer.volunteer, extra, today, exclude=[match.id])
-        if refusal is not None:
-            raise Conflict(f"The need cannot run until {until.isoformat()}: {refusal.message}")
+    _require_volunteers_fit(need, extra, f"The need cannot run until {until.isoformat()}")
     need.ends_on = until
     db.session.flush()
     return need

@@ -908,3 +908,27 @@ def test_changing_a_weekly_need_to_more_than_a_year_is_a_422_and_nothing_changes
         need.ends_on,
         need.windows,
     )
+
+
+def test_changing_the_time_of_a_need_is_refused_when_its_volunteer_would_clash(
+    client, scene, app, create_person, create_need, create_offer
+):
+    amara = create_person(name="Amara")
+    offer = create_offer([scene.group], volunteer=amara, capacity=2)
+    saturday = _next(5)
+    _match(
+        app,
+        create_need(scene.group, **_once(saturday, "10:00", "12:00")),
+        offer,
+        MatchStatus.APPROVED,
+    )
+    other = create_need(scene.group, **_once(saturday, "14:00", "15:00"))
+    _match(app, other, offer, MatchStatus.APPROVED)
+    when = {"date": saturday.isoformat(), "start": "11:00", "end": "12:30"}
+    resp = client.patch(f"/api/v1/needs/{other.id}", json={"when": when}, headers=scene.headers)
+    assert resp.status_code == 409
+    assert resp.get_json()["message"] == (
+        "The time cannot change: Amara is already helping on "
+        f"{commitments.long_date(saturday)}, 10:00-12:00."
+    )
+    assert _row(app, Need, other.id).windows[0]["start"] == "14:00"
