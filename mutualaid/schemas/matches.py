@@ -11,7 +11,7 @@ from ._common import EXISTING, InSchema
 from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
 
-MAX_HOURS = 1000.0
+MAX_HOURS = 25.0
 
 
 class MatchQuerySchema(InSchema):
@@ -110,8 +110,15 @@ class MatchOutSchema(Schema):
         allow_none=True,
         metadata={"description": "Shown to the group's coordinators and to whoever gave it."},
     )
-    hours = fields.Float(allow_none=True)
+    hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "One-off: as reported. Weekly: the sum of its sessions done."},
+    )
     completed_at = UTCDateTime(allow_none=True)
+    ended_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "Weekly help stepped back from after it began: its last day."},
+    )
     need = fields.Raw(metadata={"description": "The need, as NeedOut."})
     offer = fields.Raw(metadata={"description": "The volunteer's offer, as OfferOut."})
 

@@ -64,6 +64,7 @@ from ..models import (
     Need,
     Offer,
     OfferSkill,
+    Person,
     RunStatus,
     RunTrigger,
     Skill,
@@ -73,7 +74,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, locks, reasons
+from . import accounts, commitments, locks, reasons
 from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -423,7 +424,21 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     """The engine's instance for a group: its needs' open slots, its offers' remaining capacity.
 
     Each offer carries its volunteer's person id (``person``), so the engine gives a need
-    distinct people even when one person has several offers in the group."""
+    distinct people even when one person has several offers in the group.
+
+    Time over weeks (optional fields; an engine that does not know them ignores them):
+
+    - a need's ``first`` and ``last`` (ISO dates): its weekly windows happen on each matching
+      weekday in that range; a one-off need has ``first == last == `` its date;
+    - an offer's ``busy``: its person's approved commitments that are not over, in any group and
+      through any of their offers, ``[{"ref": "m<match id>", "first", "last", "windows"}]``;
+    - an offer's ``week_limit``: ``{"tasks": N}`` (sessions, a window on a day) or
+      ``{"hours": H}`` per week, Monday to Sunday; the person's setting;
+    - an offer's ``paused_until`` (ISO date): the person is away until then; left out when not
+      paused.
+
+    Every offer of one person carries the same ``busy``, ``week_limit`` and ``paused_until``.
+    """
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
@@ -448,6 +463,7 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
         Need.group_id == group_id,
         Need.status.in_(OPEN_NEED_STATUSES),
         sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+        sa.or_(Need.ends_on.is_(None), Need.ends_on >= now.date()),
         sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
         accounts.published(Need.requester_id),
     ]
@@ -468,6 +484,9 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Need.is_remote_ok,
             Need.created_dt,
             sa.func.coalesce(filled.c.n, 0),
+            Need.on_date,
+            Need.starts_on,
+            Need.ends_on,
         )
         .outerjoin(filled, filled.c.id == Need.id)
         .where(*where)
@@ -480,12 +499,29 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
         .where(*where)
     )
     out = []
-    for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
+    for (
+        nid,
+        requester,
+        lat,
+        lon,
+        windows,
+        wanted,
+        urgency,
+        remote,
+        created,
+        filled_n,
+        on_date,
+        starts_on,
+        ends_on,
+    ) in rows:
         slots = wanted - filled_n
         if slots < 1 or not windows:
             continue
+        first, last = (on_date, on_date) if on_date is not None else (starts_on, ends_on)
+        dates = {"first": first.isoformat(), "last": last.isoformat()} if first and last else {}
         out.append(
             {
+                **dates,
                 "id": str(nid),
                 "requester": requester,
                 "lat": lat,
@@ -526,19 +562,46 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Offer.capacity,
             sa.func.coalesce(busy.c.n, 0),
             sa.func.coalesce(recent.c.n, 0),
+            Person.paused_until,
+            Person.week_limit_tasks,
+            Person.week_limit_hours,
         )
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .join(Person, Person.id == Offer.volunteer_id)
         .outerjoin(busy, busy.c.id == Offer.id)
         .outerjoin(recent, recent.c.id == Offer.id)
         .where(*in_group)
         .order_by(Offer.id)
     )
     skills = _usable_offer_skills(in_group, now)
+    today = now.date()
     out = []
-    for oid, person, lat, lon, max_km, availability, capacity, busy_n, load in rows:
+    people: set[int] = set()
+    for (
+        oid,
+        person,
+        lat,
+        lon,
+        max_km,
+        availability,
+        capacity,
+        busy_n,
+        load,
+        paused_until,
+        limit_tasks,
+        limit_hours,
+    ) in rows:
         remaining = capacity - busy_n
         if remaining < 1 or not availability:
             continue
+        extra: dict[str, Any] = {}
+        if paused_until is not None and paused_until >= today:
+            extra["paused_until"] = paused_until.isoformat()
+        if limit_tasks is not None:
+            extra["week_limit"] = {"tasks": limit_tasks}
+        elif limit_hours is not None:
+            extra["week_limit"] = {"hours": limit_hours}
+        people.add(person)
         out.append(
             {
                 "id": str(oid),
@@ -550,8 +613,12 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
                 "capacity": remaining,
                 "availability": availability,
                 "load": load,
+                **extra,
             }
         )
+    busy_of = commitments.busy_records(people, today)
+    for record in out:
+        record["busy"] = busy_of.get(record["person"], [])
     return out
 
 
