@@ -30,13 +30,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import math
 import os
 import random
 import secrets
 import sys
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -505,6 +506,136 @@ def _kind(reason: str) -> str:
     return "other"
 
 
+# --- are the reasons true? ----------------------------------------------------------------------
+#
+# Every unmatched reason is counted by code, and these are checked against the group as the run
+# saw it:
+# - fully_booked: with every commitment freed, the engine matches the need (alone);
+# - unverified: with the pending credentials counted, the engine matches the need (alone);
+# - other_times: moved to one of the times the reason lists, the need is matched (alone);
+# - split: each of its skills, asked for alone, is matched;
+# - no_skill, out_of_reach: fewer people who could be asked hold the skills (are within reach,
+#   by a distance computed here) than the places the run had to fill.
+
+#: The reasons whose truth is checked (see ``Sim.check_reasons``).
+CHECKED = ("fully_booked", "unverified", "no_skill", "other_times", "out_of_reach", "split")
+
+
+def check_reasons(group_id: int, run: Any, tally: dict[str, Counter[str]]) -> None:
+    """Count the run's unmatched reasons by code, and check those in ``CHECKED``."""
+    import matching
+    from mutualaid.extensions import db
+    from mutualaid.models import utcnow
+    from mutualaid.services import matching_runs, reasons
+
+    unmatched = run.unmatched or []
+    for u in unmatched:
+        tally["reasons"][u["reason_code"]] += 1
+    todo = [u for u in unmatched if u["reason_code"] in CHECKED]
+    if not todo:
+        return
+    now = utcnow()
+    loaded = matching_runs.load_instance(group_id, now)
+    facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
+    db.session.rollback()
+    needs = {int(n["id"]): n for n in loaded.instance["needs"]}
+    for u in todo:
+        code, need_id = u["reason_code"], u["need"]
+        need = needs.get(need_id)
+        if need is None:
+            continue
+        tally["checked"][code] += 1
+        # no_skill: true if fewer people hold the skills (verified or not, booked or not)
+        # than the places open; out_of_reach: true if fewer of them are within reach (the
+        # distance computed here, independently of the engine). People who cannot be asked
+        # are left out: the resident, those already helping, those turned down for it.
+        if code in ("no_skill", "out_of_reach"):
+            wanted = set(need["skills"])
+            askable = [
+                o
+                for o in facts.offers
+                if wanted <= set(o["usable"]) | set(o["pending"])
+                and o["person"] != facts.requester.get(need_id)
+                and (need_id, o["person"]) not in facts.helping
+                and (need_id, o["id"]) not in facts.rejected
+            ]
+            if code == "out_of_reach":
+                askable = [
+                    o for o in askable if need["remote_ok"] or _km_between(need, o) <= o["max_km"]
+                ]
+            # compared with the places the run had to fill, as the reason does
+            demand = int(need["volunteers_needed"])
+            tally["true"][code] += len({o["person"] for o in askable}) < demand
+            continue
+        # Solve this need alone against the group with what the reason blames undone: is
+        # it matched? Alone, so that the check asks about this need's reason rather than
+        # about other needs competing for the same people.
+        #   fully_booked: every commitment freed (a booked volunteer's pending credential
+        #                 counted too); unverified: pending credentials counted;
+        #   other_times:  the need at the times the reason lists;
+        freed = code == "fully_booked"
+        vols = []
+        for o in facts.offers:
+            if not o["availability"] or (not freed and o["remaining"] < 1):
+                continue
+            vols.append(
+                {
+                    "id": str(o["id"]),
+                    "person": o["person"],
+                    "lat": o["lat"],
+                    "lon": o["lon"],
+                    "max_km": o["max_km"],
+                    "availability": o["availability"],
+                    "skills": o["usable"]
+                    + (o["pending"] if code == "unverified" or o["remaining"] < 1 else []),
+                    "capacity": max(1, o["remaining"] + _held(o["id"]) if freed else 1),
+                }
+            )
+        ids = {v["id"] for v in vols}
+        exclude = [p for p in loaded.instance["exclude"] if p[0] == str(need_id) and p[1] in ids]
+        # other_times: true if the need moved to one of the times listed is matched;
+        # split: true if every skill, asked for alone, is matched
+        if code == "other_times":
+            trials = [{**need, "windows": [w]} for w in u["free_at"]]
+        elif code == "split":
+            trials = [{**need, "skills": [s]} for s in need["skills"]]
+        else:
+            trials = [need]
+        matched = [
+            any(
+                int(m["need"]) == need_id
+                for m in matching.solve(
+                    matching.parse_instance(
+                        {"needs": [trial], "volunteers": vols, "exclude": exclude}
+                    )
+                ).to_dict()["matches"]
+            )
+            for trial in trials
+        ]
+        tally["true"][code] += all(matched) if code == "split" else any(matched)
+
+
+def _km_between(need: dict[str, Any], offer: dict[str, Any]) -> float:
+    """Great-circle distance (haversine), independent of the engine's own."""
+    la1, lo1, la2, lo2 = map(math.radians, (need["lat"], need["lon"], offer["lat"], offer["lon"]))
+    h = (
+        math.sin((la2 - la1) / 2) ** 2
+        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    )
+    return 2 * 6371.0088 * math.asin(math.sqrt(h))
+
+
+def _held(offer_id: int) -> int:
+    from mutualaid.extensions import db
+    from mutualaid.models import Match, MatchStatus
+
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Match.offer_id == offer_id, Match.status == MatchStatus.APPROVED
+        )
+    )
+
+
 # --- the loop -----------------------------------------------------------------------------------
 
 
@@ -561,6 +692,7 @@ def main() -> None:
         )
         print("day  posted weekly  open  proposed approved skipped  fill  done stepped expired")
         totals: dict[str, int] = defaultdict(int)
+        tally: dict[str, Counter[str]] = {k: Counter() for k in ("reasons", "checked", "true")}
         capacity_bad = 0
         for day_index in range(args.days):
             today = start + timedelta(days=day_index)
@@ -575,6 +707,7 @@ def main() -> None:
             group = db.session.get(Group, scene["group_id"])
             assert group is not None
             run = matching_runs.execute_run(group, trigger=RunTrigger.COMMAND)
+            check_reasons(scene["group_id"], run, tally)
             proposed = (run.stats or {}).get("proposals", 0)
             coordinator = db.session.get(Person, scene["coordinator_id"])
             assert coordinator is not None
@@ -607,6 +740,9 @@ def main() -> None:
     print(f"totals: {dict(totals)}")
     print(f"checks (must all be 0): {checks}")
     print(f"load among volunteers suitable for at least {args.suitable} needs: {figures}")
+    print("reason | count | checked | true")
+    for code, k in tally["reasons"].most_common():
+        print(f"{code} | {k} | {tally['checked'][code]} | {tally['true'][code]}")
     print(f"wall time {time.perf_counter() - t0:.0f} s; load average {os.getloadavg()}")
     if tmp is not None:
         tmp.cleanup()
