@@ -719,7 +719,7 @@ def branch_and_bound(
     score: np.ndarray,
     q: int,
     person: np.ndarray | None,
-    max_nodes: int = 2000,
+    max_nodes: int = 500,
     max_seconds: float | None = None,
 ) -> tuple[np.ndarray, BranchAndBound]:
     """The best assignment of the pairs that keeps the run rules.
