@@ -182,7 +182,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="10kx10k")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--max-nodes", type=int, default=2000)
+    ap.add_argument("--max-nodes", type=int, default=500)
     ap.add_argument("--city", help="everyone within 8 km of this city's centre, e.g. London")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()

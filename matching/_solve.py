@@ -444,7 +444,7 @@ def solve(
     instance: Instance,
     certify: bool = False,
     *,
-    max_nodes: int = 2000,
+    max_nodes: int = 500,
     max_seconds: float | None = None,
 ) -> Result:
     """Propose the best assignment of volunteers to needs.

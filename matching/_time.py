@@ -719,7 +719,7 @@ def branch_and_bound(
     score: np.ndarray,
     q: int,
     person: np.ndarray | None,
-    max_nodes: int = 2000,
+    max_nodes: int = 500,
     max_seconds: float | None = None,
 ) -> tuple[np.ndarray, BranchAndBound]:
     """The best assignment of the pairs that keeps the run rules.
@@ -1130,13 +1130,18 @@ def branch_and_bound(
                 break
             p_of = pair_person[chosen]
             order = np.argsort(p_of, kind="stable")
+            by_p = chosen[order]
+            people, starts = np.unique(p_of[order], return_index=True)
+            ends = np.r_[starts[1:], by_p.size]
+            in_chosen = np.zeros(n_pairs, dtype=bool)
+            in_chosen[chosen] = True
             out: list[int] = []
-            for p in np.unique(p_of).tolist():
+            for p, lo, hi in zip(people.tolist(), starts.tolist(), ends.tolist()):
                 mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-                mine = mine[~np.isin(mine, chosen)]
+                mine = mine[~in_chosen[mine]]
                 if mine.size == 0:
                     continue
-                taken = ni64[chosen[order][p_of[order] == p]]
+                taken = ni64[by_p[lo:hi]]
                 bad = _incompatible(
                     p,
                     taken,

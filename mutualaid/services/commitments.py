@@ -88,7 +88,7 @@ def commitment_schedule(match: Match) -> Schedule:
         first = match.begins_on if first is None else max(first, match.begins_on)
     last = last_day(match)
     if first is not None and last is not None and last < first:
-        last = first  # ended before it began: it still held its first day
+        return Schedule(first, first, ())  # ended before it began: it held no time
     return Schedule(first, last, window_tuples(need.windows or []))
 
 
@@ -202,22 +202,26 @@ def approved_commitments(
 
 
 def busy_records(person_ids: Iterable[int], today: date) -> dict[int, list[dict[str, Any]]]:
-    """Each person's approved commitments that are not over, as the engine reads them
-    (``{"ref", "first", "last", "windows"}``)."""
+    """Each person's commitments as the engine reads them (``{"ref", "first", "last",
+    "windows"}``): the agreed ones that are not over, and, for this week's limit, those done or
+    stepped back from since this week's Monday (their dates are past, so they clash with
+    nothing to come; they count in the week, as the approval counts them)."""
     wanted = sorted(set(person_ids))
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not wanted:
         return out
+    monday = today - timedelta(days=today.weekday())
     rows = db.session.execute(
         sa.select(Match, Offer.volunteer_id)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(Offer.volunteer_id.in_(wanted), Match.status == MatchStatus.APPROVED)
+        .where(Offer.volunteer_id.in_(wanted), _HOLDS_TIME)
         .options(joinedload(Match.need))
         .order_by(Match.id)
     ).unique()
     for match, person in rows:
         schedule = commitment_schedule(match)
-        if schedule.last is not None and schedule.last < today:
+        since = today if match.status == MatchStatus.APPROVED else monday
+        if not schedule.windows or (schedule.last is not None and schedule.last < since):
             continue
         out[person].append(
             {

@@ -432,6 +432,8 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
       weekday in that range; a one-off need has ``first == last == `` its date;
     - an offer's ``busy``: its person's approved commitments that are not over, in any group and
       through any of their offers, ``[{"ref": "m<match id>", "first", "last", "windows"}]``;
+      also those done or stepped back from since this week's Monday, so that the week's limit
+      counts help already given (as approval does); their dates are past;
     - an offer's ``week_limit``: ``{"tasks": N}`` (sessions, a window on a day) or
       ``{"hours": H}`` per week, Monday to Sunday; the person's setting;
     - an offer's ``paused_until`` (ISO date): the person is away until then; left out when not

@@ -645,13 +645,20 @@ def test_the_engine_gets_each_persons_commitments_limit_and_pause(
         in_south,
         MatchStatus.APPROVED,
     )
-    _match(  # stepped back from: not busy
+    monday = _today() - timedelta(days=_today().weekday())
+    _match(  # stepped back from before this week: not busy
         app,
-        create_need(south, windows=[{"weekday": 3, "start": "18:00", "end": "19:00"}]),
+        create_need(
+            south,
+            windows=[{"weekday": 3, "start": "18:00", "end": "19:00"}],
+            starts_on=monday - timedelta(days=14),
+        ),
         in_south,
         MatchStatus.DECLINED,
-        ended_on=_today(),
+        ended_on=monday - timedelta(days=1),
     )
+    done_today = create_need(south, **_once(_today(), "07:00", "08:00"))
+    done = _match(app, done_today, in_south, MatchStatus.COMPLETED)  # counts in this week
     back = _today() + timedelta(days=5)
     with app.app_context():
         person = db.session.get(Person, amara.id)
@@ -674,7 +681,13 @@ def test_the_engine_gets_each_persons_commitments_limit_and_pause(
             "first": weekly.starts_on.isoformat(),
             "last": weekly.ends_on.isoformat(),
             "windows": [{"weekday": 2, "start": "18:00", "end": "19:00"}],
-        }
+        },
+        {
+            "ref": f"m{done}",
+            "first": _today().isoformat(),
+            "last": _today().isoformat(),
+            "windows": [{"weekday": _today().weekday(), "start": "07:00", "end": "08:00"}],
+        },
     ]
 
 
