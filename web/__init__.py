@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, request
 
-from mutualaid import audit
+from mutualaid import audit, freshness
 from mutualaid.config import Config
 from mutualaid.extensions import configure_sqlite, db, intend_to_write, login_manager, migrate
 
@@ -36,6 +36,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     with app.app_context():
         audit.install(db.session.session_factory.class_)
+        freshness.install(db.session.session_factory.class_)
         configure_sqlite(db.engine)
 
     from flask_wtf.csrf import CSRFProtect

@@ -49,7 +49,7 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, freshness
 from ..errors import Conflict, InvalidState
 from ..extensions import db, intend_to_write, write_intended
 from ..models import (
@@ -682,6 +682,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         db.session.execute(sa.delete(table).where(among(table.c.id, batch)))
         entries.extend(("delete", m, None) for m in batch)
     audit.record("match", entries)
+    freshness.touch(db.session, run.group_id)
     return {
         "proposals": len(fitting),
         "added": len(new_rows),
