@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from .models import Group, Match, Membership, Need, Offer, OfferSkill, Person, Skill, offer_groups
 
@@ -34,7 +34,7 @@ _KEY = "freshness_groups"
 ALL = -1
 
 
-def touch(session: Session, *group_ids: int) -> None:
+def touch(session: Session | scoped_session[Any], *group_ids: int) -> None:
     """Note that this transaction changed what these groups' pages show (:data:`ALL`: every
     group); their versions go up when it commits."""
     session.info.setdefault(_KEY, set()).update(group_ids)
@@ -75,7 +75,7 @@ def _after_flush(session: Session, flush_context: Any) -> None:
     if people:
         groups.update(conn.scalars(sa.select(Need.group_id).where(Need.requester_id.in_(people))))
         offer_ids.update(conn.scalars(sa.select(Offer.id).where(Offer.volunteer_id.in_(people))))
-    offer_ids.discard(None)  # type: ignore[arg-type]  # a deleted offer's id is gone
+    offer_ids.discard(None)  # type: ignore[arg-type,unused-ignore]
     if offer_ids:
         groups.update(
             conn.scalars(

@@ -11,7 +11,14 @@ from flask import Flask, request
 
 from mutualaid import audit, freshness
 from mutualaid.config import Config
-from mutualaid.extensions import configure_sqlite, db, intend_to_write, login_manager, migrate
+from mutualaid.extensions import (
+    cache,
+    configure_sqlite,
+    db,
+    intend_to_write,
+    login_manager,
+    migrate,
+)
 
 MIGRATIONS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
@@ -33,6 +40,7 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, app.config["MAIL_FILE_DIR"])
 
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     with app.app_context():
         audit.install(db.session.session_factory.class_)
