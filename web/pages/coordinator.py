@@ -26,13 +26,14 @@ from markupsafe import Markup
 from mutualaid.errors import DomainError
 from mutualaid.extensions import cache
 from mutualaid.models import CATEGORIES, NEED_STATUSES, Group
-from mutualaid.services import accounts, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import offers as offer_service
 from mutualaid.services import skills as skill_service
+from mutualaid.services import visibility
 
 from . import bp
+from ._util import coordinated_ids
 
 #: Needs and offers on one page; the page links to the next.
 PAGE_SIZE = 50
@@ -65,7 +66,7 @@ def _filters(args: Any, skill_slugs: set[str]) -> Filters:
 def coordinated_group(slug: str) -> Group:
     """The group by slug, for its coordinators only (404 page if unknown, 403 for anyone else)."""
     group = group_service.get_group_by_slug(slug)  # NotFound -> the 404 page
-    if not accounts.is_coordinator(current_user, group.id):
+    if group.id not in coordinated_ids():
         abort(403, f"Only coordinators of {group.name} can see this page.")
     return group
 
@@ -97,7 +98,8 @@ def coordinate_group(slug: str) -> ResponseReturnValue:
 
     The body (filters, cards, pagers) is rendered once per group data version, viewer, day and
     query, and kept in the app's cache; every CSRF token in it is a placeholder, filled in with
-    this session's token. A request whose ``If-None-Match`` names the current version gets a 304.
+    this session's token. A request whose ``If-None-Match`` names the current version gets a 304
+    (a client that keeps the page; browsers do not, the page being ``no-store``).
     """
     group = coordinated_group(slug)  # the access check comes before any cache
     key = _body_key(group)
@@ -116,9 +118,7 @@ def coordinate_group(slug: str) -> ResponseReturnValue:
                 body=Markup(body.replace(_CSRF_PLACEHOLDER, generate_csrf())),
             )
         )
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.vary.add("Cookie")
+    response.set_etag(etag)  # the answer stays ``no-store`` (web/security.py): personal data
     return response
 
 
@@ -145,7 +145,7 @@ def _layout_key() -> str:
     now = datetime.now(UTC)
     return (
         f"{current_user.get_id()}:{current_user.name}:{current_user.is_verified}"
-        f":{sorted(accounts.coordinated_group_ids(current_user))}:{now:%Y-%m-%dT%H}"
+        f":{sorted(coordinated_ids())}:{now:%Y-%m-%dT%H}"
     )
 
 
