@@ -78,7 +78,7 @@ class Config:
     #: keyed by their group's data version, so a write never leaves a stale one in use.
     CACHE_TYPE = "RedisCache" if _env("CACHE_REDIS_URL") else "SimpleCache"
     CACHE_REDIS_URL = _env("CACHE_REDIS_URL")
-    CACHE_KEY_PREFIX = "mutualaid:"
+    CACHE_KEY_PREFIX = _env("CACHE_KEY_PREFIX", "mutualaid:")
     CACHE_DEFAULT_TIMEOUT = int(_env("CACHE_SECONDS", "300") or 300)
     CACHE_THRESHOLD = 2000  # entries of the in-memory cache
 

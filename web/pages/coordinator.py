@@ -133,9 +133,9 @@ def _body_key(group: Group) -> str:
     """The cache key of the body: the group and its data version, the viewer (whose roles decide
     what the cards show), the day (relative dates, expiry) and the query that shapes it."""
     args = urlencode([(k, request.args.get(k, "")) for k in _BODY_ARGS])
-    return (
-        f"coordinate:{group.id}:v{group.data_version}:p{current_user.id}"
-        f":{date.today().isoformat()}:{args}"
+    return (  # the group's creation time: a database made anew never meets an old entry
+        f"coordinate:{group.id}:{group.created_dt:%Y%m%d%H%M%S%f}:v{group.data_version}"
+        f":p{current_user.id}:{date.today().isoformat()}:{args}"
     )
 
 
