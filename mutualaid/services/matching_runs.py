@@ -13,9 +13,9 @@ A run owns its transactions (the one exception to "the boundary commits"), in th
    :mod:`mutualaid.services.locks` (needs, offers, matches, each in id order), as approvals
    do; re-checks what changed since the read (needs filled, closed or lowered, offers
    withdrawn or full, pairs decided, a volunteer already helping); writes the proposals as a
-   diff through the ORM (an unchanged proposal keeps its row and id; the audit trail records
-   every proposal added, changed or removed); and records the run's success, all in one
-   transaction.
+   diff with bulk statements (an unchanged proposal keeps its row and id; the audit trail
+   records every proposal added, changed or removed); moves the group's data version (cached
+   pages, :mod:`mutualaid.freshness`); and records the run's success, all in one transaction.
 
 A failure at any step rolls back what that step wrote and records the run ``failed`` with its
 error: nothing is half-written.
@@ -603,10 +603,10 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     Locks the needs, the offers and the proposed matches involved, in the global order; drops
     what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
     its id (rewritten only when its score, distance or summary moved); removes the others and
-    adds the new ones. The rows are written in bulk (one multi-row ``INSERT ... RETURNING``, one
-    ``UPDATE`` and one ``DELETE`` per batch, no ORM object per row), and so are their audit
-    rows (:func:`mutualaid.audit.record`): every proposal added, changed or removed is recorded,
-    as the unit of work's hook would.
+    adds the new ones. The rows are written in bulk (one ``executemany`` INSERT, one UPDATE, a
+    DELETE per batch; no ORM object per row), and so are their audit rows
+    (:func:`mutualaid.audit.record`): every proposal added, changed or removed is recorded, as
+    the unit of work's hook would.
     """
     table = cast(sa.Table, Match.__table__)
     in_group = (
