@@ -189,3 +189,35 @@ def test_a_lost_connection_is_a_503_in_the_api_and_on_pages(client, scene, brows
     page = browser(scene.coordinator).get("/groups/hackney/coordinate")
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "Try again in a moment" in page.text and page.mimetype == "text/html"
+
+
+def test_a_run_pauses_the_cyclic_gc_and_always_resumes_it(
+    app, scene, create_need, create_offer, run_matching, monkeypatch
+):
+    import gc
+
+    assert gc.isenabled()
+    with matching_runs._cyclic_gc_paused():  # two runs in two threads of one process
+        with matching_runs._cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the other run still computes
+    assert gc.isenabled()
+    create_need(scene.group)
+    create_offer([scene.group])
+    seen = []
+    real_solve = matching.solve
+
+    def solve(instance):
+        seen.append(gc.isenabled())
+        return real_solve(instance)
+
+    monkeypatch.setattr(matching, "solve", solve)
+    assert run_matching(scene)["status"] == "succeeded"
+    assert seen == [False] and gc.isenabled()
+
+    def broken(instance):
+        raise RuntimeError("engine on fire")
+
+    monkeypatch.setattr(matching, "solve", broken)
+    assert run_matching(scene)["status"] == "failed"
+    assert gc.isenabled()
