@@ -433,12 +433,15 @@ def _skills(rec: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v))
 
 
+#: Every valid "HH:MM" and its minute of the day: a time is looked up, not parsed.
+_MINUTES = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
+
+
 def _time(v: Any, where: str) -> int:
-    if isinstance(v, str) and len(v) == 5 and v[2] == ":" and v[:2].isdigit() and v[3:].isdigit():
-        h, mnt = int(v[:2]), int(v[3:])
-        if (h < 24 and mnt < 60) or (h == 24 and mnt == 0):
-            return h * 60 + mnt
-    raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
+    minute = _MINUTES.get(v) if isinstance(v, str) else None
+    if minute is None:
+        raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
+    return minute
 
 
 def _windows(

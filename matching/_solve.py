@@ -74,6 +74,27 @@ def _windows(inst: Instance, need: int) -> list[dict[str, Any]]:
     return out
 
 
+#: "HH:MM" of every minute of a day, and 24:00.
+_HHMM = tuple(_hhmm(m) for m in range(MINUTES_PER_DAY + 1))
+
+
+def _windows_of(inst: Instance, needs: np.ndarray) -> dict[int, tuple[list[dict[str, Any]], str]]:
+    """Each of these needs' windows (as :func:`_windows`) and their text, with one search for
+    all of them."""
+    bounds = np.searchsorted(inst.window_need, np.concatenate([needs, needs + 1]))
+    los, his = bounds[: needs.size].tolist(), bounds[needs.size :].tolist()
+    starts, ends = inst.window_start.tolist(), inst.window_end.tolist()
+    out = {}
+    for n, lo, hi in zip(needs.tolist(), los, his):
+        wl = []
+        for s, e in zip(starts[lo:hi], ends[lo:hi]):
+            day = s // MINUTES_PER_DAY
+            base = day * MINUTES_PER_DAY
+            wl.append({"weekday": day, "start": _HHMM[s - base], "end": _HHMM[e - base]})
+        out[n] = (wl, _windows_text(wl))
+    return out
+
+
 def _windows_text(windows: list[dict[str, Any]]) -> str:
     return ", ".join(f"{WEEKDAYS[w['weekday']]} {w['start']}-{w['end']}" for w in windows)
 
@@ -148,23 +169,19 @@ class Result:
             inst.max_km[vi].tolist(),
             inst.remote_ok[ni].tolist(),
         )
+        windows = _windows_of(inst, np.unique(ni))
+        need_ids, volunteer_ids = inst.need_ids, inst.volunteer_ids
         out = []
-        win_cache: dict[int, tuple[list[dict[str, Any]], str]] = {}
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
-            if n not in win_cache:
-                wl = _windows(inst, n)
-                win_cache[n] = (wl, _windows_text(wl))
-            wl, wt = win_cache[n]
+            wl, wt = windows[n]
             score = s / SCORE_UNITS
             skills = list(inst.need_skills[n])
-            where = f"{_km(d)} away (of {mk:g} km)"
-            if remote:
-                where = f"remote, {_km(d)} away"
+            where = f"remote, {d:.1f} km away" if remote else f"{d:.1f} km away (of {mk:g} km)"
             summary = where + (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
             out.append(
                 {
-                    "need": inst.need_ids[n],
-                    "volunteer": inst.volunteer_ids[v],
+                    "need": need_ids[n],
+                    "volunteer": volunteer_ids[v],
                     "score": score,
                     "distance_km": d,
                     "explanation": {
@@ -187,8 +204,9 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the command line prints: ``{"matches", "unmatched", "stats"}``."""
+        built = "matches" in self.__dict__  # else build the dicts once, with no Match between
         return {
-            "matches": [m.to_dict() for m in self.matches],
+            "matches": [m.to_dict() for m in self.matches] if built else self._match_dicts(),
             "unmatched": [u.to_dict() for u in self.unmatched],
             "stats": self.stats,
         }

@@ -24,7 +24,7 @@ from mutualaid.models import (
 from mutualaid.services import accounts, matches, matching_runs, reasons, visibility
 
 from . import bp
-from ._util import form_ids, safe_next
+from ._util import coordinated_ids, form_ids, safe_next
 from .coordinator import coordinated_group
 from .nav import add_nav_link
 
@@ -32,7 +32,7 @@ add_nav_link("My matches", "pages.my_matches")
 add_nav_link(
     "Match queue",
     "pages.match_queue_index",
-    lambda person: bool(accounts.coordinated_group_ids(person)),
+    lambda person: bool(coordinated_ids()),
 )
 
 
