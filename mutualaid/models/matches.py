@@ -129,6 +129,8 @@ class Match(Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     hours: Mapped[float | None]
     completed_dt: Mapped[datetime | None]
+    #: Proposed by the volunteer ("I can help with this"), not by a run: a run never removes it.
+    is_claim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()

@@ -405,6 +405,23 @@ class LoadedInstance:
     volunteer_of: dict[str, int]
 
 
+def need_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
+    """The engine's records of the group's open needs meeting ``where``, as a run reads them
+    (open slots only; each with its ``requester``)."""
+    return _load_needs(group_id, now, *where)
+
+
+def offer_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
+    """The engine's records of the group's offers meeting ``where``, as a run reads them (room
+    left, usable skills only; each with its ``person``)."""
+    return _load_offers(group_id, now, *where)
+
+
+def decided_pairs(group_id: int) -> set[tuple[int, int]]:
+    """``(need id, offer id)`` pairs already decided: a run never proposes them again."""
+    return {(int(n), int(o)) for n, o in _excluded_pairs(group_id)}
+
+
 def _counts(where: Any, key: Any) -> Any:
     return (
         sa.select(key.label("id"), sa.func.count().label("n")).where(where).group_by(key).subquery()
@@ -445,9 +462,10 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
     ]
 
 
-def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
+def _load_needs(group_id: int, now: datetime, *extra: Any) -> list[dict[str, Any]]:
+    """The group's open needs as the engine's records (``extra``: more conditions on needs)."""
     filled = _counts(Match.status.in_(HOLDING_MATCH_STATUSES), Match.need_id)
-    where = _open_needs_filter(group_id, now)
+    where = [*_open_needs_filter(group_id, now), *extra]
     rows = db.session.execute(
         sa.select(
             Need.id,
@@ -493,7 +511,9 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
+def _load_offers(group_id: int, now: datetime, *extra: Any) -> list[dict[str, Any]]:
+    """The group's active offers with room left, as the engine's records (``extra``: more
+    conditions on offers)."""
     busy = _counts(Match.status == MatchStatus.APPROVED, Match.offer_id)
     recent = _counts(
         sa.and_(
@@ -506,6 +526,7 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
         offer_groups.c.group_id == group_id,
         Offer.is_active.is_(True),
         accounts.published(Offer.volunteer_id),
+        *extra,
     ]
     rows = db.session.execute(
         sa.select(
@@ -602,7 +623,8 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
 
     Locks the needs, the offers and the proposed matches involved, in the global order; drops
     what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
-    its id (rewritten only when its score, distance or summary moved); removes the others and
+    its id (rewritten only when its score, distance or summary moved); removes the others (never
+    a volunteer's claim, :attr:`Match.is_claim`) and
     adds the new ones. Every change goes through the ORM, so the audit trail records it.
     """
     current = db.session.execute(
@@ -652,7 +674,8 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
             match.score, match.distance_km, match.explanation = score, distance, explanation
             match.run_id = run.id
             changed += 1
-    for match in existing.values():
+    replaced = [m for m in existing.values() if not m.is_claim]  # a volunteer's claim stays
+    for match in replaced:
         db.session.delete(match)
     db.session.flush()
     return {
@@ -660,7 +683,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         "added": added,
         "kept": kept,
         "changed": changed,
-        "replaced": len(existing),
+        "replaced": len(replaced),
         "dropped": len(proposals) - len(fitting),
     }
 

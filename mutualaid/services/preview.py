@@ -1,0 +1,211 @@
+""" "Who could help": how many of a group's volunteers could take a need being written.
+
+A count only, never who. The engine decides: the group's offers are read as a matching run
+reads them (:func:`matching_runs.offer_records`: active, published, with room left, usable
+skills), held as arrays, and given with the one need to :func:`matching.candidates`; the
+volunteers of its feasible pairs (skill, reach, time) are counted as people.
+
+The arrays are cached per group under a version: the offers' count, newest change and ids,
+their approved matches and checked skills, and today's date (a credential may expire
+overnight). A changed offer, a new approval or a verification changes the version, and the
+next preview reads the group again; otherwise it reads one row of aggregates.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..extensions import db
+from ..models import Group, Match, MatchStatus, Offer, OfferSkill, Person, offer_groups, utcnow
+from . import accounts, matching_runs
+from .groups import require_in_area, resolve_postcode
+
+#: Groups whose offers are kept in memory (least recently used first out).
+CACHED_GROUPS = 64
+_MINUTES_PER_DAY = 1440
+
+
+@dataclass(frozen=True, eq=False)
+class GroupOffers:
+    """A group's offers as the engine's volunteer arrays (:meth:`matching.Instance.from_arrays`)."""
+
+    version: tuple[Any, ...]
+    ids: tuple[str, ...]
+    lat: np.ndarray
+    lon: np.ndarray
+    skills: tuple[tuple[str, ...], ...]
+    max_km: np.ndarray
+    capacity: np.ndarray
+    person: np.ndarray
+    avail_volunteer: np.ndarray
+    avail_start: np.ndarray
+    avail_end: np.ndarray
+
+
+_cache: OrderedDict[int, GroupOffers] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _minutes(clock: str) -> int:
+    hours, minutes = clock.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _version(group_id: int, now: datetime) -> tuple[Any, ...]:
+    """What changes whenever the group's engine records of offers may have changed."""
+    in_group = sa.select(offer_groups.c.offer_id).where(offer_groups.c.group_id == group_id)
+    offers = [
+        Offer.id.in_(in_group),
+        Offer.is_active.is_(True),
+        accounts.published(Offer.volunteer_id),
+    ]
+    approved = [Match.offer_id.in_(in_group), Match.status == MatchStatus.APPROVED]
+    checked = [OfferSkill.offer_id.in_(in_group)]
+    columns = [
+        *(
+            sa.select(f).where(*offers).scalar_subquery()
+            for f in (
+                sa.func.count(Offer.id),
+                sa.func.max(Offer.updated_dt),
+                sa.func.sum(Offer.id),
+            )
+        ),
+        *(
+            sa.select(f).where(*approved).scalar_subquery()
+            for f in (
+                sa.func.count(Match.id),
+                sa.func.max(Match.decided_dt),
+            )
+        ),
+        *(
+            sa.select(f).where(*checked).scalar_subquery()
+            for f in (
+                sa.func.count(OfferSkill.offer_id),
+                sa.func.max(OfferSkill.verified_dt),
+            )
+        ),
+    ]
+    row = db.session.execute(sa.select(*columns)).one()
+    return (*row, now.date())
+
+
+def group_offers(group_id: int, now: datetime | None = None) -> GroupOffers:
+    """The group's offers as arrays, from the cache while its version holds."""
+    now = now or utcnow()
+    version = _version(group_id, now)
+    with _lock:
+        cached = _cache.get(group_id)
+        if cached is not None and cached.version == version:
+            _cache.move_to_end(group_id)
+            return cached
+    loaded = _load(group_id, now, version)
+    with _lock:
+        _cache[group_id] = loaded
+        _cache.move_to_end(group_id)
+        while len(_cache) > CACHED_GROUPS:
+            _cache.popitem(last=False)
+    return loaded
+
+
+def _load(group_id: int, now: datetime, version: tuple[Any, ...]) -> GroupOffers:
+    records = matching_runs.offer_records(group_id, now)
+    owner, start, end = [], [], []
+    for k, rec in enumerate(records):
+        for w in rec["availability"]:
+            day = int(w["weekday"]) * _MINUTES_PER_DAY
+            owner.append(k)
+            start.append(day + _minutes(w["start"]))
+            end.append(day + _minutes(w["end"]))
+    return GroupOffers(
+        version=version,
+        ids=tuple(r["id"] for r in records),
+        lat=np.array([r["lat"] for r in records], dtype=np.float64),
+        lon=np.array([r["lon"] for r in records], dtype=np.float64),
+        skills=tuple(tuple(r["skills"]) for r in records),
+        max_km=np.array([r["max_km"] for r in records], dtype=np.float64),
+        capacity=np.array([r["capacity"] for r in records], dtype=np.int64),
+        person=np.array([r["person"] for r in records], dtype=np.int64),
+        avail_volunteer=np.array(owner, dtype=np.int64),
+        avail_start=np.array(start, dtype=np.int64),
+        avail_end=np.array(end, dtype=np.int64),
+    )
+
+
+def count_helpers(
+    offers: GroupOffers,
+    lat: float,
+    lon: float,
+    skills: list[str],
+    windows: list[dict[str, Any]],
+    remote_ok: bool,
+    requester_id: int | None = None,
+) -> int:
+    """How many people (not offers) the engine finds feasible for one need; never the asker."""
+    import matching
+
+    if not windows or not offers.ids:
+        return 0
+    instance = matching.Instance.from_arrays(
+        need_ids=("preview",),
+        need_lat=[lat],
+        need_lon=[lon],
+        need_skills=[skills],
+        volunteers_needed=[1],
+        urgency=[0.5],
+        remote_ok=[remote_ok],
+        window_need=[0] * len(windows),
+        window_start=[int(w["weekday"]) * _MINUTES_PER_DAY + _minutes(w["start"]) for w in windows],
+        window_end=[int(w["weekday"]) * _MINUTES_PER_DAY + _minutes(w["end"]) for w in windows],
+        volunteer_ids=offers.ids,
+        volunteer_lat=offers.lat,
+        volunteer_lon=offers.lon,
+        volunteer_skills=offers.skills,
+        max_km=offers.max_km,
+        capacity=offers.capacity,
+        avail_volunteer=offers.avail_volunteer,
+        avail_start=offers.avail_start,
+        avail_end=offers.avail_end,
+    )
+    people = offers.person[matching.candidates(instance).volunteer_index]
+    if requester_id is not None:
+        people = people[people != requester_id]
+    return int(np.unique(people).size)
+
+
+def preview(group: Group, data: dict[str, Any], asker: Person | None = None) -> dict[str, Any]:
+    """``{"volunteers": n, "message": ...}`` for a need being written in ``group``.
+
+    ``data`` as :class:`~mutualaid.schemas.browse.PreviewInSchema` loads it. Raises
+    :class:`ValidationFailed` for a postcode that is unknown or outside the group's area.
+    """
+    place = resolve_postcode(data["postcode"])
+    require_in_area(group, place)
+    when = data["when"]
+    n = count_helpers(
+        group_offers(group.id),
+        place.lat,
+        place.lon,
+        list(data.get("skills") or ()),
+        list(when["windows"]),
+        bool(data.get("remote_ok")),
+        getattr(asker, "id", None),
+    )
+    return {"volunteers": n, "message": message(n, group.name)}
+
+
+def message(n: int, group_name: str) -> str:
+    if n == 0:
+        return (
+            f"No volunteer in {group_name} could take this yet (skills, distance and times). "
+            "You can still post it: coordinators look for help as new volunteers join."
+        )
+    if n == 1:
+        return f"1 volunteer in {group_name} could help with this."
+    return f"{n} volunteers in {group_name} could help with this."
