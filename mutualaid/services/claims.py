@@ -153,3 +153,21 @@ def _why_not(code: str, need: Need, offers: list[dict[str, Any]]) -> str:
         them="it" if len(names) == 1 else "them",
         max_km=f"{max(float(o['max_km']) for o in offers):g}",
     )
+
+
+def claim_state(person: Person, need: Need) -> str | None:
+    """What a need's page offers ``person``: ``"can"`` (the button: an open need of a group
+    they offer time to, not theirs), ``"claimed"``, ``"proposed"``, ``"helping"``, or ``None``.
+
+    The button is shown without asking the engine; pressing it does (:func:`claim_need`).
+    """
+    if need.requester_id == person.id:
+        return None
+    if _person_matches(need.id, person.id, HOLDING_MATCH_STATUSES):
+        return "helping"
+    live = _person_matches(need.id, person.id, LIVE_MATCH_STATUSES)
+    if live:
+        return "claimed" if any(m.is_claim for m in live) else "proposed"
+    if need.status in OPEN_NEED_STATUSES and _offer_ids(person, need.group_id):
+        return "can"
+    return None

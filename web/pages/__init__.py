@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401  (register the views)
     account,
     admin,
     auth,
+    browse,
     coordinator,
     filters,
     home,

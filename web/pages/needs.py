@@ -9,12 +9,14 @@ from flask_login import current_user, login_required
 
 from mutualaid.models import CATEGORIES, Need
 from mutualaid.schemas import NeedInSchema
+from mutualaid.services import claims
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
 from . import bp
+from .browse import preview_message
 from ._util import (
     FormRejected,
     add_row_if_asked,
@@ -49,6 +51,7 @@ def _form_data(need: Need) -> dict[str, Any]:
         "volunteers_needed": str(need.volunteers_needed),
         "urgency": need.urgency,
         "remote_ok": need.is_remote_ok,
+        "share_description": need.is_description_public,
     }
     windows = need.windows or []
     if need.on_date is not None and windows:
@@ -70,10 +73,19 @@ def _form_data(need: Need) -> dict[str, Any]:
 
 
 def _render_form(
-    form: NeedForm, need: Need | None = None, extra: list[str] | None = None, status: int = 200
+    form: NeedForm,
+    need: Need | None = None,
+    extra: list[str] | None = None,
+    status: int = 200,
+    preview: str | None = None,
 ):
     return render_template(
-        "needs/form.html", form=form, need=need, errors=error_list(form), extra=extra or []
+        "needs/form.html",
+        form=form,
+        need=need,
+        errors=error_list(form),
+        extra=extra or [],
+        preview=preview,
     ), status
 
 
@@ -89,6 +101,8 @@ def new_need():
     if add_row_if_asked(form.weekly):
         return _render_form(form)
     data, rows = need_data(form)
+    if "check" in request.form:  # "Check who could help": nothing is saved
+        return _render_form(form, preview=preview_message(data))
     try:
         need = attempt(
             lambda: need_service.post_need(
@@ -131,6 +145,7 @@ def need_detail(need_id: int):
         "needs/detail.html",
         need=visibility.need_view(need, current_user),
         can_change=need_service.can_change(need, current_user),
+        claim=claims.claim_state(current_user, need),
     )
 
 
@@ -148,6 +163,8 @@ def edit_need(need_id: int):
         return _render_form(form, need)
     data, rows = need_data(form)
     data["group"] = need.group.slug  # a need stays in its group
+    if "check" in request.form:  # "Check who could help": nothing is saved
+        return _render_form(form, need, preview=preview_message(data))
     data.setdefault("address", None)  # a cleared address is removed
     try:
         attempt(
