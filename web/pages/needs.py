@@ -9,14 +9,12 @@ from flask_login import current_user, login_required
 
 from mutualaid.models import CATEGORIES, Need
 from mutualaid.schemas import NeedInSchema
-from mutualaid.services import claims
+from mutualaid.services import claims, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
-from mutualaid.services import visibility
 
 from . import bp
-from .browse import preview_message
 from ._util import (
     FormRejected,
     add_row_if_asked,
@@ -25,6 +23,7 @@ from ._util import (
     prefilled,
     shown_messages,
 )
+from .browse import preview_message
 from .forms import DAYS, WINDOW_ROWS, NeedForm, apply_need_errors, choices, error_list, need_data
 
 MY_LIST_LIMIT = 200
