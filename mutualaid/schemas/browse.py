@@ -105,3 +105,59 @@ class PreviewSchema(Schema):
         metadata={"description": "Volunteers in the group who could take it: skill, reach, time."}
     )
     message = fields.String(metadata={"example": "3 volunteers in the group could help."})
+
+
+class PublicNeedSchema(Schema):
+    """An open need on a group's public page: no name, address, postcode or contact."""
+
+    category = fields.String()
+    category_name = fields.String()
+    district = fields.String()
+    days = fields.String(metadata={"example": "Every Tuesday, Thursday"})
+    skills = fields.List(fields.String(), metadata={"description": "Skill names."})
+    volunteers_needed = fields.Integer()
+    remote_ok = fields.Boolean()
+    title = fields.String(
+        allow_none=True, metadata={"description": "Only if the resident chose to share it."}
+    )
+    description = fields.String(
+        allow_none=True, metadata={"description": "Only if the resident chose to share it."}
+    )
+
+
+class PublicGroupSchema(Schema):
+    name = fields.String()
+    slug = fields.String()
+    description = fields.String(allow_none=True)
+
+
+class PublicMarkerSchema(Schema):
+    lat = fields.Float(metadata={"description": "A postcode district's centre."})
+    lon = fields.Float()
+    district = fields.String()
+    count = fields.Integer()
+
+
+class PublicPageSchema(Schema):
+    group = fields.Nested(PublicGroupSchema)
+    items = fields.List(fields.Nested(PublicNeedSchema))
+    total = fields.Integer()
+    markers = fields.List(fields.Nested(PublicMarkerSchema))
+    area = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "The group's area: `{lat, lon, radius_km}` or `{points: [{lat, lon, "
+            "district}]}`."
+        },
+    )
+
+
+class PublicSettingInSchema(InSchema):
+    published = fields.Boolean(
+        required=True, metadata={"description": "Publish the group's page of open needs."}
+    )
+
+
+class PublicSettingSchema(Schema):
+    published = fields.Boolean()
+    url = fields.String(metadata={"example": "/g/hackney/needs"})

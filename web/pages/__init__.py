@@ -21,4 +21,5 @@ from . import (  # noqa: E402,F401  (register the views)
     nav,
     needs,
     offers,
+    public,
 )
