@@ -30,7 +30,7 @@ def group_with_needs(hackney, create_need, create_person):
 def test_the_page_is_off_until_a_coordinator_publishes_it(
     client, group_with_needs, token_for, create_person, assert_error
 ):
-    group, coordinator = group_with_needs
+    _, coordinator = group_with_needs
     assert_error(client.get("/api/v1/groups/hackney/public-needs"), 404)
     assert client.get("/g/hackney/needs").status_code == 404
     member = token_for(create_person())
@@ -106,7 +106,7 @@ def test_the_page_for_people(client, group_with_needs, token_for):
 
 
 def test_the_coordinators_switch_page(client, group_with_needs, login, create_person):
-    group, coordinator = group_with_needs
+    _, coordinator = group_with_needs
     page = login(coordinator)
     assert "not published" in page.get("/groups/hackney/public-page").get_data(as_text=True)
     resp = page.post("/groups/hackney/public-page", data={"published": "y"})
