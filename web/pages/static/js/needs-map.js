@@ -54,9 +54,9 @@
     bounds.extend([point.lat, point.lon]);
   });
   if (area && area.radius_km) {
-    var circle = L.circle([area.lat, area.lon], { radius: area.radius_km * 1000, className: "group-area" });
-    circle.addTo(map);
-    bounds.extend(circle.getBounds());
+    var centre = L.latLng(area.lat, area.lon);
+    L.circle(centre, { radius: area.radius_km * 1000, className: "group-area" }).addTo(map);
+    bounds.extend(centre.toBounds(area.radius_km * 2000));
   }
   if (area && area.points) {
     area.points.forEach(function (p) {
