@@ -8,15 +8,23 @@ volunteers of its feasible pairs (skill, reach, time) are counted as people.
 The arrays are cached per group under a version: the offers' count, newest change and ids,
 their approved matches and checked skills, and today's date (a credential may expire
 overnight). A changed offer, a new approval or a verification changes the version, and the
-next preview reads the group again; otherwise it reads one row of aggregates.
+next preview reads the group again. The version itself is read again at most every
+:data:`RECHECK_SECONDS` per group (a preview is an estimate: a change shows within that time).
+
+Before the engine, the group's offers are narrowed to those that could possibly qualify: with
+every skill asked for (from per-skill masks) and, for a need in person, inside a box around it
+as wide as the volunteer's own reach plus a margin. Both are bounds, never the rule: an offer
+left out could not pass the engine's test, and the engine decides on the rest (a test checks
+that the count is the same as on every offer).
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 import numpy as np
@@ -29,7 +37,10 @@ from .groups import require_in_area, resolve_postcode
 
 #: Groups whose offers are kept in memory (least recently used first out).
 CACHED_GROUPS = 64
+#: Seconds during which a group's cached offers are used without reading their version again.
+RECHECK_SECONDS = 10.0
 _MINUTES_PER_DAY = 1440
+_KM_PER_DEGREE = 111.0  # a little less than the meridian degree (111.2 km): the box is wider
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,9 +58,15 @@ class GroupOffers:
     avail_volunteer: np.ndarray
     avail_start: np.ndarray
     avail_end: np.ndarray
+    #: Offer ``k``'s availability blocks are ``avail_*[avail_pointer[k]:avail_pointer[k + 1]]``.
+    avail_pointer: np.ndarray
+    #: Skill slug -> which offers have it (usable).
+    skill_masks: dict[str, np.ndarray]
+    checked_at: float = 0.0
 
 
-_cache: OrderedDict[int, GroupOffers] = OrderedDict()
+#: (database, group id) -> the group's offers.
+_cache: OrderedDict[tuple[str, int], GroupOffers] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -96,19 +113,30 @@ def _version(group_id: int, now: datetime) -> tuple[Any, ...]:
     return (*row, now.date())
 
 
+def forget_cached_offers() -> None:
+    """Empty the cache (tests, whose emptied databases number groups from 1 again)."""
+    with _lock:
+        _cache.clear()
+
+
 def group_offers(group_id: int, now: datetime | None = None) -> GroupOffers:
     """The group's offers as arrays, from the cache while its version holds."""
     now = now or utcnow()
-    version = _version(group_id, now)
+    key = (str(db.engine.url), group_id)
     with _lock:
-        cached = _cache.get(group_id)
-        if cached is not None and cached.version == version:
-            _cache.move_to_end(group_id)
-            return cached
+        cached = _cache.get(key)
+    if cached is not None and monotonic() - cached.checked_at < RECHECK_SECONDS:
+        return cached
+    version = _version(group_id, now)
+    if cached is not None and cached.version == version:
+        with _lock:
+            _cache[key] = loaded = replace(cached, checked_at=monotonic())
+            _cache.move_to_end(key)
+        return loaded
     loaded = _load(group_id, now, version)
     with _lock:
-        _cache[group_id] = loaded
-        _cache.move_to_end(group_id)
+        _cache[key] = loaded
+        _cache.move_to_end(key)
         while len(_cache) > CACHED_GROUPS:
             _cache.popitem(last=False)
     return loaded
@@ -117,12 +145,16 @@ def group_offers(group_id: int, now: datetime | None = None) -> GroupOffers:
 def _load(group_id: int, now: datetime, version: tuple[Any, ...]) -> GroupOffers:
     records = matching_runs.offer_records(group_id, now)
     owner, start, end = [], [], []
+    masks: dict[str, np.ndarray] = {}
     for k, rec in enumerate(records):
         for w in rec["availability"]:
             day = int(w["weekday"]) * _MINUTES_PER_DAY
             owner.append(k)
             start.append(day + _minutes(w["start"]))
             end.append(day + _minutes(w["end"]))
+        for slug in rec["skills"]:
+            masks.setdefault(slug, np.zeros(len(records), dtype=bool))[k] = True
+    owners = np.array(owner, dtype=np.int64)
     return GroupOffers(
         version=version,
         ids=tuple(r["id"] for r in records),
@@ -132,10 +164,32 @@ def _load(group_id: int, now: datetime, version: tuple[Any, ...]) -> GroupOffers
         max_km=np.array([r["max_km"] for r in records], dtype=np.float64),
         capacity=np.array([r["capacity"] for r in records], dtype=np.int64),
         person=np.array([r["person"] for r in records], dtype=np.int64),
-        avail_volunteer=np.array(owner, dtype=np.int64),
+        avail_volunteer=owners,
         avail_start=np.array(start, dtype=np.int64),
         avail_end=np.array(end, dtype=np.int64),
+        avail_pointer=np.searchsorted(owners, np.arange(len(records) + 1)),
+        skill_masks=masks,
+        checked_at=monotonic(),
     )
+
+
+def _could_qualify(
+    offers: GroupOffers, lat: float, lon: float, skills: list[str], remote_ok: bool
+) -> np.ndarray:
+    """The offers that could pass the engine's test (a superset: see the module's notes)."""
+    keep = np.ones(len(offers.ids), dtype=bool)
+    for slug in skills:
+        mask = offers.skill_masks.get(slug)
+        if mask is None:
+            return np.zeros(0, dtype=np.int64)
+        keep &= mask
+    if not remote_ok:
+        reach = offers.max_km / _KM_PER_DEGREE + 0.01  # degrees of latitude, and a margin
+        keep &= np.abs(offers.lat - lat) <= reach
+        # a degree of longitude is shortest at the box's edge furthest from the equator
+        shrink = np.maximum(np.cos(np.radians(np.minimum(abs(lat) + reach, 89.0))), 0.01)
+        keep &= np.abs(offers.lon - lon) <= reach / shrink
+    return np.flatnonzero(keep)
 
 
 def count_helpers(
@@ -152,6 +206,12 @@ def count_helpers(
 
     if not windows or not offers.ids:
         return 0
+    kept = _could_qualify(offers, lat, lon, skills, remote_ok)
+    if kept.size == 0:
+        return 0
+    counts = offers.avail_pointer[kept + 1] - offers.avail_pointer[kept]
+    blocks = np.repeat(offers.avail_pointer[kept] - np.cumsum(counts) + counts, counts)
+    blocks += np.arange(blocks.size)
     instance = matching.Instance.from_arrays(
         need_ids=("preview",),
         need_lat=[lat],
@@ -163,17 +223,17 @@ def count_helpers(
         window_need=[0] * len(windows),
         window_start=[int(w["weekday"]) * _MINUTES_PER_DAY + _minutes(w["start"]) for w in windows],
         window_end=[int(w["weekday"]) * _MINUTES_PER_DAY + _minutes(w["end"]) for w in windows],
-        volunteer_ids=offers.ids,
-        volunteer_lat=offers.lat,
-        volunteer_lon=offers.lon,
-        volunteer_skills=offers.skills,
-        max_km=offers.max_km,
-        capacity=offers.capacity,
-        avail_volunteer=offers.avail_volunteer,
-        avail_start=offers.avail_start,
-        avail_end=offers.avail_end,
+        volunteer_ids=[offers.ids[k] for k in kept.tolist()],
+        volunteer_lat=offers.lat[kept],
+        volunteer_lon=offers.lon[kept],
+        volunteer_skills=[offers.skills[k] for k in kept.tolist()],
+        max_km=offers.max_km[kept],
+        capacity=offers.capacity[kept],
+        avail_volunteer=np.repeat(np.arange(kept.size), counts),
+        avail_start=offers.avail_start[blocks],
+        avail_end=offers.avail_end[blocks],
     )
-    people = offers.person[matching.candidates(instance).volunteer_index]
+    people = offers.person[kept][matching.candidates(instance).volunteer_index]
     if requester_id is not None:
         people = people[people != requester_id]
     return int(np.unique(people).size)

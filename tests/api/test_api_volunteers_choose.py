@@ -11,6 +11,7 @@ from mutualaid import geo
 from mutualaid.extensions import db
 from mutualaid.models import Match, MatchStatus
 from mutualaid.services import matching_runs
+from mutualaid.services import preview as preview_service
 
 TUESDAY_MORNING = [{"weekday": 1, "start": "09:00", "end": "11:00"}]
 THURSDAY_EVENING = [{"weekday": 3, "start": "18:00", "end": "19:00"}]
@@ -305,7 +306,8 @@ def test_preview_counts_people_who_could_help(
     assert body["volunteers"] == 0 and "No volunteer" in body["message"]
 
 
-def test_preview_follows_changes_to_the_offers(client, app, scene, create_offer):
+def test_preview_follows_changes_to_the_offers(client, app, scene, create_offer, monkeypatch):
+    monkeypatch.setattr(preview_service, "RECHECK_SECONDS", 0.0)  # read the version each time
     headers = scene["coordinator_headers"]
     first = client.post("/api/v1/needs/preview", json=_preview_body(), headers=headers)
     assert first.get_json()["volunteers"] == 1
