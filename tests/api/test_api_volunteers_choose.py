@@ -359,3 +359,7 @@ def test_the_new_operations_are_documented(client):
     assert "get" in paths["/api/v1/browse/needs"]
     assert "post" in paths["/api/v1/needs/{need_id}/claim"]
     assert "post" in paths["/api/v1/needs/preview"]
+    assert "get" in paths["/api/v1/groups/{slug}/public-needs"]
+    assert "put" in paths["/api/v1/groups/{slug}/public-page"]
+    claim = paths["/api/v1/needs/{need_id}/claim"]["post"]["responses"]
+    assert {"201", "404", "409", "422"} <= set(claim)

@@ -158,3 +158,24 @@ def test_share_description_is_kept(app, scene, login, need_form):
     with app.app_context():
         need = db.session.scalars(sa.select(Need).order_by(Need.id.desc())).first()
         assert need.is_description_public is True
+
+
+def test_preview_on_the_edit_form_takes_the_needs_group_for_its_owner_only(
+    scene, login, create_person
+):
+    need = scene["cooking"]
+    form = {
+        "need_id": str(need.id),
+        "skills": "cooking",
+        "postcode": "E8 1AA",
+        "when_kind": "weekly",
+        "weekly-0-weekday": "tue",
+        "weekly-0-start": "09:00",
+        "weekly-0-end": "10:00",
+    }
+    owner = login(scene["resident"]).post("/needs/preview", data=form).get_json()
+    assert owner["volunteers"] == 1
+    stranger = login(create_person()).post("/needs/preview", data=form).get_json()
+    assert stranger["volunteers"] is None
+    page = login(scene["resident"]).get(f"/needs/{need.id}/edit").get_data(as_text=True)
+    assert f'name="need_id" value="{need.id}"' in page and "Check who could help" in page

@@ -40,7 +40,7 @@ def browse_needs(args: dict[str, Any], person: Person) -> dict[str, Any]:
 
 @bp.post("/needs/<int:need_id>/claim")
 @bp.login_required
-@bp.errors(404, 409)
+@bp.errors(404, 409, 422)
 @bp.response(201, MatchOutSchema, dumped=True, description="Your claim: a proposal.")
 def claim_need(person: Person, need_id: int) -> dict[str, Any]:
     """Offer to help with a need ("I can help with this").

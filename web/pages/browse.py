@@ -10,7 +10,8 @@ from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
 from mutualaid.errors import DomainError
-from mutualaid.models import CATEGORIES
+from mutualaid.extensions import db
+from mutualaid.models import CATEGORIES, Need
 from mutualaid.schemas.browse import BrowseQuerySchema, PreviewInSchema
 from mutualaid.services import browse, claims, groups, preview, skills
 from mutualaid.services import needs as need_service
@@ -18,6 +19,7 @@ from mutualaid.services import needs as need_service
 from .._messages import flatten_messages
 from ..security import MAP_TILES, allows_map_tiles
 from . import bp
+from ._util import form_ids
 from .forms import DAYS
 from .nav import add_nav_link
 
@@ -118,8 +120,11 @@ def preview_need():
     from .needs import _need_form
 
     data, _ = need_data(_need_form())
-    if "group" not in data and request.form.get("need_id", "").isdigit():
-        data["group"] = need_service.get_need(int(request.form["need_id"])).group.slug
+    need_ids = form_ids("need_id")  # the edit form has no group field: its need's group
+    if "group" not in data and need_ids:
+        need = db.session.get(Need, need_ids[0])
+        if need is not None and need_service.can_manage_need(need, current_user):
+            data["group"] = need.group.slug
     found = preview_data(data)
     if found is None:
         return jsonify(volunteers=None, message=PREVIEW_WAITING)
