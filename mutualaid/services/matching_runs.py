@@ -637,12 +637,19 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
         matches={m for m, _, _ in current},
     )
-    # Read again under the locks: an approval may have decided a proposal meanwhile.
+    # Read again under the locks: an approval may have decided a proposal meanwhile, and a
+    # volunteer may have claimed a need (a claim locks its need first, so it is either visible
+    # now or waits for this transaction): a pair the run proposes again keeps its claim.
     existing = {
         (m.need_id, m.offer_id): m
         for m in db.session.scalars(
             sa.select(Match)
-            .where(Match.id.in_([m for m, _, _ in current]), Match.status == MatchStatus.PROPOSED)
+            .join(Need, Need.id == Match.need_id)
+            .where(
+                Need.group_id == run.group_id,
+                Match.status == MatchStatus.PROPOSED,
+                sa.or_(Match.id.in_([m for m, _, _ in current]), Match.is_claim.is_(True)),
+            )
             .execution_options(populate_existing=True)
         )
     }
