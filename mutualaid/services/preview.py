@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from ..extensions import db
 from ..models import Group, Match, MatchStatus, Offer, OfferSkill, Person, offer_groups, utcnow
-from . import accounts, matching_runs
+from . import matching_runs
 from .groups import require_in_area, resolve_postcode
 
 #: Groups whose offers are kept in memory (least recently used first out).
@@ -76,40 +76,47 @@ def _minutes(clock: str) -> int:
 
 
 def _version(group_id: int, now: datetime) -> tuple[Any, ...]:
-    """What changes whenever the group's engine records of offers may have changed."""
-    in_group = sa.select(offer_groups.c.offer_id).where(offer_groups.c.group_id == group_id)
-    offers = [
-        Offer.id.in_(in_group),
-        Offer.is_active.is_(True),
-        accounts.published(Offer.volunteer_id),
-    ]
-    approved = [Match.offer_id.in_(in_group), Match.status == MatchStatus.APPROVED]
-    checked = [OfferSkill.offer_id.in_(in_group)]
-    columns = [
-        *(
-            sa.select(f).where(*offers).scalar_subquery()
-            for f in (
-                sa.func.count(Offer.id),
-                sa.func.max(Offer.updated_dt),
-                sa.func.sum(Offer.id),
-            )
-        ),
-        *(
-            sa.select(f).where(*approved).scalar_subquery()
-            for f in (
-                sa.func.count(Match.id),
-                sa.func.max(Match.decided_dt),
-            )
-        ),
-        *(
-            sa.select(f).where(*checked).scalar_subquery()
-            for f in (
-                sa.func.count(OfferSkill.offer_id),
-                sa.func.max(OfferSkill.verified_dt),
-            )
-        ),
-    ]
-    row = db.session.execute(sa.select(*columns)).one()
+    """What changes whenever the group's engine records of offers may have changed: its
+    published active offers (count, newest change, ids), their approvals and their checks, in
+    one statement over the group's offers."""
+    members = (
+        sa.select(offer_groups.c.offer_id.label("id"))
+        .where(offer_groups.c.group_id == group_id)
+        .cte("members")
+    )
+    offers = (
+        sa.select(
+            sa.func.count(Offer.id).label("offers"),
+            sa.func.max(Offer.updated_dt).label("changed"),
+            sa.func.sum(Offer.id).label("ids"),
+        )
+        .join(members, members.c.id == Offer.id)
+        .join(Person, Person.id == Offer.volunteer_id)
+        .where(Offer.is_active.is_(True), Person.email_verified_dt.is_not(None))  # published
+        .subquery()
+    )
+    approved = (
+        sa.select(
+            sa.func.count(Match.id).label("approved"),
+            sa.func.max(Match.decided_dt).label("decided"),
+        )
+        .join(members, members.c.id == Match.offer_id)
+        .where(Match.status == MatchStatus.APPROVED)
+        .subquery()
+    )
+    checked = (
+        sa.select(
+            sa.func.count().label("skills"),
+            sa.func.max(OfferSkill.verified_dt).label("verified"),
+        )
+        .join(members, members.c.id == OfferSkill.offer_id)
+        .subquery()
+    )
+    row = db.session.execute(
+        sa.select(offers, approved, checked).select_from(
+            offers.join(approved, sa.true()).join(checked, sa.true())
+        )
+    ).one()
     return (*row, now.date())
 
 

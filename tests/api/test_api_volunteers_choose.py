@@ -306,25 +306,40 @@ def test_preview_counts_people_who_could_help(
     assert body["volunteers"] == 0 and "No volunteer" in body["message"]
 
 
-def test_preview_follows_changes_to_the_offers(client, app, scene, create_offer, monkeypatch):
+def test_preview_follows_changes_to_the_offers(
+    client, app, scene, create_offer, create_person, monkeypatch
+):
     monkeypatch.setattr(preview_service, "RECHECK_SECONDS", 0.0)  # read the version each time
     headers = scene["coordinator_headers"]
-    first = client.post("/api/v1/needs/preview", json=_preview_body(), headers=headers)
-    assert first.get_json()["volunteers"] == 1
-    create_offer(groups=[scene["group"]], skills=["cooking"])
-    assert (
-        client.post("/api/v1/needs/preview", json=_preview_body(), headers=headers).get_json()[
+
+    def count(**overrides):
+        body = _preview_body(**overrides)
+        return client.post("/api/v1/needs/preview", json=body, headers=headers).get_json()[
             "volunteers"
         ]
-        == 2
-    )
+
+    assert count() == 1
+    other = create_offer(groups=[scene["group"]], skills=["cooking"])
+    assert count() == 2
     client.delete(f"/api/v1/offers/{scene['offer'].id}", headers=scene["headers"])
-    assert (
-        client.post("/api/v1/needs/preview", json=_preview_body(), headers=headers).get_json()[
-            "volunteers"
-        ]
-        == 1
+    assert count() == 1
+    # an approval fills the other offer (capacity 1): nobody is left
+    with app.app_context():
+        db.session.add(
+            Match(need_id=scene["needs"]["legal"].id, offer_id=other.id, status="approved")
+        )
+        db.session.commit()
+    assert count() == 0
+    # a verified check counts, an unverified one not
+    checked = create_offer(groups=[scene["group"]], skills=["first-aid"], verified=False)
+    assert count(skills=["first-aid"]) == 0
+    resp = client.post(
+        f"/api/v1/offers/{checked.id}/credentials",
+        json={"skill": "first-aid", "expires_on": (date.today() + timedelta(days=90)).isoformat()},
+        headers=headers,
     )
+    assert resp.status_code in (200, 201), resp.get_json()
+    assert count(skills=["first-aid"]) == 1
 
 
 def test_preview_leaves_out_the_asker(client, scene):
