@@ -6,7 +6,7 @@ may let that page show their title and description (``is_description_public``). 
 row gets ``false``.
 
 Revision ID: c1a105e0b7d2
-Revises: 14d274846536
+Revises: fad335bc30f6
 Create Date: 2026-11-30 14:10:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c1a105e0b7d2'
-down_revision = '14d274846536'
+down_revision = 'fad335bc30f6'
 branch_labels = None
 depends_on = None
 

@@ -78,6 +78,7 @@ def _open_needs(group_ids: set[int], person: Person, filters: BrowseFilters, now
             Need.group_id.in_(sorted(group_ids)),
             Need.status.in_(OPEN_NEED_STATUSES),
             sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+            sa.or_(Need.ends_on.is_(None), Need.ends_on >= now.date()),
             sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
             Need.requester_id != person.id,
             accounts.published(Need.requester_id),

@@ -40,6 +40,8 @@ _WHY_NOT = {
     "no_time": "You are not free at the time this request needs: change the times in your "
     "offer if you can help then.",
     "excluded": "A coordinator has already decided about you for this request.",
+    "busy": "You are not free then: you already agreed to help at that time, you are at your "
+    "weekly limit, or you are away (see your account page).",
     "taken": "Your offer has no room left for another request.",
 }
 

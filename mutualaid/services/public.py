@@ -59,6 +59,7 @@ def public_needs(group: Group, now: datetime | None = None) -> dict[str, Any]:
             Need.group_id == group.id,
             Need.status.in_(OPEN_NEED_STATUSES),
             sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+            sa.or_(Need.ends_on.is_(None), Need.ends_on >= now.date()),
             sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
             accounts.published(Need.requester_id),
         )
