@@ -218,6 +218,7 @@ def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
         "distance_band": visibility.distance_band(match.distance_km),
         "explanation": match.explanation,
         "run_id": match.run_id,
+        "claim": match.is_claim,
         "created_at": match.created_dt,
         "decided_at": match.decided_dt,
         "decided_by": match.decided_by_id,

@@ -99,6 +99,7 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
         volunteers_needed=data.get("volunteers_needed", 1),
         urgency=data.get("urgency", Urgency.NORMAL),
         is_remote_ok=bool(data.get("remote_ok", False)),
+        is_description_public=bool(data.get("share_description", False)),
         status=NeedStatus.OPEN,
         expires_dt=_expires(when["on_date"], when["windows"]),
     )
@@ -192,6 +193,8 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
             setattr(need, key, data[key] if key != "description" else (data[key] or ""))
     if "remote_ok" in data:
         need.is_remote_ok = bool(data["remote_ok"])
+    if "share_description" in data:
+        need.is_description_public = bool(data["share_description"])
     if "skills" in resolved:
         need.skills = resolved["skills"]
     if "place" in resolved:

@@ -195,7 +195,11 @@ def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, An
     full_view = manages or need.id in facts.holding  # see can_see_need_private
     data.update(_location(need, full_view))
     if full_view:
-        data.update(address=need.address, requester=contact(need.requester))
+        data.update(
+            address=need.address,
+            requester=contact(need.requester),
+            share_description=need.is_description_public,
+        )
         if manages:
             data["volunteers"] = [contact(p) for p in facts.volunteers.get(need.id, [])]
             data["progress"] = facts.progress[need.id].to_dict()

@@ -1,71 +1,16 @@
 """One journey in a real browser: register, log in, ask for help, see it listed.
 
-Runs headless Chromium (``CHROMIUM_PATH`` or ``/usr/bin/chromium``) against the app served on a
-free localhost port, with CSRF protection on as in production.
+Runs headless Chromium against the app served on a free localhost port (see ``conftest.py``:
+CSRF protection on as in production, and axe-core on every page).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from datetime import date, timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
-        if candidate and (os.path.isfile(candidate) or shutil.which(candidate)):
-            return candidate
-    return None
-
-
-@pytest.fixture
-def live_server(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture
-def browser_page():
-    executable = _chromium()
-    if executable is None:
-        pytest.skip(
-            "Chromium not found: set CHROMIUM_PATH or install Debian's chromium "
-            "(/usr/bin/chromium)."
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed.")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
 
 
 def _mailed_path(app, to: str, prefix: str) -> str:

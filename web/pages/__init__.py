@@ -13,6 +13,7 @@ from . import (  # noqa: E402,F401  (register the views)
     account,
     admin,
     auth,
+    browse,
     coordinator,
     filters,
     home,
@@ -20,4 +21,5 @@ from . import (  # noqa: E402,F401  (register the views)
     nav,
     needs,
     offers,
+    public,
 )

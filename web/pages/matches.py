@@ -21,7 +21,7 @@ from mutualaid.models import (
     RunTrigger,
     utcnow,
 )
-from mutualaid.services import accounts, matches, matching_runs, reasons, visibility
+from mutualaid.services import matches, matching_runs, reasons, visibility
 
 from . import bp
 from ._util import coordinated_ids, form_ids, safe_next
