@@ -305,3 +305,33 @@ def test_queue_query_reads_and_writes_its_arguments():
     assert QueueQuery.from_args({"status": "rejected"}).problems == (
         "Unknown status “rejected”: it was left out.",
     )
+
+
+def test_the_api_pages_and_filters_the_queue(
+    client, scene, people, create_person, token_for, create_need, create_offer, propose
+):
+    offer = create_offer([scene.group], volunteer=people["volunteer"])
+    food = [
+        propose(create_need(scene.group, title=f"Shopping {i}", category="food"), offer, 0.5)
+        for i in range(3)
+    ]
+    legal = propose(create_need(scene.group, title="Housing letter"), offer, 0.9)
+    url = "/api/v1/groups/hackney/queue"
+
+    page = client.get(f"{url}?category=food&limit=2", headers=scene.headers).get_json()
+    assert page["total"] == 3 and page["limit"] == 2 and len(page["items"]) == 2
+    rest = client.get(f"{url}?category=food&limit=2&offset=2", headers=scene.headers).get_json()
+    assert sorted(m["id"] for m in page["items"] + rest["items"]) == sorted(food)
+    found = client.get(f"{url}?q=housing", headers=scene.headers).get_json()
+    assert [m["id"] for m in found["items"]] == [legal] and found["total"] == 1
+    # The coordinators see the resident's address; the document lists the operation.
+    assert found["items"][0]["need"]["address"] == "Flat 2, 10 Mare Street"
+    assert "/api/v1/groups/{slug}/queue" in client.get("/api/v1/openapi.json").get_json()["paths"]
+
+    bad = client.get(f"{url}?sort=sideways&limit=0", headers=scene.headers)
+    assert bad.status_code == 422
+    assert set(bad.get_json()["errors"]) == {"sort", "limit"}
+    stranger = token_for(people["volunteer"])
+    assert client.get(url, headers=stranger).status_code == 403
+    assert client.get(url).status_code == 401
+    assert client.get("/api/v1/groups/nowhere/queue", headers=scene.headers).status_code == 404

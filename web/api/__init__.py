@@ -22,7 +22,7 @@ def page_of(page: Any, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-from . import account, auth, groups, matches, matching, meta, needs, offers, skills  # noqa: E402,F401  (register the views)
+from . import account, auth, desk, groups, matches, matching, meta, needs, offers, skills  # noqa: E402,F401  (register the views)
 
 
 def init_app(app: Flask) -> None:
