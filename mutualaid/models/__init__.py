@@ -33,6 +33,7 @@ from .needs import (
     Urgency,
     need_skills,
 )
+from .notes import NOTE_KINDS, Note, NoteKind
 from .offers import Offer, OfferSkill, offer_groups
 from .outbox import OutboxMessage, OutboxStatus
 from .people import ApiToken, Person
@@ -50,6 +51,7 @@ __all__ = [
     "MATCH_STATUSES",
     "MAX_ID",
     "NEED_STATUSES",
+    "NOTE_KINDS",
     "OPEN_NEED_STATUSES",
     "RESIDENT_MATCH_STATUSES",
     "ROLES",
@@ -64,6 +66,8 @@ __all__ = [
     "Membership",
     "Need",
     "NeedStatus",
+    "Note",
+    "NoteKind",
     "Offer",
     "OfferSkill",
     "OutboxMessage",

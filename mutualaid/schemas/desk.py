@@ -6,7 +6,9 @@ from marshmallow import Schema, fields, validate
 
 from ..models.matches import MatchStatus
 from ..models.needs import CATEGORIES, URGENCIES
-from ._common import PageArgsSchema
+from ..models.notes import NOTE_KINDS
+from ._common import InSchema, PageArgsSchema
+from ._fields import Text, UTCDateTime, text_pattern
 from .matches import MatchOutSchema
 
 #: The orders of the queue, by name.
@@ -44,3 +46,44 @@ class QueuePageSchema(Schema):
     total = fields.Integer(metadata={"description": "Every match the query finds, all pages."})
     limit = fields.Integer()
     offset = fields.Integer()
+
+
+class NoteInSchema(InSchema):
+    """A note or a contact made, on a need or a match."""
+
+    body = Text(
+        required=True,
+        validate=validate.Length(min=1, max=5000),
+        metadata={
+            "example": "Called Amara: she is fine with Tuesday.",
+            "pattern": text_pattern(1),  # the service strips it
+        },
+    )
+    kind = fields.String(
+        load_default="note",
+        validate=validate.OneOf(NOTE_KINDS),
+        metadata={"description": "A plain note, or the contact it records (call, message, visit)."},
+    )
+    follow_up_on = fields.Date(
+        allow_none=True, metadata={"description": "When to get back in touch, if at all."}
+    )
+
+
+class NoteAuthorSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class NoteOutSchema(Schema):
+    """A coordinator's note: seen by the group's coordinators only."""
+
+    id = fields.Integer()
+    need = fields.Integer(allow_none=True, metadata={"description": "The need's id, if on a need."})
+    match = fields.Integer(
+        allow_none=True, metadata={"description": "The match's id, if on a match."}
+    )
+    kind = fields.String(metadata={"enum": list(NOTE_KINDS)})
+    body = fields.String()
+    follow_up_on = fields.Date(allow_none=True)
+    author = fields.Nested(NoteAuthorSchema, allow_none=True)
+    created_at = UTCDateTime()

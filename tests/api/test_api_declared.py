@@ -75,6 +75,7 @@ def test_the_document_states_the_rules(doc):
         "cancel": False,
         "complete": True,
         "approve-above": True,
+        "notes": True,
     }
 
 

@@ -14,6 +14,7 @@ from . import (  # noqa: E402,F401  (register the views)
     admin,
     auth,
     coordinator,
+    desk,
     filters,
     home,
     matches,

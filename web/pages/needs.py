@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.models import CATEGORIES, Need
@@ -14,7 +15,7 @@ from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
 from mutualaid.services import visibility
 
-from . import bp
+from . import bp, desk
 from ._util import (
     FormRejected,
     add_row_if_asked,
@@ -127,11 +128,20 @@ def _managed_need(need_id: int, verb: str) -> Need:
 @login_required
 def need_detail(need_id: int):
     need = visibility.published_need(need_service.get_need(need_id), current_user)  # or 404
+    return render_need(need)
+
+
+def render_need(need: Any, status: int = 200, **note_state: Any) -> ResponseReturnValue:
+    """The need's page; its coordinators also see its notes (after a refused note, with the
+    note's problems in ``note_state``)."""
     return render_template(
         "needs/detail.html",
         need=visibility.need_view(need, current_user),
         can_change=need_service.can_change(need, current_user),
-    )
+        notes=desk.notes_for(need),
+        note_action=url_for("pages.add_need_note", need_id=need.id),
+        **note_state,
+    ), status
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])

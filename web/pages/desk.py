@@ -1,0 +1,102 @@
+"""The coordinator's desk: a match's page, and notes on needs and matches."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from mutualaid.errors import DomainError
+from mutualaid.extensions import db
+from mutualaid.models import Match, Need
+from mutualaid.services import accounts, matches, notes, visibility
+from mutualaid.services import needs as need_service
+
+from . import bp
+from . import needs as need_pages
+
+
+def notes_for(subject: Need | Match) -> list[Any] | None:
+    """The subject's notes for a coordinator of its group; ``None`` (no section) for anyone else."""
+    need = subject if isinstance(subject, Need) else subject.need
+    if not accounts.is_coordinator(current_user, need.group_id):
+        return None
+    if isinstance(subject, Need):
+        return notes.need_notes(current_user, subject)
+    return notes.match_notes(current_user, subject)
+
+
+@bp.get("/matches/<int:match_id>")
+@login_required
+def match_detail(match_id: int) -> ResponseReturnValue:
+    return _render_match(matches.view_match(current_user, match_id))  # NotFound -> 404 page
+
+
+def _render_match(match: Match, status: int = 200, **note_state: Any) -> ResponseReturnValue:
+    return render_template(
+        "matches/detail.html",
+        match=matches.match_view(match, current_user),
+        group_slug=match.need.group.slug,
+        is_coordinator=accounts.is_coordinator(current_user, match.need.group_id),
+        notes=notes_for(match),
+        note_action=url_for("pages.add_match_note", match_id=match.id),
+        **note_state,
+    ), status
+
+
+def _note_fields() -> tuple[dict[str, str], dict[str, Any], dict[str, list[str]]]:
+    """The posted note: as entered (to show again), as read, and what is wrong with it."""
+    entered = {k: (request.form.get(k) or "") for k in ("kind", "body", "follow_up_on")}
+    errors: dict[str, list[str]] = {}
+    follow_up_on: date | None = None
+    if entered["follow_up_on"].strip():
+        try:
+            follow_up_on = date.fromisoformat(entered["follow_up_on"].strip())
+        except ValueError:
+            errors["follow_up_on"] = ["Enter the date to follow up as a date, like 2026-12-24."]
+    return (
+        entered,
+        {"kind": entered["kind"] or "note", "body": entered["body"], "follow_up_on": follow_up_on},
+        errors,
+    )
+
+
+def _save_note(add: Any) -> dict[str, list[str]]:
+    """Save the posted note through ``add(**fields)``; every problem with it, or none."""
+    _, data, errors = _note_fields()
+    try:  # called even when the date is wrong, so that every problem is said at once
+        add(**data)
+    except DomainError as exc:
+        db.session.rollback()
+        if not exc.errors:
+            raise
+        for field, messages in exc.errors.items():
+            errors.setdefault(field, []).extend(messages)
+    if errors:
+        db.session.rollback()
+    return errors
+
+
+@bp.post("/matches/<int:match_id>/notes")
+@login_required
+def add_match_note(match_id: int) -> ResponseReturnValue:
+    match = matches.view_match(current_user, match_id)
+    errors = _save_note(lambda **data: notes.add_match_note(current_user, match, **data))
+    if errors:
+        return _render_match(match, 422, note_errors=errors, note_form=_note_fields()[0])
+    flash("The note is saved.", "success")
+    return redirect(url_for("pages.match_detail", match_id=match.id, _anchor="notes-heading"), 303)
+
+
+@bp.post("/needs/<int:need_id>/notes")
+@login_required
+def add_need_note(need_id: int) -> ResponseReturnValue:
+    need = visibility.published_need(need_service.get_need(need_id), current_user)
+    errors = _save_note(lambda **data: notes.add_need_note(current_user, need, **data))
+    if errors:
+        return need_pages.render_need(need, 422, note_errors=errors, note_form=_note_fields()[0])
+    flash("The note is saved.", "success")
+    return redirect(url_for("pages.need_detail", need_id=need.id, _anchor="notes-heading"), 303)
