@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from ..models.matches import MatchStatus
-from ..models.needs import CATEGORIES, URGENCIES
+from ..models.needs import CATEGORIES, NEED_STATUSES, URGENCIES
 from ..models.notes import NOTE_KINDS
 from ._common import InSchema, PageArgsSchema
 from ._fields import Text, UTCDateTime, text_pattern
@@ -15,8 +15,8 @@ from .matches import MatchOutSchema
 QUEUE_SORTS = ("urgency", "waiting", "score")
 
 
-class QueueQuerySchema(PageArgsSchema):
-    """``?status&q&category&urgency&district&sort&grouped&limit&offset`` of a group's queue."""
+class QueueFilterSchema(InSchema):
+    """``?status&q&category&urgency&district&sort&grouped`` of a group's queue."""
 
     status = fields.String(
         load_default=MatchStatus.PROPOSED.value,
@@ -39,6 +39,10 @@ class QueueQuerySchema(PageArgsSchema):
         load_default=True,
         metadata={"description": "A need's matches together (with sort=score: one flat list)."},
     )
+
+
+class QueueQuerySchema(QueueFilterSchema, PageArgsSchema):
+    """The queue's filters, and ``?limit&offset``."""
 
 
 class QueuePageSchema(Schema):
@@ -87,3 +91,26 @@ class NoteOutSchema(Schema):
     follow_up_on = fields.Date(allow_none=True)
     author = fields.Nested(NoteAuthorSchema, allow_none=True)
     created_at = UTCDateTime()
+
+
+class NeedExportQuerySchema(InSchema):
+    """``?category&skill&status&district``, as on the coordinator's page (default: still wanted)."""
+
+    category = fields.String(validate=validate.OneOf(list(CATEGORIES)))
+    skill = fields.String(validate=validate.Length(max=64), metadata={"example": "driving"})
+    status = fields.String(validate=validate.OneOf(NEED_STATUSES))
+    district = fields.String(validate=validate.Length(max=6), metadata={"example": "E8"})
+
+
+class OfferExportQuerySchema(InSchema):
+    """``?skill&district``: active offers, as on the coordinator's page."""
+
+    skill = fields.String(validate=validate.Length(max=64), metadata={"example": "driving"})
+    district = fields.String(validate=validate.Length(max=6), metadata={"example": "E8"})
+
+
+class HoursQuerySchema(InSchema):
+    """``?from&to``: the days the hours were recorded, both included."""
+
+    since = fields.Date(data_key="from", metadata={"example": "2026-11-01"})
+    until = fields.Date(data_key="to", metadata={"example": "2026-11-30"})

@@ -7,6 +7,7 @@ within a need the best score comes first. One query reads a page, one counts eve
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,3 +237,16 @@ def score_words(explanation: dict[str, Any] | None) -> list[str]:
         else:
             words.append(f"helped {load} time{'s' if load != 1 else ''} in the last 30 days")
     return words
+
+
+def queue_rows(
+    person: Person, group: Group, query: QueueQuery, chunk: int = 500
+) -> Iterator[Match]:
+    """Every match ``query`` finds, in the queue's order, read a page at a time (for exports)."""
+    offset = 0
+    while True:
+        page = queue_page(person, group, query, limit=chunk, offset=offset)
+        yield from page.items
+        offset += chunk
+        if offset >= page.total or not page.items:
+            return

@@ -4,20 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+
 from mutualaid.models import Person
 from mutualaid.schemas.desk import (
+    HoursQuerySchema,
+    NeedExportQuerySchema,
     NoteInSchema,
     NoteOutSchema,
+    OfferExportQuerySchema,
+    QueueFilterSchema,
     QueuePageSchema,
     QueueQuerySchema,
 )
-from mutualaid.services import accounts, groups, matches, needs, notes, queue, visibility
+from mutualaid.services import accounts, exports, groups, matches, needs, notes, queue, visibility
 
+from ..downloads import csv_response
 from . import bp
 
 
 def _coordinated(person: Person, slug: str) -> None:
     accounts.require_coordinator(person, groups.get_group_by_slug(slug))
+
+
+def _queue_query(args: dict[str, Any]) -> queue.QueueQuery:
+    return queue.QueueQuery(
+        status=args["status"],
+        search=" ".join(args["q"].split()),
+        category=args.get("category"),
+        urgency=args.get("urgency"),
+        district=(args.get("district") or "").upper().replace(" ", "") or None,
+        sort=args["sort"],
+        grouped=args["grouped"],
+    )
 
 
 @bp.get("/groups/<slug>/queue")
@@ -31,15 +50,7 @@ def group_queue(args: dict[str, Any], person: Person, slug: str) -> dict[str, An
     finds. A need's matches sit together; within a need the best score comes first.
     """
     group = groups.get_group_by_slug(slug)
-    asked = queue.QueueQuery(
-        status=args["status"],
-        search=" ".join(args["q"].split()),
-        category=args.get("category"),
-        urgency=args.get("urgency"),
-        district=(args.get("district") or "").upper().replace(" ", "") or None,
-        sort=args["sort"],
-        grouped=args["grouped"],
-    )
+    asked = _queue_query(args)
     found = queue.queue_page(person, group, asked, limit=args["limit"], offset=args["offset"])
     return {
         "items": matches.match_views(found.items, person),
@@ -93,3 +104,73 @@ def add_match_note(data: dict[str, Any], person: Person, match_id: int) -> dict[
     """Add a note or a contact made to a match (the group's coordinators); audited."""
     match = matches.view_match(person, match_id)
     return _note_out(notes.add_match_note(person, match, **data))
+
+
+def _csv(description: str) -> Any:
+    """The response of an export: a CSV file (a string, in the document)."""
+    as_file = bp.response(200, description=description, content_type="text/csv")
+    documented = bp.doc(
+        responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+    )
+    return lambda view: documented(as_file(view))
+
+
+def _export(kind: str, person: Person, slug: str, **filters: Any) -> Response:
+    group = groups.get_group_by_slug(slug)
+    text = exports.export_csv(kind, person, group, **filters)
+    return csv_response(text, f"{group.slug}-{kind}.csv")
+
+
+@bp.get("/groups/<slug>/export/needs")
+@bp.login_required
+@bp.arguments(NeedExportQuerySchema, location="query")
+@_csv("The needs as CSV, one row each.")
+def export_needs(args: dict[str, Any], person: Person, slug: str) -> Response:
+    """A group's needs as CSV, filtered as on the coordinator's page.
+
+    Anyone signed in gets what the needs list shows them; the group's coordinators also get
+    the personal columns (postcode, address, name, email, phone). Text cells a spreadsheet
+    would run as a formula (starting with = + - @, a tab or a carriage return) start with an
+    apostrophe.
+    """
+    filters = {k: v for k, v in args.items() if v}
+    if "district" in filters:
+        filters["district"] = filters["district"].upper().replace(" ", "")
+    return _export("needs", person, slug, **filters)
+
+
+@bp.get("/groups/<slug>/export/offers")
+@bp.login_required
+@bp.arguments(OfferExportQuerySchema, location="query")
+@_csv("The active offers as CSV, one row each.")
+def export_offers(args: dict[str, Any], person: Person, slug: str) -> Response:
+    """A group's active offers as CSV, filtered as on the coordinator's page.
+
+    The group's coordinators also get the personal columns (postcode, name, email, phone,
+    note). Formula-like cells are escaped as for needs.
+    """
+    filters = {k: v for k, v in args.items() if v}
+    if "district" in filters:
+        filters["district"] = filters["district"].upper().replace(" ", "")
+    return _export("offers", person, slug, **filters)
+
+
+@bp.get("/groups/<slug>/export/matches")
+@bp.login_required(check=_coordinated)
+@bp.arguments(QueueFilterSchema, location="query")
+@_csv("The matches as CSV, in the queue's order.")
+def export_matches(args: dict[str, Any], person: Person, slug: str) -> Response:
+    """A group's matches as CSV, filtered and sorted as in the queue (every page).
+
+    The group's coordinators. Formula-like cells are escaped as for needs.
+    """
+    return _export("matches", person, slug, query=_queue_query(args))
+
+
+@bp.get("/groups/<slug>/export/hours")
+@bp.login_required(check=_coordinated)
+@bp.arguments(HoursQuerySchema, location="query")
+@_csv("The hours given, one completed match a row.")
+def export_hours(args: dict[str, Any], person: Person, slug: str) -> Response:
+    """The hours given through a group's completed matches, as CSV (the group's coordinators)."""
+    return _export("hours", person, slug, **args)

@@ -1,22 +1,27 @@
-"""The coordinator's desk: a match's page, and notes on needs and matches."""
+"""The coordinator's desk: a match's page, notes on needs and matches, CSV exports."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
 from mutualaid.models import Match, Need
-from mutualaid.services import accounts, matches, notes, visibility
+from mutualaid.services import accounts, exports, matches, notes, queue, visibility
+from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
+from mutualaid.services import skills as skill_service
 
+from ..downloads import csv_response
 from . import bp
 from . import needs as need_pages
+from .coordinator import _filters as coordinator_filters
+from .coordinator import coordinated_group
 
 
 def notes_for(subject: Need | Match) -> list[Any] | None:
@@ -100,3 +105,38 @@ def add_need_note(need_id: int) -> ResponseReturnValue:
         return need_pages.render_need(need, 422, note_errors=errors, note_form=_note_fields()[0])
     flash("The note is saved.", "success")
     return redirect(url_for("pages.need_detail", need_id=need.id, _anchor="notes-heading"), 303)
+
+
+@bp.get("/groups/<slug>/export/<any(needs, offers, matches, hours):kind>.csv")
+@login_required
+def export_csv(slug: str, kind: str) -> ResponseReturnValue:
+    """The group's needs, offers, matches or hours as CSV, filtered as on the page it is
+    linked from (needs and offers: the coordinator's page; matches: the queue)."""
+    if kind in ("matches", "hours"):
+        group = coordinated_group(slug)
+    else:
+        group = group_service.get_group_by_slug(slug)  # NotFound -> the 404 page
+    filters: dict[str, Any]
+    if kind == "matches":
+        filters = {"query": queue.QueueQuery.from_args(request.args)}
+    elif kind == "hours":
+        filters = {"since": _day("from"), "until": _day("to")}
+    else:
+        skills = {s.slug for s in skill_service.list_skills()}
+        shown = coordinator_filters(request.args, skills)
+        filters = {"skill": shown.skill, "district": shown.district}
+        if kind == "needs":
+            filters.update(category=shown.category, status=shown.status)
+        filters = {k: v for k, v in filters.items() if v}
+    text = exports.export_csv(kind, current_user, group, **filters)
+    return csv_response(text, f"{group.slug}-{kind}.csv")
+
+
+def _day(name: str) -> date | None:
+    value = (request.args.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        abort(400, f"Give the “{name}” day as a date, like 2026-11-30.")
