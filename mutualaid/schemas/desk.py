@@ -114,3 +114,30 @@ class HoursQuerySchema(InSchema):
 
     since = fields.Date(data_key="from", metadata={"example": "2026-11-01"})
     until = fields.Date(data_key="to", metadata={"example": "2026-11-30"})
+
+
+class ImportQuerySchema(InSchema):
+    """``?dry_run``: check only (the default), or import the valid rows."""
+
+    dry_run = fields.Boolean(
+        load_default=True,
+        metadata={"description": "true: report every row's problems and save nothing."},
+    )
+
+
+class RowProblemSchema(Schema):
+    line = fields.Integer(metadata={"description": "The row's line in the file (header: 1)."})
+    column = fields.String(metadata={"description": "The column, or _row for the whole row."})
+    message = fields.String()
+
+
+class ImportReportSchema(Schema):
+    """What a check found or an import did."""
+
+    kind = fields.String(metadata={"enum": ["needs", "offers"]})
+    dry_run = fields.Boolean()
+    rows = fields.Integer()
+    valid = fields.Integer(metadata={"description": "Rows without problems."})
+    imported = fields.Integer()
+    new_people = fields.Integer(metadata={"description": "Accounts made and invited by email."})
+    problems = fields.List(fields.Nested(RowProblemSchema))

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, request
 
+from mutualaid.errors import DomainError, NotFound, ValidationFailed
 from mutualaid.models import Person
 from mutualaid.schemas.desk import (
     HoursQuerySchema,
+    ImportQuerySchema,
+    ImportReportSchema,
     NeedExportQuerySchema,
     NoteInSchema,
     NoteOutSchema,
@@ -17,13 +20,23 @@ from mutualaid.schemas.desk import (
     QueuePageSchema,
     QueueQuerySchema,
 )
-from mutualaid.services import accounts, exports, groups, matches, needs, notes, queue, visibility
+from mutualaid.services import (
+    accounts,
+    exports,
+    groups,
+    imports,
+    matches,
+    needs,
+    notes,
+    queue,
+    visibility,
+)
 
 from ..downloads import csv_response
 from . import bp
 
 
-def _coordinated(person: Person, slug: str) -> None:
+def _coordinated(person: Person, slug: str, **path: Any) -> None:
     accounts.require_coordinator(person, groups.get_group_by_slug(slug))
 
 
@@ -174,3 +187,46 @@ def export_matches(args: dict[str, Any], person: Person, slug: str) -> Response:
 def export_hours(args: dict[str, Any], person: Person, slug: str) -> Response:
     """The hours given through a group's completed matches, as CSV (the group's coordinators)."""
     return _export("hours", person, slug, **args)
+
+
+@bp.post(
+    "/groups/<slug>/import/<kind>",
+    parameters=[
+        {
+            "in": "path",
+            "name": "kind",
+            "required": True,
+            "schema": {"type": "string", "enum": ["needs", "offers"]},
+        }
+    ],
+)
+@bp.login_required(check=_coordinated)
+@bp.arguments(ImportQuerySchema, location="query")
+@bp.doc(
+    requestBody={
+        "required": True,
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+        "description": "The CSV file, UTF-8, its first line naming the columns.",
+    }
+)
+@bp.response(200, ImportReportSchema, dumped=True, description="The check, or the import.")
+@bp.errors(400, 422)
+def import_csv(args: dict[str, Any], person: Person, slug: str, kind: str) -> dict[str, Any]:
+    """Check or import a group's needs or offers from a CSV file (the group's coordinators).
+
+    With dry_run (the default) every row's problems are listed and nothing is saved. Without
+    it the rows without problems are saved in one transaction and the others listed. A file
+    that cannot be read (not UTF-8, not CSV, too many rows, missing columns) is a 422 and
+    saves nothing. People new to the site get an account and an email to confirm their
+    address and choose a password.
+    """
+    group = groups.get_group_by_slug(slug)
+    if kind not in ("needs", "offers"):
+        raise NotFound(f"No import of {kind[:40]}: needs or offers.")
+    data = request.get_data()
+    if not data:
+        raise DomainError("The request body must be the CSV file (Content-Type: text/csv).")
+    report = imports.import_csv(kind, person, group, data, dry_run=args["dry_run"])
+    if report.file_problems:
+        raise ValidationFailed(report.file_problems[0], {"file": report.file_problems})
+    return ImportReportSchema().dump(report)

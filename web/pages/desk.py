@@ -12,12 +12,12 @@ from flask_login import current_user, login_required
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
 from mutualaid.models import Match, Need
-from mutualaid.services import accounts, exports, matches, notes, queue, visibility
+from mutualaid.services import accounts, exports, imports, matches, notes, queue, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
 
-from ..downloads import csv_response
+from ..downloads import LARGE_UPLOADS, csv_response, init_large_uploads
 from . import bp
 from . import needs as need_pages
 from .coordinator import _filters as coordinator_filters
@@ -140,3 +140,42 @@ def _day(name: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         abort(400, f"Give the “{name}” day as a date, like 2026-11-30.")
+
+
+#: A file of up to imports.MAX_BYTES, with room for the form around it.
+LARGE_UPLOADS["pages.import_csv"] = LARGE_UPLOADS["api.import_csv"] = imports.MAX_BYTES + 65536
+bp.record_once(lambda state: init_large_uploads(state.app))
+
+
+@bp.route("/groups/<slug>/import", methods=["GET", "POST"])
+@login_required
+def import_csv(slug: str) -> ResponseReturnValue:
+    """Check a CSV file of needs or offers (a dry run), or import its valid rows."""
+    group = coordinated_group(slug)
+    kind = request.form.get("kind") or request.args.get("kind") or "needs"
+    state: dict[str, Any] = {
+        "group": group,
+        "kind": kind if kind in ("needs", "offers") else "needs",
+        "required": imports.REQUIRED,
+        "max_rows": f"{imports.MAX_ROWS:,}",
+        "max_mb": imports.MAX_BYTES // (1024 * 1024),
+    }
+    if request.method == "GET":
+        return render_template("desk/import.html", **state, report=None)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        report = imports.ImportReport(kind=state["kind"], dry_run=True)
+        report.file_problems.append("Choose a CSV file to upload.")
+        return render_template("desk/import.html", **state, report=report, filename="—"), 422
+    dry_run = request.form.get("action") != "import"
+    with upload.stream:  # a large upload is a temporary file: closed once read
+        data = upload.read()
+    report = imports.import_csv(state["kind"], current_user, group, data, dry_run=dry_run)
+    if not report.ok:
+        db.session.rollback()
+    if not dry_run and report.imported:
+        flash(f"Imported {report.imported} {report.kind}.", "success")
+    status = 422 if report.file_problems else 200
+    return render_template(
+        "desk/import.html", **state, report=report, filename=upload.filename
+    ), status
