@@ -141,3 +141,40 @@ class ImportReportSchema(Schema):
     imported = fields.Integer()
     new_people = fields.Integer(metadata={"description": "Accounts made and invited by email."})
     problems = fields.List(fields.Nested(RowProblemSchema))
+
+
+class _WeekSchema(Schema):
+    week = fields.Date(metadata={"description": "The Monday the week starts on."})
+    posted = fields.Integer()
+    approved = fields.Integer()
+    completed = fields.Integer()
+    hours = fields.Float()
+
+
+class _CategorySchema(Schema):
+    category = fields.String()
+    name = fields.String()
+    posted = fields.Integer()
+    matched = fields.Integer()
+    fulfilled = fields.Integer()
+
+
+class ReportSchema(Schema):
+    """A group's figures for a period; aggregates only, never a person."""
+
+    since = fields.Date()
+    until = fields.Date()
+    weeks = fields.List(fields.Nested(_WeekSchema))
+    by_category = fields.List(fields.Nested(_CategorySchema))
+    needs_posted = fields.Integer()
+    needs_matched = fields.Integer(metadata={"description": "Needs with an approved volunteer."})
+    fill_rate = fields.Float(allow_none=True)
+    time_to_match_hours = fields.Dict(
+        metadata={"description": "``{median, longest, needs}``: posting to first approval."}
+    )
+    hours_given = fields.Float()
+    active_volunteers = fields.Integer()
+    load_spread = fields.List(fields.Dict(), metadata={"description": "``{matches, volunteers}``"})
+    last_run_at = UTCDateTime(allow_none=True)
+    skills_missing = fields.List(fields.Dict(), metadata={"description": "``{skill, needs}``"})
+    unmatched_reasons = fields.List(fields.Dict(), metadata={"description": "``{code, needs}``"})

@@ -19,6 +19,7 @@ from mutualaid.schemas.desk import (
     QueueFilterSchema,
     QueuePageSchema,
     QueueQuerySchema,
+    ReportSchema,
 )
 from mutualaid.services import (
     accounts,
@@ -29,6 +30,7 @@ from mutualaid.services import (
     needs,
     notes,
     queue,
+    reports,
     visibility,
 )
 
@@ -230,3 +232,19 @@ def import_csv(args: dict[str, Any], person: Person, slug: str, kind: str) -> di
     if report.file_problems:
         raise ValidationFailed(report.file_problems[0], {"file": report.file_problems})
     return ImportReportSchema().dump(report)
+
+
+@bp.get("/groups/<slug>/report")
+@bp.login_required(check=_coordinated)
+@bp.arguments(HoursQuerySchema, location="query")
+@bp.response(200, ReportSchema, description="The group's figures for the period.")
+def group_report(args: dict[str, Any], person: Person, slug: str) -> dict[str, Any]:
+    """A group's report for a period (the last eight weeks by default; the group's coordinators).
+
+    Needs posted, approved and completed by week and category, fill rate, time to match, hours
+    given, active volunteers and their load, and from the period's last matching run the
+    unmatched reasons and the skills most often missing. Aggregates only.
+    """
+    group = groups.get_group_by_slug(slug)
+    span = reports.period(args.get("since"), args.get("until"))
+    return reports.build_report(person, group, span)

@@ -12,7 +12,16 @@ from flask_login import current_user, login_required
 from mutualaid.errors import DomainError
 from mutualaid.extensions import db
 from mutualaid.models import Match, Need
-from mutualaid.services import accounts, exports, imports, matches, notes, queue, visibility
+from mutualaid.services import (
+    accounts,
+    exports,
+    imports,
+    matches,
+    notes,
+    queue,
+    reports,
+    visibility,
+)
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
@@ -178,4 +187,43 @@ def import_csv(slug: str) -> ResponseReturnValue:
     status = 422 if report.file_problems else 200
     return render_template(
         "desk/import.html", **state, report=report, filename=upload.filename
+    ), status
+
+
+#: The engine's reason codes in words.
+REASON_WORDS = {
+    "no_skill": "No volunteer with the skill",
+    "out_of_reach": "No volunteer within reach",
+    "no_time": "No volunteer free then",
+    "excluded": "Every pair ruled out",
+    "taken": "Volunteers busy with other needs",
+}
+
+
+@bp.get("/groups/<slug>/report")
+@login_required
+def group_report(slug: str) -> ResponseReturnValue:
+    """The group's report for a period: charts drawn on the server, each beside its table."""
+    group = coordinated_group(slug)
+    problems: list[str] = []
+    days: dict[str, date | None] = {}
+    for name in ("from", "to"):
+        value = (request.args.get(name) or "").strip()
+        try:
+            days[name] = date.fromisoformat(value) if value else None
+        except ValueError:
+            days[name] = None
+            problems.append(f"“{value[:20]}” is not a date: showing the last eight weeks.")
+    try:
+        span = reports.period(days["from"], days["to"])
+    except DomainError as exc:
+        problems.extend(m for ms in exc.errors.values() for m in ms)
+        span = reports.period(None, None)
+    report = reports.build_report(current_user, group, span)
+    weekly = [{**w, "week": f"w/c {w['week']:%d %b}"} for w in report["weeks"]]
+    for row in report["unmatched_reasons"]:
+        row["reason"] = REASON_WORDS.get(row["code"], row["code"])
+    status = 422 if problems else 200
+    return render_template(
+        "desk/report.html", group=group, report=report, weekly=weekly, problems=problems
     ), status
