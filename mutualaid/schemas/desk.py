@@ -178,3 +178,31 @@ class ReportSchema(Schema):
     last_run_at = UTCDateTime(allow_none=True)
     skills_missing = fields.List(fields.Dict(), metadata={"description": "``{skill, needs}``"})
     unmatched_reasons = fields.List(fields.Dict(), metadata={"description": "``{code, needs}``"})
+
+
+class PairingInSchema(InSchema):
+    """A coordinator's choice of a volunteer's offer for a need."""
+
+    offer = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
+    override_reason = Text(
+        allow_none=True,
+        validate=validate.Length(max=2000),
+        metadata={"description": "Required to pair a volunteer beyond their reach."},
+    )
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "true: only say whether it is feasible."}
+    )
+
+
+class FeasibilitySchema(Schema):
+    """The engine's answer for one pair."""
+
+    feasible = fields.Boolean()
+    reason_code = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    overridable = fields.Boolean(
+        metadata={"description": "Infeasible only for distance: a reason lets it through."}
+    )
+    score = fields.Float(allow_none=True)
+    distance_km = fields.Float(allow_none=True)
+    explanation = fields.Dict()

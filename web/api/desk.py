@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
+from flask import Response, jsonify, request
 
 from mutualaid.errors import DomainError, NotFound, ValidationFailed
 from mutualaid.models import Person
 from mutualaid.schemas.desk import (
+    FeasibilitySchema,
     HoursQuerySchema,
     ImportQuerySchema,
     ImportReportSchema,
@@ -16,11 +17,13 @@ from mutualaid.schemas.desk import (
     NoteInSchema,
     NoteOutSchema,
     OfferExportQuerySchema,
+    PairingInSchema,
     QueueFilterSchema,
     QueuePageSchema,
     QueueQuerySchema,
     ReportSchema,
 )
+from mutualaid.schemas.matches import MatchOutSchema
 from mutualaid.services import (
     accounts,
     exports,
@@ -29,6 +32,8 @@ from mutualaid.services import (
     matches,
     needs,
     notes,
+    offers,
+    pairing,
     queue,
     reports,
     visibility,
@@ -248,3 +253,26 @@ def group_report(args: dict[str, Any], person: Person, slug: str) -> dict[str, A
     group = groups.get_group_by_slug(slug)
     span = reports.period(args.get("since"), args.get("until"))
     return reports.build_report(person, group, span)
+
+
+@bp.post("/needs/<int:need_id>/pairings")
+@bp.login_required
+@bp.errors(403, 409)
+@bp.arguments(PairingInSchema)
+@bp.response(200, FeasibilitySchema, description="With dry_run: the engine's answer.")
+@bp.alt_response(201, schema=MatchOutSchema, description="The approved match.")
+def pair_need(data: dict[str, Any], person: Person, need_id: int) -> Any:
+    """Pair a chosen volunteer's offer with a need, and approve it (the group's coordinators).
+
+    The matching engine decides whether the pair is feasible, with the rules of a matching run.
+    A volunteer out of reach can be paired with an override_reason; a missing skill or check, a
+    time that does not fit, or a pair already decided against cannot (409, with the engine's
+    reason). With dry_run, only the engine's answer is given.
+    """
+    need = needs.get_need(need_id)
+    accounts.require_coordinator(person, need.group)
+    offer = offers.get_offer(data["offer"])
+    if data["dry_run"]:
+        return pairing.check_pair(person, need, offer)
+    match = pairing.pair(person, need, offer, data.get("override_reason"))
+    return jsonify(matches.match_view(match, person)), 201

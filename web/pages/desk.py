@@ -18,17 +18,20 @@ from mutualaid.services import (
     imports,
     matches,
     notes,
+    pairing,
     queue,
     reports,
     visibility,
 )
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
+from mutualaid.services import offers as offer_service
 from mutualaid.services import skills as skill_service
 
 from ..downloads import LARGE_UPLOADS, csv_response, init_large_uploads
 from . import bp
 from . import needs as need_pages
+from ._util import form_ids
 from .coordinator import _filters as coordinator_filters
 from .coordinator import coordinated_group
 
@@ -227,3 +230,47 @@ def group_report(slug: str) -> ResponseReturnValue:
     return render_template(
         "desk/report.html", group=group, report=report, weekly=weekly, problems=problems
     ), status
+
+
+@bp.route("/needs/<int:need_id>/pair", methods=["GET", "POST"])
+@login_required
+def pair_need(need_id: int) -> ResponseReturnValue:
+    """A coordinator pairs a chosen volunteer with the need, as far as the engine allows."""
+    need = need_service.get_need(need_id)
+    group = coordinated_group(need.group.slug)
+    offers = offer_service.list_offers(current_user, group=group, limit=200).items
+    chosen = form_ids("offer") if request.method == "POST" else _arg_id("offer")
+    chosen_id = chosen[0] if chosen else None
+    state: dict[str, Any] = {
+        "need": need,
+        "offers": visibility.offer_views(offers, current_user),
+        "chosen": chosen_id,
+        "answer": None,
+        "errors": {},
+        "override_reason": request.form.get("override_reason", ""),
+    }
+    if chosen_id is None:
+        if request.method == "POST":
+            abort(400, "Choose a volunteer.")
+        return render_template("desk/pair.html", **state)
+    offer = offer_service.get_offer(chosen_id)
+    if request.method == "POST":
+        try:
+            pairing.pair(current_user, need, offer, request.form.get("override_reason"))
+        except DomainError as exc:
+            db.session.rollback()
+            state["errors"] = exc.errors or {"offer": [exc.message]}
+            need = need_service.get_need(need_id)
+            offer = offer_service.get_offer(chosen_id)
+            state["need"] = need
+            state["answer"] = pairing.check_pair(current_user, need, offer)
+            return render_template("desk/pair.html", **state), 422
+        flash("Paired and approved. Both sides can now see each other's contact.", "success")
+        return redirect(url_for("pages.need_detail", need_id=need.id), 303)
+    state["answer"] = pairing.check_pair(current_user, need, offer)
+    return render_template("desk/pair.html", **state)
+
+
+def _arg_id(name: str) -> list[int]:
+    value = request.args.get(name, "")
+    return [int(value)] if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else []
