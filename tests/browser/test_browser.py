@@ -484,3 +484,43 @@ def test_report_export_and_import_with_a_dry_run(
     assert page.get_by_role("cell", name="category").is_visible()
     assert _sideways_overflow(page) == []
     assert _axe_violations(page) == []
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_manual_pairing_feasible_and_not(
+    app, live_server, browser_page, create_group, create_person, create_need, create_offer, size
+):
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", coordinators=[coordinator])
+    need = create_need(group, title="Lift to the clinic", skills=["driving"])
+    create_offer(
+        [group],
+        volunteer=create_person(name="Wendy Weekend"),
+        skills=["driving"],
+        availability=[{"weekday": 5, "start": "08:00", "end": "18:00"}],
+    )
+    create_offer([group], volunteer=create_person(name="Nina Near"), skills=["driving"])
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/needs/{need.id}")
+    page.get_by_role("link", name="Pair with a volunteer").click()
+    page.get_by_label("Volunteer").select_option(label="Wendy Weekend – E8 – Driving")
+    page.get_by_role("button", name="Check this pair").click()
+    page.wait_for_url("**offer=*")
+    assert page.get_by_role("heading", name="The engine cannot pair them").is_visible()
+    assert page.get_by_role("button", name="Pair them and approve").count() == 0
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+
+    page.get_by_label("Volunteer").select_option(label="Nina Near – E8 – Driving")
+    page.get_by_role("button", name="Check this pair").click()
+    page.wait_for_url("**offer=*")
+    assert page.get_by_role("heading", name="The engine can pair them").is_visible()
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Pair them and approve").click()
+    page.wait_for_url(f"{live_server}/needs/{need.id}")
+    assert "Paired and approved." in page.content()
+    assert "Nina Near" in page.content()  # who is coming
