@@ -206,3 +206,20 @@ class FeasibilitySchema(Schema):
     score = fields.Float(allow_none=True)
     distance_km = fields.Float(allow_none=True)
     explanation = fields.Dict()
+
+
+class VolunteerEmailInSchema(InSchema):
+    """A message to a group's volunteers, all of them or those with a skill or in a district."""
+
+    subject = Text(required=True, validate=validate.Length(min=1, max=150))
+    body = Text(required=True, validate=validate.Length(min=1, max=5000))
+    skill = fields.String(validate=validate.Length(max=64))
+    district = fields.String(validate=validate.Length(max=6))
+    dry_run = fields.Boolean(
+        load_default=False, metadata={"description": "true: only count the recipients."}
+    )
+
+
+class VolunteerEmailOutSchema(Schema):
+    recipients = fields.Integer()
+    queued = fields.Integer()

@@ -22,10 +22,13 @@ from mutualaid.schemas.desk import (
     QueuePageSchema,
     QueueQuerySchema,
     ReportSchema,
+    VolunteerEmailInSchema,
+    VolunteerEmailOutSchema,
 )
 from mutualaid.schemas.matches import MatchOutSchema
 from mutualaid.services import (
     accounts,
+    bulk_mail,
     exports,
     groups,
     imports,
@@ -276,3 +279,25 @@ def pair_need(data: dict[str, Any], person: Person, need_id: int) -> Any:
         return pairing.check_pair(person, need, offer)
     match = pairing.pair(person, need, offer, data.get("override_reason"))
     return jsonify(matches.match_view(match, person)), 201
+
+
+@bp.post("/groups/<slug>/volunteer-emails")
+@bp.login_required(check=_coordinated)
+@bp.arguments(VolunteerEmailInSchema)
+@bp.response(200, VolunteerEmailOutSchema, description="How many it went to.")
+def email_volunteers(data: dict[str, Any], person: Person, slug: str) -> dict[str, int]:
+    """Email a group's volunteers through the outbox (the group's coordinators).
+
+    One mail each; only volunteers with an active offer in the group and a confirmed address.
+    With dry_run, only the number of recipients.
+    """
+    group = groups.get_group_by_slug(slug)
+    audience = bulk_mail.Audience(
+        skill=data.get("skill") or None,
+        district=(data.get("district") or "").upper().replace(" ", "") or None,
+    )
+    if data["dry_run"]:
+        found = len(bulk_mail.recipients(person, group, audience))
+        return {"recipients": found, "queued": 0}
+    sent = bulk_mail.send(person, group, audience, data["subject"], data["body"])
+    return {"recipients": sent, "queued": sent}

@@ -14,6 +14,7 @@ from mutualaid.extensions import db
 from mutualaid.models import Match, Need
 from mutualaid.services import (
     accounts,
+    bulk_mail,
     exports,
     imports,
     matches,
@@ -274,3 +275,36 @@ def pair_need(need_id: int) -> ResponseReturnValue:
 def _arg_id(name: str) -> list[int]:
     value = request.args.get(name, "")
     return [int(value)] if value.isascii() and value.isdigit() and 0 < int(value) < 2**31 else []
+
+
+@bp.route("/groups/<slug>/email-volunteers", methods=["GET", "POST"])
+@login_required
+def email_volunteers(slug: str) -> ResponseReturnValue:
+    """Write to the group's volunteers: first how many it goes to, then send."""
+    group = coordinated_group(slug)
+    form = {
+        k: (request.form.get(k) or "").strip() for k in ("skill", "district", "subject", "body")
+    }
+    form["district"] = form["district"].upper().replace(" ", "")[:6]
+    state: dict[str, Any] = {
+        "group": group,
+        "skills": skill_service.list_skills(),
+        "form": form,
+        "errors": {},
+        "count": None,
+    }
+    if request.method == "GET":
+        return render_template("desk/email.html", **state)
+    audience = bulk_mail.Audience(skill=form["skill"] or None, district=form["district"] or None)
+    count = len(bulk_mail.recipients(current_user, group, audience))
+    if request.form.get("action") == "send" and request.form.get("confirm_count") == str(count):
+        try:
+            sent = bulk_mail.send(current_user, group, audience, form["subject"], form["body"])
+        except DomainError as exc:
+            db.session.rollback()
+            state.update(errors=exc.errors, count=count)
+            return render_template("desk/email.html", **state), 422
+        flash(f"Queued {sent} email{'s' if sent != 1 else ''} to the volunteers.", "success")
+        return redirect(url_for("pages.coordinate_group", slug=group.slug), 303)
+    state["count"] = count  # a first check, or the audience changed since it was checked
+    return render_template("desk/email.html", **state)
