@@ -5,6 +5,7 @@ columns; the named groups of statuses (``HOLDING_MATCH_STATUSES`` ...) live besi
 """
 
 from ._base import MAX_ID, table_of, utcnow
+from .alerts import ALERT_MODES, AlertMode, CoordinatorAlert
 from .audit import AuditEvent
 from .groups import ROLES, Group, Membership, Role
 from .matches import (
@@ -42,6 +43,7 @@ from .skills import Skill
 
 __all__ = [
     "ACTIVE_NEED_STATUSES",
+    "ALERT_MODES",
     "CATEGORIES",
     "CLOSED_NEED_STATUSES",
     "DECIDED_MATCH_STATUSES",
@@ -57,8 +59,10 @@ __all__ = [
     "ROLES",
     "RUN_STATUSES",
     "URGENCIES",
+    "AlertMode",
     "ApiToken",
     "AuditEvent",
+    "CoordinatorAlert",
     "Group",
     "Match",
     "MatchStatus",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from ..models.alerts import ALERT_MODES
 from ..models.matches import MatchStatus
 from ..models.needs import CATEGORIES, NEED_STATUSES, URGENCIES
 from ..models.notes import NOTE_KINDS
@@ -223,3 +224,9 @@ class VolunteerEmailInSchema(InSchema):
 class VolunteerEmailOutSchema(Schema):
     recipients = fields.Integer()
     queued = fields.Integer()
+
+
+class AlertModeSchema(InSchema):
+    """How a coordinator hears about a group: each time, a daily digest, or not at all."""
+
+    alert_mode = fields.String(required=True, validate=validate.OneOf(ALERT_MODES))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from ..models import Match, MatchStatus, Need, Person
-from . import accounts, mail
+from . import coordinator_alerts, mail
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -69,15 +69,13 @@ def match_ended(match: Match, by: Person) -> None:
             f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone "
             "else.\n",
         )
-    # The coordinators approved it: they hear it is off, and why, to find someone else.
-    told = {volunteer.id, resident.id, by.id}
-    for coordinator in accounts.coordinators_of(need.group_id):
-        if coordinator.id in told:
-            continue
-        mail.queue_mail(
-            coordinator.email,
-            f"Match {word}: {need.title}",
-            f"Hello {coordinator.name},\n\n{by.name} {word} the approved match of "
-            f'{volunteer.name} with "{need.title}" {describe_time(need)}.{why}\n'
-            f"The need is open again: {_link(f'/needs/{need.id}')}\n",
-        )
+    # The coordinators approved it: they hear it is off, and why, to find someone else (each
+    # as they chose: at once, in their daily digest, or not).
+    coordinator_alerts.alert(
+        need.group,
+        f"Match {word}: {need.title}",
+        f"{by.name} {word} the approved match of "
+        f'{volunteer.name} with "{need.title}" {describe_time(need)}.{why}\n'
+        f"The need is open again: {_link(f'/needs/{need.id}')}\n",
+        skip={volunteer.id, resident.id, by.id},
+    )

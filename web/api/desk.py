@@ -9,6 +9,7 @@ from flask import Response, jsonify, request
 from mutualaid.errors import DomainError, NotFound, ValidationFailed
 from mutualaid.models import Person
 from mutualaid.schemas.desk import (
+    AlertModeSchema,
     FeasibilitySchema,
     HoursQuerySchema,
     ImportQuerySchema,
@@ -29,6 +30,7 @@ from mutualaid.schemas.matches import MatchOutSchema
 from mutualaid.services import (
     accounts,
     bulk_mail,
+    coordinator_alerts,
     exports,
     groups,
     imports,
@@ -301,3 +303,17 @@ def email_volunteers(data: dict[str, Any], person: Person, slug: str) -> dict[st
         return {"recipients": found, "queued": 0}
     sent = bulk_mail.send(person, group, audience, data["subject"], data["body"])
     return {"recipients": sent, "queued": sent}
+
+
+@bp.put("/groups/<slug>/alerts")
+@bp.login_required(check=_coordinated)
+@bp.arguments(AlertModeSchema)
+@bp.response(200, AlertModeSchema, description="Your choice for the group.")
+def set_alert_mode(data: dict[str, Any], person: Person, slug: str) -> dict[str, str]:
+    """Choose how you hear about a group you coordinate (immediate, digest or off).
+
+    You hear of a new urgent need, a declined or cancelled approved match, and a failed
+    matching run: an email each time, one daily digest, or nothing.
+    """
+    group = groups.get_group_by_slug(slug)
+    return {"alert_mode": coordinator_alerts.set_mode(person, group, data["alert_mode"]).alert_mode}

@@ -24,6 +24,7 @@ from mutualaid.services import (
     reports,
     visibility,
 )
+from mutualaid.services import coordinator_alerts as alerts
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import offers as offer_service
@@ -308,3 +309,22 @@ def email_volunteers(slug: str) -> ResponseReturnValue:
         return redirect(url_for("pages.coordinate_group", slug=group.slug), 303)
     state["count"] = count  # a first check, or the audience changed since it was checked
     return render_template("desk/email.html", **state)
+
+
+@bp.route("/groups/<slug>/alerts", methods=["GET", "POST"])
+@login_required
+def coordinator_alerts(slug: str) -> ResponseReturnValue:
+    """A coordinator's choice of how to hear about the group: each time, daily, or not."""
+    group = coordinated_group(slug)
+    if request.method == "POST":
+        try:
+            alerts.set_mode(current_user, group, request.form.get("alert_mode", ""))
+        except DomainError as exc:
+            db.session.rollback()
+            flash(" ".join(m for ms in exc.errors.values() for m in ms) or exc.message, "error")
+            return redirect(url_for("pages.coordinator_alerts", slug=group.slug), 303)
+        flash("Saved.", "success")
+        return redirect(url_for("pages.coordinator_alerts", slug=group.slug), 303)
+    return render_template(
+        "desk/alerts.html", group=group, mode=alerts.mode_of(current_user, group)
+    )
