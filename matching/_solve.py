@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from typing import Any
 
@@ -16,10 +16,11 @@ from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
 from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
+from ._time import BUSY, LIMIT, OK, PAUSED, branch_and_bound, day_text, pair_status
 
 __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
-REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
+REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "busy", "taken")
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -198,7 +199,53 @@ class Result:
 # --------------------------------------------------------------------------
 
 
-def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmatched]:
+def _time_blocked(
+    inst: Instance, cand: Candidates, status: np.ndarray, free_from: np.ndarray, needs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Per need: people who are suitable but not free then, by cause (columns BUSY,
+    LIMIT, PAUSED), people left after the time rules, and the first day one frees up."""
+    n = inst.n_needs
+    by_cause = np.zeros((n, 4), dtype=np.int64)
+    mine = np.zeros(n, dtype=bool)
+    mine[needs] = True
+    sub = np.flatnonzero(mine[cand.need_index])
+    m = max(int(inst.volunteer_person.max()) + 1 if inst.n_volunteers else 1, 1)
+    key = cand.need_index[sub].astype(np.int64) * m + inst.volunteer_person[
+        cand.volunteer_index[sub]
+    ].astype(np.int64)
+    keys, inv = np.unique(key, return_inverse=True)
+    inv = inv.reshape(-1)
+    st = status[sub].astype(np.int64)
+    # a person is free when one of their records is; else blocked by the first cause
+    any_ok = np.zeros(keys.size, dtype=bool)
+    np.logical_or.at(any_ok, inv, st == OK)
+    cause = np.full(keys.size, 9, dtype=np.int64)
+    np.minimum.at(cause, inv, np.where(st == OK, 9, st))
+    left = np.bincount(keys[any_ok] // m, minlength=n)
+    blocked = ~any_ok
+    np.add.at(by_cause, (keys[blocked] // m, cause[blocked]), 1)
+    first_free: dict[int, str] = {}
+    fr = free_from[sub]
+    known = (st != OK) & (fr > 0) & blocked[inv]
+    if known.any():
+        need_of = cand.need_index[sub][known].astype(np.int64)
+        order = np.lexsort((fr[known], need_of))
+        need_of, days = need_of[order], fr[known][order]
+        head = np.r_[True, need_of[1:] != need_of[:-1]]
+        for nn, dd in zip(need_of[head].tolist(), days[head].tolist()):
+            text = day_text(int(dd))
+            if text is not None:
+                first_free[nn] = text
+    return by_cause, left, first_free
+
+
+def _reasons(
+    inst: Instance,
+    cand: Candidates,
+    filled: np.ndarray,
+    time_status: np.ndarray | None = None,
+    time_free: np.ndarray | None = None,
+) -> list[Unmatched]:
     demand = inst.volunteers_needed
     open_slots = demand - filled
     needs = np.flatnonzero(open_slots > 0)
@@ -256,6 +303,12 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
             for g, dd, ii in zip(group.tolist(), chord_to_km(dist).tolist(), idx.tolist()):
                 nearest_km[g] = dd
                 nearest_max[g] = float(inst.max_km[vols[ii]])
+
+    left = people
+    by_cause = np.zeros((inst.n_needs, 4), dtype=np.int64)
+    first_free: dict[int, str] = {}
+    if time_status is not None and time_free is not None:
+        by_cause, left, first_free = _time_blocked(inst, cand, time_status, time_free, needs)
 
     skill_count: dict[str, int] = {}
     for t in inst.volunteer_skills:
@@ -332,9 +385,28 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
                 f"volunteers must be "
                 f"different people; {d} needed."
             )
+        elif left[n] < d:
+            code = "busy"
+            suitable = int(people[n])
+            blocked = suitable - int(left[n])
+            parts = []
+            for col, text in (
+                (BUSY, "already committed at that time"),
+                (LIMIT, "at their weekly limit"),
+                (PAUSED, "paused"),
+            ):
+                if by_cause[n, col]:
+                    parts.append(f"{int(by_cause[n, col])} {text}")
+            reason = (
+                f"{blocked} of the {_plural(suitable, 'suitable volunteer')} "
+                f"{'is' if blocked == 1 else 'are'} not free then ({', '.join(parts)}); "
+                f"{d} needed."
+            )
+            if n in first_free:
+                reason += f" The first frees up on {first_free[n]}."
         else:
             code = "taken"
-            others = int(people[n]) - int(filled[n])
+            others = int(left[n]) - int(filled[n])
             if others == 1:
                 reason = "The only other suitable volunteer is already assigned to another need."
             else:
@@ -345,7 +417,36 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
     return out
 
 
-def solve(instance: Instance, certify: bool = False) -> Result:
+def _certificate_text(bb: Any, certified: bool) -> str:
+    """What the certificate proves, in one sentence."""
+    if bb is None or not bb.binding:
+        if certified:
+            return "Optimal on the candidate graph: dual prices admit no improving pair."
+        return "Not proven optimal: the dual prices found an improving pair."
+    if bb.optimal:
+        return (
+            f"Optimal under the time rules: best-first branch and bound over {bb.nodes} "
+            "min-cost flows, each an exact bound; no open branch can do better."
+        )
+    d = bb.to_dict()
+    gap = (
+        f"{d['gap_slots']} slots"
+        if d["gap_slots"]
+        else f"0 slots and {d['gap_score_units'] / SCORE_UNITS:g} score"
+    )
+    return (
+        f"Not proven optimal: branch and bound stopped after {bb.nodes} flows; "
+        f"the best possible is at most {gap} better."
+    )
+
+
+def solve(
+    instance: Instance,
+    certify: bool = False,
+    *,
+    max_nodes: int = 2000,
+    max_seconds: float | None = None,
+) -> Result:
     """Propose the best assignment of volunteers to needs.
 
     Maximises the number of filled volunteer slots and, among assignments
@@ -364,6 +465,12 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
         ``stats["seconds"]["certificate"]``; it costs about as much as the
         rest of the solve, or more (see BENCHMARKS.md).
+    max_nodes, max_seconds : optional
+        Budget of the branch and bound that keeps the time rules when they
+        bind (see :mod:`matching._time`): flows solved, and seconds (None: no
+        time limit, which keeps the result deterministic). Past the budget the
+        best assignment found that keeps every rule is returned, with the gap
+        to the bound in ``stats["time_rules"]``.
 
     Returns
     -------
@@ -376,8 +483,17 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     -----
     ``reason_code`` is the first filter that leaves fewer volunteers than the
     need asks for: ``no_skill``, ``out_of_reach``, ``no_time``, ``excluded``;
-    ``taken`` when enough suitable volunteers exist but the optimum uses them
-    elsewhere. ``stats["seconds"]`` is the only part that varies between runs.
+    ``busy`` when enough suitable volunteers exist but too few are free then
+    (a commitment at that time, their weekly limit, a pause), with the first
+    day one frees up when known; ``taken`` when enough suitable volunteers
+    exist but the optimum uses them elsewhere. ``stats["seconds"]`` is the
+    only part that varies between runs.
+
+    With time facts (dates, ``busy``, ``week_limit``, ``paused_until``), pairs
+    that break a time rule are dropped before the assignment, and the needs
+    proposed to one person are clash-free and within their weekly limit;
+    ``stats["time_rules"]`` says whether that bound the result, the nodes of
+    the branch and bound, whether the result is proven optimal, and the gap.
 
     Examples
     --------
@@ -388,19 +504,44 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     """
     inst = instance
     t0 = time.perf_counter()
-    cand = candidates(inst)
+    cand = every = candidates(inst)
+    status = free_from = None
+    if inst.times is not None:
+        status, free_from = pair_status(inst, cand.need_index, cand.volunteer_index)
+        keep = status == OK
+        cand = replace(
+            cand,
+            need_index=cand.need_index[keep],
+            volunteer_index=cand.volunteer_index[keep],
+            score_units=cand.score_units[keep],
+            distance_km=cand.distance_km[keep],
+        )
     t1 = time.perf_counter()
     person = inst.volunteer_person
     several = np.unique(person).size < person.size  # some person has several records
-    chosen, info = b_matching(
-        cand.need_index,
-        cand.volunteer_index,
-        cand.score_units,
-        inst.volunteers_needed,
-        inst.capacity,
-        SCORE_UNITS,
-        person=person if several else None,
-    )
+    bb = None
+    if inst.times is None:
+        chosen, info = b_matching(
+            cand.need_index,
+            cand.volunteer_index,
+            cand.score_units,
+            inst.volunteers_needed,
+            inst.capacity,
+            SCORE_UNITS,
+            person=person if several else None,
+        )
+    else:
+        chosen, bb = branch_and_bound(
+            inst,
+            cand.need_index,
+            cand.volunteer_index,
+            cand.score_units,
+            SCORE_UNITS,
+            person if several else None,
+            max_nodes=max_nodes,
+            max_seconds=max_seconds,
+        )
+        info = {"searches": 0}
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
     vi = cand.volunteer_index[chosen].astype(np.int64)
@@ -409,10 +550,12 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     ni, vi, su = ni[order], vi[order], su[order]
     dist = cand.distance_km[chosen][order].astype(np.float64)
     filled = np.bincount(ni, minlength=inst.n_needs)
-    unmatched = _reasons(inst, cand, filled)
+    unmatched = _reasons(inst, every, filled, status, free_from)
     t3 = time.perf_counter()
     certified = None
-    if certify:
+    if certify and bb is not None and bb.binding:
+        certified = bb.optimal  # proven by the branch and bound (see the certificate's text)
+    elif certify:
         x = np.zeros(len(cand), dtype=bool)
         x[chosen] = True
         w = lexicographic_weight(
@@ -446,7 +589,17 @@ def solve(instance: Instance, certify: bool = False) -> Result:
             "reasons": round(t3 - t2, 4),
         },
     }
+    if bb is not None:
+        rules = bb.to_dict()
+        rules["blocked_pairs"] = {
+            "busy": int(np.count_nonzero(status == BUSY)),
+            "over_limit": int(np.count_nonzero(status == LIMIT)),
+            "paused": int(np.count_nonzero(status == PAUSED)),
+        }
+        stats["time_rules"] = rules
+        stats["seconds"]["branch_and_bound"] = round(bb.seconds, 4)
     if certify:
         stats["certified_optimal"] = bool(certified)
         stats["seconds"]["certificate"] = round(t4 - t3, 4)
+        stats["certificate"] = _certificate_text(bb, bool(certified))
     return Result(inst, ni, vi, su, dist, unmatched, stats)

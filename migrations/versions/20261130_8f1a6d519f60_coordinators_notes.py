@@ -3,7 +3,7 @@
 Seen by the group's coordinators only; exactly one of need_id and match_id is set.
 
 Revision ID: 8f1a6d519f60
-Revises: 14d274846536
+Revises: fad335bc30f6
 Create Date: 2026-11-30 13:56:36.300925
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8f1a6d519f60'
-down_revision = '14d274846536'
+down_revision = 'fad335bc30f6'
 branch_labels = None
 depends_on = None
 

@@ -64,6 +64,7 @@ from ..models import (
     Need,
     Offer,
     OfferSkill,
+    Person,
     RunStatus,
     RunTrigger,
     Skill,
@@ -73,7 +74,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, coordinator_alerts, locks
+from . import accounts, commitments, coordinator_alerts, locks, reasons
 from .common import get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -304,18 +305,26 @@ def _compute(run_id: int, group_id: int) -> _Computed:
     t0 = perf_counter()
     with _transaction(write=False):
         loaded = load_instance(group_id, now)
+        facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
     t1 = perf_counter()
     result = matching.solve(matching.parse_instance(loaded.instance)).to_dict()
     t2 = perf_counter()
+    unmatched = reasons.refine(
+        [{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        loaded.instance["needs"],
+        facts,
+    )
+    t3 = perf_counter()
     return _Computed(
         proposals=result["matches"],
-        unmatched=[{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        unmatched=unmatched,
         stats={
             "needs": len(loaded.instance["needs"]),
             "offers": len(loaded.instance["volunteers"]),
             "excluded_pairs": len(loaded.instance["exclude"]),
             "load_s": round(t1 - t0, 4),
             "engine_s": round(t2 - t1, 4),
+            "reasons_s": round(t3 - t2, 4),
             "engine": result.get("stats", {}),
         },
         volunteer_of={int(o): p for o, p in loaded.volunteer_of.items()},
@@ -419,7 +428,21 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     """The engine's instance for a group: its needs' open slots, its offers' remaining capacity.
 
     Each offer carries its volunteer's person id (``person``), so the engine gives a need
-    distinct people even when one person has several offers in the group."""
+    distinct people even when one person has several offers in the group.
+
+    Time over weeks (optional fields; an engine that does not know them ignores them):
+
+    - a need's ``first`` and ``last`` (ISO dates): its weekly windows happen on each matching
+      weekday in that range; a one-off need has ``first == last == `` its date;
+    - an offer's ``busy``: its person's approved commitments that are not over, in any group and
+      through any of their offers, ``[{"ref": "m<match id>", "first", "last", "windows"}]``;
+    - an offer's ``week_limit``: ``{"tasks": N}`` (sessions, a window on a day) or
+      ``{"hours": H}`` per week, Monday to Sunday; the person's setting;
+    - an offer's ``paused_until`` (ISO date): the person is away until then; left out when not
+      paused.
+
+    Every offer of one person carries the same ``busy``, ``week_limit`` and ``paused_until``.
+    """
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
@@ -444,6 +467,7 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
         Need.group_id == group_id,
         Need.status.in_(OPEN_NEED_STATUSES),
         sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+        sa.or_(Need.ends_on.is_(None), Need.ends_on >= now.date()),
         sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
         accounts.published(Need.requester_id),
     ]
@@ -464,6 +488,9 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Need.is_remote_ok,
             Need.created_dt,
             sa.func.coalesce(filled.c.n, 0),
+            Need.on_date,
+            Need.starts_on,
+            Need.ends_on,
         )
         .outerjoin(filled, filled.c.id == Need.id)
         .where(*where)
@@ -476,12 +503,29 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
         .where(*where)
     )
     out = []
-    for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
+    for (
+        nid,
+        requester,
+        lat,
+        lon,
+        windows,
+        wanted,
+        urgency,
+        remote,
+        created,
+        filled_n,
+        on_date,
+        starts_on,
+        ends_on,
+    ) in rows:
         slots = wanted - filled_n
         if slots < 1 or not windows:
             continue
+        first, last = (on_date, on_date) if on_date is not None else (starts_on, ends_on)
+        dates = {"first": first.isoformat(), "last": last.isoformat()} if first and last else {}
         out.append(
             {
+                **dates,
                 "id": str(nid),
                 "requester": requester,
                 "lat": lat,
@@ -522,19 +566,46 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Offer.capacity,
             sa.func.coalesce(busy.c.n, 0),
             sa.func.coalesce(recent.c.n, 0),
+            Person.paused_until,
+            Person.week_limit_tasks,
+            Person.week_limit_hours,
         )
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .join(Person, Person.id == Offer.volunteer_id)
         .outerjoin(busy, busy.c.id == Offer.id)
         .outerjoin(recent, recent.c.id == Offer.id)
         .where(*in_group)
         .order_by(Offer.id)
     )
     skills = _usable_offer_skills(in_group, now)
+    today = now.date()
     out = []
-    for oid, person, lat, lon, max_km, availability, capacity, busy_n, load in rows:
+    people: set[int] = set()
+    for (
+        oid,
+        person,
+        lat,
+        lon,
+        max_km,
+        availability,
+        capacity,
+        busy_n,
+        load,
+        paused_until,
+        limit_tasks,
+        limit_hours,
+    ) in rows:
         remaining = capacity - busy_n
         if remaining < 1 or not availability:
             continue
+        extra: dict[str, Any] = {}
+        if paused_until is not None and paused_until >= today:
+            extra["paused_until"] = paused_until.isoformat()
+        if limit_tasks is not None:
+            extra["week_limit"] = {"tasks": limit_tasks}
+        elif limit_hours is not None:
+            extra["week_limit"] = {"hours": limit_hours}
+        people.add(person)
         out.append(
             {
                 "id": str(oid),
@@ -546,8 +617,12 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
                 "capacity": remaining,
                 "availability": availability,
                 "load": load,
+                **extra,
             }
         )
+    busy_of = commitments.busy_records(people, today)
+    for record in out:
+        record["busy"] = busy_of.get(record["person"], [])
     return out
 
 

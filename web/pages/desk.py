@@ -201,7 +201,15 @@ REASON_WORDS = {
     "out_of_reach": "No volunteer within reach",
     "no_time": "No volunteer free then",
     "excluded": "Every pair ruled out",
-    "taken": "Volunteers busy with other needs",
+    "taken": "Volunteers taken by other needs",
+    "busy": "Volunteers already committed then",
+    "fully_booked": "Suitable volunteers fully booked",
+    "unverified": "A credential waiting for verification",
+    "helping": "The only suitable people already help",
+    "rejected": "Turned down before",
+    "own": "Only the resident could help",
+    "other_times": "Volunteers free at other times",
+    "split": "No one volunteer has every skill",
 }
 
 
