@@ -524,3 +524,40 @@ def test_manual_pairing_feasible_and_not(
     page.wait_for_url(f"{live_server}/needs/{need.id}")
     assert "Paired and approved." in page.content()
     assert "Nina Near" in page.content()  # who is coming
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_email_the_volunteers_and_choose_a_digest(
+    app, live_server, browser_page, create_group, create_person, create_offer, size
+):
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", slug="hackney", coordinators=[coordinator])
+    create_offer([group], volunteer=create_person(name="Ann"), skills=["driving"])
+    create_offer([group], volunteer=create_person(name="Ben"))
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/groups/hackney/coordinate")
+    page.get_by_role("link", name="Email the volunteers").click()
+    page.wait_for_url("**/email-volunteers")
+    page.get_by_label("Only volunteers with this skill (optional)").select_option("driving")
+    page.get_by_label("Subject (required)").fill("Drivers wanted")
+    page.get_by_label("Message (required)").fill("Can anyone drive on Saturday?")
+    page.get_by_role("button", name="Check who it goes to").click()
+    assert page.get_by_text("This goes to 1 volunteer.").is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Send to 1 volunteer").click()
+    page.wait_for_url("**/coordinate")
+    assert "Queued 1 email to the volunteers." in page.content()
+
+    page.get_by_role("link", name="Your emails about this group").click()
+    page.wait_for_url("**/alerts")
+    page.get_by_label("One email a day with everything (at 07:00 UTC)").check()
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/alerts")
+    assert page.get_by_label("One email a day with everything (at 07:00 UTC)").is_checked()
+    assert _sideways_overflow(page) == []
