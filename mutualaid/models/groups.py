@@ -74,6 +74,10 @@ class Membership(Model):
     )
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.MEMBER)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A coordinator's choice: "immediate", "digest" or "off" (see ``models.alerts``).
+    alert_mode: Mapped[str] = mapped_column(
+        sa.String(20), default="immediate", server_default="immediate"
+    )
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")

@@ -76,7 +76,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, commitments, locks, reasons
+from . import accounts, commitments, coordinator_alerts, locks, reasons
 from .common import among, get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ def process_run(run_id: int) -> MatchingRun:
             except Exception as exc:
                 db.session.rollback()
                 log.exception("Matching run %s for group %s failed", run_id, group_id)
-                _record_failure(run_id, exc)
+                _record_failure(run_id, group_id, exc)
     db.session.expire_all()
     return db.session.get_one(MatchingRun, run_id)
 
@@ -307,14 +307,18 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _record_failure(run_id: int, exc: BaseException) -> None:
+def _record_failure(run_id: int, group_id: int, exc: BaseException) -> None:
+    """The run failed; the group's coordinators are told, in the same transaction."""
     message = f"{type(exc).__name__}: {exc}"[:4000]
     with _transaction(write=True):
-        db.session.execute(
+        failed = db.session.execute(
             sa.update(MatchingRun)
             .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
             .values(status=RunStatus.FAILED, error=message, finished_dt=utcnow())
-        )
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult
+        group = db.session.get(Group, group_id)
+        if failed == 1 and group is not None:
+            coordinator_alerts.run_failed(group, run_id, message)
 
 
 @dataclass

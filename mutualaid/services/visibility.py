@@ -294,15 +294,20 @@ def distance_band(km: float | None) -> str | None:
     return f"{low} km or more"
 
 
-def sees_exact_distance(match: Match, viewer: Person | None) -> bool:
+def sees_exact_distance(
+    match: Match, viewer: Person | None, coordinated: set[int] | None = None
+) -> bool:
     """The need's group's coordinators (and admins) always; anyone else once it is agreed.
 
     Before approval, an exact distance from the volunteer's own point (and the score's
     closeness part, from which it can be worked back) would place the resident's home.
+    ``coordinated``: the viewer's coordinated group ids, when already read for a list.
     """
-    return match.status in HOLDING_MATCH_STATUSES or (
-        _is_person(viewer) and accounts.is_coordinator(viewer, match.need.group_id)
-    )
+    if match.status in HOLDING_MATCH_STATUSES:
+        return True
+    if coordinated is not None:
+        return match.need.group_id in coordinated
+    return _is_person(viewer) and accounts.is_coordinator(viewer, match.need.group_id)
 
 
 def banded_match(data: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from . import (  # noqa: E402,F401  (register the views)
     auth,
     browse,
     coordinator,
+    desk,
     filters,
     home,
     matches,

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.extensions import db
@@ -16,7 +17,7 @@ from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
 
-from . import bp
+from . import bp, desk
 from ._util import (
     FormRejected,
     add_row_if_asked,
@@ -159,7 +160,19 @@ def need_detail(need_id: int):
     return _detail(need)
 
 
-def _detail(need: Need, extend: ExtendForm | None = None, extra: list[str] | None = None):
+def render_need(need: Need, status: int = 200, **note_state: Any) -> ResponseReturnValue:
+    """The need's page after a refused note (its problems in ``note_state``)."""
+    return _detail(need, status=status, **note_state)
+
+
+def _detail(
+    need: Need,
+    extend: ExtendForm | None = None,
+    extra: list[str] | None = None,
+    status: int | None = None,
+    **note_state: Any,
+) -> ResponseReturnValue:
+    """The need's page; its coordinators also see its notes and follow-up log."""
     can_change = need_service.can_change(need, current_user)
     if extend is None:
         extend = ExtendForm(formdata=None)
@@ -172,7 +185,10 @@ def _detail(need: Need, extend: ExtendForm | None = None, extra: list[str] | Non
         extend=extend if can_change and need.on_date is None and need.ends_on else None,
         errors=errors,
         extra=extra or [],
-    ), (422 if errors or extra else 200)
+        notes=desk.notes_for(need),
+        note_action=url_for("pages.add_need_note", need_id=need.id),
+        **note_state,
+    ), (status or (422 if errors or extra else 200))
 
 
 @bp.post("/needs/<int:need_id>/extend")
