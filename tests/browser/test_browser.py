@@ -283,6 +283,9 @@ def _axe_violations(page) -> list[str]:
     axe is added to every page with ``page.add_init_script(path=_AXE)`` at the start of the
     test: the pages' Content Security Policy refuses a script added afterwards.
     """
+    # the browser fixture's own scan runs on every load: let it finish first (axe runs one
+    # scan at a time)
+    page.wait_for_function("window.__axeDone !== false")
     found = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
