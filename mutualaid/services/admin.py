@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
@@ -28,12 +29,28 @@ def audit_kinds() -> list[str]:
 
 
 def audit_events(
-    *, kind: str | None = None, actor_email: str | None = None, limit: int, offset: int
+    *,
+    kind: str | None = None,
+    entity_id: str | None = None,
+    actor_email: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int,
+    offset: int,
 ) -> Page[AuditEvent]:
-    """The trail, newest first, of one kind of record and by one person when given."""
+    """The trail, newest first: of one kind of record (and one record), by one person, from
+    ``since`` to ``until`` (days included, UTC), each when given."""
     query = sa.select(AuditEvent)
     if kind:
         query = query.where(AuditEvent.entity_type == kind)
+    if entity_id:
+        query = query.where(AuditEvent.entity_id == entity_id.strip())
+    if since:
+        query = query.where(AuditEvent.created_dt >= datetime.combine(since, time()))
+    if until:
+        query = query.where(
+            AuditEvent.created_dt < datetime.combine(until + timedelta(days=1), time())
+        )
     if actor_email:
         email = actor_email.strip().lower()
         query = query.where(

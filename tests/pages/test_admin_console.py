@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 import sqlalchemy as sa
@@ -282,4 +283,52 @@ def test_admin_deactivates_and_reactivates(app, admin_browser, create_person, lo
     )
     assert "is reactivated" in _text(resp)
     with app.app_context():
+        assert db.session.get(Person, person.id).is_active_account
+
+
+def test_audit_log_by_record_and_day(app, admin_browser, create_group):
+    one, two = create_group(), create_group()
+    with app.app_context():
+        audit.record("group", [("update", one.id, {"description": ["a", "one-change"]})])
+        audit.record("group", [("update", two.id, {"description": ["a", "two-change"]})])
+        old = db.session.scalar(
+            sa.select(AuditEvent)
+            .where(AuditEvent.entity_id == str(two.id))
+            .order_by(AuditEvent.id.desc())
+        )
+        old.created_dt = datetime(2020, 5, 17, 23, 59)
+        db.session.commit()
+    by_record = _text(admin_browser.get(f"/admin/audit?kind=group&record={one.id}"))
+    assert "one-change" in by_record and "two-change" not in by_record
+    on_the_day = _text(admin_browser.get("/admin/audit?since=2020-05-17&until=2020-05-17"))
+    assert "two-change" in on_the_day and "one-change" not in on_the_day
+    assert "1 event." in on_the_day
+    after = _text(admin_browser.get("/admin/audit?since=2020-05-18&until=not-a-day"))
+    assert "two-change" not in after and "one-change" in after
+
+
+def test_admin_forms_need_the_csrf_token(app, create_person, create_group, login):
+    admin_person, person = create_person(is_admin=True), create_person()
+    group = create_group()
+    browser = login(admin_person)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        for url, data in _posts(group, person):
+            assert browser.post(url, data=data).status_code == 400, url
+        page = _text(browser.get(f"/admin/groups/{group.slug}"))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        resp = browser.post(
+            f"/admin/groups/{group.slug}/coordinators",
+            data={"email": person.email, "csrf_token": token},
+        )
+        assert resp.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(Skill.id)).where(Skill.slug == "sign-language")
+            )
+            == 0
+        )
         assert db.session.get(Person, person.id).is_active_account

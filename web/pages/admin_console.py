@@ -6,6 +6,7 @@ and so is in the audit trail.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -59,6 +60,14 @@ def _pager(page: Any, number: int, endpoint: str, **args: Any) -> dict[str, str 
     }
 
 
+def _day(name: str) -> date | None:
+    """A ``YYYY-MM-DD`` query argument; anything else is ignored."""
+    try:
+        return date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+
+
 # ---- audit log --------------------------------------------------------------------------------
 
 
@@ -67,9 +76,19 @@ def _pager(page: Any, number: int, endpoint: str, **args: Any) -> dict[str, str 
 def admin_audit() -> str:
     _require_admin()
     kind = request.args.get("kind") or None
-    actor = (request.args.get("actor") or "").strip() or None
+    record = (request.args.get("record") or "").strip()[:40] or None
+    actor = (request.args.get("actor") or "").strip()[:254] or None
+    since, until = _day("since"), _day("until")
     number, offset = _offset()
-    page = admin.audit_events(kind=kind, actor_email=actor, limit=PER_PAGE, offset=offset)
+    page = admin.audit_events(
+        kind=kind,
+        entity_id=record,
+        actor_email=actor,
+        since=since,
+        until=until,
+        limit=PER_PAGE,
+        offset=offset,
+    )
     actors = admin.people_by_id({e.actor_id for e in page if e.actor_id is not None})
     return render_template(
         "admin/audit.html",
@@ -77,8 +96,20 @@ def admin_audit() -> str:
         actors=actors,
         kinds=admin.audit_kinds(),
         kind=kind,
+        record=record,
         actor=actor,
-        pager_info=_pager(page, number, "pages.admin_audit", kind=kind, actor=actor),
+        since=since,
+        until=until,
+        pager_info=_pager(
+            page,
+            number,
+            "pages.admin_audit",
+            kind=kind,
+            record=record,
+            actor=actor,
+            since=since and since.isoformat(),
+            until=until and until.isoformat(),
+        ),
     )
 
 
