@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from mutualaid import audit
 from mutualaid.extensions import db
-from mutualaid.models import AuditEvent, Membership, Need, Person, Role, Skill
+from mutualaid.models import AuditEvent, Group, Membership, Need, Person, Role, Skill
 from mutualaid.services import accounts, notes
 
 PAGES = ["/admin/audit", "/admin/groups", "/admin/skills", "/admin/people"]
@@ -32,6 +32,7 @@ def _posts(group, person):
         ("/admin/skills", {"slug": "sign-language", "name": "Sign language"}),
         ("/admin/skills/cooking", {"name": "Renamed"}),
         (f"/admin/people/{person.id}/active", {"active": "0"}),
+        ("/admin/groups/new", {"name": "Sneaky", "slug": "sneaky", "districts": "E8"}),
     ]
 
 
@@ -39,7 +40,7 @@ def test_only_admins_reach_the_admin_pages(app, client, login, create_person, cr
     person = create_person()
     group = create_group(coordinators=[person])
     coordinator = login(person)
-    urls = [*PAGES, f"/admin/groups/{group.slug}", "/admin/skills/cooking"]
+    urls = [*PAGES, f"/admin/groups/{group.slug}", "/admin/groups/new", "/admin/skills/cooking"]
     for url in urls:
         anonymous = client.get(url)
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"], url
@@ -332,3 +333,52 @@ def test_admin_forms_need_the_csrf_token(app, create_person, create_group, login
             == 0
         )
         assert db.session.get(Person, person.id).is_active_account
+
+
+def test_admin_creates_a_group(app, admin_browser):
+    assert admin_browser.get("/admin/groups/new").status_code == 200
+    resp = admin_browser.post(
+        "/admin/groups/new",
+        data={"name": "Dalston Helpers", "slug": "dalston", "postcode": "E8 1AA", "radius_km": "3"},
+    )
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/admin/groups/dalston")
+    by_districts = admin_browser.post(
+        "/admin/groups/new",
+        data={"name": "Two districts", "slug": "two-districts", "districts": "e8, E9"},
+    )
+    assert by_districts.status_code == 302
+    with app.app_context():
+        made = {g.slug: g for g in db.session.scalars(sa.select(Group))}
+        assert made["dalston"].radius_km == 3.0 and made["dalston"].centre_postcode == "E8 1AA"
+        assert made["two-districts"].districts == ["E8", "E9"]
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count(AuditEvent.id)).where(
+                    AuditEvent.entity_type == "group", AuditEvent.action == "create"
+                )
+            )
+            == 2
+        )
+
+
+def test_group_form_shows_every_error_at_once(app, admin_browser, create_group):
+    create_group(slug="taken")
+    with app.app_context():
+        before = db.session.scalar(sa.select(sa.func.count(Group.id)))
+    resp = admin_browser.post(
+        "/admin/groups/new",
+        data={"name": "X", "slug": "taken", "postcode": "ZZ99 9ZZ", "radius_km": "-1"},
+    )
+    page = _text(resp)
+    assert resp.status_code == 422 and 'class="error-summary"' in page
+    assert "already exists" in page and "radius-km-error" not in page  # ids follow field names
+    assert 'id="name-error"' in page and 'id="radius_km-error"' in page
+    assert 'id="postcode-error"' in page
+    unknown = _text(
+        admin_browser.post(
+            "/admin/groups/new", data={"name": "Nowhere", "slug": "nowhere", "districts": "QQ1"}
+        )
+    )
+    assert 'id="districts-error"' in unknown
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count(Group.id))) == before

@@ -6,6 +6,7 @@ and so is in the audit trail.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -16,15 +17,17 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, StringField, TextAreaField
 
+from mutualaid import geo
 from mutualaid.errors import DomainError
 from mutualaid.models import Person
-from mutualaid.schemas.groups import SkillInSchema, SkillPatchSchema
+from mutualaid.schemas.groups import GroupInSchema, SkillInSchema, SkillPatchSchema
 from mutualaid.services import accounts, admin, groups, skills
 from mutualaid.services.common import collect_errors, get_or_not_found
 
 from .._messages import flatten_messages
 from . import bp
-from .forms import _text, apply_errors, error_list
+from ._util import FormRejected, attempt, load_all
+from .forms import _number, _text, apply_errors, error_list
 from .nav import add_nav_link
 
 PER_PAGE = 50
@@ -138,6 +141,77 @@ def _group_page(slug: str, form: CoordinatorForm | None = None, status: int = 20
         errors=error_list(form),
         extra=[],
     ), status
+
+
+class GroupForm(FlaskForm):
+    name = StringField("Name")
+    slug = StringField("Short name for links (slug)")
+    description = TextAreaField("Description")
+    postcode = StringField("Centre postcode")
+    radius_km = StringField("Radius in km")
+    districts = StringField("Or postcode districts")
+
+
+def _new_group_page(form: GroupForm | None = None, status: int = 200, extra: Any = ()) -> Any:
+    form = form or GroupForm(formdata=None)
+    return render_template(
+        "admin/group_new.html", form=form, errors=error_list(form), extra=list(extra)
+    ), status
+
+
+@bp.get("/admin/groups/new")
+@login_required
+def admin_new_group() -> Any:
+    _require_admin()
+    return _new_group_page()
+
+
+def _group_references(valid: dict[str, Any]) -> dict[str, list[str]]:
+    """What the database says about the fields the schema let through."""
+    errors: dict[str, list[str]] = {}
+    if valid.get("slug"):
+        try:
+            groups.get_group_by_slug(valid["slug"])
+            errors["slug"] = [f"A group with slug '{valid['slug']}' already exists."]
+        except DomainError:
+            pass
+    if valid.get("postcode"):
+        try:
+            groups.resolve_postcode(valid["postcode"])
+        except DomainError as exc:
+            errors.update(exc.errors)
+    unknown = [d for d in valid.get("districts") or () if not geo.known_district(d)]
+    if unknown:
+        errors["districts"] = [f"Unknown postcode district '{d}'." for d in unknown]
+    return errors
+
+
+@bp.post("/admin/groups/new")
+@login_required
+def admin_create_group() -> Any:
+    _require_admin()
+    form = GroupForm()
+    districts = [d for d in re.split(r"[\s,]+", form.districts.data or "") if d]
+    data: dict[str, Any] = {
+        "name": _text(form.name.data),
+        "slug": _text(form.slug.data),
+        "description": _text(form.description.data),
+        "postcode": _text(form.postcode.data),
+        "radius_km": _number(form.radius_km.data, float),
+        "districts": districts or None,
+    }
+    data = {k: v for k, v in data.items() if v is not None}
+    try:
+        loaded = load_all(GroupInSchema(), data, _group_references)
+        references = _group_references(loaded)
+        if references:
+            raise FormRejected(422, "Please correct the errors below.", references)
+        group = attempt(lambda: groups.create_group(current_user, loaded))
+    except FormRejected as exc:
+        extra = apply_errors(form, exc.errors)
+        return _new_group_page(form, 422, extra)
+    flash(f"Created the group {group.name}. Add its coordinators below.", "success")
+    return redirect(url_for("pages.admin_group", slug=group.slug))
 
 
 @bp.get("/admin/groups/<slug>")
