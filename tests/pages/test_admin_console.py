@@ -382,3 +382,23 @@ def test_group_form_shows_every_error_at_once(app, admin_browser, create_group):
     assert 'id="districts-error"' in unknown
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count(Group.id))) == before
+
+
+def test_admin_edits_a_groups_settings(app, admin_browser, create_group, login, create_person):
+    group = create_group()
+    url = f"/admin/groups/{group.slug}/settings"
+    assert login(create_person()).post(url, data={"weekly_weeks": "4"}).status_code == 403
+    bad = admin_browser.post(url, data={"weekly_weeks": "0", "expire_after_days": "many"})
+    page = _text(bad)
+    assert bad.status_code == 422
+    assert 'id="weekly_weeks-error"' in page and 'id="expire_after_days-error"' in page
+
+    def settings():
+        with app.app_context():
+            row = db.session.get(Group, group.id)
+            return row.weekly_weeks, row.expire_after_days
+
+    assert settings() == (8, 21)
+    ok = admin_browser.post(url, data={"weekly_weeks": "12", "expire_after_days": "30"})
+    assert ok.status_code == 302 and settings() == (12, 30)
+    assert 'value="12"' in _text(admin_browser.get(f"/admin/groups/{group.slug}"))

@@ -20,6 +20,7 @@ from wtforms import BooleanField, StringField, TextAreaField
 from mutualaid import geo
 from mutualaid.errors import DomainError
 from mutualaid.models import Person
+from mutualaid.schemas.commitments import GroupSettingsInSchema
 from mutualaid.schemas.groups import GroupInSchema, SkillInSchema, SkillPatchSchema
 from mutualaid.services import accounts, admin, groups, skills
 from mutualaid.services.common import collect_errors, get_or_not_found
@@ -130,17 +131,62 @@ def admin_groups() -> str:
     return render_template("admin/groups.html", rows=admin.group_counts())
 
 
-def _group_page(slug: str, form: CoordinatorForm | None = None, status: int = 200) -> Any:
+class GroupSettingsForm(FlaskForm):
+    weekly_weeks = StringField("Weeks a weekly need runs when no end is given")
+    expire_after_days = StringField("Days before a need without a volunteer expires")
+
+
+def _group_page(
+    slug: str,
+    form: CoordinatorForm | None = None,
+    status: int = 200,
+    settings: GroupSettingsForm | None = None,
+) -> Any:
     group = groups.get_group_by_slug(slug)
     form = form or CoordinatorForm(formdata=None)
+    settings = settings or GroupSettingsForm(
+        formdata=None,
+        weekly_weeks=str(group.weekly_weeks),
+        expire_after_days=str(group.expire_after_days),
+    )
     return render_template(
         "admin/group.html",
         group=group,
         coordinators=accounts.coordinators_of(group.id),
         form=form,
-        errors=error_list(form),
+        settings=settings,
+        errors=[*error_list(form), *error_list(settings)],
         extra=[],
     ), status
+
+
+@bp.post("/admin/groups/<slug>/settings")
+@login_required
+def admin_group_settings(slug: str) -> Any:
+    _require_admin()
+    group = groups.get_group_by_slug(slug)
+    form = GroupSettingsForm()
+    errors: dict[str, list[str]] = {}
+    data = {
+        "weekly_weeks": _number(form.weekly_weeks.data, int),
+        "expire_after_days": _number(form.expire_after_days.data, int),
+    }
+    for key in data:
+        if data[key] is None:
+            errors[key] = ["Enter a whole number."]
+    loaded = _load(GroupSettingsInSchema(), data, errors)
+    if not errors:
+        try:
+            groups.update_settings(group, current_user, loaded)
+        except DomainError as exc:
+            if not exc.errors:
+                raise
+            collect_errors(errors, exc)
+    if errors:
+        apply_errors(form, errors)
+        return _group_page(slug, status=422, settings=form)
+    flash(f"Saved the settings of {group.name}.", "success")
+    return redirect(url_for("pages.admin_group", slug=slug))
 
 
 class GroupForm(FlaskForm):
