@@ -142,9 +142,12 @@ def search_people(text: str | None, *, limit: int, offset: int) -> Page[Person]:
     """People whose email or name contains ``text`` (any case), by name."""
     query = sa.select(Person)
     if text and text.strip():
-        pattern = f"%{text.strip().lower()}%"
+        wanted = text.strip().lower()
         query = query.where(
-            sa.or_(Person.email.like(pattern), sa.func.lower(Person.name).like(pattern))
+            sa.or_(
+                Person.email.contains(wanted, autoescape=True),
+                sa.func.lower(Person.name).contains(wanted, autoescape=True),
+            )
         )
     return paginate(query, order_by=(Person.name, Person.id), limit=limit, offset=offset)
 

@@ -265,6 +265,7 @@ def test_people_search_paging_and_privacy(app, admin_browser, create_person, cre
     by_email = _text(admin_browser.get("/admin/people?q=ZELDA@"))
     for secret in ("07700 999888", hashed, token, digest, "password"):
         assert secret not in by_email.split("<main", 1)[-1]
+    assert "0 people" in _text(admin_browser.get("/admin/people?q=zeld%25"))  # % is a letter
     many = _text(admin_browser.get("/admin/people?q=findme"))
     assert "53 people" in many and many.count("<tr>") == 1 + 50 and 'rel="next"' in many
     rest = _text(admin_browser.get("/admin/people?q=findme&page=2"))
