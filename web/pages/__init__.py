@@ -12,6 +12,7 @@ bp = Blueprint("pages", __name__)
 from . import (  # noqa: E402,F401  (register the views)
     account,
     admin,
+    admin_console,
     auth,
     browse,
     coordinator,
