@@ -372,7 +372,7 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                 u = touched[i]
                 node[u, _DIST] = inf
                 node[u, _HPOS] = -1
-    return flow, searches
+    return flow, searches, node[:, _POT].copy()
 
 
 def b_matching(
@@ -383,7 +383,8 @@ def b_matching(
     capacity: np.ndarray,
     q: int,
     person: np.ndarray | None = None,
-) -> tuple[np.ndarray, dict[str, int]]:
+    open_needs: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Optimal pairs: most filled slots, then highest total score.
 
     Parameters
@@ -399,16 +400,37 @@ def b_matching(
     person : ndarray of int, optional
         The person of every volunteer record (default: each record its own
         person). No need gets two records of the same person.
+    open_needs : ndarray of bool, optional
+        Needs whose pairs given are only some of their pairs (the best ones).
+        With it, the network is that of the larger graph: those needs' slots
+        and every record's capacity are not cut to the pairs given, and
+        ``info["need_potential"]`` holds valid dual prices for it (see Notes).
 
     Returns
     -------
     chosen : ndarray of int64
         Sorted indices of the chosen pairs.
     info : dict
-        ``searches``: shortest-path searches run after the warm start.
+        ``searches``: shortest-path searches run after the warm start;
+        ``need_potential`` (with ``open_needs``): every need's potential.
+
+    Notes
+    -----
+    The potentials ``pi`` leave every residual arc a non-negative reduced
+    cost ``cost + pi[tail] - pi[head]``, with arc costs ``q - score``, the
+    sink at 0 and every record at or below 0 (a record the pairs do not
+    mention is at 0). So a pair left out of need ``i``'s pairs, scoring at
+    most ``b``, has a reduced cost of at least ``q - b + pi[i]``: when that
+    is not negative for every open need, no left-out pair can improve the
+    assignment, which is then optimal on the larger graph.
     """
     n, m = int(demand.size), int(capacity.size)
-    info = {"searches": 0}
+    info: dict[str, Any] = {"searches": 0}
+    if open_needs is not None:
+        # a need with no pairs routes its slots "unfilled": potential -(slots + 1) * q
+        info["need_potential"] = np.full(
+            n, -(int(np.asarray(demand).sum()) + 1) * int(q), dtype=np.int64
+        )
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
     # one compiled specialisation: int32 indices and scores (as the candidates hold them)
@@ -433,19 +455,22 @@ def b_matching(
     ptr, first, heads, tails, costs, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
     # a need fills at most one slot per distinct person it has arcs to
     out_deg = np.diff(ptr[: n + 1])
-    slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
-    room = np.concatenate(
-        (
-            np.zeros(n, dtype=np.int64),
-            np.ones(n_groups, dtype=np.int64),
-            np.minimum(np.asarray(capacity, dtype=np.int64), np.bincount(vi, minlength=m)),
-        )
-    )
+    demand = np.asarray(demand, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    if open_needs is None:
+        slots = np.minimum(demand, out_deg)
+        cap = np.minimum(capacity, np.bincount(vi, minlength=m))
+    else:
+        slots = np.where(open_needs, demand, np.minimum(demand, out_deg))
+        cap = capacity
+    room = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(n_groups, dtype=np.int64), cap))
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
-    flow, searches = _flow(
+    flow, searches, pot = _flow(
         n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
     )
     info["searches"] = int(searches)
+    if open_needs is not None:
+        info["need_potential"] = pot[:n]
     chosen = pairs[(flow > 0) & (pairs >= 0)]
     return np.sort(chosen), info

@@ -658,6 +658,21 @@ def best_candidates(
     return _generate(instance, per_need, needs)
 
 
+def _scan_inputs(
+    inst: Instance, prep: _Prepared
+) -> tuple[
+    _Index, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray
+]:
+    """The index, exclusions, time items and need classes (cached on the instance, so
+    rounds of :func:`best_candidates` for a few needs do not rebuild them)."""
+    cached = inst._cache.get("scan_inputs")
+    if cached is None:
+        idx = _index(inst, prep, *_volunteer_classes(inst), _n_classes(inst))
+        cached = (idx, _exclusions(inst, idx.position), _time_items(prep.need_t), _need_classes(inst))
+        inst._cache["scan_inputs"] = cached
+    return cached  # type: ignore[no-any-return]
+
+
 def _generate(
     instance: Instance, per_need: int | None, needs: Any
 ) -> tuple[Candidates, np.ndarray]:
@@ -676,11 +691,7 @@ def _generate(
         mode[~chosen] = 0
     if n and inst.n_volunteers:
         prep = _prepare(inst)
-        n_classes = _n_classes(inst)
-        idx = _index(inst, prep, *_volunteer_classes(inst), n_classes)
-        ex = _exclusions(inst, idx.position)
-        items = _time_items(prep.need_t)
-        need_class = _need_classes(inst)
+        idx, ex, items, need_class = _scan_inputs(inst, prep)
         need_u, need_w = need_parts(inst.urgency, inst.waiting_hours)
         need_total = need_u + need_w
         vol_total = volunteer_parts(inst.load)[idx.vol_input]

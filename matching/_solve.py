@@ -10,16 +10,20 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._assign import b_matching
-from ._candidates import Candidates, _prepare, candidates, reach_counts
+from ._candidates import Candidates, _prepare, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
 from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
+from ._lazy import assign
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
 
 __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
+
+# from this many needs x volunteers, pairs are generated lazily (see matching._lazy)
+LAZY_FROM = 0
+LAZY_PER_NEED = 16
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -386,21 +390,23 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     >>> solve(inst).to_dict()["matches"]
     []
     """
+    return _solve(instance, certify, _per_need(instance))
+
+
+def _per_need(inst: Instance) -> int | None:
+    """Pairs per need in the first round of :func:`matching._lazy.assign` (None: all)."""
+    return LAZY_PER_NEED if inst.n_needs * inst.n_volunteers >= LAZY_FROM else None
+
+
+def _solve(instance: Instance, certify: bool, per_need: int | None) -> Result:
     inst = instance
     t0 = time.perf_counter()
-    cand = candidates(inst)
-    t1 = time.perf_counter()
     person = inst.volunteer_person
     several = np.unique(person).size < person.size  # some person has several records
-    chosen, info = b_matching(
-        cand.need_index,
-        cand.volunteer_index,
-        cand.score_units,
-        inst.volunteers_needed,
-        inst.capacity,
-        SCORE_UNITS,
-        person=person if several else None,
+    cand, chosen, bound, info = assign(
+        inst, SCORE_UNITS, per_need, person if several else None
     )
+    inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
     vi = cand.volunteer_index[chosen].astype(np.int64)
@@ -418,6 +424,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         w = lexicographic_weight(
             cand.score_units, inst.volunteers_needed, inst.capacity, SCORE_UNITS
         )
+        big = int(w[0] - cand.score_units[0]) if w.size else 0
         certified, _, _ = certify_assignment(
             cand.need_index,
             cand.volunteer_index,
@@ -426,6 +433,7 @@ def solve(instance: Instance, certify: bool = False) -> Result:
             inst.capacity,
             x,
             person=person if several else None,
+            left_out=np.where(bound > 0, big + bound.astype(np.int64), 0),
         )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
@@ -440,9 +448,11 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         "needs_unmatched": len(unmatched),
         "total_score": round(total_units / SCORE_UNITS, 4),
         "shortest_path_searches": info["searches"],
+        "rounds": info["rounds"],
+        "pairs_generated": info["pairs_generated"],
         "seconds": {
-            "candidates": round(t1 - t0, 4),
-            "assignment": round(t2 - t1, 4),
+            "candidates": round(info["seconds_candidates"], 4),
+            "assignment": round(info["seconds_assignment"], 4),
             "reasons": round(t3 - t2, 4),
         },
     }
