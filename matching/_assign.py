@@ -372,7 +372,66 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                 u = touched[i]
                 node[u, _DIST] = inf
                 node[u, _HPOS] = -1
-    return flow, searches, node[:, _POT].copy()
+    return flow, searches, node, into
+
+
+@_compiled
+def _highest_need_potentials(n, n_left, ptr, head, tail, cost, slot_ptr, slots, unfilled_cost, flow, node, into):  # type: ignore[no-untyped-def]
+    """The highest potentials of the final flow with the sink at 0 and every record at most 0.
+
+    Potentials ``pi`` are valid when ``pi[h] <= pi[u] + cost`` for every residual arc
+    ``u -> h``; with ``pi[sink] = 0`` and an arc ``sink -> record`` of cost 0 for every
+    record, the highest valid ``pi`` are the shortest distances from the sink. They are
+    found by one Dijkstra search on the reduced costs of the solver's potentials (all
+    non-negative). Returns the needs' potentials."""
+    n_nodes = slot_ptr.size - 1
+    inf = _INF
+    heap_d = np.empty(n_nodes, dtype=np.int64)
+    heap_u = np.empty(n_nodes, dtype=np.int64)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    filled = np.zeros(n, dtype=np.int64)
+    for a in range(head.size):
+        if flow[a] and tail[a] < n:
+            filled[tail[a]] += 1
+    size = 0
+    n_touched = 0
+    for u in range(n_left, n_nodes):  # sink -> record, cost 0
+        size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, u, -node[u, _POT])
+    for u in range(n):  # sink -> need along an "unfilled" arc carrying flow
+        if filled[u] < slots[u]:
+            d = -unfilled_cost - node[u, _POT]
+            if d < node[u, _DIST]:
+                size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, u, d)
+    out = np.empty(n, dtype=np.int64)
+    while size > 0:
+        du = heap_d[0]
+        u = heap_u[0]
+        size = _heap_pop(heap_d, heap_u, node, size)
+        base = du + node[u, _POT]
+        if u < n_left:
+            for a in range(ptr[u], ptr[u + 1]):
+                if flow[a]:
+                    continue
+                h = head[a]
+                nd = base + cost[a] - node[h, _POT]
+                if nd < node[h, _DIST]:  # false for settled nodes
+                    size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, h, nd)
+        if u >= n:
+            hi = slot_ptr[u + 1] - node[u, _ROOM]
+            for k in range(slot_ptr[u], hi):
+                a = into[k]
+                v = tail[a]
+                nd = base - cost[a] - node[v, _POT]
+                if nd < node[v, _DIST]:
+                    size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, v, nd)
+    for u in range(n):
+        d = node[u, _DIST]
+        out[u] = d + node[u, _POT] if d < inf else inf
+    for i in range(n_touched):
+        u = touched[i]
+        node[u, _DIST] = inf
+        node[u, _HPOS] = -1
+    return out
 
 
 def b_matching(
@@ -466,11 +525,13 @@ def b_matching(
     room = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(n_groups, dtype=np.int64), cap))
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
-    flow, searches, pot = _flow(
+    flow, searches, node, into = _flow(
         n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
     )
     info["searches"] = int(searches)
     if open_needs is not None:
-        info["need_potential"] = pot[:n]
+        info["need_potential"] = _highest_need_potentials(
+            n, n_left, ptr, heads, tails, costs, slot_ptr, slots, unfilled_cost, flow, node, into
+        )
     chosen = pairs[(flow > 0) & (pairs >= 0)]
     return np.sort(chosen), info

@@ -33,11 +33,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import get_num_threads
 
 from ._arrays import expand
 from ._instance import Instance
-from ._kernels import build_cells, class_memberships, scan_needs, sort_segments
+from ._kernels import (
+    build_cells,
+    class_memberships,
+    scan_best_chunks,
+    scan_chunks,
+    scan_needs,
+    sort_chunks,
+)
 from ._scoring import (
+    EARTH_RADIUS_KM,
     SCORE_UNITS,
     WEIGHTS,
     chord_to_km,
@@ -53,7 +62,7 @@ _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup t
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
 _CLASS_MINUTES = 60  # width of a time class
 _MIN_CELL = 2e-6  # narrowest grid cell (chord on the unit sphere, about 13 m)
-_BLOCK_PAIRS = 1 << 21  # pairs per block of needs (grows for a need with more)
+_BLOCK_PAIRS = 1 << 20  # pairs per chunk of needs (grows for a need with more)
 
 
 @dataclass(frozen=True, eq=False)
@@ -673,6 +682,16 @@ def _scan_inputs(
     return cached  # type: ignore[no-any-return]
 
 
+def _cell_bounds(idx: _Index, vol_total: np.ndarray, max_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the index: its volunteers' highest fairness part and highest ``max_km``."""
+    if idx.cell_key.size == 0:
+        return np.zeros(0), np.zeros(0)
+    first = idx.cell_start[:-1]
+    fair = np.maximum.reduceat(vol_total[idx.entry_vol], first)
+    reach = np.maximum.reduceat(max_km[idx.entry_vol], first)
+    return fair, reach
+
+
 def _generate(
     instance: Instance, per_need: int | None, needs: Any
 ) -> tuple[Candidates, np.ndarray]:
@@ -696,26 +715,71 @@ def _generate(
         need_total = need_u + need_w
         vol_total = volunteer_parts(inst.load)[idx.vol_input]
         max_km = inst.max_km[idx.vol_input]
-        s_vol = np.empty(_BLOCK_PAIRS, dtype=np.int32)
-        s_chord = np.empty(_BLOCK_PAIRS)
+        cut = np.zeros(n, dtype=np.int64)  # per need: bound of the cells skipped
+        cell_fair = cell_reach = np.zeros(0)
+        if per_need is not None:
+            cell_fair, cell_reach = _cell_bounds(idx, vol_total, max_km)
+        # chunks of needs scanned in parallel, each into its own row of the buffers; a round
+        # keeps the chunks done before the first that did not fit (and resumes there)
+        n_chunks = 2 * max(get_num_threads(), 1)
+        s_vol = np.empty((n_chunks, _BLOCK_PAIRS), dtype=np.int32)
+        s_chord = np.empty((n_chunks, _BLOCK_PAIRS))
+        km = np.empty((n_chunks, _BLOCK_PAIRS))
+        result = np.zeros((n_chunks, 2), dtype=np.int64)
+        per_need_seen = 64.0  # pairs per need scanned so far (sizes the chunks)
         start = 0
         while start < n:
-            stop, k = _scan(
-                inst, prep, idx, need_class, mode, False, start,
-                s_vol, s_chord, pairs, free, items, ex,
-            )  # fmt: skip
-            if stop == start:  # one need's pairs do not fit: a larger block
-                s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
-                s_chord = np.empty(s_vol.size)
+            size = max(1, int(s_vol.shape[1] * 0.7 / per_need_seen))
+            bounds = np.minimum(start + size * np.arange(n_chunks + 1), n)
+            if per_need is None:
+                scan_chunks(
+                    bounds, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
+                    idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+                    idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
+                    idx.vol_skills, idx.vol_time, s_vol, s_chord, pairs, free, result,
+                )  # fmt: skip
+            else:
+                scan_best_chunks(
+                    bounds, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
+                    idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+                    idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
+                    idx.vol_skills, idx.vol_time, need_total, vol_total, max_km, cell_fair,
+                    cell_reach, WEIGHTS["closeness"], SCORE_UNITS, EARTH_RADIUS_KM,
+                    s_vol, s_chord, pairs, free, cut, result,
+                )  # fmt: skip
+            done = 0
+            while done < n_chunks and result[done, 0] == bounds[done + 1]:
+                done += 1
+            if done < n_chunks and result[done, 0] > bounds[done]:
+                # the chunk did part of its needs: keep those, as a chunk of their own
+                bounds[done + 1] = result[done, 0]
+                done += 1
+            if done == 0:  # one need's pairs do not fit: larger buffers
+                width = 2 * s_vol.shape[1]
+                s_vol = np.empty((n_chunks, width), dtype=np.int32)
+                s_chord = np.empty((n_chunks, width))
+                km = np.empty((n_chunks, width))
                 continue
-            kept = int(np.minimum(pairs[start:stop], keep).sum())
-            at = out.reserve(kept, (out.size + kept) * n / stop)
-            sort_segments(
-                start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
+            stop = int(bounds[done])
+            written = result[:done, 1].copy()
+            kept = np.array(
+                [int(np.minimum(pairs[bounds[c] : bounds[c + 1]], keep).sum()) for c in range(done)],
+                dtype=np.int64,
+            )
+            at = out.reserve(int(kept.sum()), (out.size + kept.sum()) * n / stop)
+            offsets = at + np.concatenate(([0], np.cumsum(kept)[:-1]))
+            for c in range(done):
+                km[c, : written[c]] = chord_to_km(s_chord[c, : written[c]])
+            sort_chunks(
+                bounds[: done + 1], written, offsets, pairs, s_vol, km, max_km, need_total,
                 vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
-                out.need, out.vol, out.units, out.km, at, keep, bound,
+                out.need, out.vol, out.units, out.km, keep, bound,
             )  # fmt: skip
+            per_need_seen = max(float(pairs[:stop].sum()) / stop, 1e-3)
             start = stop
+        np.maximum(bound, cut, out=bound, casting="unsafe")
     need_index, volunteer_index, units_all, distance = out.arrays()
     cand = Candidates(
         need_index=need_index,

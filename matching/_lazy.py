@@ -134,6 +134,11 @@ def assign(
         unsettled = open_needs & ((q - bound.astype(np.int64) + pi < 0) | (filled < demand))
         if not unsettled.any():
             break
+        import os
+        if os.environ.get("LAZY_DEBUG"):
+            print("round", info["rounds"], "pairs", len(cand), "open", int(open_needs.sum()),
+                  "unsettled", int(unsettled.sum()), "unfilled", int((unsettled & (filled < demand)).sum()),
+                  "searches", sol["searches"], flush=True)
         redo = np.flatnonzero(unsettled)
         per_need *= GROWTH
         t = time.perf_counter()

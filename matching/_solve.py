@@ -22,7 +22,7 @@ __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
 
 # from this many needs x volunteers, pairs are generated lazily (see matching._lazy)
-LAZY_FROM = 0
+LAZY_FROM = 20_000_000_000
 LAZY_PER_NEED = 16
 
 
