@@ -346,12 +346,13 @@ def run_candidates_only(rec: dict, inst, baselines: bool) -> dict:
 
 def markdown(rows: list[dict]) -> str:
     out = [
-        "| needs x volunteers | candidate pairs | candidates s | assignment s | end to end s "
-        "| peak RSS MB | filled / requested slots | total score | certified optimal (s) "
+        "| needs x volunteers | candidate pairs (rounds) | candidates s | assignment s "
+        "| end to end s (CPU) | s per million pairs | peak RSS MB | filled / requested slots "
+        "| total score | certified optimal (s) "
         "| ours again s (CPU) | SimpleMinCostFlow s (CPU) | ratio (CPU) "
         "| max flow min cost s (CPU) | ratio (CPU) | same optimum | greedy slots (short) "
-        "| load average |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| load average before, after |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
 
     def secs(b: dict, name: str) -> str:
@@ -379,10 +380,16 @@ def markdown(rows: list[dict]) -> str:
         size = f"{r['needs']:,} x {r['volunteers']:,}"
         if r.get("city"):
             size = f"{r['city']['city']} group: {size}"
-        load = ", ".join(f"{x:.2f}" for x in r.get("load_average", []))
+        load = ", ".join(f"{x:.2f}" for x in r.get("load_average_before", [])[:1])
+        load += " / " + ", ".join(f"{x:.2f}" for x in r.get("load_average", [])[:1])
+        pairs = f"{r['candidate_pairs']:,}"
+        if r.get("rounds", 1) > 1 or r.get("pairs_generated", 0) != r["candidate_pairs"]:
+            pairs += f" of {r['pairs_generated']:,} generated ({r['rounds']})"
+        per_million = r["end_to_end_s"] / max(r["pairs_generated"], 1) * 1e6
         out.append(
-            f"| {size} | {r['candidate_pairs']:,} | {r['candidates_s']} "
-            f"| {r['assignment_s']} | {r['end_to_end_s']} | {r['peak_rss_mb']:,.0f} "
+            f"| {size} | {pairs} | {r['candidates_s']} | {r['assignment_s']} "
+            f"| {r['end_to_end_s']} ({r['end_to_end_cpu_s']}) | {per_million:.2f} "
+            f"| {r['peak_rss_mb_solve']:,.0f} "
             f"| {r['filled_slots']:,} / {r['slots_requested']:,} | {r['total_score']:,} "
             f"| {r.get('certified_optimal', '-')} ({r.get('certificate_s', '-')}) "
             f"| {secs(b, 'ours_assignment')} | {secs(b, 'ortools_min_cost_flow')} "

@@ -431,7 +431,8 @@ def _index(
     s = span[band]
     key = (cell[:, 0] * s + cell[:, 1]) * s + cell[:, 2]
     del cell, s
-    order = np.lexsort((key, band))  # stable: input order within a cell
+    # fairest first within a cell (a need after its best pairs stops early), then input order
+    order = np.lexsort((-volunteer_parts(inst.load), key, band))
     key, band = key[order], band[order]
     class_cells, cell_key, cell_start, entry_vol = build_cells(
         pointer, classes, n_classes, order, band, key, n_bands

@@ -1,7 +1,8 @@
 """Compiled loops of the candidate stage (see :mod:`matching._candidates`).
 
 Volunteers are numbered here in *index order*: by travel band, then grid
-cell, then input order, so the volunteers of one cell are contiguous in every
+cell, then fairness part (highest first), then input order, so the
+volunteers of one cell are contiguous in every
 per-volunteer array. The index lists, per time class and band, the occupied
 cells (sorted keys) and each cell's volunteers. A need visits the cells next
 to its own in every band of its time class.
@@ -599,9 +600,11 @@ def scan_best(
     are estimated here with ``math.asin`` (within a unit of
     :func:`sort_segments`' exact ones); once ``keep`` pairs are found, a cell
     whose bound is more than two units below the ``keep``-th best estimate is
-    skipped, with every cell after it, and ``cut[need]`` is set to its bound:
-    every pair skipped scores at most that, and less than each pair of the
-    need's exact best ``keep``. The pairs written are in the order
+    skipped, with every cell after it; inside a cell, whose volunteers come
+    fairest first, the rest of the cell is skipped once a volunteer's bound
+    (the cell's closeness bound with its own fairness part) is. ``cut[need]``
+    is the highest bound skipped: every pair skipped scores at most that,
+    and less than each pair of the need's exact best ``keep``. The pairs written are in the order
     :func:`scan_needs` writes them (volunteer index order), so the best
     ``keep`` and their order are the same; ``pairs`` counts them and
     ``free`` counts those of the cells visited. Remote needs: every cell.
@@ -615,6 +618,7 @@ def scan_best(
         max_cells = max(max_cells, class_cells[(c + 1) * n_bands] - class_cells[c * n_bands])
     cells = np.empty(max_cells, dtype=np.int64)
     cell_bound = np.empty(max_cells, dtype=np.int64)
+    cell_near = np.empty(max_cells)  # the closeness and need parts of the bound
     heap = np.empty(max(keep, 1), dtype=np.int64)
     sk = np.empty(n_skill_words, dtype=np.uint64)
     word = np.empty(item_word.shape[0], dtype=np.int64)
@@ -651,6 +655,7 @@ def scan_best(
                 for j in range(c0, c1):
                     cells[n_cells] = j
                     cell_bound[n_cells] = score_units + 1  # not pruned
+                    cell_near[n_cells] = 2.0
                     n_cells += 1
                 continue
             h = band_h[b]
@@ -684,6 +689,7 @@ def scan_best(
                         rel = min(max(rel, 0.0), 1.0)
                         s = closeness_weight * rel + nt + cell_fair[j]
                         cells[n_cells] = j
+                        cell_near[n_cells] = closeness_weight * rel + nt
                         cell_bound[n_cells] = np.int64(math.ceil(s * score_units)) + 1
                         n_cells += 1
                     j += 1
@@ -691,26 +697,37 @@ def scan_best(
         for i in range(1, n_cells):
             x = cells[i]
             y = cell_bound[i]
+            z = cell_near[i]
             k = i - 1
             while k >= 0 and cell_bound[k] < y:
                 cells[k + 1] = cells[k]
                 cell_bound[k + 1] = cell_bound[k]
+                cell_near[k + 1] = cell_near[k]
                 k -= 1
             cells[k + 1] = x
             cell_bound[k + 1] = y
+            cell_near[k + 1] = z
         n_free = 0
         found = 0
         overflow = False
         cut[n] = 0
         for i in range(n_cells):
             if found >= keep and cell_bound[i] + 2 < heap[0]:
-                cut[n] = cell_bound[i]
+                cut[n] = max(cut[n], cell_bound[i])
                 break
             j = cells[i]
+            near = cell_near[i]
             for e in range(cell_start[j], cell_start[j + 1]):
+                v = entry_vol[e]
+                # a cell's volunteers come fairest first: once the best a volunteer could
+                # score here cannot make the best ``keep``, nor can the rest of the cell
+                if found >= keep:
+                    ub = np.int64(math.ceil((near + vol_total[v]) * score_units)) + 1
+                    if ub + 2 < heap[0]:
+                        cut[n] = max(cut[n], ub)
+                        break
                 if entry_skills[e] & low != low:
                     continue
-                v = entry_vol[e]
                 dx_ = nx - vol_xyz[v, 0]
                 dy_ = ny - vol_xyz[v, 1]
                 dz_ = nz - vol_xyz[v, 2]

@@ -7,6 +7,7 @@ import pytest
 
 from matching import SCORE_UNITS, Instance, candidates
 from matching._assign import b_matching
+from matching._candidates import best_candidates
 from matching._certify import certify, lexicographic_weight
 from matching._lazy import assign
 from matching._solve import _solve
@@ -175,3 +176,24 @@ def test_need_potentials_settle_left_out_pairs():
     assert SCORE_UNITS - 500 + pi[0] >= 0 > SCORE_UNITS - 501 + pi[0]
     # need 1 has a slot open: any pair left out of it might fill it
     assert SCORE_UNITS - 1 + pi[1] < 0
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", range(10))
+def test_best_pairs_skip_only_what_cannot_make_the_best(seed, ties):
+    """Dense instances (many pairs per need, so cells and volunteers are skipped): the best
+    pairs are the first of ``candidates()`` and the bound covers every pair left out."""
+    inst = random_instance(seed, 30, 300, ties=ties)
+    full = candidates(inst)
+    rank = np.arange(len(full)) - np.searchsorted(full.need_index, full.need_index)
+    for per_need in (1, 4, 16):
+        best, bound = best_candidates(inst, per_need)
+        first = rank < per_need
+        for name in ("need_index", "volunteer_index", "score_units", "distance_km"):
+            assert np.array_equal(getattr(best, name), getattr(full, name)[first])
+        best_left = np.zeros(inst.n_needs, dtype=np.int64)
+        np.maximum.at(best_left, full.need_index[~first], full.score_units[~first])
+        assert np.all(bound >= best_left)
+        low = np.full(inst.n_needs, SCORE_UNITS + 1)
+        np.minimum.at(low, best.need_index, best.score_units)
+        assert np.all(bound <= low)
