@@ -376,7 +376,9 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
 
 
 @_compiled
-def _highest_need_potentials(n, n_left, ptr, head, tail, cost, slot_ptr, slots, unfilled_cost, flow, node, into):  # type: ignore[no-untyped-def]
+def _highest_need_potentials(  # type: ignore[no-untyped-def]
+    n, n_left, ptr, head, tail, cost, slot_ptr, slots, unfilled_cost, flow, node, into
+):
     """The highest potentials of the final flow with the sink at 0 and every record at most 0.
 
     Potentials ``pi`` are valid when ``pi[h] <= pi[u] + cost`` for every residual arc

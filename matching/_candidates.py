@@ -42,7 +42,6 @@ from ._kernels import (
     class_memberships,
     scan_best_chunks,
     scan_chunks,
-    scan_needs,
     sort_chunks,
 )
 from ._scoring import (
@@ -467,54 +466,6 @@ def _exclusions(inst: Instance, position: np.ndarray) -> tuple[np.ndarray, np.nd
     return ptr, (keys % m).astype(np.int32)
 
 
-def _scan(
-    inst: Instance,
-    prep: _Prepared,
-    idx: _Index,
-    need_class: np.ndarray,
-    need_mode: np.ndarray,
-    count_only: bool,
-    start: int,
-    out_vol: np.ndarray,
-    out_chord: np.ndarray,
-    pairs: np.ndarray,
-    free: np.ndarray,
-    items: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ex: tuple[np.ndarray, np.ndarray],
-) -> tuple[int, int]:
-    next_need, written = scan_needs(
-        start,
-        inst.n_needs,
-        count_only,
-        need_class,
-        need_mode,
-        prep.need_xyz,
-        prep.skills.need_rows,
-        items[0],
-        items[1],
-        items[2],
-        ex[0],
-        ex[1],
-        idx.class_cells,
-        idx.cell_key,
-        idx.cell_start,
-        idx.entry_vol,
-        idx.entry_skills,
-        idx.band_h,
-        idx.band_offset,
-        idx.band_span,
-        idx.vol_xyz,
-        idx.chord_limit,
-        idx.vol_skills,
-        idx.vol_time,
-        out_vol,
-        out_chord,
-        pairs,
-        free,
-    )
-    return int(next_need), int(written)
-
-
 def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     """Per need (all needs; counted for ``needs`` only): volunteers with the skills within reach.
 
@@ -528,22 +479,21 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
         idx = _index(inst, prep, np.arange(m + 1), np.zeros(m, dtype=np.int16), 1)
         mode = np.zeros(inst.n_needs, dtype=np.int8)
         mode[local] = 1
-        empty = np.zeros(0, dtype=np.int32)
-        _scan(
-            inst,
-            prep,
-            idx,
-            np.zeros(inst.n_needs, dtype=np.int64),
-            mode,
-            True,
-            0,
-            empty,
-            np.zeros(0),
-            np.zeros(inst.n_needs, dtype=np.int64),
-            reach,
-            _time_items(prep.need_t[:, :0]),
-            (np.zeros(inst.n_needs + 1, dtype=np.int64), empty),
-        )
+        items = _time_items(prep.need_t[:, :0])
+        # chunks of about the same number of needs counted, in parallel
+        n_chunks = 2 * max(get_num_threads(), 1)
+        no_pairs = np.zeros((n_chunks, 0), dtype=np.int32)
+        at = np.linspace(0, local.size, n_chunks + 1).astype(np.int64)
+        bounds = np.r_[0, local[at[1:-1]], inst.n_needs].astype(np.int64)
+        scan_chunks(
+            bounds, True, np.zeros(inst.n_needs, dtype=np.int64), mode, prep.need_xyz,
+            prep.skills.need_rows, items[0], items[1], items[2],
+            np.zeros(inst.n_needs + 1, dtype=np.int64), no_pairs[0], idx.class_cells,
+            idx.cell_key, idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+            idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit, idx.vol_skills,
+            idx.vol_time, no_pairs, np.zeros((n_chunks, 0)), np.zeros(inst.n_needs, dtype=np.int64),
+            reach, np.zeros((n_chunks, 2), dtype=np.int64),
+        )  # fmt: skip
     remote = needs[inst.remote_ok[needs]]
     if remote.size:
         sk = prep.skills
@@ -678,12 +628,15 @@ def _scan_inputs(
     cached = inst._cache.get("scan_inputs")
     if cached is None:
         idx = _index(inst, prep, *_volunteer_classes(inst), _n_classes(inst))
-        cached = (idx, _exclusions(inst, idx.position), _time_items(prep.need_t), _need_classes(inst))
+        ex = _exclusions(inst, idx.position)
+        cached = (idx, ex, _time_items(prep.need_t), _need_classes(inst))
         inst._cache["scan_inputs"] = cached
     return cached  # type: ignore[no-any-return]
 
 
-def _cell_bounds(idx: _Index, vol_total: np.ndarray, max_km: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _cell_bounds(
+    idx: _Index, vol_total: np.ndarray, max_km: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per cell of the index: its volunteers' highest fairness part and highest ``max_km``."""
     if idx.cell_key.size == 0:
         return np.zeros(0), np.zeros(0)
@@ -734,7 +687,7 @@ def _generate(
             bounds = np.minimum(start + size * np.arange(n_chunks + 1), n)
             if per_need is None:
                 scan_chunks(
-                    bounds, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    bounds, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
                     items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
@@ -765,10 +718,8 @@ def _generate(
                 continue
             stop = int(bounds[done])
             written = result[:done, 1].copy()
-            kept = np.array(
-                [int(np.minimum(pairs[bounds[c] : bounds[c + 1]], keep).sum()) for c in range(done)],
-                dtype=np.int64,
-            )
+            total = np.r_[0, np.cumsum(np.minimum(pairs[start:stop], keep))]
+            kept = total[bounds[1 : done + 1] - start] - total[bounds[:done] - start]
             at = out.reserve(int(kept.sum()), (out.size + kept.sum()) * n / stop)
             offsets = at + np.concatenate(([0], np.cumsum(kept)[:-1]))
             for c in range(done):

@@ -443,6 +443,7 @@ def build_cells(
 @njit(cache=True, parallel=True)
 def scan_chunks(
     bounds: Any,
+    count_only: bool,
     need_class: Any,
     need_mode: Any,
     need_xyz: Any,
@@ -477,7 +478,7 @@ def scan_chunks(
     on the number of threads."""
     for c in prange(bounds.size - 1):
         nxt, written = scan_needs(
-            bounds[c], bounds[c + 1], False, need_class, need_mode, need_xyz, need_skills,
+            bounds[c], bounds[c + 1], count_only, need_class, need_mode, need_xyz, need_skills,
             item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, out_vol[c], out_chord[c], pairs, free,
@@ -604,10 +605,13 @@ def scan_best(
     fairest first, the rest of the cell is skipped once a volunteer's bound
     (the cell's closeness bound with its own fairness part) is. ``cut[need]``
     is the highest bound skipped: every pair skipped scores at most that,
-    and less than each pair of the need's exact best ``keep``. The pairs written are in the order
-    :func:`scan_needs` writes them (volunteer index order), so the best
-    ``keep`` and their order are the same; ``pairs`` counts them and
-    ``free`` counts those of the cells visited. Remote needs: every cell.
+    and less than each pair of the need's exact best ``keep``. Of the pairs
+    found, those whose estimate is more than two units below the
+    ``keep``-th best estimate are dropped too (``cut`` covers them). The
+    pairs written are in the order :func:`scan_needs` writes them (volunteer
+    index order), so the best ``keep`` and their order are the same;
+    ``pairs`` counts them and ``free`` counts the pairs found in the cells
+    visited. Remote needs: every cell.
     """
     n_bands = band_h.size
     n_skill_words = need_skills.shape[1]
@@ -620,6 +624,7 @@ def scan_best(
     cell_bound = np.empty(max_cells, dtype=np.int64)
     cell_near = np.empty(max_cells)  # the closeness and need parts of the bound
     heap = np.empty(max(keep, 1), dtype=np.int64)
+    est = np.empty(cap, dtype=np.int64)  # estimated units of the pairs written
     sk = np.empty(n_skill_words, dtype=np.uint64)
     word = np.empty(item_word.shape[0], dtype=np.int64)
     mask = np.empty(item_word.shape[0], dtype=np.uint64)
@@ -762,11 +767,24 @@ def scan_best(
                 pos += 1
                 km = 2.0 * earth_km * math.asin(min(chord * 0.5, 1.0))
                 u = pair_units(km, max_km[v], nt, vol_total[v], closeness_weight, score_units)
+                est[pos - 1] = u
                 found = _heap_push_min(heap, found, keep, u)
             if overflow:
                 break
         if overflow:
             return n, begin
+        if found >= keep:
+            # only pairs that may be among the exact best ``keep`` go on (estimates within a
+            # unit of the exact units): the others score less than all of those
+            w = begin
+            for i in range(begin, pos):
+                if est[i] + 2 >= heap[0]:
+                    out_vol[w] = out_vol[i]
+                    out_chord[w] = out_chord[i]
+                    w += 1
+                else:
+                    cut[n] = max(cut[n], est[i] + 1)
+            pos = w
         # back to volunteer index order, as scan_needs writes them
         if pos - begin > 64:
             order = np.argsort(out_vol[begin:pos], kind="mergesort")

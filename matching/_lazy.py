@@ -91,8 +91,9 @@ def assign(
     bound : ndarray of int32
         Per need, the score units of its best pair left out (0: none left out).
     info : dict
-        ``searches`` (summed over rounds), ``rounds``, ``pairs_generated``
-        and ``seconds_candidates`` / ``seconds_assignment`` (summed).
+        ``searches`` (summed over rounds), ``rounds``, ``pairs_generated``,
+        ``seconds_candidates`` / ``seconds_assignment`` (summed) and
+        ``unsettled``, the needs sent to the next round after each round.
     """
     demand = inst.volunteers_needed
     info: dict[str, Any] = {
@@ -101,6 +102,7 @@ def assign(
         "pairs_generated": 0,
         "seconds_candidates": 0.0,
         "seconds_assignment": 0.0,
+        "unsettled": [],
     }
     t = time.perf_counter()
     if per_need is None:
@@ -134,11 +136,7 @@ def assign(
         unsettled = open_needs & ((q - bound.astype(np.int64) + pi < 0) | (filled < demand))
         if not unsettled.any():
             break
-        import os
-        if os.environ.get("LAZY_DEBUG"):
-            print("round", info["rounds"], "pairs", len(cand), "open", int(open_needs.sum()),
-                  "unsettled", int(unsettled.sum()), "unfilled", int((unsettled & (filled < demand)).sum()),
-                  "searches", sol["searches"], flush=True)
+        info["unsettled"].append(int(unsettled.sum()))
         redo = np.flatnonzero(unsettled)
         per_need *= GROWTH
         t = time.perf_counter()

@@ -400,12 +400,9 @@ def _per_need(inst: Instance) -> int | None:
 
 def _solve(instance: Instance, certify: bool, per_need: int | None) -> Result:
     inst = instance
-    t0 = time.perf_counter()
     person = inst.volunteer_person
     several = np.unique(person).size < person.size  # some person has several records
-    cand, chosen, bound, info = assign(
-        inst, SCORE_UNITS, per_need, person if several else None
-    )
+    cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
     inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)

@@ -296,9 +296,7 @@ def test_best_candidates_are_the_first_of_each_need(inst, per_need, data):
     np.minimum.at(low, best.need_index, best.score_units)
     assert np.all(bound <= low)
     exact = bound == 0
-    assert np.array_equal(
-        best.free_count[exact], np.where(asked, full.free_count, 0)[exact]
-    )
+    assert np.array_equal(best.free_count[exact], np.where(asked, full.free_count, 0)[exact])
 
 
 def test_best_candidates_needs_a_positive_count():

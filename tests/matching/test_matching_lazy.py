@@ -20,10 +20,7 @@ def random_instance(
     urgencies (many equal scores); ``tight``: little capacity (long augmenting paths);
     ``people``: some persons with several records."""
     rng = np.random.default_rng(seed)
-    if ties:
-        grid = rng.integers(0, 3, (n + m, 2)) * 0.01
-    else:
-        grid = rng.random((n + m, 2)) * 0.04
+    grid = rng.integers(0, 3, (n + m, 2)) * 0.01 if ties else rng.random((n + m, 2)) * 0.04
     lat, lon = 51.5 + grid[:, 0], -0.1 + grid[:, 1]
     windows = rng.integers(1, 3, n)
     wn = np.repeat(np.arange(n), windows)
