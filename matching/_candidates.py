@@ -583,10 +583,13 @@ def best_candidates(
 ) -> tuple[Candidates, np.ndarray]:
     """The best ``per_need`` feasible pairs of each need, and a bound on the rest.
 
-    The pairs not returned are never held in memory: each need's pairs are
-    generated, scored and cut to its best ``per_need`` a block of needs at a
-    time, so memory grows with ``per_need`` times the needs rather than with
-    every feasible pair.
+    The pairs not returned are never held in memory, and most are never
+    looked at: a need visits its grid cells best first by an upper bound of
+    the score any pair in them could have (its nearest point, the highest
+    ``max_km`` and fairness part in it; a cell's volunteers come fairest
+    first) and stops once nothing left could make its best ``per_need``
+    (see :func:`matching._kernels.scan_best`). Memory grows with
+    ``per_need`` times the needs rather than with every feasible pair.
 
     Parameters
     ----------
@@ -601,10 +604,13 @@ def best_candidates(
     -------
     Candidates
         As :func:`candidates` returns them (each need's best first), at most
-        ``per_need`` pairs per need; ``free_count`` counts all of them.
+        ``per_need`` pairs per need; ``free_count`` is exact for the needs
+        whose bound is 0 (a lower count for the others).
     bound : ndarray of int32
-        Per need: the score units of its best pair left out, 0 if none was
-        (and for needs not asked for). Every pair left out scores at most this.
+        Per need: an upper bound of the score units of its pairs left out,
+        at most those of any pair returned; 0 when none was left out (and
+        for needs not asked for). At least the units of its best pair left
+        out, and more when whole cells were skipped.
 
     Notes
     -----
@@ -631,7 +637,7 @@ def _scan_inputs(
         ex = _exclusions(inst, idx.position)
         cached = (idx, ex, _time_items(prep.need_t), _need_classes(inst))
         inst._cache["scan_inputs"] = cached
-    return cached  # type: ignore[no-any-return]
+    return cached
 
 
 def _cell_bounds(

@@ -21,7 +21,9 @@ __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
 
-# from this many needs x volunteers, pairs are generated lazily (see matching._lazy)
+# from this many needs x volunteers, pairs are generated lazily (see matching._lazy): at
+# 100k x 100k every pair at once is faster (one solve; BENCHMARKS.md), at 200k x 1M every
+# pair does not fit the memory bar
 LAZY_FROM = 20_000_000_000
 LAZY_PER_NEED = 16
 
@@ -363,8 +365,9 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     instance : Instance
         From :func:`parse_instance` or :meth:`Instance.from_arrays`.
     certify : bool, optional
-        Also prove the assignment optimal on the candidate graph, independently
-        of the solver: dual prices under which no pair could improve it (see
+        Also prove the assignment optimal on every feasible pair,
+        independently of the solver: dual prices under which no pair could
+        improve it, the pairs never generated checked by their bound (see
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
         ``stats["seconds"]["certificate"]``; it costs about as much as the
         rest of the solve, or more (see BENCHMARKS.md).
@@ -382,6 +385,14 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     need asks for: ``no_skill``, ``out_of_reach``, ``no_time``, ``excluded``;
     ``taken`` when enough suitable volunteers exist but the optimum uses them
     elsewhere. ``stats["seconds"]`` is the only part that varies between runs.
+
+    From ``LAZY_FROM`` needs x volunteers on, the pairs are generated lazily
+    (:mod:`matching._lazy`): each need's best ``LAZY_PER_NEED`` first, more
+    only for the needs whose dual price cannot rule the rest out.
+    ``stats["candidate_pairs"]`` is then the pairs the assignment was chosen
+    from, ``stats["pairs_generated"]`` all pairs generated over the
+    ``stats["rounds"]``; the result is optimal on every feasible pair either
+    way.
 
     Examples
     --------
