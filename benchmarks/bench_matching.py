@@ -240,6 +240,7 @@ def run_one(
     rec["certificate_s"] = cert["seconds"]["certificate"]
     rec["certified_optimal"] = cert["certified_optimal"]
     assert (cert["filled_slots"], cert["total_score"]) == (st["filled_slots"], st["total_score"])
+    rec["cpu_seconds"] = st["cpu_seconds"]
     rec.update(
         rounds=st["rounds"],
         pairs_generated=st["pairs_generated"],
