@@ -149,6 +149,12 @@ def main() -> None:
     parser.add_argument("--path", default="/groups/bench-london/coordinate")
     parser.add_argument("--code", help="serve the app from this checkout (default: this one)")
     parser.add_argument("--no-seed", action="store_true", help="use the data already loaded")
+    parser.add_argument(
+        "--cache-redis",
+        metavar="URL",
+        help="the app's cache in Redis (e.g. redis://127.0.0.1:6379/0), shared by the workers; "
+        "default: each worker's own memory",
+    )
     args = parser.parse_args()
 
     os.environ["DATABASE_URL"] = args.database_url
@@ -162,7 +168,15 @@ def main() -> None:
         _seed(url, args.needs, args.offers)
         print(f"loaded {args.needs} needs, {args.offers} offers in {time.perf_counter() - t:.1f} s")
 
-    with served(code, args.workers, args.threads, DATABASE_URL=args.database_url) as port:
+    cache_env = {}
+    if args.cache_redis:  # a fresh key prefix: nothing cached by an earlier run is served
+        cache_env = {
+            "MUTUALAID_CACHE_REDIS_URL": args.cache_redis,
+            "MUTUALAID_CACHE_KEY_PREFIX": f"bench-{secrets.token_hex(4)}:",
+        }
+    with served(
+        code, args.workers, args.threads, DATABASE_URL=args.database_url, **cache_env
+    ) as port:
         cookies = [_log_in(port) for _ in range(args.clients)]
         status, page, _ = _request(port, "GET", args.path, cookies[0])
         assert status == 200, status

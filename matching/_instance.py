@@ -10,15 +10,30 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import numpy as np
 
-__all__ = ["MINUTES_PER_DAY", "WEEKDAYS", "Instance", "InstanceError", "parse_instance"]
+__all__ = [
+    "MINUTES_PER_DAY",
+    "NO_PAUSE",
+    "OPEN_FIRST",
+    "OPEN_LAST",
+    "WEEKDAYS",
+    "Instance",
+    "InstanceError",
+    "TimeFacts",
+    "parse_instance",
+]
 
 MINUTES_PER_DAY = 1440
 WEEK_MINUTES = 7 * MINUTES_PER_DAY
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+# days are proleptic Gregorian ordinals (``date.toordinal()``, 1 = Monday 0001-01-01)
+OPEN_FIRST = 0  # a schedule with no first day: before every real day
+OPEN_LAST = date.max.toordinal() + 7  # a schedule with no last day: after every real day
+NO_PAUSE = -1
 
 
 class InstanceError(ValueError):
@@ -27,6 +42,104 @@ class InstanceError(ValueError):
     The message is one line naming the record and the field, for example
     ``volunteers[3] (id 'v9'): capacity must be at least 1``.
     """
+
+
+@dataclass(frozen=True, eq=False)
+class TimeFacts:
+    """Dates of the needs and the people's commitments, pauses and weekly limits.
+
+    Days are ordinals (``date.toordinal()``); an open first day is
+    ``OPEN_FIRST``, an open last day ``OPEN_LAST``. Weekly windows are in
+    week minutes, like the needs' windows.
+
+    Attributes
+    ----------
+    need_first, need_last : ndarray of int64
+        Per need: the days its weekly windows happen from and to, inclusive.
+    busy_ref : tuple of str
+        Per busy commitment: its reference, unique per person.
+    busy_volunteer, busy_first, busy_last : ndarray of int64
+        Per busy commitment: the volunteer record that brought it (it binds the
+        record's person), its first and last day.
+    busy_window_owner, busy_window_start, busy_window_end : ndarray of int64
+        The commitments' windows, sorted by commitment.
+    week_tasks : ndarray of int64
+        Per volunteer record: most commitments in one ISO week, 0 for no limit.
+    week_hours : ndarray of float64
+        Per volunteer record: most hours in one ISO week, ``inf`` for no limit.
+    paused_until : ndarray of int64
+        Per volunteer record: the last day of a pause, ``NO_PAUSE`` for none.
+    """
+
+    need_first: np.ndarray
+    need_last: np.ndarray
+    busy_ref: tuple[str, ...]
+    busy_volunteer: np.ndarray
+    busy_first: np.ndarray
+    busy_last: np.ndarray
+    busy_window_owner: np.ndarray
+    busy_window_start: np.ndarray
+    busy_window_end: np.ndarray
+    week_tasks: np.ndarray
+    week_hours: np.ndarray
+    paused_until: np.ndarray
+
+    @classmethod
+    def empty(cls, n_needs: int, n_volunteers: int) -> TimeFacts:
+        """Open-ended needs, no commitments, no pauses, no limits."""
+        z = np.zeros(0, dtype=np.int64)
+        return cls(
+            need_first=np.full(n_needs, OPEN_FIRST, dtype=np.int64),
+            need_last=np.full(n_needs, OPEN_LAST, dtype=np.int64),
+            busy_ref=(),
+            busy_volunteer=z,
+            busy_first=z,
+            busy_last=z,
+            busy_window_owner=z,
+            busy_window_start=z,
+            busy_window_end=z,
+            week_tasks=np.zeros(n_volunteers, dtype=np.int64),
+            week_hours=np.full(n_volunteers, np.inf),
+            paused_until=np.full(n_volunteers, NO_PAUSE, dtype=np.int64),
+        )
+
+    def check(self, n_needs: int, n_volunteers: int) -> None:
+        """Array invariants (shapes and ranges).
+
+        Raises
+        ------
+        ValueError
+            If a shape disagrees or a value is out of range.
+        """
+        for name, size in (
+            ("need_first", n_needs),
+            ("need_last", n_needs),
+            ("week_tasks", n_volunteers),
+            ("week_hours", n_volunteers),
+            ("paused_until", n_volunteers),
+            ("busy_volunteer", len(self.busy_ref)),
+            ("busy_first", len(self.busy_ref)),
+            ("busy_last", len(self.busy_ref)),
+        ):
+            if getattr(self, name).shape != (size,):
+                raise ValueError(f"{name} must have shape ({size},)")
+        if np.any(self.need_last < self.need_first) or np.any(self.busy_last < self.busy_first):
+            raise ValueError("a schedule cannot end before it starts")
+        if np.any(self.week_tasks < 0) or np.any(self.week_hours <= 0):
+            raise ValueError("week_tasks must be at least 0 and week_hours above 0")
+        b = self.busy_volunteer
+        if b.size and (b.min() < 0 or b.max() >= n_volunteers):
+            raise ValueError("busy_volunteer index out of range")
+        o, s, e = self.busy_window_owner, self.busy_window_start, self.busy_window_end
+        if not (o.shape == s.shape == e.shape):
+            raise ValueError("busy windows must have matching shapes")
+        if o.size:
+            if o.min() < 0 or o.max() >= len(self.busy_ref) or np.any(np.diff(o) < 0):
+                raise ValueError("busy_window_owner must be sorted commitment indices")
+            if np.any(e <= s) or s.min() < 0 or e.max() > WEEK_MINUTES:
+                raise ValueError(f"busy windows must satisfy 0 <= start < end <= {WEEK_MINUTES}")
+            if np.any(s // MINUTES_PER_DAY != (e - 1) // MINUTES_PER_DAY):
+                raise ValueError("busy windows must lie within one day")
 
 
 @dataclass(frozen=True, eq=False)
@@ -58,6 +171,9 @@ class Instance:
     volunteer_person : ndarray of int64
         The person of every volunteer record, numbered ``0, 1, ...``; records
         of one person share a number. No need gets two records of one person.
+    times : TimeFacts or None
+        Dated needs, busy commitments, pauses and weekly limits (see
+        :mod:`matching._time`); None when the instance gives none of them.
     """
 
     need_ids: tuple[str, ...]
@@ -84,6 +200,7 @@ class Instance:
     exclude_need: np.ndarray
     exclude_volunteer: np.ndarray
     volunteer_person: np.ndarray
+    times: TimeFacts | None = None
     _cache: dict[str, Any] = field(default_factory=dict[str, Any], repr=False, compare=False)
 
     @property
@@ -122,6 +239,7 @@ class Instance:
         exclude_need: Any = (),
         exclude_volunteer: Any = (),
         volunteer_person: Any = None,
+        times: TimeFacts | None = None,
     ) -> Instance:
         """Build an instance from arrays, checking array invariants only.
 
@@ -129,6 +247,7 @@ class Instance:
         the benchmarks); per-record messages come from :func:`parse_instance`.
         ``volunteer_person`` gives each volunteer record's person as an integer
         (default: each record its own person); equal integers are one person.
+        ``times`` holds dates, busy commitments, pauses and weekly limits.
 
         Raises
         ------
@@ -188,6 +307,7 @@ class Instance:
                 if volunteer_person is None
                 else arr(volunteer_person, np.int64, m, "volunteer_person")
             ),
+            times=times,
         )
         inst._check_arrays()
         return inst
@@ -240,6 +360,8 @@ class Instance:
             or self.exclude_volunteer.max() >= m
         ):
             raise ValueError("exclusion index out of range")
+        if self.times is not None:
+            self.times.check(n, m)
 
 
 # --------------------------------------------------------------------------
@@ -311,12 +433,15 @@ def _skills(rec: Mapping[str, Any], where: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v))
 
 
+#: Every valid "HH:MM" and its minute of the day: a time is looked up, not parsed.
+_MINUTES = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
+
+
 def _time(v: Any, where: str) -> int:
-    if isinstance(v, str) and len(v) == 5 and v[2] == ":" and v[:2].isdigit() and v[3:].isdigit():
-        h, mnt = int(v[:2]), int(v[3:])
-        if (h < 24 and mnt < 60) or (h == 24 and mnt == 0):
-            return h * 60 + mnt
-    raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
+    minute = _MINUTES.get(v) if isinstance(v, str) else None
+    if minute is None:
+        raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
+    return minute
 
 
 def _windows(
@@ -348,6 +473,76 @@ def _windows(
             raise InstanceError(f"{wh}.end must be after start ({w['start']} to {w['end']})")
         base = day * MINUTES_PER_DAY
         out.append((owner, base + start, base + end))
+
+
+def _date(v: Any, where: str) -> int | None:
+    """A day as an ordinal, ``None`` for null."""
+    if v is None:
+        return None
+    if isinstance(v, str) and len(v) == 10 and v[4] == "-" and v[7] == "-":
+        try:
+            return date.fromisoformat(v).toordinal()
+        except ValueError:
+            pass
+    raise InstanceError(f'{where} must be a date "YYYY-MM-DD" or null')
+
+
+def _date_range(rec: Mapping[str, Any], where: str) -> tuple[int, int]:
+    """``first`` and ``last`` as ordinals, open ends as ``OPEN_FIRST`` / ``OPEN_LAST``."""
+    first = _date(rec.get("first"), f"{where}: first")
+    last = _date(rec.get("last"), f"{where}: last")
+    if first is not None and last is not None and last < first:
+        raise InstanceError(
+            f"{where}: last must not be before first ({rec['first']} to {rec['last']})"
+        )
+    return (OPEN_FIRST if first is None else first), (OPEN_LAST if last is None else last)
+
+
+def _busy(
+    rec: Mapping[str, Any],
+    where: str,
+    i: int,
+    refs: list[str],
+    owner: list[int],
+    dates: list[tuple[int, int]],
+    wins: list[tuple[int, int, int]],
+) -> None:
+    """Append the record's ``busy`` commitments (owner = record ``i``)."""
+    v = rec.get("busy")
+    if v is None:
+        return
+    if not isinstance(v, list):
+        raise InstanceError(f"{where}: busy must be a list of commitments")
+    for k, c in enumerate(v):
+        wh = f"{where}: busy[{k}]"
+        if not isinstance(c, Mapping):
+            raise InstanceError(f"{wh} must be an object with ref, first, last and windows")
+        ref = _get(c, "ref", wh)
+        if not isinstance(ref, str) or not ref:
+            raise InstanceError(f"{wh}: ref must be a non-empty string")
+        dates.append(_date_range(c, wh))
+        _windows(c, "windows", wh, False, len(refs), wins)
+        refs.append(ref)
+        owner.append(i)
+
+
+def _week_limit(rec: Mapping[str, Any], where: str) -> tuple[int, float]:
+    """``(tasks, hours)`` per week; 0 and ``inf`` when not limited."""
+    v = rec.get("week_limit")
+    if v is None:
+        return 0, math.inf
+    if not isinstance(v, Mapping) or not ("tasks" in v or "hours" in v):
+        raise InstanceError(f'{where}: week_limit must be {{"tasks": n}} or {{"hours": h}}')
+    tasks = 0
+    if "tasks" in v:
+        tasks = _integer(v, "tasks", f"{where}: week_limit", 1)
+    hours = math.inf
+    if "hours" in v:
+        h = v["hours"]
+        if isinstance(h, bool) or not isinstance(h, (int, float)) or not (0 < h < math.inf):
+            raise InstanceError(f"{where}: week_limit.hours must be a number of hours above 0")
+        hours = float(h)
+    return tasks, hours
 
 
 def _person(rec: Mapping[str, Any], where: str, people: dict[str | int, int], i: int) -> int:
@@ -404,6 +599,23 @@ def parse_instance(data: Any) -> Instance:
         (0 = Monday; ``"24:00"`` is allowed as an end). ``exclude`` is optional.
         Unknown fields are ignored.
 
+        Optional time fields (see :mod:`matching._time`); dates are
+        ``"YYYY-MM-DD"`` or null, and a null or absent date is an open end:
+
+        - need ``first``, ``last``: its weekly windows happen on every matching
+          weekday from ``first`` to ``last``, inclusive (a one-off need has
+          ``first == last`` and one window on that weekday);
+        - volunteer ``busy``: the person's existing commitments, each
+          ``{"ref": str, "first": date, "last": date, "windows": [...]}``; they
+          bind the record's person (all records with the same ``person``), and
+          a ``ref`` counts once per person;
+        - volunteer ``week_limit``: ``{"tasks": n}`` (n >= 1) and/or
+          ``{"hours": h}`` (h > 0): the most commitments with an occurrence in
+          one ISO week (Monday to Sunday), or the most hours of occurrences in
+          it, for the person (the smallest over the person's records);
+        - volunteer ``paused_until``: a date; no need proposed to this record
+          may happen on or before it.
+
     Returns
     -------
     Instance
@@ -433,6 +645,7 @@ def parse_instance(data: Any) -> Instance:
     n_seen: dict[str, int] = {}
     n_ids, n_lat, n_lon, n_sk, n_need, n_urg, n_rem, n_wait = [], [], [], [], [], [], [], []
     wins: list[tuple[int, int, int]] = []
+    n_dates: list[tuple[int, int]] = []
     for i, rec in enumerate(needs):
         nid = _id(rec, "needs", i, n_seen)
         where = _where("needs", i, rec)
@@ -447,6 +660,7 @@ def parse_instance(data: Any) -> Instance:
         if not isinstance(r, bool):
             raise InstanceError(f"{where}: remote_ok must be true or false")
         n_rem.append(r)
+        n_dates.append(_date_range(rec, where))
         n_wait.append(
             _number(
                 rec,
@@ -464,6 +678,13 @@ def parse_instance(data: Any) -> Instance:
     people: dict[str | int, int] = {}
     v_person: list[int] = []
     avail: list[tuple[int, int, int]] = []
+    b_refs: list[str] = []
+    b_owner: list[int] = []
+    b_dates: list[tuple[int, int]] = []
+    b_wins: list[tuple[int, int, int]] = []
+    v_tasks: list[int] = []
+    v_hours: list[float] = []
+    v_pause: list[int] = []
     for i, rec in enumerate(vols):
         vid = _id(rec, "volunteers", i, v_seen)
         where = _where("volunteers", i, rec)
@@ -476,6 +697,12 @@ def parse_instance(data: Any) -> Instance:
         _windows(rec, "availability", where, True, i, avail)
         v_load.append(_integer(rec, "load", where, 0, default=0))
         v_person.append(_person(rec, where, people, i))
+        _busy(rec, where, i, b_refs, b_owner, b_dates, b_wins)
+        tasks, hours = _week_limit(rec, where)
+        v_tasks.append(tasks)
+        v_hours.append(hours)
+        pause = _date(rec.get("paused_until"), f"{where}: paused_until")
+        v_pause.append(NO_PAUSE if pause is None else pause)
 
     ex_n, ex_v = [], []
     for k, pair in enumerate(exclude):
@@ -493,6 +720,32 @@ def parse_instance(data: Any) -> Instance:
 
     wn, ws, we = _windows_arrays(wins)
     av, ast, aen = _windows_arrays(avail)
+    nd = np.array(n_dates, dtype=np.int64).reshape(-1, 2)
+    times = None
+    if (
+        np.any(nd[:, 0] != OPEN_FIRST)
+        or np.any(nd[:, 1] != OPEN_LAST)
+        or b_refs
+        or any(v_tasks)
+        or any(h < math.inf for h in v_hours)
+        or any(p != NO_PAUSE for p in v_pause)
+    ):
+        bd = np.array(b_dates, dtype=np.int64).reshape(-1, 2)
+        bo, bs, be = _windows_arrays(b_wins)
+        times = TimeFacts(
+            need_first=nd[:, 0].copy(),
+            need_last=nd[:, 1].copy(),
+            busy_ref=tuple(b_refs),
+            busy_volunteer=np.array(b_owner, dtype=np.int64),
+            busy_first=bd[:, 0].copy(),
+            busy_last=bd[:, 1].copy(),
+            busy_window_owner=bo,
+            busy_window_start=bs,
+            busy_window_end=be,
+            week_tasks=np.array(v_tasks, dtype=np.int64),
+            week_hours=np.array(v_hours, dtype=np.float64),
+            paused_until=np.array(v_pause, dtype=np.int64),
+        )
     return Instance(
         need_ids=tuple(n_ids),
         need_lat=np.array(n_lat, dtype=np.float64),
@@ -518,4 +771,5 @@ def parse_instance(data: Any) -> Instance:
         exclude_need=np.array(ex_n, dtype=np.int64),
         exclude_volunteer=np.array(ex_v, dtype=np.int64),
         volunteer_person=_people(np.array(v_person, dtype=np.int64)),
+        times=times,
     )

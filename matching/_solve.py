@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._candidates import Candidates, _prepare, reach_counts
+from ._candidates import Candidates, _prepare, candidates, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
 from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
 from ._lazy import assign
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
+from ._time import BUSY, LIMIT, OK, PAUSED, branch_and_bound, day_text, pair_status
 
 __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
-REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "taken")
+REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "busy", "taken")
 
 # from this many needs x volunteers, pairs are generated lazily (see matching._lazy): at
 # 100k x 100k every pair at once is faster (one solve; BENCHMARKS.md), at 200k x 1M every
@@ -76,6 +77,27 @@ def _windows(inst: Instance, need: int) -> list[dict[str, Any]]:
                 "end": _hhmm(e - day * MINUTES_PER_DAY),
             }
         )
+    return out
+
+
+#: "HH:MM" of every minute of a day, and 24:00.
+_HHMM = tuple(_hhmm(m) for m in range(MINUTES_PER_DAY + 1))
+
+
+def _windows_of(inst: Instance, needs: np.ndarray) -> dict[int, tuple[list[dict[str, Any]], str]]:
+    """Each of these needs' windows (as :func:`_windows`) and their text, with one search for
+    all of them."""
+    bounds = np.searchsorted(inst.window_need, np.concatenate([needs, needs + 1]))
+    los, his = bounds[: needs.size].tolist(), bounds[needs.size :].tolist()
+    starts, ends = inst.window_start.tolist(), inst.window_end.tolist()
+    out = {}
+    for n, lo, hi in zip(needs.tolist(), los, his):
+        wl = []
+        for s, e in zip(starts[lo:hi], ends[lo:hi]):
+            day = s // MINUTES_PER_DAY
+            base = day * MINUTES_PER_DAY
+            wl.append({"weekday": day, "start": _HHMM[s - base], "end": _HHMM[e - base]})
+        out[n] = (wl, _windows_text(wl))
     return out
 
 
@@ -153,23 +175,19 @@ class Result:
             inst.max_km[vi].tolist(),
             inst.remote_ok[ni].tolist(),
         )
+        windows = _windows_of(inst, np.unique(ni))
+        need_ids, volunteer_ids = inst.need_ids, inst.volunteer_ids
         out = []
-        win_cache: dict[int, tuple[list[dict[str, Any]], str]] = {}
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
-            if n not in win_cache:
-                wl = _windows(inst, n)
-                win_cache[n] = (wl, _windows_text(wl))
-            wl, wt = win_cache[n]
+            wl, wt = windows[n]
             score = s / SCORE_UNITS
             skills = list(inst.need_skills[n])
-            where = f"{_km(d)} away (of {mk:g} km)"
-            if remote:
-                where = f"remote, {_km(d)} away"
+            where = f"remote, {d:.1f} km away" if remote else f"{d:.1f} km away (of {mk:g} km)"
             summary = where + (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
             out.append(
                 {
-                    "need": inst.need_ids[n],
-                    "volunteer": inst.volunteer_ids[v],
+                    "need": need_ids[n],
+                    "volunteer": volunteer_ids[v],
                     "score": score,
                     "distance_km": d,
                     "explanation": {
@@ -192,8 +210,9 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON the command line prints: ``{"matches", "unmatched", "stats"}``."""
+        built = "matches" in self.__dict__  # else build the dicts once, with no Match between
         return {
-            "matches": [m.to_dict() for m in self.matches],
+            "matches": [m.to_dict() for m in self.matches] if built else self._match_dicts(),
             "unmatched": [u.to_dict() for u in self.unmatched],
             "stats": self.stats,
         }
@@ -204,7 +223,53 @@ class Result:
 # --------------------------------------------------------------------------
 
 
-def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmatched]:
+def _time_blocked(
+    inst: Instance, cand: Candidates, status: np.ndarray, free_from: np.ndarray, needs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    """Per need: people who are suitable but not free then, by cause (columns BUSY,
+    LIMIT, PAUSED), people left after the time rules, and the first day one frees up."""
+    n = inst.n_needs
+    by_cause = np.zeros((n, 4), dtype=np.int64)
+    mine = np.zeros(n, dtype=bool)
+    mine[needs] = True
+    sub = np.flatnonzero(mine[cand.need_index])
+    m = max(int(inst.volunteer_person.max()) + 1 if inst.n_volunteers else 1, 1)
+    key = cand.need_index[sub].astype(np.int64) * m + inst.volunteer_person[
+        cand.volunteer_index[sub]
+    ].astype(np.int64)
+    keys, inv = np.unique(key, return_inverse=True)
+    inv = inv.reshape(-1)
+    st = status[sub].astype(np.int64)
+    # a person is free when one of their records is; else blocked by the first cause
+    any_ok = np.zeros(keys.size, dtype=bool)
+    np.logical_or.at(any_ok, inv, st == OK)
+    cause = np.full(keys.size, 9, dtype=np.int64)
+    np.minimum.at(cause, inv, np.where(st == OK, 9, st))
+    left = np.bincount(keys[any_ok] // m, minlength=n)
+    blocked = ~any_ok
+    np.add.at(by_cause, (keys[blocked] // m, cause[blocked]), 1)
+    first_free: dict[int, str] = {}
+    fr = free_from[sub]
+    known = (st != OK) & (fr > 0) & blocked[inv]
+    if known.any():
+        need_of = cand.need_index[sub][known].astype(np.int64)
+        order = np.lexsort((fr[known], need_of))
+        need_of, days = need_of[order], fr[known][order]
+        head = np.r_[True, need_of[1:] != need_of[:-1]]
+        for nn, dd in zip(need_of[head].tolist(), days[head].tolist()):
+            text = day_text(int(dd))
+            if text is not None:
+                first_free[nn] = text
+    return by_cause, left, first_free
+
+
+def _reasons(
+    inst: Instance,
+    cand: Candidates,
+    filled: np.ndarray,
+    time_status: np.ndarray | None = None,
+    time_free: np.ndarray | None = None,
+) -> list[Unmatched]:
     demand = inst.volunteers_needed
     open_slots = demand - filled
     needs = np.flatnonzero(open_slots > 0)
@@ -262,6 +327,12 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
             for g, dd, ii in zip(group.tolist(), chord_to_km(dist).tolist(), idx.tolist()):
                 nearest_km[g] = dd
                 nearest_max[g] = float(inst.max_km[vols[ii]])
+
+    left = people
+    by_cause = np.zeros((inst.n_needs, 4), dtype=np.int64)
+    first_free: dict[int, str] = {}
+    if time_status is not None and time_free is not None:
+        by_cause, left, first_free = _time_blocked(inst, cand, time_status, time_free, needs)
 
     skill_count: dict[str, int] = {}
     for t in inst.volunteer_skills:
@@ -338,9 +409,28 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
                 f"volunteers must be "
                 f"different people; {d} needed."
             )
+        elif left[n] < d:
+            code = "busy"
+            suitable = int(people[n])
+            blocked = suitable - int(left[n])
+            parts = []
+            for col, text in (
+                (BUSY, "already committed at that time"),
+                (LIMIT, "at their weekly limit"),
+                (PAUSED, "paused"),
+            ):
+                if by_cause[n, col]:
+                    parts.append(f"{int(by_cause[n, col])} {text}")
+            reason = (
+                f"{blocked} of the {_plural(suitable, 'suitable volunteer')} "
+                f"{'is' if blocked == 1 else 'are'} not free then ({', '.join(parts)}); "
+                f"{d} needed."
+            )
+            if n in first_free:
+                reason += f" The first frees up on {first_free[n]}."
         else:
             code = "taken"
-            others = int(people[n]) - int(filled[n])
+            others = int(left[n]) - int(filled[n])
             if others == 1:
                 reason = "The only other suitable volunteer is already assigned to another need."
             else:
@@ -351,7 +441,36 @@ def _reasons(inst: Instance, cand: Candidates, filled: np.ndarray) -> list[Unmat
     return out
 
 
-def solve(instance: Instance, certify: bool = False) -> Result:
+def _certificate_text(bb: Any, certified: bool) -> str:
+    """What the certificate proves, in one sentence."""
+    if bb is None or not bb.binding:
+        if certified:
+            return "Optimal on the candidate graph: dual prices admit no improving pair."
+        return "Not proven optimal: the dual prices found an improving pair."
+    if bb.optimal:
+        return (
+            f"Optimal under the time rules: best-first branch and bound over {bb.nodes} "
+            "min-cost flows, each an exact bound; no open branch can do better."
+        )
+    d = bb.to_dict()
+    gap = (
+        f"{d['gap_slots']} slots"
+        if d["gap_slots"]
+        else f"0 slots and {d['gap_score_units'] / SCORE_UNITS:g} score"
+    )
+    return (
+        f"Not proven optimal: branch and bound stopped after {bb.nodes} flows; "
+        f"the best possible is at most {gap} better."
+    )
+
+
+def solve(
+    instance: Instance,
+    certify: bool = False,
+    *,
+    max_nodes: int = 500,
+    max_seconds: float | None = None,
+) -> Result:
     """Propose the best assignment of volunteers to needs.
 
     Maximises the number of filled volunteer slots and, among assignments
@@ -371,6 +490,12 @@ def solve(instance: Instance, certify: bool = False) -> Result:
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
         ``stats["seconds"]["certificate"]``; it costs about as much as the
         rest of the solve, or more (see BENCHMARKS.md).
+    max_nodes, max_seconds : optional
+        Budget of the branch and bound that keeps the time rules when they
+        bind (see :mod:`matching._time`): flows solved, and seconds (None: no
+        time limit, which keeps the result deterministic). Past the budget the
+        best assignment found that keeps every rule is returned, with the gap
+        to the bound in ``stats["time_rules"]``.
 
     Returns
     -------
@@ -383,17 +508,26 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     -----
     ``reason_code`` is the first filter that leaves fewer volunteers than the
     need asks for: ``no_skill``, ``out_of_reach``, ``no_time``, ``excluded``;
-    ``taken`` when enough suitable volunteers exist but the optimum uses them
-    elsewhere. ``stats["seconds"]`` and ``stats["cpu_seconds"]`` (processor
-    seconds of every thread) are the only parts that vary between runs.
+    ``busy`` when enough suitable volunteers exist but too few are free then
+    (a commitment at that time, their weekly limit, a pause), with the first
+    day one frees up when known; ``taken`` when enough suitable volunteers
+    exist but the optimum uses them elsewhere. ``stats["seconds"]`` and
+    ``stats["cpu_seconds"]`` (processor seconds of every thread) are the only
+    parts that vary between runs.
 
-    From ``LAZY_FROM`` needs x volunteers on, the pairs are generated lazily
-    (:mod:`matching._lazy`): each need's best ``LAZY_PER_NEED`` first, more
-    only for the needs whose dual price cannot rule the rest out.
-    ``stats["candidate_pairs"]`` is then the pairs the assignment was chosen
-    from, ``stats["pairs_generated"]`` all pairs generated over the
-    ``stats["rounds"]``; the result is optimal on every feasible pair either
-    way.
+    From ``LAZY_FROM`` needs x volunteers on, and without time facts, the
+    pairs are generated lazily (:mod:`matching._lazy`): each need's best
+    ``LAZY_PER_NEED`` first, more only for the needs whose dual price cannot
+    rule the rest out. ``stats["candidate_pairs"]`` is then the pairs the
+    assignment was chosen from, ``stats["pairs_generated"]`` all pairs
+    generated over the ``stats["rounds"]``; the result is optimal on every
+    feasible pair either way.
+
+    With time facts (dates, ``busy``, ``week_limit``, ``paused_until``), pairs
+    that break a time rule are dropped before the assignment, and the needs
+    proposed to one person are clash-free and within their weekly limit;
+    ``stats["time_rules"]`` says whether that bound the result, the nodes of
+    the branch and bound, whether the result is proven optimal, and the gap.
 
     Examples
     --------
@@ -402,20 +536,68 @@ def solve(instance: Instance, certify: bool = False) -> Result:
     >>> solve(inst).to_dict()["matches"]
     []
     """
-    return _solve(instance, certify, _per_need(instance))
+    return _solve(instance, certify, _per_need(instance), max_nodes, max_seconds)
 
 
 def _per_need(inst: Instance) -> int | None:
-    """Pairs per need in the first round of :func:`matching._lazy.assign` (None: all)."""
+    """Pairs per need in the first round of :func:`matching._lazy.assign` (None: all).
+
+    With time facts every pair is generated: the time rules' branch and bound
+    works on the full graph."""
+    if inst.times is not None:
+        return None
     return LAZY_PER_NEED if inst.n_needs * inst.n_volunteers >= LAZY_FROM else None
 
 
-def _solve(instance: Instance, certify: bool, per_need: int | None) -> Result:
+def _solve(
+    instance: Instance,
+    certify: bool,
+    per_need: int | None,
+    max_nodes: int = 500,
+    max_seconds: float | None = None,
+) -> Result:
     inst = instance
+    t0, c0 = time.perf_counter(), time.process_time()
     person = inst.volunteer_person
     several = np.unique(person).size < person.size  # some person has several records
-    cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
-    inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
+    status = free_from = None
+    bb = None
+    bound = np.zeros(inst.n_needs, dtype=np.int32)
+    if inst.times is None:
+        cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
+        inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
+        every = cand
+    else:
+        cand = every = candidates(inst)
+        status, free_from = pair_status(inst, cand.need_index, cand.volunteer_index)
+        keep = status == OK
+        cand = replace(
+            cand,
+            need_index=cand.need_index[keep],
+            volunteer_index=cand.volunteer_index[keep],
+            score_units=cand.score_units[keep],
+            distance_km=cand.distance_km[keep],
+        )
+        t1, c1 = time.perf_counter(), time.process_time()
+        chosen, bb = branch_and_bound(
+            inst,
+            cand.need_index,
+            cand.volunteer_index,
+            cand.score_units,
+            SCORE_UNITS,
+            person if several else None,
+            max_nodes=max_nodes,
+            max_seconds=max_seconds,
+        )
+        info = {
+            "searches": 0,
+            "rounds": 1,
+            "pairs_generated": len(every),
+            "seconds_candidates": t1 - t0,
+            "seconds_assignment": time.perf_counter() - t1,
+            "cpu_candidates": c1 - c0,
+            "cpu_assignment": time.process_time() - c1,
+        }
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
     vi = cand.volunteer_index[chosen].astype(np.int64)
@@ -425,11 +607,13 @@ def _solve(instance: Instance, certify: bool, per_need: int | None) -> Result:
     dist = cand.distance_km[chosen][order].astype(np.float64)
     filled = np.bincount(ni, minlength=inst.n_needs)
     c2 = time.process_time()
-    unmatched = _reasons(inst, cand, filled)
+    unmatched = _reasons(inst, every, filled, status, free_from)
     t3 = time.perf_counter()
     cpu_reasons = time.process_time() - c2
     certified = None
-    if certify:
+    if certify and bb is not None and bb.binding:
+        certified = bb.optimal  # proven by the branch and bound (see the certificate's text)
+    elif certify:
         x = np.zeros(len(cand), dtype=bool)
         x[chosen] = True
         w = lexicographic_weight(
@@ -466,13 +650,23 @@ def _solve(instance: Instance, certify: bool, per_need: int | None) -> Result:
             "assignment": round(info["seconds_assignment"], 4),
             "reasons": round(t3 - t2, 4),
         },
+        "cpu_seconds": {
+            "candidates": round(info["cpu_candidates"], 4),
+            "assignment": round(info["cpu_assignment"], 4),
+            "reasons": round(cpu_reasons, 4),
+        },
     }
-    stats["cpu_seconds"] = {
-        "candidates": round(info["cpu_candidates"], 4),
-        "assignment": round(info["cpu_assignment"], 4),
-        "reasons": round(cpu_reasons, 4),
-    }
+    if bb is not None:
+        rules = bb.to_dict()
+        rules["blocked_pairs"] = {
+            "busy": int(np.count_nonzero(status == BUSY)),
+            "over_limit": int(np.count_nonzero(status == LIMIT)),
+            "paused": int(np.count_nonzero(status == PAUSED)),
+        }
+        stats["time_rules"] = rules
+        stats["seconds"]["branch_and_bound"] = round(bb.seconds, 4)
     if certify:
         stats["certified_optimal"] = bool(certified)
         stats["seconds"]["certificate"] = round(t4 - t3, 4)
+        stats["certificate"] = _certificate_text(bb, bool(certified))
     return Result(inst, ni, vi, su, dist, unmatched, stats)

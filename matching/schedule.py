@@ -18,6 +18,14 @@ Clash(day=datetime.date(2026, 12, 5), weekday=5, start=660, end=720)
 True
 >>> clash(sat, Schedule(date(2026, 12, 6), None, ((5, 600, 720),))) is None
 True
+
+A weekly limit counts, in an ISO week (Monday to Sunday), the commitments
+with an occurrence in it, or the minutes of their occurrences:
+
+>>> week_overflow(sat, [weekly], tasks=1)
+datetime.date(2026, 11, 30)
+>>> week_overflow(sat, [weekly], hours=4) is None
+True
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["Clash", "Schedule", "clash", "first_clash"]
+__all__ = ["Clash", "Schedule", "clash", "first_clash", "week_overflow"]
 
 
 @dataclass(frozen=True)
@@ -115,3 +123,54 @@ def _earlier(x: Clash, y: Clash) -> bool:
     kx = (x.day is not None, x.day or date.min, x.start)
     ky = (y.day is not None, y.day or date.min, y.start)
     return kx < ky
+
+
+def _week_load(s: Schedule, monday: date) -> tuple[bool, int]:
+    """Whether ``s`` happens in the week from ``monday``, and its minutes there."""
+    hit, minutes = False, 0
+    for weekday, start, end in s.windows:
+        day = monday + timedelta(days=weekday)
+        if (s.first is None or s.first <= day) and (s.last is None or day <= s.last):
+            hit, minutes = True, minutes + end - start
+    return hit, minutes
+
+
+def week_overflow(
+    new: Schedule | Iterable[Schedule],
+    existing: Iterable[Schedule],
+    tasks: int | None = None,
+    hours: float | None = None,
+) -> date | None:
+    """The Monday of the first week in which ``new`` happens and the schedules go over
+    a weekly limit, or ``None``.
+
+    ``new`` is one schedule or several (needs proposed together), ``existing``
+    the person's commitments; ``tasks`` caps the schedules with an occurrence
+    in one ISO week, ``hours`` the hours of their occurrences in it. The load
+    only changes in the weeks holding a first or last day, so those, the week
+    after each and the week before the earliest are the weeks checked.
+    """
+    fresh = [new] if isinstance(new, Schedule) else list(new)
+    old = list(existing)
+    if tasks is None and hours is None:
+        return None
+    ends = [d for s in fresh + old for d in (s.first, s.last) if d is not None]
+    mondays = {d - timedelta(days=d.weekday()) for d in ends}
+    weeks = sorted(mondays | {w + timedelta(days=7) for w in mondays})
+    if weeks:
+        weeks.insert(0, weeks[0] - timedelta(days=7))
+    else:
+        weeks = [date(2001, 1, 1)]  # no dated end: every week is alike
+    limit_minutes = None if hours is None else int(hours * 60 + 1e-9)
+    for monday in weeks:
+        loads = [_week_load(s, monday) for s in fresh]
+        if not any(hit for hit, _ in loads):
+            continue
+        loads += [_week_load(s, monday) for s in old]
+        count = sum(hit for hit, _ in loads)
+        minutes = sum(m for _, m in loads)
+        if (tasks is not None and count > tasks) or (
+            limit_minutes is not None and minutes > limit_minutes
+        ):
+            return monday
+    return None

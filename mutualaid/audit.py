@@ -12,8 +12,9 @@ What is not recorded:
 
 - statements executed directly (``session.execute(sa.insert / sa.update / sa.delete ...)``),
   which bypass the unit of work: the demo data and ``demo --reset`` (:mod:`mutualaid.demo`), a
-  run's status and a failed run's error. (A matching run writes its proposals through the ORM,
-  so each proposal it adds, changes or removes is recorded, with the run's starter as actor.)
+  run's status and a failed run's error. (A matching run writes its proposals in bulk and
+  records them itself with :func:`record`, in the same shape: each proposal it adds, changes or
+  removes, with the run's starter as actor.)
 - changes to collections alone (a need's skills, an offer's groups), unless a column of the
   same object changes in the same flush;
 - records of other tables: matching runs, a credential's verification (``OfferSkill``), API
@@ -23,13 +24,15 @@ What is not recorded:
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from .extensions import db
 from .models import AuditEvent, Group, Match, Membership, Need, Offer, Person, Skill, utcnow
 
 _actor: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor", default=None)
@@ -114,6 +117,31 @@ def _after_flush(session: Session, flush_context: Any) -> None:
             }
         )
     session.connection().execute(sa.insert(AuditEvent), rows)
+
+
+def record(entity_type: str, entries: Iterable[tuple[str, int, dict[str, Any] | None]]) -> int:
+    """Record changes written with bulk statements (which the hook does not see), in one
+    ``INSERT``: ``entries`` are ``(action, entity id, changes)``, as the hook would write them
+    (``changes`` as ``{column: [old, new]}``, for updates). Returns how many were recorded."""
+    actor, now = get_actor(), utcnow()
+    rows = [
+        {
+            "actor_id": actor,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "changes": (
+                None
+                if changes is None
+                else {k: [_plain(old), _plain(new)] for k, (old, new) in changes.items()}
+            ),
+            "created_dt": now,
+        }
+        for action, entity_id, changes in entries
+    ]
+    if rows:
+        db.session.execute(sa.insert(cast(sa.Table, AuditEvent.__table__)), rows)
+    return len(rows)
 
 
 def install(session_factory: Any) -> None:

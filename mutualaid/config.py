@@ -73,6 +73,15 @@ class Config:
     ARGON2_TIME_COST = int(_env("ARGON2_TIME_COST", "3") or 3)
     ARGON2_MEMORY_COST = int(_env("ARGON2_MEMORY_COST", "65536") or 65536)
 
+    #: Cache of rendered page fragments (the coordinator's lists): each worker process keeps its
+    #: own in memory, unless a Redis URL is given, which every worker then shares. Entries are
+    #: keyed by their group's data version, so a write never leaves a stale one in use.
+    CACHE_TYPE = "RedisCache" if _env("CACHE_REDIS_URL") else "SimpleCache"
+    CACHE_REDIS_URL = _env("CACHE_REDIS_URL")
+    CACHE_KEY_PREFIX = _env("CACHE_KEY_PREFIX", "mutualaid:")
+    CACHE_DEFAULT_TIMEOUT = int(_env("CACHE_SECONDS", "300") or 300)
+    CACHE_THRESHOLD = 2000  # entries of the in-memory cache
+
     #: Rate limits (Flask-Limiter syntax; see web/limits.py). Counters in memory unless a Redis
     #: URL is given, which every worker then shares.
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)

@@ -7,6 +7,7 @@ import os
 import stat
 from typing import Any
 
+from flask_caching import Cache
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,6 +31,8 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
+#: Rendered fragments (see web/pages/coordinator.py): in-process by default, Redis when configured.
+cache = Cache()
 
 
 _write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=False)

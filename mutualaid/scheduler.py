@@ -1,4 +1,5 @@
-"""Scheduled jobs: matching for every group, delivering the outbox, expiring past needs.
+"""Scheduled jobs: matching for every group, delivering the outbox, expiring needs and ending
+weekly help past its last day.
 
 Each job builds an application context, calls a service and commits or rolls back itself.
 The jobs run either inside the web process (``start_in_process``, the embedded default) or in
@@ -119,8 +120,12 @@ def outbox_job(app: Flask, limit: int = OUTBOX_BATCH) -> dict[str, int]:
 
 
 def expiry_job(app: Flask) -> int:
-    """Expire one-off needs past their date and close their proposals."""
-    return _in_context(app, matches.expire_needs)
+    """Two steps, each its own transaction: weekly help past its last day completes (freeing
+    the volunteers' time and capacity); then needs expire (past their date or last day, or
+    unmatched for the group's ``expire_after_days``), their proposals close, and the resident
+    and the coordinators are told why. Returns the needs expired."""
+    _in_context(app, matches.complete_finished)
+    return int(_in_context(app, matches.expire_needs))
 
 
 def retention_job(app: Flask) -> dict[str, int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -178,6 +178,9 @@ def create_need(app, create_person):
                         "end": "11:00",
                     }
                 ]
+            if on_date is None:  # weekly: from today, for eight weeks, unless given
+                kw.setdefault("starts_on", date.today())
+                kw.setdefault("ends_on", kw["starts_on"] + timedelta(days=55))
             need = Need(
                 group_id=group.id,
                 requester_id=requester.id,

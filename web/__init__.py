@@ -9,9 +9,16 @@ from typing import Any
 
 from flask import Flask, request
 
-from mutualaid import audit
+from mutualaid import audit, freshness
 from mutualaid.config import Config
-from mutualaid.extensions import configure_sqlite, db, intend_to_write, login_manager, migrate
+from mutualaid.extensions import (
+    cache,
+    configure_sqlite,
+    db,
+    intend_to_write,
+    login_manager,
+    migrate,
+)
 
 MIGRATIONS_DIR = os.path.join(
     os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations"
@@ -33,9 +40,11 @@ def create_app(config: type | dict[str, Any] | None = None) -> Flask:
         app.config["MAIL_FILE_DIR"] = os.path.join(app.instance_path, app.config["MAIL_FILE_DIR"])
 
     db.init_app(app)
+    cache.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     with app.app_context():
         audit.install(db.session.session_factory.class_)
+        freshness.install(db.session.session_factory.class_)
         configure_sqlite(db.engine)
 
     from flask_wtf.csrf import CSRFProtect

@@ -40,6 +40,13 @@ class Group(Model):
     #: Postcode districts (outward codes) such as ``["E8", "E9", "N16"]``.
     districts: Mapped[list[str] | None] = mapped_column(sa.JSON)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: How many weeks a weekly need runs when its resident gives no end date.
+    weekly_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
+    #: Days after which a need still without any volunteer expires.
+    expire_after_days: Mapped[int] = mapped_column(default=21, server_default="21")
+    #: Goes up with every committed write to the group's needs, offers, matches, members or
+    #: details (see :mod:`mutualaid.freshness`): pages cached under an older one are stale.
+    data_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"

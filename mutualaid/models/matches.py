@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -129,8 +129,48 @@ class Match(Model):
     reason: Mapped[str | None] = mapped_column(sa.Text)
     hours: Mapped[float | None]
     completed_dt: Mapped[datetime | None]
+    #: The day a weekly commitment was agreed, when later than its need's first day (it holds the
+    #: volunteer's time from then on).
+    begins_on: Mapped[date | None]
+    #: A weekly commitment stepped back from after it began: its last day (its sessions stay).
+    ended_on: Mapped[date | None]
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()
     run: Mapped[MatchingRun | None] = relationship()
     decided_by: Mapped[Person | None] = relationship()
+
+
+class SessionStatus(StrEnum):
+    DONE = "done"
+    MISSED = "missed"
+
+
+#: Every session status's value, in order.
+SESSION_STATUSES = tuple(s.value for s in SessionStatus)
+
+
+class MatchSession(Model):
+    """One day of a weekly commitment, recorded by the volunteer, the resident or a coordinator:
+    done (with its hours) or missed."""
+
+    __tablename__ = "match_sessions"
+    __table_args__ = (
+        sa.UniqueConstraint("match_id", "on_date", name="uq_match_sessions_match_day"),
+        sa.CheckConstraint("status IN ('done', 'missed')", name="status"),
+        sa.CheckConstraint("hours IS NULL OR hours > 0", name="hours"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    on_date: Mapped[date]
+    status: Mapped[str] = mapped_column(sa.String(10))
+    hours: Mapped[float | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("people.id", ondelete="SET NULL")
+    )
+    recorded_dt: Mapped[datetime] = mapped_column(default=utcnow)
+
+    match: Mapped[Match] = relationship()

@@ -38,9 +38,9 @@ class NeedStatus(StrEnum):
     OPEN = "open"  # no volunteer yet
     PARTLY_MATCHED = "partly_matched"  # some of the volunteers it asks for
     MATCHED = "matched"  # every volunteer it asks for
-    FULFILLED = "fulfilled"  # a one-off need whose every match is completed
+    FULFILLED = "fulfilled"  # every match completed (a weekly need: once its last day is past)
     CANCELLED = "cancelled"
-    EXPIRED = "expired"  # its date passed while it was still open
+    EXPIRED = "expired"  # its date passed, or nobody was found in time, while it was still open
 
 
 #: Needs still looking for volunteers.
@@ -59,9 +59,10 @@ need_skills = association("need_skills", "needs", "skills")
 class Need(Model):
     """A resident's request for help.
 
-    Time is either one date (``on_date``) with one window, or weekly windows. Both are kept in
-    ``windows`` as ``[{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}]`` so matching reads one
-    shape; ``on_date`` tells them apart.
+    Time is either one date (``on_date``) with one window, or weekly windows from ``starts_on``
+    to ``ends_on`` (both included). Both are kept in ``windows`` as
+    ``[{"weekday": 0-6, "start": "HH:MM", "end": "HH:MM"}]`` so matching reads one shape;
+    ``on_date`` tells them apart.
     """
 
     __tablename__ = "needs"
@@ -84,6 +85,9 @@ class Need(Model):
     address: Mapped[str | None] = mapped_column(sa.Text)
     on_date: Mapped[date | None]
     windows: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    #: A weekly need's first and last day (``None`` for a one-off need).
+    starts_on: Mapped[date | None]
+    ends_on: Mapped[date | None]
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     urgency: Mapped[str] = mapped_column(sa.String(10), default=Urgency.NORMAL)
     is_remote_ok: Mapped[bool] = mapped_column(default=False)
@@ -95,6 +99,10 @@ class Need(Model):
     group: Mapped[Group] = relationship()
     requester: Mapped[Person] = relationship()
     skills: Mapped[list[Skill]] = relationship(secondary=need_skills, order_by="Skill.slug")
+
+    @property
+    def is_weekly(self) -> bool:
+        return self.on_date is None
 
     @property
     def category_name(self) -> str:

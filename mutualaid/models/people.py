@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -35,6 +35,12 @@ class Person(UserMixin, Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     #: When the account was erased at its owner's request (its personal data is gone).
     erased_dt: Mapped[datetime | None]
+    #: A volunteer away until this day (included): nothing is proposed or approved before.
+    paused_until: Mapped[date | None]
+    #: At most this many sessions (a window on a day) a week (Monday to Sunday), or ``None``.
+    week_limit_tasks: Mapped[int | None]
+    #: At most this many hours of sessions a week, or ``None``.
+    week_limit_hours: Mapped[float | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

@@ -76,14 +76,27 @@ class WindowSchema(InSchema):
 
 
 class WhenSchema(InSchema):
-    """A one-off ``{"date", "start", "end"}`` or ``{"weekly": [windows]}``.
+    """A one-off ``{"date", "start", "end"}`` or ``{"weekly": [windows], "from", "until"}``.
 
-    Loads to ``{"on_date": date | None, "windows": [{"weekday", "start", "end"}]}``: a one-off
-    time becomes one window on its date's weekday, so both kinds are stored in one shape.
+    Loads to ``{"on_date": date | None, "windows": [{"weekday", "start", "end"}], "starts_on",
+    "ends_on"}``: a one-off time becomes one window on its date's weekday, so both kinds are
+    stored in one shape. A weekly need's ``from`` and ``until`` may be left out (``None``): the
+    service fills in today and the group's default length.
     """
 
     class Meta(InSchema.Meta):
-        json_schema = one_of(["date", "start", "end"], ["weekly"])
+        json_schema = {
+            "oneOf": [
+                {
+                    "required": ["date", "start", "end"],
+                    "not": {"anyOf": [{"required": [k]} for k in ("weekly", "from", "until")]},
+                },
+                {
+                    "required": ["weekly"],
+                    "not": {"anyOf": [{"required": [k]} for k in ("date", "start", "end")]},
+                },
+            ]
+        }
 
     date = fields.Date(
         metadata={
@@ -97,6 +110,21 @@ class WhenSchema(InSchema):
         fields.Nested(WindowSchema),
         validate=validate.Length(min=1, max=21, error="Give from 1 to 21 weekly times."),
     )
+    starts_on = fields.Date(
+        data_key="from",
+        metadata={
+            "example": "2026-12-01",
+            "description": "Weekly only: the first day (today if left out).",
+        },
+    )
+    ends_on = fields.Date(
+        data_key="until",
+        metadata={
+            "example": "2027-01-31",
+            "description": "Weekly only: the last day, at most a year after the first (the "
+            "group's default length if left out).",
+        },
+    )
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -105,6 +133,13 @@ class WhenSchema(InSchema):
             raise ValidationError(
                 "Give either a date with start and end, or weekly windows, not both."
             )
+        if one_off:
+            for key, name in (("starts_on", "from"), ("ends_on", "until")):
+                if key in data:
+                    raise ValidationError(f"Only weekly times have `{name}`.", name)
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError("The end is before the start.", "until")
         if not one_off and "weekly" not in data:
             raise ValidationError("Give a date with start and end, or weekly windows.")
         if one_off:
@@ -125,12 +160,19 @@ class WhenSchema(InSchema):
     @post_load
     def _to_storage(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         if "weekly" in data:
-            return {"on_date": None, "windows": data["weekly"]}
+            return {
+                "on_date": None,
+                "windows": data["weekly"],
+                "starts_on": data.get("starts_on"),
+                "ends_on": data.get("ends_on"),
+            }
         return {
             "on_date": data["date"],
             "windows": [
                 {"weekday": data["date"].weekday(), "start": data["start"], "end": data["end"]}
             ],
+            "starts_on": None,
+            "ends_on": None,
         }
 
 

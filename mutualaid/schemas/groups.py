@@ -73,6 +73,12 @@ class GroupSchema(Schema):
     radius_km = fields.Float(allow_none=True)
     districts = fields.List(fields.String(), allow_none=True)
     created_at = UTCDateTime(attribute="created_dt")
+    weekly_weeks = fields.Integer(
+        metadata={"description": "Default length of a weekly need, in weeks."}
+    )
+    expire_after_days = fields.Integer(
+        metadata={"description": "A need still without a volunteer expires after these days."}
+    )
 
 
 class SkillInSchema(InSchema):

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from matching import REASON_CODES
+from mutualaid.services.reasons import REASON_CODES
 
 from ..models.matches import MATCH_STATUSES, RUN_STATUSES
 from ._common import EXISTING, InSchema
 from ._fields import Float, Slug, Text, UTCDateTime, text_pattern
 from .needs import NeedOutSchema
 
-MAX_HOURS = 1000.0
+MAX_HOURS = 25.0
 
 
 class MatchQuerySchema(InSchema):
@@ -110,8 +110,15 @@ class MatchOutSchema(Schema):
         allow_none=True,
         metadata={"description": "Shown to the group's coordinators and to whoever gave it."},
     )
-    hours = fields.Float(allow_none=True)
+    hours = fields.Float(
+        allow_none=True,
+        metadata={"description": "One-off: as reported. Weekly: the sum of its sessions done."},
+    )
     completed_at = UTCDateTime(allow_none=True)
+    ended_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "Weekly help stepped back from after it began: its last day."},
+    )
     need = fields.Raw(metadata={"description": "The need, as NeedOut."})
     offer = fields.Raw(metadata={"description": "The volunteer's offer, as OfferOut."})
 
@@ -136,7 +143,15 @@ class UnmatchedSchema(Schema):
     open_slots = fields.Integer(metadata={"description": "Volunteers still needed."})
     reason = fields.String()
     reason_code = fields.String(
-        metadata={"enum": list(REASON_CODES), "description": "The first filter that ruled out."}
+        metadata={"enum": list(REASON_CODES), "description": "Why, as a code (see `reason`)."}
+    )
+    action = fields.String(metadata={"description": "What a coordinator can do about it."})
+    free_at = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "For `other_times`: weekly windows when suitable volunteers are free "
+            "(`weekday` 0 = Monday, `start`, `end`)."
+        },
     )
 
 

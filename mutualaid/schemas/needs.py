@@ -66,6 +66,8 @@ class WhenOutSchema(Schema):
     start = fields.String()
     end = fields.String()
     weekly = fields.List(fields.Nested(WindowOutSchema))
+    starts_on = fields.Date(data_key="from", metadata={"description": "Weekly: the first day."})
+    ends_on = fields.Date(data_key="until", metadata={"description": "Weekly: the last day."})
 
 
 class ProgressSchema(Schema):

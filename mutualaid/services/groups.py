@@ -93,6 +93,22 @@ def require_admin(actor: Person) -> None:
         raise Forbidden("Only an admin can create groups.")
 
 
+def update_settings(group: Group, actor: Person, data: dict[str, Any]) -> Group:
+    """A group's settings for needs over time (its coordinators); ``GroupSettingsInSchema``."""
+    accounts.require_coordinator(actor, group)
+    errors: dict[str, list[str]] = {}
+    for key, low, high in (("weekly_weeks", 1, 52), ("expire_after_days", 1, 365)):
+        if key in data and not (low <= int(data[key]) <= high):
+            errors[key] = [f"Give from {low} to {high}."]
+    if errors:
+        raise ValidationFailed("The group's settings are not valid.", errors)
+    for key in ("weekly_weeks", "expire_after_days"):
+        if key in data:
+            setattr(group, key, int(data[key]))
+    db.session.flush()
+    return group
+
+
 def create_group(actor: Person, data: dict[str, Any]) -> Group:
     """Create a group (admins only); ``data`` is ``GroupInSchema`` output."""
     require_admin(actor)

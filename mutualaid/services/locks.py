@@ -21,10 +21,12 @@ import sqlalchemy as sa
 from ..errors import NotFound
 from ..extensions import db
 from ..models import Match, MatchingRun, Need, Offer
+from .common import among
 
 #: The global order, first to last.
 ORDER: tuple[type[Need] | type[Offer] | type[Match], ...] = (Need, Offer, Match)
-_CHUNK = 1000
+#: Rows locked per statement (in id order, so a chunk after a chunk keeps the order).
+_CHUNK = 5000
 _Row = TypeVar("_Row", Match, MatchingRun, Need, Offer)
 
 
@@ -53,7 +55,10 @@ def lock_ids(model: type[_Row], ids: Iterable[int]) -> set[int]:
         chunk = wanted[i : i + _CHUNK]
         found.update(
             db.session.scalars(
-                sa.select(model.id).where(model.id.in_(chunk)).order_by(model.id).with_for_update()
+                sa.select(model.id)
+                .where(among(model.id, chunk))
+                .order_by(model.id)
+                .with_for_update()
             )
         )
     return found

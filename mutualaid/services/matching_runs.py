@@ -13,9 +13,9 @@ A run owns its transactions (the one exception to "the boundary commits"), in th
    :mod:`mutualaid.services.locks` (needs, offers, matches, each in id order), as approvals
    do; re-checks what changed since the read (needs filled, closed or lowered, offers
    withdrawn or full, pairs decided, a volunteer already helping); writes the proposals as a
-   diff through the ORM (an unchanged proposal keeps its row and id; the audit trail records
-   every proposal added, changed or removed); and records the run's success, all in one
-   transaction.
+   diff with bulk statements (an unchanged proposal keeps its row and id; the audit trail
+   records every proposal added, changed or removed); moves the group's data version (cached
+   pages, :mod:`mutualaid.freshness`); and records the run's success, all in one transaction.
 
 A failure at any step rolls back what that step wrote and records the run ``failed`` with its
 error: nothing is half-written.
@@ -38,18 +38,20 @@ coordinators look at the group's runs.
 
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from time import perf_counter
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
-from .. import audit
+from .. import audit, freshness
 from ..errors import Conflict, InvalidState
 from ..extensions import db, intend_to_write, write_intended
 from ..models import (
@@ -64,6 +66,7 @@ from ..models import (
     Need,
     Offer,
     OfferSkill,
+    Person,
     RunStatus,
     RunTrigger,
     Skill,
@@ -73,8 +76,8 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, locks
-from .common import get_or_not_found
+from . import accounts, commitments, locks, reasons
+from .common import among, get_or_not_found
 
 log = logging.getLogger(__name__)
 
@@ -263,14 +266,45 @@ def process_run(run_id: int) -> MatchingRun:
             ).rowcount  # type: ignore[attr-defined]  # a CursorResult
         if claimed == 1 and group_id is not None:
             try:
-                computed = _compute(run_id, group_id)
-                _write(run_id, group_id, computed)
+                with _cyclic_gc_paused():
+                    computed = _compute(run_id, group_id)
+                    _write(run_id, group_id, computed)
             except Exception as exc:
                 db.session.rollback()
                 log.exception("Matching run %s for group %s failed", run_id, group_id)
                 _record_failure(run_id, exc)
     db.session.expire_all()
     return db.session.get_one(MatchingRun, run_id)
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0
+_gc_was_enabled = True
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a run computes and writes.
+
+    A run makes hundreds of thousands of short-lived objects (the instance's records, the
+    proposals, their explanations and rows), which set off hundreds of collections, each walking
+    every live object of the process: measured, as much CPU again as the run's own work. Memory is
+    still freed by reference counting; cycles wait for the next collection. Runs in several
+    threads of one process share one pause, which ends with the last of them.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pausers += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _record_failure(run_id: int, exc: BaseException) -> None:
@@ -300,18 +334,26 @@ def _compute(run_id: int, group_id: int) -> _Computed:
     t0 = perf_counter()
     with _transaction(write=False):
         loaded = load_instance(group_id, now)
+        facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
     t1 = perf_counter()
     result = matching.solve(matching.parse_instance(loaded.instance)).to_dict()
     t2 = perf_counter()
+    unmatched = reasons.refine(
+        [{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        loaded.instance["needs"],
+        facts,
+    )
+    t3 = perf_counter()
     return _Computed(
         proposals=result["matches"],
-        unmatched=[{**u, "need": int(u["need"])} for u in result["unmatched"]],
+        unmatched=unmatched,
         stats={
             "needs": len(loaded.instance["needs"]),
             "offers": len(loaded.instance["volunteers"]),
             "excluded_pairs": len(loaded.instance["exclude"]),
             "load_s": round(t1 - t0, 4),
             "engine_s": round(t2 - t1, 4),
+            "reasons_s": round(t3 - t2, 4),
             "engine": result.get("stats", {}),
         },
         volunteer_of={int(o): p for o, p in loaded.volunteer_of.items()},
@@ -415,7 +457,23 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     """The engine's instance for a group: its needs' open slots, its offers' remaining capacity.
 
     Each offer carries its volunteer's person id (``person``), so the engine gives a need
-    distinct people even when one person has several offers in the group."""
+    distinct people even when one person has several offers in the group.
+
+    Time over weeks (optional fields; an engine that does not know them ignores them):
+
+    - a need's ``first`` and ``last`` (ISO dates): its weekly windows happen on each matching
+      weekday in that range; a one-off need has ``first == last == `` its date;
+    - an offer's ``busy``: its person's approved commitments that are not over, in any group and
+      through any of their offers, ``[{"ref": "m<match id>", "first", "last", "windows"}]``;
+      also those done or stepped back from since this week's Monday, so that the week's limit
+      counts help already given (as approval does); their dates are past;
+    - an offer's ``week_limit``: ``{"tasks": N}`` (sessions, a window on a day) or
+      ``{"hours": H}`` per week, Monday to Sunday; the person's setting;
+    - an offer's ``paused_until`` (ISO date): the person is away until then; left out when not
+      paused.
+
+    Every offer of one person carries the same ``busy``, ``week_limit`` and ``paused_until``.
+    """
     needs = _load_needs(group_id, now)
     offers = _load_offers(group_id, now)
     need_ids = {n["id"] for n in needs}
@@ -440,6 +498,7 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
         Need.group_id == group_id,
         Need.status.in_(OPEN_NEED_STATUSES),
         sa.or_(Need.on_date.is_(None), Need.on_date >= now.date()),
+        sa.or_(Need.ends_on.is_(None), Need.ends_on >= now.date()),
         sa.or_(Need.expires_dt.is_(None), Need.expires_dt > now),
         accounts.published(Need.requester_id),
     ]
@@ -460,6 +519,9 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Need.is_remote_ok,
             Need.created_dt,
             sa.func.coalesce(filled.c.n, 0),
+            Need.on_date,
+            Need.starts_on,
+            Need.ends_on,
         )
         .outerjoin(filled, filled.c.id == Need.id)
         .where(*where)
@@ -472,12 +534,29 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
         .where(*where)
     )
     out = []
-    for nid, requester, lat, lon, windows, wanted, urgency, remote, created, filled_n in rows:
+    for (
+        nid,
+        requester,
+        lat,
+        lon,
+        windows,
+        wanted,
+        urgency,
+        remote,
+        created,
+        filled_n,
+        on_date,
+        starts_on,
+        ends_on,
+    ) in rows:
         slots = wanted - filled_n
         if slots < 1 or not windows:
             continue
+        first, last = (on_date, on_date) if on_date is not None else (starts_on, ends_on)
+        dates = {"first": first.isoformat(), "last": last.isoformat()} if first and last else {}
         out.append(
             {
+                **dates,
                 "id": str(nid),
                 "requester": requester,
                 "lat": lat,
@@ -518,19 +597,46 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
             Offer.capacity,
             sa.func.coalesce(busy.c.n, 0),
             sa.func.coalesce(recent.c.n, 0),
+            Person.paused_until,
+            Person.week_limit_tasks,
+            Person.week_limit_hours,
         )
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .join(Person, Person.id == Offer.volunteer_id)
         .outerjoin(busy, busy.c.id == Offer.id)
         .outerjoin(recent, recent.c.id == Offer.id)
         .where(*in_group)
         .order_by(Offer.id)
     )
     skills = _usable_offer_skills(in_group, now)
+    today = now.date()
     out = []
-    for oid, person, lat, lon, max_km, availability, capacity, busy_n, load in rows:
+    people: set[int] = set()
+    for (
+        oid,
+        person,
+        lat,
+        lon,
+        max_km,
+        availability,
+        capacity,
+        busy_n,
+        load,
+        paused_until,
+        limit_tasks,
+        limit_hours,
+    ) in rows:
         remaining = capacity - busy_n
         if remaining < 1 or not availability:
             continue
+        extra: dict[str, Any] = {}
+        if paused_until is not None and paused_until >= today:
+            extra["paused_until"] = paused_until.isoformat()
+        if limit_tasks is not None:
+            extra["week_limit"] = {"tasks": limit_tasks}
+        elif limit_hours is not None:
+            extra["week_limit"] = {"hours": limit_hours}
+        people.add(person)
         out.append(
             {
                 "id": str(oid),
@@ -542,8 +648,12 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
                 "capacity": remaining,
                 "availability": availability,
                 "load": load,
+                **extra,
             }
         )
+    busy_of = commitments.busy_records(people, today)
+    for record in out:
+        record["busy"] = busy_of.get(record["person"], [])
     return out
 
 
@@ -603,79 +713,147 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     Locks the needs, the offers and the proposed matches involved, in the global order; drops
     what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
     its id (rewritten only when its score, distance or summary moved); removes the others and
-    adds the new ones. Every change goes through the ORM, so the audit trail records it.
+    adds the new ones. The rows are written in bulk (one ``executemany`` INSERT, one UPDATE, a
+    DELETE per batch; no ORM object per row), and so are their audit rows
+    (:func:`mutualaid.audit.record`): every proposal added, changed or removed is recorded, as
+    the unit of work's hook would.
     """
-    current = db.session.execute(
+    table = cast(sa.Table, Match.__table__)
+    in_group = (
         sa.select(Match.id, Match.need_id, Match.offer_id)
         .join(Need, Need.id == Match.need_id)
         .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
-    ).all()
+    )
+    current = db.session.execute(in_group).all()
     locks.lock_in_order(
         needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
         offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
         matches={m for m, _, _ in current},
     )
-    # Read again under the locks: an approval may have decided a proposal meanwhile.
+    # Read again under the locks: an approval may have decided a proposal meanwhile. Only the
+    # figures the diff compares: no ORM objects, and only each explanation's summary.
+    locked = {m for m, _, _ in current}
     existing = {
-        (m.need_id, m.offer_id): m
-        for m in db.session.scalars(
-            sa.select(Match)
-            .where(Match.id.in_([m for m, _, _ in current]), Match.status == MatchStatus.PROPOSED)
-            .execution_options(populate_existing=True)
+        (need_id, offer_id): (match_id, score, distance, summary)
+        for match_id, need_id, offer_id, score, distance, summary in db.session.execute(
+            in_group.add_columns(
+                Match.score, Match.distance_km, Match.explanation["summary"].as_string()
+            )
         )
+        if match_id in locked
     }
     fitting = _still_fitting(run.group_id, proposals)
     now = utcnow()
-    added = kept = changed = 0
+    new_rows: list[dict[str, Any]] = []
+    moved: dict[int, dict[str, Any]] = {}
+    kept = 0
     for p in fitting:
         pair = (int(p["need"]), int(p["volunteer"]))
         score, distance = float(p["score"]), p.get("distance_km")
         explanation = p.get("explanation")
-        match = existing.pop(pair, None)
-        if match is None:
-            db.session.add(
-                Match(
-                    need_id=pair[0],
-                    offer_id=pair[1],
-                    status=MatchStatus.PROPOSED,
-                    created_dt=now,
-                    score=score,
-                    distance_km=distance,
-                    explanation=explanation,
-                    run_id=run.id,
-                )
+        old = existing.pop(pair, None)
+        if old is None:
+            new_rows.append(
+                {
+                    "need_id": pair[0],
+                    "offer_id": pair[1],
+                    "status": MatchStatus.PROPOSED.value,
+                    "created_dt": now,
+                    "score": score,
+                    "distance_km": distance,
+                    "explanation": explanation,
+                    "run_id": run.id,
+                }
             )
-            added += 1
             continue
         kept += 1
-        if _moved(match, score, distance, explanation):
-            match.score, match.distance_km, match.explanation = score, distance, explanation
-            match.run_id = run.id
-            changed += 1
-    for match in existing.values():
-        db.session.delete(match)
-    db.session.flush()
+        if _moved(old[1:], score, distance, explanation):
+            moved[old[0]] = {
+                "score": score,
+                "distance_km": distance,
+                "explanation": explanation,
+                "run_id": run.id,
+            }
+    gone = sorted(m for m, _, _, _ in existing.values())
+    entries: list[tuple[str, int, dict[str, Any] | None]] = []
+    if new_rows:
+        # A plain executemany (psycopg pipelines it; RETURNING would make it one huge statement
+        # per thousand rows, each parsed in Python); then the new ids by their run, which no
+        # other row carries yet (the kept ones are rewritten after this).
+        db.session.execute(sa.insert(table), new_rows)
+        ids = db.session.scalars(
+            sa.select(table.c.id).where(table.c.run_id == run.id).order_by(table.c.id)
+        )
+        entries.extend(("create", match_id, None) for match_id in ids)
+    if moved:
+        entries.extend(("update", m, c) for m, c in _rewrite(moved).items())
+    for i in range(0, len(gone), _BATCH):
+        batch = gone[i : i + _BATCH]
+        db.session.execute(sa.delete(table).where(among(table.c.id, batch)))
+        entries.extend(("delete", m, None) for m in batch)
+    audit.record("match", entries)
+    freshness.touch(db.session, run.group_id)
     return {
         "proposals": len(fitting),
-        "added": added,
+        "added": len(new_rows),
         "kept": kept,
-        "changed": changed,
-        "replaced": len(existing),
+        "changed": len(moved),
+        "replaced": len(gone),
         "dropped": len(proposals) - len(fitting),
     }
 
 
-def _moved(match: Match, score: float, distance: float | None, explanation: Any) -> bool:
-    """Whether a kept proposal's figures moved enough to rewrite it (waiting time alone nudges
-    every score a little from one run to the next)."""
-    if abs(match.score - score) > SCORE_TOLERANCE:
+#: Rows per ``IN (...)`` list of a bulk statement.
+_BATCH = 1000
+_REWRITTEN = ("score", "distance_km", "explanation", "run_id")
+
+
+def _rewrite(moved: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Rewrite the kept proposals whose figures moved, in bulk; each one's changed columns as
+    ``{column: [old, new]}``, for the audit trail."""
+    table = cast(sa.Table, Match.__table__)
+    ids = sorted(moved)
+    before: dict[int, tuple[Any, ...]] = {}
+    for i in range(0, len(ids), _BATCH):
+        rows = db.session.execute(
+            sa.select(table.c.id, *(table.c[c] for c in _REWRITTEN)).where(
+                among(table.c.id, ids[i : i + _BATCH])
+            )
+        )
+        before.update((row[0], tuple(row[1:])) for row in rows)
+    db.session.execute(
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("match_id"))
+        .values({c: sa.bindparam(f"new_{c}") for c in _REWRITTEN}),
+        [{"match_id": m, **{f"new_{c}": moved[m][c] for c in _REWRITTEN}} for m in ids],
+    )
+    changes = {}
+    for m in ids:
+        old = before.get(m, (None,) * len(_REWRITTEN))
+        changes[m] = {
+            c: [was, moved[m][c]]
+            for c, was in zip(_REWRITTEN, old, strict=True)
+            if was != moved[m][c]
+        }
+    return changes
+
+
+def _moved(
+    old: tuple[float, float | None, str | None],
+    score: float,
+    distance: float | None,
+    explanation: Any,
+) -> bool:
+    """Whether a kept proposal's figures (``old``: score, distance, summary) moved enough to
+    rewrite it (waiting time alone nudges every score a little from one run to the next)."""
+    old_score, old_distance, old_summary = old
+    if abs(old_score - score) > SCORE_TOLERANCE:
         return True
-    if (match.distance_km is None) != (distance is None) or (
-        distance is not None and abs((match.distance_km or 0.0) - distance) > SCORE_TOLERANCE
+    if (old_distance is None) != (distance is None) or (
+        distance is not None and abs((old_distance or 0.0) - distance) > SCORE_TOLERANCE
     ):
         return True
-    old = (match.explanation or {}).get("summary")
-    return old != (explanation or {}).get("summary")
+    return old_summary != (explanation or {}).get("summary")
 
 
 def _still_fitting(group_id: int, proposals: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -699,14 +877,14 @@ def _still_fitting(group_id: int, proposals: list[dict[str, Any]]) -> list[dict[
         if nid in need_ids
     }
     busy = _counts(
-        sa.and_(Match.status == MatchStatus.APPROVED, Match.offer_id.in_(offer_ids)),
+        sa.and_(Match.status == MatchStatus.APPROVED, among(Match.offer_id, offer_ids)),
         Match.offer_id,
     )
     room, person_of = {}, {}
     for oid, person, capacity, approved in db.session.execute(
         sa.select(Offer.id, Offer.volunteer_id, Offer.capacity, sa.func.coalesce(busy.c.n, 0))
         .outerjoin(busy, busy.c.id == Offer.id)
-        .where(Offer.id.in_(offer_ids), Offer.is_active.is_(True))
+        .where(among(Offer.id, offer_ids), Offer.is_active.is_(True))
     ):
         room[oid], person_of[oid] = capacity - approved, person
     decided = {(int(n), int(o)) for n, o in _excluded_pairs(group_id)}

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from ..errors import Forbidden, InvalidState, ValidationFailed
+from ..errors import Conflict, Forbidden, InvalidState, ValidationFailed
 from ..extensions import db
 from ..models import (
     ACTIVE_NEED_STATUSES,
@@ -20,13 +20,14 @@ from ..models import (
     MatchStatus,
     Need,
     NeedStatus,
+    Offer,
     Person,
     Skill,
     Urgency,
     need_skills,
     utcnow,
 )
-from . import accounts, locks
+from . import accounts, commitments, locks
 from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
@@ -79,6 +80,7 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
     resolved = _resolve(data, None)
     group, place = resolved["group"], resolved["place"]
     when = data["when"]
+    starts_on, ends_on = _weekly_dates(group, when, None)
     need = Need(
         group_id=group.id,
         requester_id=requester.id,
@@ -92,6 +94,8 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
         address=data.get("address"),
         on_date=when["on_date"],
         windows=when["windows"],
+        starts_on=starts_on,
+        ends_on=ends_on,
         volunteers_needed=data.get("volunteers_needed", 1),
         urgency=data.get("urgency", Urgency.NORMAL),
         is_remote_ok=bool(data.get("remote_ok", False)),
@@ -103,6 +107,25 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
     accounts.ensure_member(requester, group)
     db.session.flush()
     return need
+
+
+def _weekly_dates(
+    group: Group, when: dict[str, Any], need: Need | None
+) -> tuple[date | None, date | None]:
+    """A weekly need's first and last day from ``when`` (what it leaves out: as the need had
+    them, else today and the group's default length); ``(None, None)`` for a one-off."""
+    if when["on_date"] is not None:
+        return None, None
+    was_weekly = need is not None and need.on_date is None
+    starts = when.get("starts_on") or (need.starts_on if was_weekly and need else None)
+    ends = when.get("ends_on") or (need.ends_on if was_weekly and need else None)
+    return commitments.weekly_dates(
+        group,
+        starts,
+        ends,
+        utcnow().date(),
+        check_start=when.get("starts_on") is not None,
+    )
 
 
 def can_manage_need(need: Need, actor: Person | None) -> bool:
@@ -148,6 +171,15 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
             "group", "A need cannot move to another group; cancel it and post it there."
         )
     resolved = _resolve({k: v for k, v in data.items() if k != "group"}, need.group)
+    if "when" in data:
+        dates = _weekly_dates(need.group, data["when"], need)
+        when = data["when"]
+        first, last = (when["on_date"], when["on_date"]) if when["on_date"] else dates
+        _require_volunteers_fit(
+            need,
+            commitments.Schedule(first, last, commitments.window_tuples(when["windows"])),
+            "The time cannot change",
+        )
     if "volunteers_needed" in data:
         held = holding_match_count(need)
         if data["volunteers_needed"] < held:
@@ -171,11 +203,69 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
             place.lon,
         )
     if "when" in data:
+        need.starts_on, need.ends_on = dates
         need.on_date, need.windows = data["when"]["on_date"], data["when"]["windows"]
         need.expires_dt = _expires(need.on_date, need.windows)
     db.session.flush()
     if "volunteers_needed" in data:
         refresh_need_status(need)
+    return need
+
+
+def _require_volunteers_fit(need: Need, schedule: commitments.Schedule, what: str) -> None:
+    """The need's approved volunteers must still fit ``schedule`` (no clash, no pause, within
+    their weekly limit): else :class:`Conflict` naming the first that does not. Their offers are
+    locked after the need (the lock order)."""
+    held = list(
+        db.session.scalars(
+            sa.select(Match)
+            .where(Match.need_id == need.id, Match.status == MatchStatus.APPROVED)
+            .order_by(Match.id)
+        )
+    )
+    if not held:
+        return
+    people = sa.select(Offer.volunteer_id).where(Offer.id.in_([m.offer_id for m in held]))
+    locks.lock_ids(
+        Offer, db.session.scalars(sa.select(Offer.id).where(Offer.volunteer_id.in_(people)))
+    )
+    today = utcnow().date()
+    for match in held:
+        refusal = commitments.why_not_fit(match.offer.volunteer, schedule, today, [match.id])
+        if refusal is not None:
+            raise Conflict(f"{what}: {refusal.message}")
+
+
+def extend_need(need: Need, actor: Person, until: date) -> Need:
+    """Move a weekly need's last day later (its resident or a coordinator of its group).
+
+    At most one year after its first day. Its approved volunteers go on until the new last day,
+    so each must still fit then (no clash, no pause, within their weekly limit): else 409
+    naming the clash, and nothing changes.
+    """
+    require_manager(need, actor)
+    need = locks.lock_row(Need, need.id)
+    if is_closed(need):
+        raise InvalidState(f"This need is {need.status} and can no longer be changed.")
+    if need.on_date is not None or need.starts_on is None or need.ends_on is None:
+        raise InvalidState(
+            "Only a weekly need can be extended; change a one-off need's date instead.",
+            {"until": ["Only a weekly need has an end date."]},
+        )
+    today = utcnow().date()
+    if until <= need.ends_on:
+        raise ValidationFailed.field(
+            "until", f"Give a day after the current last day, {need.ends_on.isoformat()}."
+        )
+    commitments.weekly_dates(need.group, need.starts_on, until, today, field="", check_start=False)
+    extra = commitments.Schedule(
+        max(need.ends_on + timedelta(days=1), today),
+        until,
+        commitments.need_schedule(need).windows,
+    )
+    _require_volunteers_fit(need, extra, f"The need cannot run until {until.isoformat()}")
+    need.ends_on = until
+    db.session.flush()
     return need
 
 

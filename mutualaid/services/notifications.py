@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import current_app, has_app_context
 
 from ..models import Match, MatchStatus, Need, Person
@@ -18,10 +20,17 @@ def describe_time(need: Need) -> str:
         return f"on {need.on_date:%A} {need.on_date.day} {need.on_date:%B %Y}" + (
             f", {times}" if times else ""
         )
-    return (
+    weekly = (
         "; ".join(f"every {_WEEKDAYS[int(w['weekday'])]} {w['start']}-{w['end']}" for w in windows)
         or "any time"
     )
+    if need.starts_on is not None and need.ends_on is not None:
+        weekly += f", from {_day(need.starts_on)} to {_day(need.ends_on)}"
+    return weekly
+
+
+def _day(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def _link(path: str) -> str:
@@ -55,29 +64,85 @@ def match_approved(match: Match) -> None:
 
 
 def match_ended(match: Match, by: Person) -> None:
-    """Tell the other side of an approved match that it is off."""
+    """Tell the other side of an approved match, and the coordinators, that it is off.
+
+    Weekly help that had begun was *stepped back from*: it ends on ``match.ended_on`` and the
+    sessions so far stay.
+    """
     need, volunteer, resident = match.need, match.offer.volunteer, match.need.requester
     word = "declined" if match.status == MatchStatus.DECLINED else "cancelled"
     why = f"\nReason: {match.reason}\n" if match.reason else ""
+    stepped_back = match.ended_on is not None
+    if stepped_back:
+        assert match.ended_on is not None
+        subject = f"Weekly help ended: {need.title}"
+        what = (
+            f'{by.name} stepped back from the weekly help with "{need.title}" '
+            f"({describe_time(need)}): it is off from today, and the sessions so far are kept."
+        )
+    else:
+        subject = f"Match {word}: {need.title}"
+        what = f'The match for "{need.title}" {describe_time(need)} was {word} by {by.name}.'
     for person in (volunteer, resident):
         if person.id == by.id:
             continue
         mail.queue_mail(
             person.email,
-            f"Match {word}: {need.title}",
-            f'Hello {person.name},\n\nThe match for "{need.title}" {describe_time(need)} '
-            f"was {word} by {by.name}.{why}\nThe group's coordinators will look for someone "
-            "else.\n",
+            subject,
+            f"Hello {person.name},\n\n{what}{why}\nThe group's coordinators will look for "
+            "someone else.\n",
         )
     # The coordinators approved it: they hear it is off, and why, to find someone else.
     told = {volunteer.id, resident.id, by.id}
     for coordinator in accounts.coordinators_of(need.group_id):
         if coordinator.id in told:
             continue
+        body = (
+            f"{what} The volunteer was {volunteer.name}."
+            if stepped_back
+            else f"{by.name} {word} the approved match of {volunteer.name} with "
+            f'"{need.title}" {describe_time(need)}.'
+        )
         mail.queue_mail(
             coordinator.email,
-            f"Match {word}: {need.title}",
-            f"Hello {coordinator.name},\n\n{by.name} {word} the approved match of "
-            f'{volunteer.name} with "{need.title}" {describe_time(need)}.{why}\n'
+            subject,
+            f"Hello {coordinator.name},\n\n{body}{why}\n"
             f"The need is open again: {_link(f'/needs/{need.id}')}\n",
+        )
+
+
+def commitment_finished(match: Match) -> None:
+    """Weekly help reached its last day: both sides hear it is over (no contact details)."""
+    need, volunteer, resident = match.need, match.offer.volunteer, match.need.requester
+    for person, other in ((volunteer, "the resident"), (resident, volunteer.name)):
+        mail.queue_mail(
+            person.email,
+            f"Weekly help ended: {need.title}",
+            f'Hello {person.name},\n\nThe weekly help with "{need.title}" '
+            f"({describe_time(need)}) has reached its last day and is over. Thank you, from "
+            f"{need.group.name}.\n\nTo go on with {other}, ask the group's coordinators to "
+            f"extend it: {_link(f'/needs/{need.id}')}\n",
+        )
+
+
+def need_expired(need: Need, why: str, engine_reason: str | None) -> None:
+    """The resident and the group's coordinators hear that a need expired, and why."""
+    reason = f"\nWhat the last matching run found: {engine_reason}\n" if engine_reason else ""
+    resident = need.requester
+    mail.queue_mail(
+        resident.email,
+        f"Your request expired: {need.title}",
+        f'Hello {resident.name},\n\nYour request "{need.title}" ({describe_time(need)}) has '
+        f"expired. {why}\n{reason}\nYou can post it again, perhaps at other times or with "
+        f"fewer skills asked for: {_link('/needs/new')}\n",
+    )
+    for coordinator in accounts.coordinators_of(need.group_id):
+        if coordinator.id == resident.id:
+            continue
+        mail.queue_mail(
+            coordinator.email,
+            f"A need expired: {need.title}",
+            f'Hello {coordinator.name},\n\nThe need "{need.title}" ({describe_time(need)}) '
+            f"in {need.group.name} has expired. {why}\n{reason}\n"
+            f"The need: {_link(f'/needs/{need.id}')}\n",
         )

@@ -33,6 +33,7 @@ from ..models import (
     ApiToken,
     AuditEvent,
     Match,
+    MatchSession,
     MatchStatus,
     Membership,
     Need,
@@ -105,6 +106,9 @@ def export(person: Person) -> dict[str, Any]:
             "is_admin": person.is_admin,
             "active": person.is_active_account,
             "created_at": _iso(person.created_dt),
+            "paused_until": person.paused_until.isoformat() if person.paused_until else None,
+            "week_limit_tasks": person.week_limit_tasks,
+            "week_limit_hours": person.week_limit_hours,
         },
         "memberships": [
             {"group": m.group.slug, "group_name": m.group.name, "role": m.role}
@@ -113,6 +117,20 @@ def export(person: Person) -> dict[str, Any]:
         "needs": [visibility.need_view(n, person) for n in needs],
         "offers": [visibility.offer_view(o, person) for o in offers],
         "matches": [matches.match_view(m, person) for m in match_rows],
+        "sessions": [
+            {
+                "match": s.match_id,
+                "on_date": s.on_date.isoformat(),
+                "status": s.status,
+                "hours": s.hours,
+                "recorded_by_you": s.recorded_by_id == person.id,
+            }
+            for s in db.session.scalars(
+                sa.select(MatchSession)
+                .where(MatchSession.match_id.in_([m.id for m in match_rows]))
+                .order_by(MatchSession.match_id, MatchSession.on_date)
+            )
+        ],
         "api_tokens": [
             {
                 "id": t.id,
@@ -185,6 +203,7 @@ def erase(person: Person) -> None:
     person.is_active_account = False
     person.is_admin = False
     person.email_verified_dt = None
+    person.paused_until = person.week_limit_tasks = person.week_limit_hours = None
     person.erased_dt = utcnow()
     person.session_version = (person.session_version or 0) + 1
     db.session.execute(sa.delete(ApiToken).where(ApiToken.person_id == person.id))

@@ -68,10 +68,18 @@ def public_coordinates(district: str, lat: float, lon: float) -> tuple[float, fl
     return centre if centre is not None else (round(lat, 1), round(lon, 1))
 
 
-def when_view(on_date: date | None, windows: list[dict]) -> dict[str, Any]:
+def when_view(
+    on_date: date | None,
+    windows: list[dict],
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+) -> dict[str, Any]:
     if on_date is not None and windows:
         return {"date": on_date, "start": windows[0]["start"], "end": windows[0]["end"]}
-    return {"weekly": list(windows or [])}
+    out: dict[str, Any] = {"weekly": list(windows or [])}
+    if starts_on is not None and ends_on is not None:
+        out["starts_on"], out["ends_on"] = starts_on, ends_on
+    return out
 
 
 def approved_volunteers(need: Need) -> list[Person]:
@@ -174,7 +182,7 @@ def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, An
         "title": need.title,
         "description": need.description,
         "skills": [s.slug for s in need.skills],
-        "when": when_view(need.on_date, need.windows),
+        "when": when_view(need.on_date, need.windows, need.starts_on, need.ends_on),
         "volunteers_needed": need.volunteers_needed,
         "urgency": need.urgency,
         "remote_ok": need.is_remote_ok,

@@ -4,6 +4,7 @@ reset and change the password, revoke tokens, profile, export, erasure, deactiva
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -362,7 +363,13 @@ def agreed(app, client, hackney, create_person, need_payload, offer_payload):
         json=need_payload(address="Flat 7, 31 Secret Row", volunteers_needed=2),
         headers=rosa_h,
     ).get_json()
-    done_need = client.post(f"{API}/needs", json=need_payload(), headers=rosa_h).get_json()
+    done_need = client.post(  # help given earlier: not at the same time as the live one
+        f"{API}/needs",
+        json=need_payload(
+            when={"date": date.today().isoformat(), "start": "07:00", "end": "08:00"}
+        ),
+        headers=rosa_h,
+    ).get_json()
     offer = client.post(f"{API}/offers", json=offer_payload(), headers=viktor_h).get_json()
     with app.app_context():
         live = Match(need_id=need["id"], offer_id=offer["id"], status="proposed", score=0.9)

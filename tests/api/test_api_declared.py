@@ -74,6 +74,7 @@ def test_the_document_states_the_rules(doc):
         "decline": False,
         "cancel": False,
         "complete": True,
+        "sessions": True,
         "approve-above": True,
     }
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from mutualaid.extensions import db
-from mutualaid.models import AuditEvent, Need, Person
+from mutualaid.models import AuditEvent, Need, Person, utcnow
 
 
 def _register_and_login(client, email="ana@example.org", name="Ana"):
@@ -150,11 +150,13 @@ def test_need_lifecycle(client, hackney, create_person, token_for, app, need_pay
     )
     assert patched.status_code == 200, patched.get_json()
     body = patched.get_json()
-    assert body["when"] == {
+    assert body["when"] == {  # from today, for the group's default eight weeks
         "weekly": [
             {"weekday": "tue", "start": "07:30", "end": "09:00"},
             {"weekday": "fri", "start": "07:30", "end": "09:00"},
-        ]
+        ],
+        "from": utcnow().date().isoformat(),
+        "until": (utcnow().date() + timedelta(days=55)).isoformat(),
     }
     assert body["volunteers_needed"] == 2 and body["title"] == "Breakfast club helpers"
     assert body["address"] == "Flat 2, 10 Mare Street"  # untouched by a partial update

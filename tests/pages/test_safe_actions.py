@@ -4,6 +4,7 @@ will approve, and stepping back from an agreed match is confirmed, with a reason
 from __future__ import annotations
 
 import html as html_module
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -84,7 +85,9 @@ def test_declining_an_agreed_match_asks_first_and_passes_the_reason_on(
     coordinator = create_person(email="cora@example.org")
     group = create_group(coordinators=[coordinator])
     volunteer = create_person()
-    need = create_need(group, title="School run")
+    # Weekly help that has not begun yet (begun, stepping back ends it: see test_commitments).
+    starts = date.today() + timedelta(days=7)
+    need = create_need(group, title="School run", starts_on=starts)
     match_id = _proposal(app, need, create_offer([group], volunteer=volunteer), 0.8, "approved")
     browser = login(volunteer)
     mine = browser.get("/matches/mine").get_data(as_text=True)
@@ -109,9 +112,8 @@ def test_the_confirm_page_is_only_for_the_people_of_the_match(
 ):
     group = create_group()
     volunteer = create_person()
-    match_id = _proposal(
-        app, create_need(group), create_offer([group], volunteer=volunteer), 0.8, "approved"
-    )
+    need = create_need(group, starts_on=date.today() + timedelta(days=7))
+    match_id = _proposal(app, need, create_offer([group], volunteer=volunteer), 0.8, "approved")
     assert login(create_person()).get(f"/matches/{match_id}/cancel").status_code == 404
     resident_side = login(volunteer).get(f"/matches/{match_id}/cancel")
     assert resident_side.status_code == 200 and "Cancel the match" in resident_side.get_data(

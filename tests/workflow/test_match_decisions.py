@@ -3,6 +3,8 @@ propose again."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 
 from mutualaid.extensions import db
@@ -86,7 +88,8 @@ def test_decline_frees_the_slot_and_the_pair_is_not_proposed_again(
     outbox,
 ):
     volunteer = create_person()
-    need = create_need(scene.group)
+    # Weekly help that has not begun (begun, it would be stepped back from: test_commitments).
+    need = create_need(scene.group, starts_on=date.today() + timedelta(days=7))
     offer = create_offer([scene.group], volunteer=volunteer)
     run_matching(scene)
     [proposal] = _queue(client, scene)

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from mutualaid.extensions import db
-from mutualaid.models import Need
+from mutualaid.models import Match, Need, utcnow
 
 WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 
@@ -135,6 +135,17 @@ def test_need_offer_run_approve_reveal_complete(
     assert "07700 900222" in mails[resident.email].body
     assert all(m.status == "pending" for m in mails.values())
 
+    # Not done before the day it is for ...
+    resp = client.post(
+        f"/api/v1/matches/{proposal['id']}/complete", json={"hours": 2.5}, headers=as_volunteer
+    )
+    assert resp.status_code == 409
+    assert "it can be recorded as done from that day" in resp.get_json()["message"]
+    with app.app_context():  # ... which comes
+        db.session.execute(
+            sa.update(Need).where(Need.id == need["id"]).values(on_date=utcnow().date())
+        )
+        db.session.commit()
     resp = client.post(
         f"/api/v1/matches/{proposal['id']}/complete", json={"hours": 2.5}, headers=as_volunteer
     )
@@ -144,9 +155,11 @@ def test_need_offer_run_approve_reveal_complete(
         assert db.session.scalar(sa.select(Need.status).where(Need.id == need["id"])) == "fulfilled"
 
 
-def test_weekly_need_stays_matched_after_completion(
+def test_weekly_help_is_not_completed_by_hand_and_ends_after_its_last_day(
     client, scene, create_person, token_for, run_matching, app
 ):
+    from mutualaid.scheduler import expiry_job
+
     resident, volunteer = create_person(), create_person()
     need = _post_need(
         client,
@@ -166,6 +179,24 @@ def test_weekly_need_stays_matched_after_completion(
     resp = client.post(
         f"/api/v1/matches/{match_id}/complete", json={"hours": 1.5}, headers=scene.headers
     )
-    assert resp.status_code == 200
+    assert resp.status_code == 409
+    assert resp.get_json()["message"].startswith("Weekly help is recorded session by session")
+    expiry_job(app)  # not over yet: nothing changes
     with app.app_context():
         assert db.session.scalar(sa.select(Need.status).where(Need.id == need["id"])) == "matched"
+        assert db.session.get(Match, match_id).status == "approved"
+        # Its last day passes.
+        db.session.execute(
+            sa.update(Need)
+            .where(Need.id == need["id"])
+            .values(
+                starts_on=utcnow().date() - timedelta(days=30),
+                ends_on=utcnow().date() - timedelta(days=1),
+            )
+        )
+        db.session.commit()
+    expiry_job(app)
+    with app.app_context():
+        status = db.session.scalar(sa.select(Need.status).where(Need.id == need["id"]))
+        assert status == "fulfilled"
+        assert db.session.get(Match, match_id).status == "completed"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from mutualaid.extensions import db
-from mutualaid.models import Match
+from mutualaid.models import Match, utcnow
 
 
 def _only_match(app) -> Match:
@@ -20,7 +20,14 @@ def test_coordinator_runs_matching_and_approves_from_the_queue(
 ):
     resident = create_person(name="Rita Resident", phone="07700 900111")
     volunteer = create_person(name="Victor Volunteer", phone="07700 900222")
-    create_need(scene.group, requester=resident, title="Shopping for a neighbour", category="food")
+    create_need(
+        scene.group,
+        requester=resident,
+        title="Shopping for a neighbour",
+        category="food",
+        on_date=utcnow().date(),  # one-off help, today: it can be marked done
+        windows=[{"weekday": utcnow().date().weekday(), "start": "09:00", "end": "11:00"}],
+    )
     create_offer([scene.group], volunteer=volunteer)
     page = browser(scene.coordinator)
 

@@ -167,7 +167,14 @@ def test_the_api_refuses_a_run_while_one_is_queued_and_a_stale_one_is_abandoned(
 def test_concurrent_approvals_never_exceed_capacity_or_need(scene, create_need, create_offer, app):
     # PostgreSQL: row locks. SQLite: BEGIN IMMEDIATE, which every writing request declares.
     offer = create_offer([scene.group], capacity=2)
-    needs = [create_need(scene.group, volunteers_needed=1) for _ in range(4)]
+    needs = [  # at four different times: capacity binds, not a clash
+        create_need(
+            scene.group,
+            volunteers_needed=1,
+            windows=[{"weekday": day, "start": "09:00", "end": "11:00"}],
+        )
+        for day in range(4)
+    ]
     one_need = create_need(scene.group, volunteers_needed=2)
     others = [create_offer([scene.group]) for _ in range(5)]
     with app.app_context():

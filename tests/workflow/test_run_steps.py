@@ -9,6 +9,7 @@ import psycopg
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+import matching
 from mutualaid import scheduler
 from mutualaid.extensions import db
 from mutualaid.models import AuditEvent, Match, MatchingRun, utcnow
@@ -44,6 +45,62 @@ def test_a_runs_proposals_are_audited_with_its_starter(
     assert _audit(app, "delete") == [(scene.coordinator.id, str(match_id))]
     assert len(_audit(app, "create")) == 2
     assert need.id
+
+
+def test_a_kept_proposal_whose_figures_moved_keeps_its_id_and_is_audited_as_changed(
+    app, scene, create_need, create_offer, run_matching, monkeypatch
+):
+    need = create_need(scene.group)
+    offer = create_offer([scene.group])
+    first = run_matching(scene)
+    with app.app_context():
+        [(match_id, old_score, old_summary)] = db.session.execute(
+            sa.select(Match.id, Match.score, Match.explanation["summary"].as_string())
+        ).all()
+    explanation = {"summary": "moved: 0.1 km away", "distance_km": 0.1}
+
+    class Moved:  # the engine proposes the same pair, with other figures
+        def to_dict(self):
+            return {
+                "matches": [
+                    {
+                        "need": str(need.id),
+                        "volunteer": str(offer.id),
+                        "score": old_score / 2,
+                        "distance_km": 0.1,
+                        "explanation": explanation,
+                    }
+                ],
+                "unmatched": [],
+                "stats": {},
+            }
+
+    monkeypatch.setattr(matching, "solve", lambda instance: Moved())
+    second = run_matching(scene)
+    assert second["stats"]["kept"] == 1 and second["stats"]["changed"] == 1
+    with app.app_context():
+        match = db.session.get_one(Match, match_id)  # the same row, rewritten
+        assert (match.score, match.explanation, match.run_id) == (
+            old_score / 2,
+            explanation,
+            second["id"],
+        )
+        [(actor, changes)] = db.session.execute(
+            sa.select(AuditEvent.actor_id, AuditEvent.changes).where(
+                AuditEvent.action == "update", AuditEvent.entity_id == str(match_id)
+            )
+        ).all()
+    assert actor == scene.coordinator.id
+    assert changes["score"] == [old_score, old_score / 2]
+    assert changes["run_id"] == [first["id"], second["id"]]
+    assert changes["explanation"][0]["summary"] == old_summary
+    assert changes["explanation"][1] == explanation
+    assert set(changes) == {"score", "distance_km", "explanation", "run_id"}
+    monkeypatch.undo()
+    third = run_matching(scene)  # the real engine again: back to its own figures
+    assert third["stats"]["changed"] == 1 and _audit(app, "create") == [
+        (scene.coordinator.id, str(match_id))
+    ]
 
 
 def test_a_capacity_below_the_approved_matches_is_refused(
@@ -132,3 +189,35 @@ def test_a_lost_connection_is_a_503_in_the_api_and_on_pages(client, scene, brows
     page = browser(scene.coordinator).get("/groups/hackney/coordinate")
     assert page.status_code == 503 and page.headers["Retry-After"] == "5"
     assert "Try again in a moment" in page.text and page.mimetype == "text/html"
+
+
+def test_a_run_pauses_the_cyclic_gc_and_always_resumes_it(
+    app, scene, create_need, create_offer, run_matching, monkeypatch
+):
+    import gc
+
+    assert gc.isenabled()
+    with matching_runs._cyclic_gc_paused():  # two runs in two threads of one process
+        with matching_runs._cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the other run still computes
+    assert gc.isenabled()
+    create_need(scene.group)
+    create_offer([scene.group])
+    seen = []
+    real_solve = matching.solve
+
+    def solve(instance):
+        seen.append(gc.isenabled())
+        return real_solve(instance)
+
+    monkeypatch.setattr(matching, "solve", solve)
+    assert run_matching(scene)["status"] == "succeeded"
+    assert seen == [False] and gc.isenabled()
+
+    def broken(instance):
+        raise RuntimeError("engine on fire")
+
+    monkeypatch.setattr(matching, "solve", broken)
+    assert run_matching(scene)["status"] == "failed"
+    assert gc.isenabled()

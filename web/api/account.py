@@ -8,7 +8,7 @@ from flask import Response, jsonify
 
 from mutualaid.errors import Forbidden, NotFound
 from mutualaid.extensions import db
-from mutualaid.models import MAX_ID, Person
+from mutualaid.models import MAX_ID, Person, utcnow
 from mutualaid.schemas.accounts import (
     PasswordChangeInSchema,
     PasswordInSchema,
@@ -16,7 +16,8 @@ from mutualaid.schemas.accounts import (
     ProfileInSchema,
     TokenListSchema,
 )
-from mutualaid.services import accounts, privacy
+from mutualaid.schemas.commitments import AvailabilityInSchema, AvailabilityOutSchema
+from mutualaid.services import accounts, commitments, privacy
 
 from ..auth import api_token
 from . import bp
@@ -42,6 +43,30 @@ def update_me(data: dict[str, Any], person: Person) -> Person:
     """
     accounts.update_profile(person, data)
     return person
+
+
+@bp.get("/me/availability")
+@bp.login_required
+@bp.response(200, AvailabilityOutSchema, description="Your pause and weekly limit.")
+def get_availability(person: Person) -> dict[str, Any]:
+    """Your pause (away until a day) and your weekly limit, across all your offers."""
+    return commitments.limits_view(person, utcnow().date())
+
+
+@bp.patch("/me/availability")
+@bp.login_required
+@bp.arguments(AvailabilityInSchema)
+@bp.response(200, AvailabilityOutSchema, description="Your pause and weekly limit, changed.")
+def update_availability(data: dict[str, Any], person: Person) -> dict[str, Any]:
+    """Pause until a day (a holiday) or set a weekly limit: at most N tasks or H hours a week.
+
+    They hold across all your offers and groups: matching proposes nothing that clashes with
+    them, and approval refuses (409) what would. `null` clears either. A pause in the past or a
+    limit below 1 is a 422 naming the field, and nothing changes.
+    """
+    today = utcnow().date()
+    commitments.set_limits(person, data, today)
+    return commitments.limits_view(person, today)
 
 
 @bp.post("/me/password")

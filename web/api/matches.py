@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mutualaid.models import HOLDING_MATCH_STATUSES, MatchStatus, Person
+from mutualaid.schemas.commitments import SessionInSchema, SessionListSchema, SessionOutSchema
 from mutualaid.schemas.matches import (
     ApproveAboveInSchema,
     ApproveAboveOutSchema,
@@ -122,10 +123,12 @@ def cancel_match(data: dict[str, Any], person: Person, match_id: int) -> dict[st
 @bp.arguments(CompleteInSchema)
 @_decided
 def complete_match(data: dict[str, Any], person: Person, match_id: int) -> dict[str, Any]:
-    """Record an approved match as done, with its hours.
+    """Record one-off help as done, with its hours.
 
-    The group's coordinators, the resident or the volunteer. A one-off need is fulfilled once
-    every slot is completed; a weekly need stays matched until cancelled.
+    The group's coordinators, the resident or the volunteer; from the need's date on (before:
+    409), with at most the session's length plus an hour. A one-off need is fulfilled once
+    every slot is completed. Weekly help is recorded session by session
+    (`POST /matches/{id}/sessions`) and completes by itself after its last day (409 here).
     """
     return matches.match_view(matches.complete_match(match_id, person, data["hours"]), person)
 
@@ -148,3 +151,29 @@ def approve_matches_above(data: dict[str, Any], person: Person, slug: str) -> di
         "approved": [matches.match_view(m, person) for m in approved],
         "skipped": [{"match": match_id, "reason": reason} for match_id, reason in skipped],
     }
+
+
+@bp.get("/matches/<int:match_id>/sessions")
+@bp.login_required
+@bp.response(200, SessionListSchema, description="The sessions recorded, by day.")
+def list_sessions(person: Person, match_id: int) -> dict[str, Any]:
+    """The sessions of weekly help, as recorded."""
+    return {"items": matches.sessions_of(matches.view_match(person, match_id))}
+
+
+@bp.post("/matches/<int:match_id>/sessions")
+@bp.login_required
+@bp.errors(403, 404, 409)
+@bp.arguments(SessionInSchema)
+@bp.response(201, SessionOutSchema, description="The session as recorded.")
+def record_session(data: dict[str, Any], person: Person, match_id: int) -> Any:
+    """Record one session of weekly help: done (with its hours) or missed.
+
+    The volunteer, the resident or the group's coordinators, for agreed weekly help (also after
+    it ended). The day is one of its days, not ahead; hours at most the session's length plus
+    an hour. Recording a day again replaces it. The match's `hours` is the sum of its sessions
+    done.
+    """
+    return matches.record_session(
+        match_id, person, data["on_date"], data["status"], data.get("hours")
+    )

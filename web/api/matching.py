@@ -10,7 +10,7 @@ from mutualaid.executor import executor_for
 from mutualaid.extensions import db
 from mutualaid.models import LIVE_RUN_STATUSES, Group, Person, RunTrigger
 from mutualaid.schemas.matches import RunListSchema, RunOutSchema, UnmatchedListSchema
-from mutualaid.services import accounts, groups, matching_runs, visibility
+from mutualaid.services import accounts, groups, matching_runs, reasons, visibility
 
 from . import bp
 
@@ -106,6 +106,8 @@ def list_unmatched_needs(person: Person, slug: str) -> dict[str, Any]:
             "open_slots": u["open_slots"],
             "reason": u["reason"],
             "reason_code": u["reason_code"],
+            "action": reasons.ACTIONS.get(u["reason_code"], ""),
+            "free_at": u.get("free_at", []),
             "need_detail": visibility.need_view(u["need_record"], person),
         }
         for u in matching_runs.unmatched_needs(group.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mutualaid.models import Person
+from mutualaid.schemas.commitments import ExtendInSchema
 from mutualaid.schemas.needs import (
     NeedInSchema,
     NeedOutSchema,
@@ -81,3 +82,19 @@ def cancel_need(person: Person, need_id: int) -> dict[str, Any]:
     The need is kept with status `cancelled`; its proposed and approved matches are cancelled.
     """
     return need_view(needs_svc.cancel_need(needs_svc.get_need(need_id), person), person)
+
+
+@bp.post("/needs/<int:need_id>/extend")
+@bp.login_required(check=_may_change)  # 403 before the body is judged (422)
+@bp.errors(409)
+@bp.arguments(ExtendInSchema)
+@bp.response(200, NeedOutSchema, dumped=True, description="The need with its new last day.")
+def extend_need(data: dict[str, Any], person: Person, need_id: int) -> dict[str, Any]:
+    """Extend a weekly need (its owner or a coordinator of its group).
+
+    `until` is later than its current last day and at most a year after its first day. Its
+    approved volunteers go on until then, so each must still fit (no clash with their other
+    commitments, no pause, within their weekly limit): else 409 naming the clash.
+    """
+    need = needs_svc.extend_need(needs_svc.get_need(need_id), person, data["until"])
+    return need_view(need, person)

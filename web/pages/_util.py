@@ -6,11 +6,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import g, request
+from flask_login import current_user
 from marshmallow import Schema, ValidationError
 
 from mutualaid.errors import DomainError
 from mutualaid.models import MAX_ID
+from mutualaid.services import accounts
 
 from .._messages import flatten_messages
 
@@ -22,6 +24,15 @@ MAX_TIME_ROWS = 21
 
 #: Domain errors a form can show next to its fields; the rest (403, 404) get the error page.
 _FORM_STATUSES = {400, 401, 409, 422}
+
+
+def coordinated_ids() -> set[int]:
+    """The groups the logged-in person coordinates (every group for an admin), read once per
+    request: the access check, the navigation and its links all ask."""
+    if "coordinated_ids" not in g:
+        g.coordinated_ids = accounts.coordinated_group_ids(current_user)
+    ids: set[int] = g.coordinated_ids
+    return ids
 
 
 class FormRejected(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
@@ -10,18 +11,23 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError
 
 from mutualaid.errors import DomainError
+from mutualaid.extensions import db
+from mutualaid.models import utcnow
 from mutualaid.schemas.accounts import ProfileInSchema
-from mutualaid.services import accounts, privacy
+from mutualaid.services import accounts, commitments, privacy
 
 from .._messages import flatten_messages
 from . import bp
 from ._util import FormRejected, attempt
 from .forms import (
+    AvailabilityForm,
     ConfirmPasswordForm,
     PasswordChangeForm,
     ProfileForm,
+    _number,
     _text,
     apply_errors,
+    date_typed,
     error_list,
 )
 
@@ -33,11 +39,13 @@ def _page(profile=None, password=None, status=200, **kw):
             formdata=None, name=person.name, phone=person.phone or "", email=person.email
         )
     password = password or PasswordChangeForm(formdata=None)
+    availability = kw.pop("availability", None) or _availability_form()
     errors = kw.pop("errors", [])
     return render_template(
         "account/index.html",
         profile=profile,
         password=password,
+        availability=availability,
         errors=errors,
         extra=kw.pop("extra", []),
         **kw,
@@ -90,6 +98,73 @@ def account_profile():
     else:
         flash("Your details are saved.")
     return redirect(url_for("pages.account"))
+
+
+def _availability_form() -> AvailabilityForm:
+    person = current_user
+    today = utcnow().date()
+    limit = commitments.week_limit(person) or {}
+    kind = "tasks" if "tasks" in limit else "hours" if "hours" in limit else "none"
+    return AvailabilityForm(
+        formdata=None,
+        paused_until=person.paused_until.isoformat()
+        if commitments.is_paused(person, today) and person.paused_until
+        else "",
+        limit_kind=kind,
+        limit_value=f"{limit[kind]:g}" if kind != "none" else "",
+    )
+
+
+@bp.post("/account/availability")
+@login_required
+def account_availability():
+    """Time away (a pause until a day) and a weekly limit; every message at once."""
+    form = AvailabilityForm()
+    errors: dict[str, list[str]] = {}
+    data: dict[str, Any] = {"paused_until": None, "week_limit": None}
+    pause = date_typed(form.paused_until.data)
+    if pause:
+        try:
+            data["paused_until"] = date.fromisoformat(pause)
+        except ValueError:
+            errors["paused_until"] = ["Enter the date as 27/12/2026."]
+    kind = form.limit_kind.data if form.limit_kind.data in ("tasks", "hours") else None
+    if kind:
+        value = _number(form.limit_value.data, int if kind == "tasks" else float)
+        if not isinstance(value, (int, float)):
+            errors["limit_value"] = ["Enter the limit as a number."]
+        else:
+            data["week_limit"] = {kind: value}
+    # The service judges what parsed (nothing is saved unless all is good), so every message
+    # shows at once.
+    checked = {
+        "paused_until": data["paused_until"],
+        "week_limit": data["week_limit"],
+    }
+    checked = {
+        k: v
+        for k, v in checked.items()
+        if not errors.get("limit_value" if k == "week_limit" else k)
+    }
+    try:
+        commitments.set_limits(current_user._get_current_object(), checked, utcnow().date())
+    except DomainError as exc:
+        for key, messages in exc.errors.items():
+            errors.setdefault(_FIELD_OF_KEY.get(key, key), []).extend(messages)
+    if errors:
+        db.session.rollback()
+        extra = apply_errors(form, errors)
+        return _page(availability=form, errors=error_list(form), extra=extra, status=422)
+    flash("Your time away and weekly limit are saved.")
+    return redirect(url_for("pages.account") + "#availability")
+
+
+#: The service's field names as the form's.
+_FIELD_OF_KEY = {
+    "week_limit": "limit_kind",
+    "week_limit.tasks": "limit_value",
+    "week_limit.hours": "limit_value",
+}
 
 
 @bp.post("/account/password")

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from mutualaid.errors import DomainError
+from mutualaid.extensions import cache
 from mutualaid.models import CATEGORIES, NEED_STATUSES, Group
-from mutualaid.services import accounts, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import offers as offer_service
 from mutualaid.services import skills as skill_service
+from mutualaid.services import visibility
 
 from . import bp
+from ._util import coordinated_ids
 
 #: Needs and offers on one page; the page links to the next.
 PAGE_SIZE = 50
@@ -51,7 +66,7 @@ def _filters(args: Any, skill_slugs: set[str]) -> Filters:
 def coordinated_group(slug: str) -> Group:
     """The group by slug, for its coordinators only (404 page if unknown, 403 for anyone else)."""
     group = group_service.get_group_by_slug(slug)  # NotFound -> the 404 page
-    if not accounts.is_coordinator(current_user, group.id):
+    if group.id not in coordinated_ids():
         abort(403, f"Only coordinators of {group.name} can see this page.")
     return group
 
@@ -78,8 +93,63 @@ def group_index(endpoint: str, template: str) -> ResponseReturnValue:
 
 @bp.get("/groups/<slug>/coordinate")
 @login_required
-def coordinate_group(slug: str):
-    group = coordinated_group(slug)
+def coordinate_group(slug: str) -> ResponseReturnValue:
+    """The group's open needs and active offers, for its coordinators.
+
+    The body (filters, cards, pagers) is rendered once per group data version, viewer, day and
+    query, and kept in the app's cache; every CSRF token in it is a placeholder, filled in with
+    this session's token. A request whose ``If-None-Match`` names the current version gets a 304
+    (a client that keeps the page; browsers do not, the page being ``no-store``).
+    """
+    group = coordinated_group(slug)  # the access check comes before any cache
+    key = _body_key(group)
+    etag = hashlib.sha256(f"{key}|{_layout_key()}".encode()).hexdigest()[:32]
+    if etag in request.if_none_match and not session.get("_flashes"):
+        response = make_response("", 304)
+    else:
+        body = cache.get(key)
+        if body is None:
+            body = _render_body(group)
+            cache.set(key, body)
+        response = make_response(
+            render_template(
+                "coordinator/group.html",
+                group=group,
+                body=Markup(body.replace(_CSRF_PLACEHOLDER, generate_csrf())),
+            )
+        )
+    response.set_etag(etag)  # the answer stays ``no-store`` (web/security.py): personal data
+    return response
+
+
+#: Stands for the session's CSRF token in a cached body: a comment, which no escaped text can
+#: contain (``<`` is always escaped), so only the forms' own tokens are filled in.
+_CSRF_PLACEHOLDER = "<!--csrf-token-->"
+#: The query arguments the body depends on.
+_BODY_ARGS = ("category", "skill", "status", "district", "page", "offers_page")
+
+
+def _body_key(group: Group) -> str:
+    """The cache key of the body: the group and its data version, the viewer (whose roles decide
+    what the cards show), the day (relative dates, expiry) and the query that shapes it."""
+    args = urlencode([(k, request.args.get(k, "")) for k in _BODY_ARGS])
+    return (  # the group's creation time: a database made anew never meets an old entry
+        f"coordinate:{group.id}:{group.created_dt:%Y%m%d%H%M%S%f}:v{group.data_version}"
+        f":p{current_user.id}:{date.today().isoformat()}:{args}"
+    )
+
+
+def _layout_key() -> str:
+    """What else the page shows around the body: the viewer, by session and account state, and
+    the hour (a form token in a page revalidated with a 304 stays well within its lifetime)."""
+    now = datetime.now(UTC)
+    return (
+        f"{current_user.get_id()}:{current_user.name}:{current_user.is_verified}"
+        f":{sorted(coordinated_ids())}:{now:%Y-%m-%dT%H}"
+    )
+
+
+def _render_body(group: Group) -> str:
     skills = skill_service.list_skills()
     filters = _filters(request.args, {s.slug for s in skills})
     page, offers_page = _page_number("page"), _page_number("offers_page")
@@ -108,8 +178,8 @@ def coordinate_group(slug: str):
     def link(**pages: int) -> str:
         return url_for("pages.coordinate_group", slug=group.slug, **{**args, **pages})
 
-    return render_template(
-        "coordinator/group.html",
+    body = render_template(
+        "coordinator/_group_body.html",
         group=group,
         filters=filters,
         needs=visibility.need_views(need_page.items, current_user),
@@ -124,6 +194,8 @@ def coordinate_group(slug: str):
         needs_pager=_pager(need_page, page, lambda p: link(page=p, offers_page=offers_page)),
         offers_pager=_pager(offer_page, offers_page, lambda p: link(page=page, offers_page=p)),
     )
+    # This session's token (one per request, in every form of the body) is not for others.
+    return body.replace(generate_csrf(), _CSRF_PLACEHOLDER)
 
 
 def _page_number(name: str) -> int:

@@ -43,7 +43,22 @@ def when_text(when: dict[str, Any] | None) -> str:
         times = f"{when.get('start')}–{when.get('end')}"
         return f"{day.strftime('%A')} {day.day} {day.strftime('%B %Y')}, {times}"
     weekly = when.get("weekly") or []
-    return "Every week: " + "; ".join(window_text(w) for w in weekly) if weekly else "Not given"
+    if not weekly:
+        return "Not given"
+    text = "Every week: " + "; ".join(window_text(w) for w in weekly)
+    first, last = when.get("from"), when.get("until")
+    if first and last:
+        text += f", from {_short_day(first)} to {_short_day(last)}"
+    return text
+
+
+def _short_day(day: Any) -> str:
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day)
+        except ValueError:
+            return day
+    return f"{day.day} {day.strftime('%B %Y')}"
 
 
 @bp.app_template_filter("category")

@@ -129,6 +129,25 @@ class ConfirmPasswordForm(FlaskForm):
     password = PasswordField("Your password")
 
 
+class AvailabilityForm(FlaskForm):
+    """A volunteer's time away and weekly limit, across all their offers."""
+
+    paused_until = StringField("Away until")
+    limit_kind = RadioField(
+        "Weekly limit",
+        choices=choices(
+            [("none", "No limit"), ("tasks", "Times a week"), ("hours", "Hours a week")]
+        ),
+        default="none",
+        validate_choice=False,
+    )
+    limit_value = StringField("At most")
+
+
+class ExtendForm(FlaskForm):
+    until = StringField("Run until")
+
+
 class WindowForm(Form):
     """One weekly time: a day with a start and an end."""
 
@@ -152,6 +171,8 @@ class NeedForm(FlaskForm):
     start = StringField("From")
     end = StringField("Until")
     weekly = FieldList(FormField(WindowForm), min_entries=WINDOW_ROWS, max_entries=21)
+    weekly_from = StringField("Starting on")
+    weekly_until = StringField("Ending on")
     volunteers_needed = StringField("Volunteers needed", default="1")
     urgency = RadioField(
         "How urgent is it?",
@@ -286,7 +307,13 @@ def need_data(form: NeedForm) -> tuple[dict[str, Any], list[int]]:
             if window is not None:
                 weekly.append(window)
                 rows.append(index)
-        data["when"] = {"weekly": weekly}
+        data["when"] = _clean(
+            {
+                "weekly": weekly,
+                "from": date_typed(form.weekly_from.data),
+                "until": date_typed(form.weekly_until.data),
+            }
+        )
     return _clean(data), rows
 
 
@@ -402,6 +429,8 @@ def apply_need_errors(form: NeedForm, errors: dict[str, Any], rows: list[int]) -
         sub = rest[0] if rest else "_schema"
         if sub in ("date", "start", "end"):
             return form[sub]
+        if sub in ("from", "until"):
+            return form[f"weekly_{sub}"]
         if sub == "weekly" and len(rest) > 1 and isinstance(rest[1], int) and rest[1] < len(rows):
             return _window_field(form.weekly.entries[rows[rest[1]]].form, rest[2:])
         return form.when_kind

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from mutualaid.errors import DomainError
+from mutualaid.errors import DomainError, ValidationFailed
 from mutualaid.executor import executor_for
 from mutualaid.extensions import db
 from mutualaid.models import (
@@ -20,10 +21,10 @@ from mutualaid.models import (
     RunTrigger,
     utcnow,
 )
-from mutualaid.services import accounts, matches, matching_runs, visibility
+from mutualaid.services import accounts, matches, matching_runs, reasons, visibility
 
 from . import bp
-from ._util import form_ids, safe_next
+from ._util import coordinated_ids, form_ids, safe_next
 from .coordinator import coordinated_group
 from .nav import add_nav_link
 
@@ -31,7 +32,7 @@ add_nav_link("My matches", "pages.my_matches")
 add_nav_link(
     "Match queue",
     "pages.match_queue_index",
-    lambda person: bool(accounts.coordinated_group_ids(person)),
+    lambda person: bool(coordinated_ids()),
 )
 
 
@@ -66,7 +67,11 @@ def match_queue(slug: str):
     matching_runs.reap_abandoned(group.id, _stale_seconds())
     last_run = matching_runs.latest_run(group.id, succeeded=False)
     unmatched = [
-        {**u, "need_detail": visibility.need_view(u["need_record"], current_user)}
+        {
+            **u,
+            "action": reasons.ACTIONS.get(u["reason_code"], ""),
+            "need_detail": visibility.need_view(u["need_record"], current_user),
+        }
         for u in matching_runs.unmatched_needs(group.id)
     ]
     return render_template(
@@ -166,13 +171,17 @@ def confirm_end_match(match_id: int, action: str):
     else:
         question, yes = f"Cancel the match for “{title}”?", "Yes, cancel it"
     agreed = match.status == MatchStatus.APPROVED
+    begun = matches.has_begun(match)
+    if begun:
+        question, yes = f"Step back from the weekly help with “{title}”?", "Yes, step back"
     return render_template(
         "matches/end.html",
         match=match,
         action=action,
         question=question,
         yes=yes,
-        consequence=(
+        consequence=("It is off from today; the sessions so far are kept. " if begun else "")
+        + (
             "The other side and the group's coordinators are told, and the coordinators "
             "look for someone else."
             if agreed
@@ -180,6 +189,24 @@ def confirm_end_match(match_id: int, action: str):
         ),
         told="the other side and the coordinators" if agreed else "the coordinators",
     )
+
+
+@bp.post("/matches/<int:match_id>/session")
+@login_required
+def record_session_page(match_id: int):
+    """Record one session of weekly help: done with its hours, or missed."""
+    form = request.form
+
+    def record() -> None:
+        try:
+            day = date.fromisoformat(form.get("on_date", ""))
+        except ValueError:
+            raise ValidationFailed.field("on_date", "Give the day as a date.") from None
+        matches.record_session(
+            match_id, current_user, day, form.get("status", ""), form.get("hours")
+        )
+
+    return _decide(record, "Session recorded. Thank you!", _to_my_matches(match_id))
 
 
 @bp.post("/matches/<int:match_id>/<any(approve, reject, decline, cancel, complete):action>")
@@ -231,6 +258,8 @@ def approve_above_page(slug: str):
         + (f"; skipped {len(skipped)} that no longer fit." if skipped else "."),
         "success",
     )
+    for _, reason in skipped[:10]:  # the volunteer's clash or limit, a full need ...
+        flash(f"Skipped: {reason}", "error")
     return redirect(queue)
 
 
@@ -256,4 +285,6 @@ def my_matches():
         (matches.match_view(m, current_user), matches.actions_for(current_user, m))
         for m in matches.matches_for_resident(current_user)
     ]
-    return render_template("matches/mine.html", helping=helping, coming=coming)
+    return render_template(
+        "matches/mine.html", helping=helping, coming=coming, today=utcnow().date()
+    )

@@ -12,9 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mutualaid import geo
 from mutualaid.extensions import db
-from mutualaid.services import accounts
 
 from . import bp
+from ._util import coordinated_ids
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def _layout_context() -> dict[str, Any]:
     }
     try:
         if current_user.is_authenticated:
-            context["coordinated_groups"] = accounts.coordinated_group_ids(current_user)
+            context["coordinated_groups"] = coordinated_ids()
             context["nav_items"] = _nav_items(current_user)
     except SQLAlchemyError:  # an error page must still render when the database is the problem
         db.session.rollback()

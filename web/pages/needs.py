@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from mutualaid.extensions import db
 from mutualaid.models import CATEGORIES, Need
 from mutualaid.schemas import NeedInSchema
+from mutualaid.services import commitments, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
-from mutualaid.services import visibility
 
 from . import bp
 from ._util import (
@@ -23,7 +25,18 @@ from ._util import (
     prefilled,
     shown_messages,
 )
-from .forms import DAYS, WINDOW_ROWS, NeedForm, apply_need_errors, choices, error_list, need_data
+from .forms import (
+    DAYS,
+    WINDOW_ROWS,
+    ExtendForm,
+    NeedForm,
+    apply_errors,
+    apply_need_errors,
+    choices,
+    date_typed,
+    error_list,
+    need_data,
+)
 
 MY_LIST_LIMIT = 200
 
@@ -65,6 +78,8 @@ def _form_data(need: Need) -> dict[str, Any]:
                 {"weekday": DAYS[w["weekday"]][0], "start": w["start"], "end": w["end"]}
                 for w in windows
             ],
+            weekly_from=need.starts_on.isoformat() if need.starts_on else "",
+            weekly_until=need.ends_on.isoformat() if need.ends_on else "",
         )
     return data
 
@@ -73,7 +88,12 @@ def _render_form(
     form: NeedForm, need: Need | None = None, extra: list[str] | None = None, status: int = 200
 ):
     return render_template(
-        "needs/form.html", form=form, need=need, errors=error_list(form), extra=extra or []
+        "needs/form.html",
+        form=form,
+        need=need,
+        errors=error_list(form),
+        extra=extra or [],
+        weekly_weeks=commitments.weekly_weeks(need.group if need else None),
     ), status
 
 
@@ -127,11 +147,46 @@ def _managed_need(need_id: int, verb: str) -> Need:
 @login_required
 def need_detail(need_id: int):
     need = visibility.published_need(need_service.get_need(need_id), current_user)  # or 404
+    return _detail(need)
+
+
+def _detail(need: Need, extend: ExtendForm | None = None, extra: list[str] | None = None):
+    can_change = need_service.can_change(need, current_user)
+    if extend is None:
+        extend = ExtendForm(formdata=None)
+    errors = error_list(extend)
     return render_template(
         "needs/detail.html",
         need=visibility.need_view(need, current_user),
-        can_change=need_service.can_change(need, current_user),
-    )
+        can_change=can_change,
+        extend=extend if can_change and need.on_date is None and need.ends_on else None,
+        errors=errors,
+        extra=extra or [],
+    ), (422 if errors or extra else 200)
+
+
+@bp.post("/needs/<int:need_id>/extend")
+@login_required
+def extend_need(need_id: int):
+    """Move a weekly need's last day later (its resident or a coordinator)."""
+    need = _managed_need(need_id, "extend")
+    form = ExtendForm()
+    text = date_typed(form.until.data)
+    try:
+        until = date.fromisoformat(text or "")
+    except ValueError:
+        form.until.errors = ["Enter the new last day as a date, e.g. 31/03/2027."]
+        return _detail(need, form)
+    try:
+        attempt(lambda: need_service.extend_need(need, current_user, until))
+    except FormRejected as exc:
+        db.session.rollback()
+        extra = apply_errors(form, exc.errors)
+        if not exc.errors:
+            extra.append(exc.message)
+        return _detail(need_service.get_need(need_id), form, extra)
+    flash(f"The request now runs until {commitments.long_date(until)}.", "success")
+    return redirect(url_for("pages.need_detail", need_id=need_id))
 
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])

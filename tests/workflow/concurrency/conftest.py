@@ -142,6 +142,19 @@ def bulk(app):
 
     class Bulk:
         place = geo.resolve("E8 1AA")
+        #: Needs get ten-minute windows, each at another time (within the offers' 08:00-18:00,
+        #: 420 a week), so one volunteer approved for many never clashes: the races test capacity.
+        slot = 0
+
+        def window(self) -> dict[str, Any]:
+            index = self.slot % 420
+            self.slot += 1
+            start = 8 * 60 + (index % 60) * 10
+            return {
+                "weekday": index // 60,
+                "start": f"{start // 60:02d}:{start % 60:02d}",
+                "end": f"{(start + 10) // 60:02d}:{(start + 10) % 60:02d}",
+            }
 
         def needs(self, group_id: int, requester_id: int, n: int, **kw: Any) -> list[int]:
             with app.app_context():
@@ -156,7 +169,7 @@ def bulk(app):
                         district=self.place.district,
                         lat=self.place.lat + kw.get("spread", 0.0) * (i % 17) / 17,
                         lon=self.place.lon + kw.get("spread", 0.0) * (i % 13) / 13,
-                        windows=[{"weekday": 1, "start": "09:00", "end": "11:00"}],
+                        windows=[self.window()],
                         volunteers_needed=kw.get("volunteers_needed", 1),
                         status=kw.get("status", "open"),
                     )

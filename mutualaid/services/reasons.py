@@ -1,0 +1,493 @@
+"""Why a need was left open, in terms a coordinator can act on.
+
+The engine explains an unmatched need from its own instance: the offers that could still take
+work. That instance leaves out what a coordinator most needs to know: volunteers who would suit
+but are fully booked, volunteers who hold a credential still waiting for verification, pairs
+ruled out by history (already helping, turned down before). This module asks the engine's own
+candidate test again, on a *diagnostic* instance of the open needs against every active offer of
+the group (full ones and unverified credentials included), and replaces the engine's reason
+wherever the diagnostic finds a truer one:
+
+``fully_booked``
+    suitable volunteers exist, but none has capacity left; the sentence says when the first
+    frees up, when a commitment's end is known.
+``unverified``
+    a volunteer suits if a credential they hold were verified; the action is to verify it.
+``helping``, ``rejected``, ``own``
+    the only suitable people already help with this need, were turned down for it before
+    (rejected, declined or cancelled), or are the resident themselves.
+``other_times``
+    volunteers with the skills and in reach are free, but at other times; the sentence lists
+    when.
+``split``
+    no one volunteer in reach has all the skills, but each skill is held by someone in reach:
+    the need could be split.
+
+Every other need keeps the engine's code and sentence (``no_skill``, ``out_of_reach``,
+``no_time``, ``excluded``, ``taken``; see :data:`matching.REASON_CODES`).
+
+The diagnostic is read in the run's read transaction (:func:`load_facts`) and evaluated with
+the engine, outside any transaction (:func:`refine`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+import matching
+
+from ..extensions import db
+from ..models import Match, MatchStatus, Need, Offer, OfferSkill, Skill
+from ..models.matches import HOLDING_MATCH_STATUSES
+from ..models.offers import offer_groups
+from . import accounts
+
+__all__ = ["ACTIONS", "DOMAIN_REASON_CODES", "REASON_CODES", "Facts", "load_facts", "refine"]
+
+#: Codes this module adds to the engine's.
+DOMAIN_REASON_CODES = (
+    "fully_booked",
+    "unverified",
+    "helping",
+    "rejected",
+    "own",
+    "other_times",
+    "split",
+)
+#: Every code an unmatched need can carry.
+REASON_CODES = tuple(matching.REASON_CODES) + DOMAIN_REASON_CODES
+
+#: What a coordinator can do about each code (shown beside the reason).
+ACTIONS = {
+    "no_skill": "Recruit a volunteer with this skill, or ask the resident if it is essential.",
+    "out_of_reach": "Ask a volunteer nearby, or ask the resident if help from a distance would do.",
+    "no_time": "Ask the resident whether another time would work.",
+    "excluded": "Pair a volunteer by hand.",
+    "taken": "Wait for the next run, or ask a volunteer to take one more.",
+    "busy": "Wait until one frees up, or ask the resident whether another day would work.",
+    "fully_booked": "Ask one of them to take one more, or wait until one frees up.",
+    "unverified": "Verify their credential.",
+    "helping": "Pair another volunteer by hand.",
+    "rejected": "Look again at the volunteer you turned down, or pair one by hand.",
+    "own": "Find another volunteer: the only suitable one posted this need.",
+    "other_times": "Ask the resident whether one of these times would work.",
+    "split": "Split the need into one per skill.",
+}
+
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WHOLE_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
+
+
+@dataclass
+class Facts:
+    """What the diagnostic needs, read in the run's read transaction."""
+
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    #: need id -> the resident's person id
+    requester: dict[int, int] = field(default_factory=dict)
+    #: (need id, person id) of people already helping with the need
+    helping: set[tuple[int, int]] = field(default_factory=set)
+    #: (need id, offer id) pairs turned down before
+    rejected: set[tuple[int, int]] = field(default_factory=set)
+    #: skill slug -> name
+    skill_names: dict[str, str] = field(default_factory=dict)
+    #: offer id -> the first day one of its commitments is over, when known
+    frees_on: dict[int, date] = field(default_factory=dict)
+
+
+def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
+    """Read every active, published offer of the group and the history of ``need_ids``."""
+    facts = Facts()
+    facts.skill_names = {
+        slug: name for slug, name in db.session.execute(sa.select(Skill.slug, Skill.name))
+    }
+    in_group = [
+        offer_groups.c.group_id == group_id,
+        Offer.is_active.is_(True),
+        accounts.published(Offer.volunteer_id),
+    ]
+    holding = (
+        sa.select(Match.offer_id.label("id"), sa.func.count().label("n"))
+        .where(Match.status == MatchStatus.APPROVED)
+        .group_by(Match.offer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        sa.select(
+            Offer.id,
+            Offer.volunteer_id,
+            Offer.lat,
+            Offer.lon,
+            Offer.max_travel_km,
+            Offer.availability,
+            Offer.capacity,
+            sa.func.coalesce(holding.c.n, 0),
+        )
+        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .outerjoin(holding, holding.c.id == Offer.id)
+        .where(*in_group)
+        .order_by(Offer.id)
+    ).all()
+    usable: dict[int, list[str]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
+    for offer_id, slug, is_credential, verified, expires in db.session.execute(
+        sa.select(
+            OfferSkill.offer_id,
+            Skill.slug,
+            Skill.is_credential,
+            OfferSkill.verified_dt,
+            OfferSkill.expires_on,
+        )
+        .join(Skill, Skill.id == OfferSkill.skill_id)
+        .join(Offer, Offer.id == OfferSkill.offer_id)
+        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .where(*in_group)
+    ):
+        ok = not is_credential or (
+            verified is not None and (expires is None or expires >= now.date())
+        )
+        (usable if ok else pending)[offer_id].append(slug)
+    for oid, person, lat, lon, max_km, availability, capacity, held in rows:
+        facts.offers.append(
+            {
+                "id": oid,
+                "person": person,
+                "lat": lat,
+                "lon": lon,
+                "max_km": max_km,
+                "availability": availability or [],
+                "remaining": capacity - held,
+                "usable": usable.get(oid, []),
+                "pending": pending.get(oid, []),
+            }
+        )
+    full = [o["id"] for o in facts.offers if o["remaining"] < 1]
+    if full:
+        # A one-off commitment is over the day after its date.
+        for offer_id, on_date in db.session.execute(
+            sa.select(Match.offer_id, sa.func.min(Need.on_date))
+            .join(Need, Need.id == Match.need_id)
+            .where(
+                Match.offer_id.in_(full),
+                Match.status == MatchStatus.APPROVED,
+                Need.on_date.is_not(None),
+                Need.on_date >= now.date(),
+            )
+            .group_by(Match.offer_id)
+        ):
+            if on_date is not None:
+                facts.frees_on[offer_id] = on_date + timedelta(days=1)
+    if need_ids:
+        facts.requester = {
+            need_id: person
+            for need_id, person in db.session.execute(
+                sa.select(Need.id, Need.requester_id).where(Need.id.in_(need_ids))
+            )
+        }
+        for need_id, offer_id, person, status in db.session.execute(
+            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+            .join(Offer, Offer.id == Match.offer_id)
+            .where(Match.need_id.in_(need_ids), Match.status != MatchStatus.PROPOSED)
+        ):
+            if status in HOLDING_MATCH_STATUSES:
+                facts.helping.add((need_id, person))
+            else:
+                facts.rejected.add((need_id, offer_id))
+    return facts
+
+
+def refine(
+    unmatched: list[dict[str, Any]],
+    needs: list[dict[str, Any]],
+    facts: Facts,
+) -> list[dict[str, Any]]:
+    """The engine's ``unmatched`` with each reason replaced where a truer one is found.
+
+    ``needs`` are the instance's need records (ids as strings, as sent to the engine). Each
+    entry keeps ``need`` and ``open_slots`` and gets ``reason_code``, ``reason`` and, for
+    ``other_times``, ``free_at`` (the windows when suitable volunteers are free).
+    """
+    if not unmatched:
+        return unmatched
+    by_id = {int(n["id"]): n for n in needs}
+    open_ids = [u["need"] for u in unmatched if u["need"] in by_id]
+    if not open_ids:
+        return unmatched
+    at_time = _pairs(facts, [by_id[i] for i in open_ids])
+    anytime = _pairs(facts, [by_id[i] for i in open_ids], any_time=True)
+    offers = {o["id"]: o for o in facts.offers}
+    out = []
+    for u in unmatched:
+        need_id = u["need"]
+        if need_id not in by_id:
+            out.append(u)
+            continue
+        found = _diagnose(
+            need_id,
+            u["reason_code"],
+            int(u["open_slots"]),
+            by_id[need_id],
+            at_time.get(need_id, []),
+            anytime.get(need_id, []),
+            offers,
+            facts,
+        )
+        out.append({**u, **found} if found else {**u, "reason": _named(u["reason"], facts)})
+    return out
+
+
+def _pairs(
+    facts: Facts, needs: list[dict[str, Any]], any_time: bool = False
+) -> dict[int, list[int]]:
+    """Offer ids the engine's candidate test accepts for each need, credentials counted as held
+    whether verified or not, capacity and history ignored; with ``any_time``, time too."""
+    instance = matching.parse_instance(
+        {
+            "needs": [
+                {
+                    "id": str(n["id"]),
+                    "lat": n["lat"],
+                    "lon": n["lon"],
+                    "skills": n["skills"],
+                    "windows": WHOLE_WEEK if any_time else n["windows"],
+                    "volunteers_needed": 1,
+                    "urgency": n["urgency"],
+                    "remote_ok": n["remote_ok"],
+                }
+                for n in needs
+            ],
+            "volunteers": [
+                {
+                    "id": str(o["id"]),
+                    "lat": o["lat"],
+                    "lon": o["lon"],
+                    "skills": o["usable"] + o["pending"],
+                    "max_km": o["max_km"],
+                    "capacity": 1,
+                    "availability": WHOLE_WEEK if any_time else o["availability"],
+                }
+                for o in facts.offers
+            ],
+        }
+    )
+    cand = matching.candidates(instance)
+    found: dict[int, list[int]] = defaultdict(list)
+    for n, v in zip(cand.need_index.tolist(), cand.volunteer_index.tolist()):
+        found[int(instance.need_ids[n])].append(int(instance.volunteer_ids[v]))
+    return found
+
+
+def _diagnose(
+    need_id: int,
+    engine_code: str,
+    open_slots: int,
+    need: dict[str, Any],
+    at_time: list[int],
+    anytime: list[int],
+    offers: dict[int, dict[str, Any]],
+    facts: Facts,
+) -> dict[str, Any] | None:
+    """The truer code and sentence for one open need, or ``None`` to keep the engine's.
+
+    Counts compare with the places the run had to fill (``demand``), as the engine's do: the
+    volunteers it proposed for this need are among the suitable ones."""
+    skills = set(need["skills"])
+    demand = int(need["volunteers_needed"])
+    kinds: dict[str, set[int]] = defaultdict(set)  # kind -> people
+    full_offers: list[int] = []
+    for oid in at_time:
+        offer = offers[oid]
+        person = offer["person"]
+        if person == facts.requester.get(need_id):
+            kinds["own"].add(person)
+        elif (need_id, person) in facts.helping:
+            kinds["helping"].add(person)
+        elif (need_id, oid) in facts.rejected:
+            kinds["rejected"].add(person)
+        elif offer["remaining"] < 1:
+            # fully booked (and, if so, waiting for a credential too: freeing comes first)
+            kinds["fully_booked"].add(person)
+            full_offers.append(oid)
+        elif not skills <= set(offer["usable"]):
+            kinds["unverified"].add(person)
+        else:
+            kinds["free"].add(person)
+    free = kinds["free"]
+    if len(free) >= demand:
+        return None  # enough free, suitable people: the engine's reason stands
+    booked = kinds["fully_booked"] - free
+    if booked:
+        days = sorted(facts.frees_on[o] for o in full_offers if o in facts.frees_on)
+        n = len(booked)
+        who = _count(n, "suitable volunteer")
+        be = "is" if n == 1 else "are"
+        when = (
+            f"; the first frees up on {days[0]:%A %-d %B}"
+            if days
+            else "; none of their commitments has an end date yet"
+        )
+        return _reason("fully_booked", f"{who} {be} fully booked{when}.")
+    unverified = kinds["unverified"] - free
+    if unverified:
+        n = len(unverified)
+        held = sorted(
+            {s for o in at_time for s in offers[o]["pending"] if s in skills},
+        )
+        return _reason(
+            "unverified",
+            f"{_count(n, 'volunteer')} with {_names(held, facts)} "
+            f"{'is' if n == 1 else 'are'} waiting for the credential to be verified.",
+        )
+    for kind, sentence in (
+        ("helping", "{who} {be} already helping with this need."),
+        ("rejected", "{who} {be} turned down for this need before."),
+    ):
+        people = kinds[kind] - free
+        if people:
+            n = len(people)
+            return _reason(
+                kind,
+                sentence.format(
+                    who=(
+                        f"The other {_count(n, 'suitable volunteer')}"
+                        if free
+                        else "The only suitable volunteer"
+                        if n == 1
+                        else f"All {n} suitable volunteers"
+                    ),
+                    be="is" if n == 1 else "are",
+                ),
+            )
+    if kinds["own"] and not free:
+        return _reason("own", "The only suitable volunteer is the resident who posted it.")
+    longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
+    # free at other times: with room, the skills verified, nothing against the pair, and free
+    # for as long as the need lasts
+    other_times = [
+        o
+        for o in anytime
+        if o not in set(at_time)
+        and offers[o]["remaining"] >= 1
+        and skills <= set(offers[o]["usable"])
+        and offers[o]["person"] != facts.requester.get(need_id)
+        and (need_id, offers[o]["person"]) not in facts.helping
+        and (need_id, o) not in facts.rejected
+        and any(
+            _minutes(w["end"]) - _minutes(w["start"]) >= longest for w in offers[o]["availability"]
+        )
+    ]
+    if other_times:
+        people = {offers[o]["person"] for o in other_times}
+        counts: Counter[tuple[int, str, str]] = Counter()
+        for o in other_times:
+            for w in offers[o]["availability"]:
+                if _minutes(w["end"]) - _minutes(w["start"]) >= longest:
+                    counts[(w["weekday"], w["start"], w["end"])] += 1
+        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for (d, s, e), _ in top)
+        n = len(people)
+        return {
+            **_reason(
+                "other_times",
+                f"{_count(n, 'volunteer')} with the skills and in reach "
+                f"{'is' if n == 1 else 'are'} free at other times: {when}.",
+            ),
+            "free_at": [{"weekday": d, "start": s, "end": e} for (d, s, e), _ in top],
+        }
+    if len(skills) > 1 and not at_time and _split(need_id, need, facts):
+        return _reason(
+            "split",
+            f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
+            "but each is held by someone in reach: split the need into one per skill.",
+        )
+    if engine_code not in ("no_skill", "out_of_reach"):
+        return None
+
+    # The engine sees only the volunteers with room: booked or unverified people who hold the
+    # skills can make its "nobody has the skill" or "only k within reach" untrue. Count people
+    # who could be asked at all: not the resident, not already helping, not turned down for it.
+    def askable(o: dict[str, Any]) -> bool:
+        return (
+            o["person"] != facts.requester.get(need_id)
+            and (need_id, o["person"]) not in facts.helping
+            and (need_id, o["id"]) not in facts.rejected
+            and skills <= set(o["usable"]) | set(o["pending"])
+        )
+
+    holders = {o["person"] for o in offers.values() if askable(o)}
+    in_reach = {offers[o]["person"] for o in anytime if askable(offers[o])}
+    named = _names(sorted(skills), facts) if skills else ""
+    if len(holders) < demand:
+        return (
+            None
+            if engine_code == "no_skill"
+            else _reason(
+                "no_skill",
+                f"Only {_count(len(holders), 'volunteer')} "
+                f"{'has' if len(holders) == 1 else 'have'} {named}; {demand} needed.",
+            )
+        )
+    if len(in_reach) < demand:
+        with_what = f" with {named}" if skills else ""
+        return _reason(
+            "out_of_reach",
+            f"The only volunteer{with_what} is out of reach."
+            if not in_reach and len(holders) == 1
+            else f"None of the {len(holders)} volunteers{with_what} is within reach."
+            if not in_reach
+            else f"Only {len(in_reach)} of the {_count(len(holders), 'volunteer')}{with_what} "
+            f"{'is' if len(in_reach) == 1 else 'are'} within reach; {demand} needed.",
+        )
+    who = f"volunteers with {named}" if skills else "volunteers"
+    return _reason(
+        "no_time",
+        f"The {len(in_reach)} {who} within reach are fully booked, or not free at that time.",
+    )
+
+
+def _split(need_id: int, need: dict[str, Any], facts: Facts) -> bool:
+    """Whether every skill of ``need`` alone has a volunteer with room, in reach and free at its
+    time (not the resident, not turned down for it)."""
+    parts = [{**need, "id": k, "skills": [s]} for k, s in enumerate(sorted(need["skills"]))]
+    usable_only = Facts(
+        offers=[
+            {**o, "pending": []}
+            for o in facts.offers
+            if o["remaining"] >= 1
+            and o["person"] != facts.requester.get(need_id)
+            and (need_id, o["id"]) not in facts.rejected
+        ]
+    )
+    found = _pairs(usable_only, parts)
+    return all(found.get(k) for k in range(len(parts)))
+
+
+def _named(sentence: str, facts: Facts) -> str:
+    """The engine's sentence with each quoted skill code replaced by the skill's name."""
+    for slug, name in facts.skill_names.items():
+        sentence = sentence.replace(f"'{slug}'", f"‘{name}’")
+    return sentence
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+def _reason(code: str, sentence: str) -> dict[str, Any]:
+    return {"reason_code": code, "reason": sentence}
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _names(slugs: list[str], facts: Facts) -> str:
+    names = [facts.skill_names.get(s, s) for s in slugs]
+    if len(names) == 1:
+        return f"‘{names[0]}’"
+    return ", ".join(f"‘{n}’" for n in names[:-1]) + f" and ‘{names[-1]}’"
