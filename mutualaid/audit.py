@@ -4,9 +4,10 @@ A ``before_flush`` hook on the session records what the ORM flushes, so services
 remember to. The request or job sets the actor with :func:`set_actor`.
 
 What is recorded: every insert, update and delete of a :data:`AUDITED` object (groups,
-memberships, people, skills, needs, offers, matches) that goes through the session's unit of
-work (``session.add``, attribute changes, ``session.delete``), with the changed columns (secrets
-and private details only as ``"[changed]"``; ``created_dt`` and ``updated_dt`` left out).
+memberships, people, skills, needs, offers, matches, coordinators' notes) that goes through the
+session's unit of work (``session.add``, attribute changes, ``session.delete``), with the changed
+columns (secrets and private details, a note's text among them, only as ``"[changed]"``;
+``created_dt`` and ``updated_dt`` left out).
 
 What is not recorded:
 
@@ -33,14 +34,14 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from .extensions import db
-from .models import AuditEvent, Group, Match, Membership, Need, Offer, Person, Skill, utcnow
+from .models import AuditEvent, Group, Match, Membership, Need, Note, Offer, Person, Skill, utcnow
 
 _actor: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor", default=None)
 
 #: The classes whose unit-of-work changes are recorded.
-AUDITED = (Group, Match, Membership, Need, Offer, Person, Skill)
+AUDITED = (Group, Match, Membership, Need, Note, Offer, Person, Skill)
 #: Never written to the trail: secrets, and private details already protected elsewhere.
-_REDACTED = {"password_hash", "address", "phone"}
+_REDACTED = {"password_hash", "address", "phone", "body"}
 _SKIPPED = {"updated_dt", "created_dt"}
 
 

@@ -15,7 +15,7 @@ import logging
 import signal
 import threading
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 OUTBOX_BATCH = 200
 #: Minutes between expiry sweeps.
 EXPIRY_INTERVAL_MINUTES = 60
+#: The hour (UTC) the coordinators' daily digests go out.
+DIGEST_HOUR_UTC = 7
 #: Hours between runs of the retention job (it erases what is past its keeping).
 RETENTION_INTERVAL_HOURS = 24
 
@@ -136,6 +138,21 @@ def retention_job(app: Flask) -> dict[str, int]:
     return _in_context(app, lambda: privacy.apply_retention(days))
 
 
+def digest_job(app: Flask) -> int:
+    """Mail each coordinator who chose a daily digest what waited for them."""
+    from .services import coordinator_alerts
+
+    return _in_context(app, coordinator_alerts.send_digests)
+
+
+def _seconds_until(hour: int, now: datetime) -> int:
+    """Seconds from ``now`` to the next ``hour``:00 UTC."""
+    target = now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if target <= now:
+        target += timedelta(days=1)
+    return int((target - now).total_seconds())
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 
@@ -151,7 +168,7 @@ def _safely(job: Callable[..., Any], app: Flask) -> Callable[[], None]:
 
 
 def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
-    """The four jobs; each never overlaps itself, and missed runs collapse into one."""
+    """The five jobs; each never overlaps itself, and missed runs collapse into one."""
     first = utcnow()
     matching_minutes = int(app.config.get("MATCHING_INTERVAL_MINUTES", 15))
     # (job, id, interval, seconds until its first run)
@@ -165,6 +182,7 @@ def add_jobs(scheduler: BaseScheduler, app: Flask) -> None:
         (outbox_job, "outbox", {"seconds": int(app.config.get("OUTBOX_INTERVAL_SECONDS", 60))}, 5),
         (expiry_job, "expiry", {"minutes": EXPIRY_INTERVAL_MINUTES}, 10),
         (retention_job, "retention", {"hours": RETENTION_INTERVAL_HOURS}, 60),
+        (digest_job, "digest", {"hours": 24}, _seconds_until(DIGEST_HOUR_UTC, first)),
     )
     for job, job_id, interval, delay_s in jobs:
         scheduler.add_job(

@@ -17,7 +17,7 @@ from mutualaid import audit, geo
 from mutualaid.config import TestConfig
 from mutualaid.extensions import db
 from mutualaid.models import Group, Membership, Need, Offer, OfferSkill, Person, Skill, utcnow
-from mutualaid.services import accounts
+from mutualaid.services import accounts, preview
 
 PASSWORD = "correct horse battery"
 
@@ -71,6 +71,7 @@ def _clean_db(request, app):
     yield
     audit.set_actor(None)
     _dispose_other_apps(app)
+    preview.forget_cached_offers()  # ids start again in an emptied database
     with app.app_context():
         db.session.remove()
         _empty_database(app)

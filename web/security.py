@@ -9,12 +9,19 @@
   (``MUTUALAID_SECURE_COOKIES=1``). HTTPS itself is the proxy's job: no redirects here.
 - ``Cache-Control: no-store`` on every page and API answer: most carry personal data, and a
   shared or back-button cache must not keep them. Only the static files may be cached.
+- Pages with a map (:func:`allows_map_tiles`) may also load images from OpenStreetMap's tile
+  server; the tiles are asked for with the site's origin only, never a page's path.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from flask import Flask, Response, request
 from flask_talisman import Talisman
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -26,6 +33,9 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+#: Map tiles: OpenStreetMap's, loaded by the visitor's browser on the pages with a map.
+MAP_TILE_HOST = "https://tile.openstreetmap.org"
+MAP_TILES = MAP_TILE_HOST + "/{z}/{x}/{y}.png"
 PERMISSIONS_POLICY = {
     "browsing-topics": "()",
     "camera": "()",
@@ -33,6 +43,13 @@ PERMISSIONS_POLICY = {
     "geolocation": "()",
     "payment": "()",
 }
+
+
+def allows_map_tiles(view: F) -> F:
+    """Let this view's page load images from the map tile server too (no other page may)."""
+    policy = {**CONTENT_SECURITY_POLICY, "img-src": f"'self' data: {MAP_TILE_HOST}"}
+    view.talisman_view_options = {"content_security_policy": policy}  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask) -> None:

@@ -5,6 +5,7 @@ columns; the named groups of statuses (``HOLDING_MATCH_STATUSES`` ...) live besi
 """
 
 from ._base import MAX_ID, table_of, utcnow
+from .alerts import ALERT_MODES, AlertMode, CoordinatorAlert
 from .audit import AuditEvent
 from .groups import ROLES, Group, Membership, Role
 from .matches import (
@@ -36,6 +37,7 @@ from .needs import (
     Urgency,
     need_skills,
 )
+from .notes import NOTE_KINDS, Note, NoteKind
 from .offers import Offer, OfferSkill, offer_groups
 from .outbox import OutboxMessage, OutboxStatus
 from .people import ApiToken, Person
@@ -44,6 +46,7 @@ from .skills import Skill
 
 __all__ = [
     "ACTIVE_NEED_STATUSES",
+    "ALERT_MODES",
     "CATEGORIES",
     "CLOSED_NEED_STATUSES",
     "DECIDED_MATCH_STATUSES",
@@ -53,14 +56,17 @@ __all__ = [
     "MATCH_STATUSES",
     "MAX_ID",
     "NEED_STATUSES",
+    "NOTE_KINDS",
     "OPEN_NEED_STATUSES",
     "RESIDENT_MATCH_STATUSES",
     "ROLES",
     "RUN_STATUSES",
     "SESSION_STATUSES",
     "URGENCIES",
+    "AlertMode",
     "ApiToken",
     "AuditEvent",
+    "CoordinatorAlert",
     "Group",
     "Match",
     "MatchSession",
@@ -69,6 +75,8 @@ __all__ = [
     "Membership",
     "Need",
     "NeedStatus",
+    "Note",
+    "NoteKind",
     "Offer",
     "OfferSkill",
     "OutboxMessage",

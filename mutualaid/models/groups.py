@@ -39,6 +39,8 @@ class Group(Model):
     radius_km: Mapped[float | None]
     #: Postcode districts (outward codes) such as ``["E8", "E9", "N16"]``.
     districts: Mapped[list[str] | None] = mapped_column(sa.JSON)
+    #: The group's coordinators publish a page of its open needs (``/g/<slug>/needs``).
+    is_needs_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     #: How many weeks a weekly need runs when its resident gives no end date.
     weekly_weeks: Mapped[int] = mapped_column(default=8, server_default="8")
@@ -72,6 +74,10 @@ class Membership(Model):
     )
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.MEMBER)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
+    #: A coordinator's choice: "immediate", "digest" or "off" (see ``models.alerts``).
+    alert_mode: Mapped[str] = mapped_column(
+        sa.String(20), default="immediate", server_default="immediate"
+    )
 
     group: Mapped[Group] = relationship(back_populates="memberships")
     person: Mapped[Person] = relationship(back_populates="memberships")

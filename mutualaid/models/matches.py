@@ -134,6 +134,8 @@ class Match(Model):
     begins_on: Mapped[date | None]
     #: A weekly commitment stepped back from after it began: its last day (its sessions stay).
     ended_on: Mapped[date | None]
+    #: Proposed by the volunteer ("I can help with this"), not by a run: a run never removes it.
+    is_claim: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     need: Mapped[Need] = relationship()
     offer: Mapped[Offer] = relationship()

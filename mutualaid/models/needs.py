@@ -91,6 +91,8 @@ class Need(Model):
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     urgency: Mapped[str] = mapped_column(sa.String(10), default=Urgency.NORMAL)
     is_remote_ok: Mapped[bool] = mapped_column(default=False)
+    #: The resident lets the group's public page show the title and description.
+    is_description_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     status: Mapped[str] = mapped_column(sa.String(20), default=NeedStatus.OPEN)
     created_dt: Mapped[datetime] = mapped_column(default=utcnow)
     updated_dt: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -103,6 +103,9 @@ class MatchOutSchema(Schema):
     )
     explanation = fields.Nested(ExplanationSchema, allow_none=True)
     run_id = fields.Integer(allow_none=True)
+    claim = fields.Boolean(
+        metadata={"description": 'Proposed by the volunteer ("I can help with this"), not a run.'}
+    )
     created_at = UTCDateTime()
     decided_at = UTCDateTime(allow_none=True)
     decided_by = fields.Integer(allow_none=True)

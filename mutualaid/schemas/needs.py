@@ -51,6 +51,14 @@ class NeedInSchema(InSchema):
     volunteers_needed = Int(load_default=1, validate=validate.Range(min=1, max=50))
     urgency = Stripped(load_default="normal", validate=validate.OneOf(URGENCIES))
     remote_ok = fields.Boolean(load_default=False)
+    share_description = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Let the group's public page of open needs (if it has one) show the "
+            "title and description; otherwise it shows only the category, district, day and "
+            "skills."
+        },
+    )
 
 
 class NeedPatchSchema(PatchSchema, NeedInSchema):
@@ -102,6 +110,9 @@ class NeedOutSchema(Schema):
     lon = fields.Float()
     created_at = UTCDateTime()
     expires_at = UTCDateTime(allow_none=True)
+    share_description = fields.Boolean(
+        metadata={"description": "Private: the public page may show the title and description."}
+    )
     full_view = fields.Boolean(
         metadata={"description": "Whether the private fields below are included."}
     )

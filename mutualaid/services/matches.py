@@ -199,38 +199,57 @@ def matches_for_resident(
     return list(db.session.scalars(query).unique())
 
 
-def can_see_reason(person: Person | None, match: Match) -> bool:
+def can_see_reason(
+    person: Person | None, match: Match, coordinated: set[int] | None = None
+) -> bool:
     """A decision's reason: the need's group's coordinators, and whoever gave it (a volunteer's
-    own decline). A rejection's reason is the coordinators' internal note."""
+    own decline). A rejection's reason is the coordinators' internal note. ``coordinated``:
+    the person's coordinated group ids, when already read for a list."""
     if person is None or getattr(person, "id", None) is None:
         return False
-    return match.decided_by_id == person.id or is_coordinator_of(person, match)
+    if match.decided_by_id == person.id:
+        return True
+    if coordinated is not None:
+        return match.need.group_id in coordinated
+    return is_coordinator_of(person, match)
 
 
 def match_view(match: Match, viewer: Person | None) -> dict[str, Any]:
     """The match as ``viewer`` may see it: the need and offer through the privacy rule; before
     approval the distance in a band (:func:`visibility.sees_exact_distance`)."""
-    data = {
-        "id": match.id,
-        "status": match.status,
-        "score": match.score,
-        "distance_km": match.distance_km,
-        "distance_band": visibility.distance_band(match.distance_km),
-        "explanation": match.explanation,
-        "run_id": match.run_id,
-        "created_at": match.created_dt,
-        "decided_at": match.decided_dt,
-        "decided_by": match.decided_by_id,
-        "reason": match.reason if can_see_reason(viewer, match) else None,
-        "hours": match.hours,
-        "completed_at": match.completed_dt,
-        "ended_on": match.ended_on,
-        "need": visibility.need_view(match.need, viewer),
-        "offer": visibility.offer_view(match.offer, viewer),
-    }
-    if not visibility.sees_exact_distance(match, viewer):
-        data = visibility.banded_match(data)
-    return _match_out.dump(data)
+    return match_views([match], viewer)[0]
+
+
+def match_views(found: list[Match], viewer: Person | None) -> list[dict[str, Any]]:
+    """:func:`match_view` of each match, the privacy rule's facts read once for the list."""
+    needs = visibility.need_views([m.need for m in found], viewer)
+    offers = visibility.offer_views([m.offer for m in found], viewer)
+    coordinated = accounts.coordinated_group_ids(viewer) if found else set()
+    out = []
+    for match, need, offer in zip(found, needs, offers, strict=True):
+        data = {
+            "id": match.id,
+            "status": match.status,
+            "score": match.score,
+            "distance_km": match.distance_km,
+            "distance_band": visibility.distance_band(match.distance_km),
+            "explanation": match.explanation,
+            "run_id": match.run_id,
+            "claim": match.is_claim,
+            "created_at": match.created_dt,
+            "decided_at": match.decided_dt,
+            "decided_by": match.decided_by_id,
+            "reason": match.reason if can_see_reason(viewer, match, coordinated) else None,
+            "hours": match.hours,
+            "completed_at": match.completed_dt,
+            "ended_on": match.ended_on,
+            "need": need,
+            "offer": offer,
+        }
+        if not visibility.sees_exact_distance(match, viewer, coordinated):
+            data = visibility.banded_match(data)
+        out.append(_match_out.dump(data))
+    return out
 
 
 # --- deciding ---------------------------------------------------------------------------------

@@ -76,7 +76,7 @@ from ..models import (
     utcnow,
 )
 from ..schemas.matches import RunOutSchema
-from . import accounts, commitments, locks, reasons
+from . import accounts, commitments, coordinator_alerts, locks, reasons
 from .common import among, get_or_not_found
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ def process_run(run_id: int) -> MatchingRun:
             except Exception as exc:
                 db.session.rollback()
                 log.exception("Matching run %s for group %s failed", run_id, group_id)
-                _record_failure(run_id, exc)
+                _record_failure(run_id, group_id, exc)
     db.session.expire_all()
     return db.session.get_one(MatchingRun, run_id)
 
@@ -307,14 +307,18 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _record_failure(run_id: int, exc: BaseException) -> None:
+def _record_failure(run_id: int, group_id: int, exc: BaseException) -> None:
+    """The run failed; the group's coordinators are told, in the same transaction."""
     message = f"{type(exc).__name__}: {exc}"[:4000]
     with _transaction(write=True):
-        db.session.execute(
+        failed = db.session.execute(
             sa.update(MatchingRun)
             .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.RUNNING)
             .values(status=RunStatus.FAILED, error=message, finished_dt=utcnow())
-        )
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult
+        group = db.session.get(Group, group_id)
+        if failed == 1 and group is not None:
+            coordinator_alerts.run_failed(group, run_id, message)
 
 
 @dataclass
@@ -447,6 +451,23 @@ class LoadedInstance:
     volunteer_of: dict[str, int]
 
 
+def need_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
+    """The engine's records of the group's open needs meeting ``where``, as a run reads them
+    (open slots only; each with its ``requester``)."""
+    return _load_needs(group_id, now, *where)
+
+
+def offer_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
+    """The engine's records of the group's offers meeting ``where``, as a run reads them (room
+    left, usable skills only; each with its ``person``)."""
+    return _load_offers(group_id, now, *where)
+
+
+def decided_pairs(group_id: int) -> set[tuple[int, int]]:
+    """``(need id, offer id)`` pairs already decided: a run never proposes them again."""
+    return {(int(n), int(o)) for n, o in _excluded_pairs(group_id)}
+
+
 def _counts(where: Any, key: Any) -> Any:
     return (
         sa.select(key.label("id"), sa.func.count().label("n")).where(where).group_by(key).subquery()
@@ -504,9 +525,10 @@ def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
     ]
 
 
-def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
+def _load_needs(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]]:
+    """The group's open needs as the engine's records (``more``: more conditions on needs)."""
     filled = _counts(Match.status.in_(HOLDING_MATCH_STATUSES), Match.need_id)
-    where = _open_needs_filter(group_id, now)
+    where = [*_open_needs_filter(group_id, now), *more]
     rows = db.session.execute(
         sa.select(
             Need.id,
@@ -572,7 +594,9 @@ def _load_needs(group_id: int, now: datetime) -> list[dict[str, Any]]:
     return out
 
 
-def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
+def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]]:
+    """The group's active offers with room left, as the engine's records (``more``: more
+    conditions on offers)."""
     busy = _counts(Match.status == MatchStatus.APPROVED, Match.offer_id)
     recent = _counts(
         sa.and_(
@@ -585,6 +609,7 @@ def _load_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
         offer_groups.c.group_id == group_id,
         Offer.is_active.is_(True),
         accounts.published(Offer.volunteer_id),
+        *more,
     ]
     rows = db.session.execute(
         sa.select(
@@ -712,11 +737,11 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
 
     Locks the needs, the offers and the proposed matches involved, in the global order; drops
     what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
-    its id (rewritten only when its score, distance or summary moved); removes the others and
-    adds the new ones. The rows are written in bulk (one ``executemany`` INSERT, one UPDATE, a
-    DELETE per batch; no ORM object per row), and so are their audit rows
-    (:func:`mutualaid.audit.record`): every proposal added, changed or removed is recorded, as
-    the unit of work's hook would.
+    its id (rewritten only when its score, distance or summary moved); removes the others (never
+    a volunteer's claim, :attr:`Match.is_claim`) and adds the new ones. The rows are written in
+    bulk (one ``executemany`` INSERT, one UPDATE, a DELETE per batch; no ORM object per row), and
+    so are their audit rows (:func:`mutualaid.audit.record`): every proposal added, changed or
+    removed is recorded, as the unit of work's hook would.
     """
     table = cast(sa.Table, Match.__table__)
     in_group = (
@@ -730,17 +755,22 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
         matches={m for m, _, _ in current},
     )
-    # Read again under the locks: an approval may have decided a proposal meanwhile. Only the
+    # Read again under the locks: an approval may have decided a proposal meanwhile, and a
+    # volunteer may have claimed a need (a claim locks its need first, so it is either visible
+    # now or waits for this transaction): a pair the run proposes again keeps its claim. Only the
     # figures the diff compares: no ORM objects, and only each explanation's summary.
     locked = {m for m, _, _ in current}
     existing = {
-        (need_id, offer_id): (match_id, score, distance, summary)
-        for match_id, need_id, offer_id, score, distance, summary in db.session.execute(
+        (need_id, offer_id): (match_id, score, distance, summary, is_claim)
+        for match_id, need_id, offer_id, score, distance, summary, is_claim in db.session.execute(
             in_group.add_columns(
-                Match.score, Match.distance_km, Match.explanation["summary"].as_string()
+                Match.score,
+                Match.distance_km,
+                Match.explanation["summary"].as_string(),
+                Match.is_claim,
             )
         )
-        if match_id in locked
+        if match_id in locked or is_claim
     }
     fitting = _still_fitting(run.group_id, proposals)
     now = utcnow()
@@ -767,14 +797,15 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
             )
             continue
         kept += 1
-        if _moved(old[1:], score, distance, explanation):
+        if _moved(old[1:4], score, distance, explanation):
             moved[old[0]] = {
                 "score": score,
                 "distance_km": distance,
                 "explanation": explanation,
                 "run_id": run.id,
             }
-    gone = sorted(m for m, _, _, _ in existing.values())
+    # a volunteer's claim stays
+    gone = sorted(m for m, _, _, _, claim in existing.values() if not claim)
     entries: list[tuple[str, int, dict[str, Any] | None]] = []
     if new_rows:
         # A plain executemany (psycopg pipelines it; RETURNING would make it one huge statement

@@ -27,7 +27,7 @@ from ..models import (
     need_skills,
     utcnow,
 )
-from . import accounts, commitments, locks
+from . import accounts, commitments, coordinator_alerts, locks
 from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
 from .groups import get_group_by_slug, require_in_area, resolve_postcode
 from .skills import skills_by_slugs
@@ -75,8 +75,9 @@ def reference_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     return {}
 
 
-def post_need(requester: Person, data: dict[str, Any]) -> Need:
-    """Post a need (``NeedInSchema`` output in ``data``); the requester joins the group."""
+def post_need(requester: Person, data: dict[str, Any], *, alert: bool = True) -> Need:
+    """Post a need (``NeedInSchema`` output in ``data``); the requester joins the group. An
+    urgent need is told to the group's coordinators (unless ``alert`` is false: an import)."""
     resolved = _resolve(data, None)
     group, place = resolved["group"], resolved["place"]
     when = data["when"]
@@ -99,6 +100,7 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
         volunteers_needed=data.get("volunteers_needed", 1),
         urgency=data.get("urgency", Urgency.NORMAL),
         is_remote_ok=bool(data.get("remote_ok", False)),
+        is_description_public=bool(data.get("share_description", False)),
         status=NeedStatus.OPEN,
         expires_dt=_expires(when["on_date"], when["windows"]),
     )
@@ -106,6 +108,8 @@ def post_need(requester: Person, data: dict[str, Any]) -> Need:
     db.session.add(need)
     accounts.ensure_member(requester, group)
     db.session.flush()
+    if alert and need.urgency == Urgency.HIGH:
+        coordinator_alerts.urgent_need(need)
     return need
 
 
@@ -192,6 +196,8 @@ def update_need(need: Need, actor: Person, data: dict[str, Any]) -> Need:
             setattr(need, key, data[key] if key != "description" else (data[key] or ""))
     if "remote_ok" in data:
         need.is_remote_ok = bool(data["remote_ok"])
+    if "share_description" in data:
+        need.is_description_public = bool(data["share_description"])
     if "skills" in resolved:
         need.skills = resolved["skills"]
     if "place" in resolved:

@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app, has_app_context
 
 from ..models import Match, MatchStatus, Need, Person
-from . import accounts, mail
+from . import accounts, coordinator_alerts, mail
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -92,23 +92,20 @@ def match_ended(match: Match, by: Person) -> None:
             f"Hello {person.name},\n\n{what}{why}\nThe group's coordinators will look for "
             "someone else.\n",
         )
-    # The coordinators approved it: they hear it is off, and why, to find someone else.
-    told = {volunteer.id, resident.id, by.id}
-    for coordinator in accounts.coordinators_of(need.group_id):
-        if coordinator.id in told:
-            continue
-        body = (
-            f"{what} The volunteer was {volunteer.name}."
-            if stepped_back
-            else f"{by.name} {word} the approved match of {volunteer.name} with "
-            f'"{need.title}" {describe_time(need)}.'
-        )
-        mail.queue_mail(
-            coordinator.email,
-            subject,
-            f"Hello {coordinator.name},\n\n{body}{why}\n"
-            f"The need is open again: {_link(f'/needs/{need.id}')}\n",
-        )
+    # The coordinators approved it: they hear it is off, and why, to find someone else (each
+    # as they chose: at once, in their daily digest, or not).
+    body = (
+        f"{what} The volunteer was {volunteer.name}."
+        if stepped_back
+        else f"{by.name} {word} the approved match of {volunteer.name} with "
+        f'"{need.title}" {describe_time(need)}.'
+    )
+    coordinator_alerts.alert(
+        need.group,
+        subject,
+        f"{body}{why}\nThe need is open again: {_link(f'/needs/{need.id}')}\n",
+        skip={volunteer.id, resident.id, by.id},
+    )
 
 
 def commitment_finished(match: Match) -> None:

@@ -195,7 +195,11 @@ def _need_view(need: Need, viewer: Person | None, facts: _Facts) -> dict[str, An
     full_view = manages or need.id in facts.holding  # see can_see_need_private
     data.update(_location(need, full_view))
     if full_view:
-        data.update(address=need.address, requester=contact(need.requester))
+        data.update(
+            address=need.address,
+            requester=contact(need.requester),
+            share_description=need.is_description_public,
+        )
         if manages:
             data["volunteers"] = [contact(p) for p in facts.volunteers.get(need.id, [])]
             data["progress"] = facts.progress[need.id].to_dict()
@@ -290,15 +294,20 @@ def distance_band(km: float | None) -> str | None:
     return f"{low} km or more"
 
 
-def sees_exact_distance(match: Match, viewer: Person | None) -> bool:
+def sees_exact_distance(
+    match: Match, viewer: Person | None, coordinated: set[int] | None = None
+) -> bool:
     """The need's group's coordinators (and admins) always; anyone else once it is agreed.
 
     Before approval, an exact distance from the volunteer's own point (and the score's
     closeness part, from which it can be worked back) would place the resident's home.
+    ``coordinated``: the viewer's coordinated group ids, when already read for a list.
     """
-    return match.status in HOLDING_MATCH_STATUSES or (
-        _is_person(viewer) and accounts.is_coordinator(viewer, match.need.group_id)
-    )
+    if match.status in HOLDING_MATCH_STATUSES:
+        return True
+    if coordinated is not None:
+        return match.need.group_id in coordinated
+    return _is_person(viewer) and accounts.is_coordinator(viewer, match.need.group_id)
 
 
 def banded_match(data: dict[str, Any]) -> dict[str, Any]:

@@ -76,6 +76,7 @@ def test_the_document_states_the_rules(doc):
         "complete": True,
         "sessions": True,
         "approve-above": True,
+        "notes": True,
     }
 
 

@@ -1,71 +1,17 @@
 """One journey in a real browser: register, log in, ask for help, see it listed.
 
-Runs headless Chromium (``CHROMIUM_PATH`` or ``/usr/bin/chromium``) against the app served on a
-free localhost port, with CSRF protection on as in production.
+Runs headless Chromium against the app served on a free localhost port (see ``conftest.py``:
+CSRF protection on as in production, and axe-core on every page).
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 from datetime import date, timedelta
 
 import pytest
-from werkzeug.serving import make_server
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str | None:
-    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium"):
-        if candidate and (os.path.isfile(candidate) or shutil.which(candidate)):
-            return candidate
-    return None
-
-
-@pytest.fixture
-def live_server(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        app.config["WTF_CSRF_ENABLED"] = False
-
-
-@pytest.fixture
-def browser_page():
-    executable = _chromium()
-    if executable is None:
-        pytest.skip(
-            "Chromium not found: set CHROMIUM_PATH or install Debian's chromium "
-            "(/usr/bin/chromium)."
-        )
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed.")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 390, "height": 844})
-            page.set_default_timeout(15_000)
-            yield page
-        finally:
-            browser.close()
 
 
 def _mailed_path(app, to: str, prefix: str) -> str:
@@ -324,3 +270,240 @@ def test_profile_and_password_reset_pages(app, live_server, browser_page, create
     for path in ("/account/tokens", "/account/delete", "/privacy"):
         page.goto(live_server + path)
         assert _sideways_overflow(page) == [], path
+
+
+# --- the coordinator's desk: queue, notes, reports, spreadsheets ------------------------------
+
+_AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe-core", "axe.min.js")
+
+
+def _axe_violations(page) -> list[str]:
+    """What axe-core (vendored from npm, see vendor/axe-core) finds wrong on the page.
+
+    axe is added to every page with ``page.add_init_script(path=_AXE)`` at the start of the
+    test: the pages' Content Security Policy refuses a script added afterwards.
+    """
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+    )
+    return list(found)
+
+
+def _desk(app, create_group, create_person, create_need, create_offer):
+    from mutualaid.extensions import db
+    from mutualaid.models import Match
+
+    coordinator = create_person(
+        name="Cora Coordinator", email="cora@example.org", password="a long password"
+    )
+    group = create_group(name="Hackney Mutual Aid", slug="hackney", coordinators=[coordinator])
+    resident = create_person(name="Rita Resident")
+    offer = create_offer([group], volunteer=create_person(name="Vic Volunteer"), capacity=30)
+    with app.app_context():
+        for i in range(24):
+            need = create_need(
+                group,
+                requester=resident,
+                title=f"Shopping run {i}" if i < 22 else f"Housing letter {i}",
+                category="food" if i < 22 else "legal-aid",
+                urgency="high" if i % 5 == 0 else "normal",
+            )
+            db.session.add(
+                Match(
+                    need_id=need.id,
+                    offer_id=offer.id,
+                    status="proposed",
+                    score=0.5 + i / 100,
+                    distance_km=1.2,
+                    explanation={
+                        "summary": "1.2 km away (of 5 km)",
+                        "score_parts": {
+                            "closeness": 0.3,
+                            "urgency": 0.25,
+                            "waiting": 0.0,
+                            "fairness": 0.2,
+                        },
+                    },
+                )
+            )
+        db.session.commit()
+    return group
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_queue_pages_searches_filters_and_takes_a_note(
+    app, live_server, browser_page, create_group, create_person, create_need, create_offer, size
+):
+    _desk(app, create_group, create_person, create_need, create_offer)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/groups/hackney/matches")
+    assert page.get_by_role("heading", name="Waiting for a decision (24)").is_visible()
+    assert page.locator("li.card").count() == 20
+    assert "urgent" in page.locator("li.card").first.text_content()
+    assert "closeness" not in page.content()
+    assert page.get_by_text("Reason for rejecting (required)").first.is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+    page.get_by_role("link", name="Next page (4 more)").click()
+    page.wait_for_url("**page=2**")
+    assert page.locator("li.card").count() == 4
+
+    page.get_by_label("Search").fill("housing")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**q=housing**")
+    assert page.get_by_role("heading", name="Waiting for a decision (2)").is_visible()
+    assert page.locator("li.card").count() == 2 and "Next page" not in page.content()
+
+    page.get_by_label("Search").fill("")
+    page.get_by_label("Category").select_option("food")
+    page.get_by_label("Order").select_option("score")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**category=food**")
+    assert page.get_by_role("heading", name="Waiting for a decision (22)").is_visible()
+    assert page.get_by_role("link", name="Next page (2 more)").is_visible()
+    first_need = page.locator("li.queue-need h3").first.text_content()
+    assert first_need.startswith("Shopping run 21")  # the best score first
+
+    page.get_by_role("link", name="Notes and details").first.click()
+    page.wait_for_url("**/matches/*")
+    page.get_by_label("What happened").select_option("call")
+    page.get_by_label("Note (required)").fill("Called Rita: Tuesday is fine.")
+    page.get_by_role("button", name="Add the note").click()
+    page.wait_for_url("**/matches/*")
+    assert page.get_by_text("Called Rita: Tuesday is fine.").is_visible()
+    assert page.get_by_role("heading", name="Notes and follow-up (1)").is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_report_export_and_import_with_a_dry_run(
+    app,
+    live_server,
+    browser_page,
+    create_group,
+    create_person,
+    create_need,
+    create_offer,
+    tmp_path,
+    size,
+):
+    _desk(app, create_group, create_person, create_need, create_offer)
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/groups/hackney/coordinate")
+    page.get_by_role("link", name="Report").click()
+    page.wait_for_url("**/report")
+    assert page.locator("svg.chart-svg").count() >= 4
+    assert page.get_by_role("table").count() == page.locator("svg.chart-svg").count()
+    assert page.get_by_role("img", name="Needs by category: chart").is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+
+    page.goto(f"{live_server}/groups/hackney/coordinate?category=legal-aid")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download these needs (CSV)").click()
+    exported = (tmp_path / "needs.csv").as_posix()
+    download.value.save_as(exported)
+    with open(exported, encoding="utf-8-sig") as f:
+        text = f.read()
+    assert text.count("Housing letter") == 2 and "Shopping run" not in text
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text + "x,nonsense,ZZ9 9ZZ,,,,,,,,,,,,,,,,\n", encoding="utf-8")
+    page.get_by_role("link", name="Import needs or offers from a spreadsheet").click()
+    page.wait_for_url("**/import")
+    page.get_by_label("Needs (requests for help)").check()
+    page.get_by_label("CSV file").set_input_files(str(bad))
+    page.get_by_role("button", name="Check the file").click()
+    page.wait_for_url("**/import")
+    assert "nothing was saved" in page.content()
+    assert page.get_by_text("3 rows: 2 ready, 1 with problems.").is_visible()
+    assert page.get_by_role("cell", name="category").is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_manual_pairing_feasible_and_not(
+    app, live_server, browser_page, create_group, create_person, create_need, create_offer, size
+):
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", coordinators=[coordinator])
+    need = create_need(group, title="Lift to the clinic", skills=["driving"])
+    create_offer(
+        [group],
+        volunteer=create_person(name="Wendy Weekend"),
+        skills=["driving"],
+        availability=[{"weekday": 5, "start": "08:00", "end": "18:00"}],
+    )
+    create_offer([group], volunteer=create_person(name="Nina Near"), skills=["driving"])
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/needs/{need.id}")
+    page.get_by_role("link", name="Pair with a volunteer").click()
+    page.get_by_label("Volunteer").select_option(label="Wendy Weekend – E8 – Driving")
+    page.get_by_role("button", name="Check this pair").click()
+    page.wait_for_url("**offer=*")
+    assert page.get_by_role("heading", name="The engine cannot pair them").is_visible()
+    assert page.get_by_role("button", name="Pair them and approve").count() == 0
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+
+    page.get_by_label("Volunteer").select_option(label="Nina Near – E8 – Driving")
+    page.get_by_role("button", name="Check this pair").click()
+    page.wait_for_url("**offer=*")
+    assert page.get_by_role("heading", name="The engine can pair them").is_visible()
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Pair them and approve").click()
+    page.wait_for_url(f"{live_server}/needs/{need.id}")
+    assert "Paired and approved." in page.content()
+    assert "Nina Near" in page.content()  # who is coming
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)])
+def test_email_the_volunteers_and_choose_a_digest(
+    app, live_server, browser_page, create_group, create_person, create_offer, size
+):
+    coordinator = create_person(email="cora@example.org", password="a long password")
+    group = create_group(name="Hackney Mutual Aid", slug="hackney", coordinators=[coordinator])
+    create_offer([group], volunteer=create_person(name="Ann"), skills=["driving"])
+    create_offer([group], volunteer=create_person(name="Ben"))
+    page = browser_page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.add_init_script(path=_AXE)
+    _log_in(page, live_server, "cora@example.org")
+
+    page.goto(f"{live_server}/groups/hackney/coordinate")
+    page.get_by_role("link", name="Email the volunteers").click()
+    page.wait_for_url("**/email-volunteers")
+    page.get_by_label("Only volunteers with this skill (optional)").select_option("driving")
+    page.get_by_label("Subject (required)").fill("Drivers wanted")
+    page.get_by_label("Message (required)").fill("Can anyone drive on Saturday?")
+    page.get_by_role("button", name="Check who it goes to").click()
+    assert page.get_by_text("This goes to 1 volunteer.").is_visible()
+    assert _sideways_overflow(page) == []
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Send to 1 volunteer").click()
+    page.wait_for_url("**/coordinate")
+    assert "Queued 1 email to the volunteers." in page.content()
+
+    page.get_by_role("link", name="Your emails about this group").click()
+    page.wait_for_url("**/alerts")
+    page.get_by_label("One email a day with everything (at 07:00 UTC)").check()
+    assert _axe_violations(page) == []
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/alerts")
+    assert page.get_by_label("One email a day with everything (at 07:00 UTC)").is_checked()
+    assert _sideways_overflow(page) == []

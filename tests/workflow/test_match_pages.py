@@ -38,7 +38,8 @@ def test_coordinator_runs_matching_and_approves_from_the_queue(
     assert resp.status_code == 200 and "Matching started" in resp.text
     assert "<strong>succeeded</strong>, 1 proposals (1 new)" in resp.text  # the inline executor
     assert "Shopping for a neighbour" in resp.text and "Victor Volunteer" in resp.text
-    assert "closeness" in resp.text and "Flat 2, 10 Mare Street" in resp.text
+    assert "normal urgency, posted today, hasn&#39;t helped lately" in resp.text
+    assert "closeness" not in resp.text and "Flat 2, 10 Mare Street" in resp.text
 
     match = _only_match(app)
     resp = page.post(f"/matches/{match.id}/reject", data={"reason": " "}, follow_redirects=True)

@@ -182,7 +182,13 @@ def test_embedded_scheduler_starts_once_on_first_request_and_stops(app, client, 
     test_client = web_app.test_client()
     test_client.get("/healthz")
     test_client.get("/healthz")
-    assert len(started) == 1 and started[0].jobs == ["matching", "outbox", "expiry", "retention"]
+    assert len(started) == 1 and started[0].jobs == [
+        "matching",
+        "outbox",
+        "expiry",
+        "retention",
+        "digest",
+    ]
     scheduler.stop_in_process(web_app)
     assert started[0].running is False
     with web_app.app_context():
@@ -198,6 +204,7 @@ def test_the_jobs_are_logged_by_their_own_names(app):
         "outbox": "outbox_job",
         "expiry": "expiry_job",
         "retention": "retention_job",
+        "digest": "digest_job",
     }
 
 

@@ -22,7 +22,20 @@ def page_of(page: Any, view: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-from . import account, auth, groups, matches, matching, meta, needs, offers, skills  # noqa: E402,F401  (register the views)
+from . import (  # noqa: E402,F401  (register the views)
+    account,
+    auth,
+    browse,
+    desk,
+    groups,
+    matches,
+    matching,
+    meta,
+    needs,
+    offers,
+    public,
+    skills,
+)
 
 
 def init_app(app: Flask) -> None:

@@ -9,6 +9,7 @@ from flask import g
 
 from mutualaid.models import CATEGORIES
 from mutualaid.services import groups as group_service
+from mutualaid.services import queue as queue_service
 from mutualaid.services import skills as skill_service
 
 from . import bp
@@ -87,3 +88,9 @@ def group_names(slugs: Any) -> str:
     """Groups by their names ("Hackney Mutual Aid"), never their codes."""
     names = _names("group")
     return ", ".join(names.get(slug, slug) for slug in slugs or ())
+
+
+@bp.app_template_filter("score_words")
+def score_words(explanation: dict[str, Any] | None) -> list[str]:
+    """A score's parts in words ("close by", "urgent", "hasn't helped lately")."""
+    return queue_service.score_words(explanation)

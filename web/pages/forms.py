@@ -181,6 +181,7 @@ class NeedForm(FlaskForm):
         validate_choice=False,
     )
     remote_ok = BooleanField("Help by phone or online is fine")
+    share_description = BooleanField("Share my title and description publicly")
 
 
 class OfferForm(FlaskForm):
@@ -290,6 +291,7 @@ def need_data(form: NeedForm) -> tuple[dict[str, Any], list[int]]:
         "volunteers_needed": _number(form.volunteers_needed.data, int),
         "urgency": _text(form.urgency.data),
         "remote_ok": bool(form.remote_ok.data),
+        "share_description": bool(form.share_description.data),
     }
     rows: list[int] = []
     if form.when_kind.data == "once":

@@ -14,18 +14,19 @@ from mutualaid.errors import DomainError, ValidationFailed
 from mutualaid.executor import executor_for
 from mutualaid.extensions import db
 from mutualaid.models import (
+    CATEGORIES,
     LIVE_MATCH_STATUSES,
     LIVE_RUN_STATUSES,
-    Group,
+    URGENCIES,
     MatchStatus,
     RunTrigger,
     utcnow,
 )
-from mutualaid.services import accounts, matches, matching_runs, reasons, visibility
+from mutualaid.services import matches, matching_runs, queue, reasons, visibility
 
 from . import bp
 from ._util import coordinated_ids, form_ids, safe_next
-from .coordinator import coordinated_group
+from .coordinator import _page_number, _pager, coordinated_group
 from .nav import add_nav_link
 
 add_nav_link("My matches", "pages.my_matches")
@@ -53,11 +54,8 @@ def _decide(action: Callable[[], Any], done: str, default: str) -> Response:
     return _back(default)
 
 
-def _queue_items(group: Group, status: MatchStatus) -> list[dict[str, Any]]:
-    return [
-        matches.match_view(m, current_user)
-        for m in matches.group_queue(current_user, group, status)
-    ]
+#: Matches on one page of the queue; the page links to the next.
+QUEUE_PAGE_SIZE = 20
 
 
 @bp.get("/groups/<slug>/matches")
@@ -74,11 +72,32 @@ def match_queue(slug: str):
         }
         for u in matching_runs.unmatched_needs(group.id)
     ]
+    asked = queue.QueueQuery.from_args(request.args)
+    number = _page_number("page")
+    found = queue.queue_page(
+        current_user,
+        group,
+        asked,
+        limit=QUEUE_PAGE_SIZE,
+        offset=(number - 1) * QUEUE_PAGE_SIZE,
+    )
+
+    def link(page: int) -> str:
+        values: dict[str, Any] = {**asked.args(), "page": page}
+        return url_for("pages.match_queue", slug=group.slug, **values)
+
     return render_template(
         "matches/queue.html",
         group=group,
-        proposals=_queue_items(group, MatchStatus.PROPOSED),
-        approved=_queue_items(group, MatchStatus.APPROVED),
+        asked=asked,
+        items=matches.match_views(found.items, current_user),
+        found=found,
+        pager=_pager(found, number, link),
+        counts=queue.status_counts(group),
+        sorts=queue.SORTS,
+        statuses=queue.QUEUE_STATUSES,
+        categories=list(CATEGORIES.items()),
+        urgencies=URGENCIES,
         unmatched=unmatched,
         last_run=last_run,
         run_live=last_run is not None and last_run.status in LIVE_RUN_STATUSES,

@@ -6,17 +6,18 @@ from datetime import date
 from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from mutualaid.extensions import db
 from mutualaid.models import CATEGORIES, Need
 from mutualaid.schemas import NeedInSchema
-from mutualaid.services import commitments, visibility
+from mutualaid.services import claims, commitments, visibility
 from mutualaid.services import groups as group_service
 from mutualaid.services import needs as need_service
 from mutualaid.services import skills as skill_service
 
-from . import bp
+from . import bp, desk
 from ._util import (
     FormRejected,
     add_row_if_asked,
@@ -25,6 +26,7 @@ from ._util import (
     prefilled,
     shown_messages,
 )
+from .browse import preview_message
 from .forms import (
     DAYS,
     WINDOW_ROWS,
@@ -62,6 +64,7 @@ def _form_data(need: Need) -> dict[str, Any]:
         "volunteers_needed": str(need.volunteers_needed),
         "urgency": need.urgency,
         "remote_ok": need.is_remote_ok,
+        "share_description": need.is_description_public,
     }
     windows = need.windows or []
     if need.on_date is not None and windows:
@@ -85,7 +88,11 @@ def _form_data(need: Need) -> dict[str, Any]:
 
 
 def _render_form(
-    form: NeedForm, need: Need | None = None, extra: list[str] | None = None, status: int = 200
+    form: NeedForm,
+    need: Need | None = None,
+    extra: list[str] | None = None,
+    status: int = 200,
+    preview: str | None = None,
 ):
     return render_template(
         "needs/form.html",
@@ -93,6 +100,7 @@ def _render_form(
         need=need,
         errors=error_list(form),
         extra=extra or [],
+        preview=preview,
         weekly_weeks=commitments.weekly_weeks(need.group if need else None),
     ), status
 
@@ -109,6 +117,8 @@ def new_need():
     if add_row_if_asked(form.weekly):
         return _render_form(form)
     data, rows = need_data(form)
+    if "check" in request.form:  # "Check who could help": nothing is saved
+        return _render_form(form, preview=preview_message(data))
     try:
         need = attempt(
             lambda: need_service.post_need(
@@ -150,7 +160,19 @@ def need_detail(need_id: int):
     return _detail(need)
 
 
-def _detail(need: Need, extend: ExtendForm | None = None, extra: list[str] | None = None):
+def render_need(need: Need, status: int = 200, **note_state: Any) -> ResponseReturnValue:
+    """The need's page after a refused note (its problems in ``note_state``)."""
+    return _detail(need, status=status, **note_state)
+
+
+def _detail(
+    need: Need,
+    extend: ExtendForm | None = None,
+    extra: list[str] | None = None,
+    status: int | None = None,
+    **note_state: Any,
+) -> ResponseReturnValue:
+    """The need's page; its coordinators also see its notes and follow-up log."""
     can_change = need_service.can_change(need, current_user)
     if extend is None:
         extend = ExtendForm(formdata=None)
@@ -159,10 +181,14 @@ def _detail(need: Need, extend: ExtendForm | None = None, extra: list[str] | Non
         "needs/detail.html",
         need=visibility.need_view(need, current_user),
         can_change=can_change,
+        claim=claims.claim_state(current_user, need),
         extend=extend if can_change and need.on_date is None and need.ends_on else None,
         errors=errors,
         extra=extra or [],
-    ), (422 if errors or extra else 200)
+        notes=desk.notes_for(need),
+        note_action=url_for("pages.add_need_note", need_id=need.id),
+        **note_state,
+    ), (status or (422 if errors or extra else 200))
 
 
 @bp.post("/needs/<int:need_id>/extend")
@@ -203,6 +229,8 @@ def edit_need(need_id: int):
         return _render_form(form, need)
     data, rows = need_data(form)
     data["group"] = need.group.slug  # a need stays in its group
+    if "check" in request.form:  # "Check who could help": nothing is saved
+        return _render_form(form, need, preview=preview_message(data))
     data.setdefault("address", None)  # a cleared address is removed
     try:
         attempt(
