@@ -372,7 +372,68 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                 u = touched[i]
                 node[u, _DIST] = inf
                 node[u, _HPOS] = -1
-    return flow, searches
+    return flow, searches, node, into
+
+
+@_compiled
+def _highest_need_potentials(  # type: ignore[no-untyped-def]
+    n, n_left, ptr, head, tail, cost, slot_ptr, slots, unfilled_cost, flow, node, into
+):
+    """The highest potentials of the final flow with the sink at 0 and every record at most 0.
+
+    Potentials ``pi`` are valid when ``pi[h] <= pi[u] + cost`` for every residual arc
+    ``u -> h``; with ``pi[sink] = 0`` and an arc ``sink -> record`` of cost 0 for every
+    record, the highest valid ``pi`` are the shortest distances from the sink. They are
+    found by one Dijkstra search on the reduced costs of the solver's potentials (all
+    non-negative). Returns the needs' potentials."""
+    n_nodes = slot_ptr.size - 1
+    inf = _INF
+    heap_d = np.empty(n_nodes, dtype=np.int64)
+    heap_u = np.empty(n_nodes, dtype=np.int64)
+    touched = np.empty(n_nodes, dtype=np.int64)
+    filled = np.zeros(n, dtype=np.int64)
+    for a in range(head.size):
+        if flow[a] and tail[a] < n:
+            filled[tail[a]] += 1
+    size = 0
+    n_touched = 0
+    for u in range(n_left, n_nodes):  # sink -> record, cost 0
+        size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, u, -node[u, _POT])
+    for u in range(n):  # sink -> need along an "unfilled" arc carrying flow
+        if filled[u] < slots[u]:
+            d = -unfilled_cost - node[u, _POT]
+            if d < node[u, _DIST]:
+                size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, u, d)
+    out = np.empty(n, dtype=np.int64)
+    while size > 0:
+        du = heap_d[0]
+        u = heap_u[0]
+        size = _heap_pop(heap_d, heap_u, node, size)
+        base = du + node[u, _POT]
+        if u < n_left:
+            for a in range(ptr[u], ptr[u + 1]):
+                if flow[a]:
+                    continue
+                h = head[a]
+                nd = base + cost[a] - node[h, _POT]
+                if nd < node[h, _DIST]:  # false for settled nodes
+                    size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, h, nd)
+        if u >= n:
+            hi = slot_ptr[u + 1] - node[u, _ROOM]
+            for k in range(slot_ptr[u], hi):
+                a = into[k]
+                v = tail[a]
+                nd = base - cost[a] - node[v, _POT]
+                if nd < node[v, _DIST]:
+                    size, n_touched = _reach(heap_d, heap_u, node, touched, size, n_touched, v, nd)
+    for u in range(n):
+        d = node[u, _DIST]
+        out[u] = d + node[u, _POT] if d < inf else inf
+    for i in range(n_touched):
+        u = touched[i]
+        node[u, _DIST] = inf
+        node[u, _HPOS] = -1
+    return out
 
 
 def b_matching(
@@ -383,7 +444,8 @@ def b_matching(
     capacity: np.ndarray,
     q: int,
     person: np.ndarray | None = None,
-) -> tuple[np.ndarray, dict[str, int]]:
+    open_needs: np.ndarray | None = None,
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Optimal pairs: most filled slots, then highest total score.
 
     Parameters
@@ -399,16 +461,37 @@ def b_matching(
     person : ndarray of int, optional
         The person of every volunteer record (default: each record its own
         person). No need gets two records of the same person.
+    open_needs : ndarray of bool, optional
+        Needs whose pairs given are only some of their pairs (the best ones).
+        With it, the network is that of the larger graph: those needs' slots
+        and every record's capacity are not cut to the pairs given, and
+        ``info["need_potential"]`` holds valid dual prices for it (see Notes).
 
     Returns
     -------
     chosen : ndarray of int64
         Sorted indices of the chosen pairs.
     info : dict
-        ``searches``: shortest-path searches run after the warm start.
+        ``searches``: shortest-path searches run after the warm start;
+        ``need_potential`` (with ``open_needs``): every need's potential.
+
+    Notes
+    -----
+    The potentials ``pi`` leave every residual arc a non-negative reduced
+    cost ``cost + pi[tail] - pi[head]``, with arc costs ``q - score``, the
+    sink at 0 and every record at or below 0 (a record the pairs do not
+    mention is at 0). So a pair left out of need ``i``'s pairs, scoring at
+    most ``b``, has a reduced cost of at least ``q - b + pi[i]``: when that
+    is not negative for every open need, no left-out pair can improve the
+    assignment, which is then optimal on the larger graph.
     """
     n, m = int(demand.size), int(capacity.size)
-    info = {"searches": 0}
+    info: dict[str, Any] = {"searches": 0}
+    if open_needs is not None:
+        # a need with no pairs routes its slots "unfilled": potential -(slots + 1) * q
+        info["need_potential"] = np.full(
+            n, -(int(np.asarray(demand).sum()) + 1) * int(q), dtype=np.int64
+        )
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
     # one compiled specialisation: int32 indices and scores (as the candidates hold them)
@@ -433,19 +516,24 @@ def b_matching(
     ptr, first, heads, tails, costs, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
     # a need fills at most one slot per distinct person it has arcs to
     out_deg = np.diff(ptr[: n + 1])
-    slots = np.minimum(np.asarray(demand, dtype=np.int64), out_deg)
-    room = np.concatenate(
-        (
-            np.zeros(n, dtype=np.int64),
-            np.ones(n_groups, dtype=np.int64),
-            np.minimum(np.asarray(capacity, dtype=np.int64), np.bincount(vi, minlength=m)),
-        )
-    )
+    demand = np.asarray(demand, dtype=np.int64)
+    capacity = np.asarray(capacity, dtype=np.int64)
+    if open_needs is None:
+        slots = np.minimum(demand, out_deg)
+        cap = np.minimum(capacity, np.bincount(vi, minlength=m))
+    else:
+        slots = np.where(open_needs, demand, np.minimum(demand, out_deg))
+        cap = capacity
+    room = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(n_groups, dtype=np.int64), cap))
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
-    flow, searches = _flow(
+    flow, searches, node, into = _flow(
         n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
     )
     info["searches"] = int(searches)
+    if open_needs is not None:
+        info["need_potential"] = _highest_need_potentials(
+            n, n_left, ptr, heads, tails, costs, slot_ptr, slots, unfilled_cost, flow, node, into
+        )
     chosen = pairs[(flow > 0) & (pairs >= 0)]
     return np.sort(chosen), info

@@ -33,11 +33,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import get_num_threads
 
 from ._arrays import expand
 from ._instance import Instance
-from ._kernels import build_cells, class_memberships, scan_needs, sort_segments
+from ._kernels import (
+    build_cells,
+    class_memberships,
+    scan_best_chunks,
+    scan_chunks,
+    sort_chunks,
+)
 from ._scoring import (
+    EARTH_RADIUS_KM,
     SCORE_UNITS,
     WEIGHTS,
     chord_to_km,
@@ -53,7 +61,7 @@ _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup t
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
 _CLASS_MINUTES = 60  # width of a time class
 _MIN_CELL = 2e-6  # narrowest grid cell (chord on the unit sphere, about 13 m)
-_BLOCK_PAIRS = 1 << 21  # pairs per block of needs (grows for a need with more)
+_BLOCK_PAIRS = 1 << 20  # pairs per chunk of needs (grows for a need with more)
 
 
 @dataclass(frozen=True, eq=False)
@@ -422,7 +430,8 @@ def _index(
     s = span[band]
     key = (cell[:, 0] * s + cell[:, 1]) * s + cell[:, 2]
     del cell, s
-    order = np.lexsort((key, band))  # stable: input order within a cell
+    # fairest first within a cell (a need after its best pairs stops early), then input order
+    order = np.lexsort((-volunteer_parts(inst.load), key, band))
     key, band = key[order], band[order]
     class_cells, cell_key, cell_start, entry_vol = build_cells(
         pointer, classes, n_classes, order, band, key, n_bands
@@ -457,54 +466,6 @@ def _exclusions(inst: Instance, position: np.ndarray) -> tuple[np.ndarray, np.nd
     return ptr, (keys % m).astype(np.int32)
 
 
-def _scan(
-    inst: Instance,
-    prep: _Prepared,
-    idx: _Index,
-    need_class: np.ndarray,
-    need_mode: np.ndarray,
-    count_only: bool,
-    start: int,
-    out_vol: np.ndarray,
-    out_chord: np.ndarray,
-    pairs: np.ndarray,
-    free: np.ndarray,
-    items: tuple[np.ndarray, np.ndarray, np.ndarray],
-    ex: tuple[np.ndarray, np.ndarray],
-) -> tuple[int, int]:
-    next_need, written = scan_needs(
-        start,
-        inst.n_needs,
-        count_only,
-        need_class,
-        need_mode,
-        prep.need_xyz,
-        prep.skills.need_rows,
-        items[0],
-        items[1],
-        items[2],
-        ex[0],
-        ex[1],
-        idx.class_cells,
-        idx.cell_key,
-        idx.cell_start,
-        idx.entry_vol,
-        idx.entry_skills,
-        idx.band_h,
-        idx.band_offset,
-        idx.band_span,
-        idx.vol_xyz,
-        idx.chord_limit,
-        idx.vol_skills,
-        idx.vol_time,
-        out_vol,
-        out_chord,
-        pairs,
-        free,
-    )
-    return int(next_need), int(written)
-
-
 def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
     """Per need (all needs; counted for ``needs`` only): volunteers with the skills within reach.
 
@@ -518,22 +479,21 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
         idx = _index(inst, prep, np.arange(m + 1), np.zeros(m, dtype=np.int16), 1)
         mode = np.zeros(inst.n_needs, dtype=np.int8)
         mode[local] = 1
-        empty = np.zeros(0, dtype=np.int32)
-        _scan(
-            inst,
-            prep,
-            idx,
-            np.zeros(inst.n_needs, dtype=np.int64),
-            mode,
-            True,
-            0,
-            empty,
-            np.zeros(0),
-            np.zeros(inst.n_needs, dtype=np.int64),
-            reach,
-            _time_items(prep.need_t[:, :0]),
-            (np.zeros(inst.n_needs + 1, dtype=np.int64), empty),
-        )
+        items = _time_items(prep.need_t[:, :0])
+        # chunks of about the same number of needs counted, in parallel
+        n_chunks = 2 * max(get_num_threads(), 1)
+        no_pairs = np.zeros((n_chunks, 0), dtype=np.int32)
+        at = np.linspace(0, local.size, n_chunks + 1).astype(np.int64)
+        bounds = np.r_[0, local[at[1:-1]], inst.n_needs].astype(np.int64)
+        scan_chunks(
+            bounds, True, np.zeros(inst.n_needs, dtype=np.int64), mode, prep.need_xyz,
+            prep.skills.need_rows, items[0], items[1], items[2],
+            np.zeros(inst.n_needs + 1, dtype=np.int64), no_pairs[0], idx.class_cells,
+            idx.cell_key, idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+            idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit, idx.vol_skills,
+            idx.vol_time, no_pairs, np.zeros((n_chunks, 0)), np.zeros(inst.n_needs, dtype=np.int64),
+            reach, np.zeros((n_chunks, 2), dtype=np.int64),
+        )  # fmt: skip
     remote = needs[inst.remote_ok[needs]]
     if remote.size:
         sk = prep.skills
@@ -623,10 +583,13 @@ def best_candidates(
 ) -> tuple[Candidates, np.ndarray]:
     """The best ``per_need`` feasible pairs of each need, and a bound on the rest.
 
-    The pairs not returned are never held in memory: each need's pairs are
-    generated, scored and cut to its best ``per_need`` a block of needs at a
-    time, so memory grows with ``per_need`` times the needs rather than with
-    every feasible pair.
+    The pairs not returned are never held in memory, and most are never
+    looked at: a need visits its grid cells best first by an upper bound of
+    the score any pair in them could have (its nearest point, the highest
+    ``max_km`` and fairness part in it; a cell's volunteers come fairest
+    first) and stops once nothing left could make its best ``per_need``
+    (see :func:`matching._kernels.scan_best`). Memory grows with
+    ``per_need`` times the needs rather than with every feasible pair.
 
     Parameters
     ----------
@@ -641,10 +604,13 @@ def best_candidates(
     -------
     Candidates
         As :func:`candidates` returns them (each need's best first), at most
-        ``per_need`` pairs per need; ``free_count`` counts all of them.
+        ``per_need`` pairs per need; ``free_count`` is exact for the needs
+        whose bound is 0 (a lower count for the others).
     bound : ndarray of int32
-        Per need: the score units of its best pair left out, 0 if none was
-        (and for needs not asked for). Every pair left out scores at most this.
+        Per need: an upper bound of the score units of its pairs left out,
+        at most those of any pair returned; 0 when none was left out (and
+        for needs not asked for). At least the units of its best pair left
+        out, and more when whole cells were skipped.
 
     Notes
     -----
@@ -656,6 +622,34 @@ def best_candidates(
     if per_need < 1:
         raise ValueError(f"per_need must be at least 1, got {per_need}")
     return _generate(instance, per_need, needs)
+
+
+def _scan_inputs(
+    inst: Instance, prep: _Prepared
+) -> tuple[
+    _Index, tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray], np.ndarray
+]:
+    """The index, exclusions, time items and need classes (cached on the instance, so
+    rounds of :func:`best_candidates` for a few needs do not rebuild them)."""
+    cached = inst._cache.get("scan_inputs")
+    if cached is None:
+        idx = _index(inst, prep, *_volunteer_classes(inst), _n_classes(inst))
+        ex = _exclusions(inst, idx.position)
+        cached = (idx, ex, _time_items(prep.need_t), _need_classes(inst))
+        inst._cache["scan_inputs"] = cached
+    return cached
+
+
+def _cell_bounds(
+    idx: _Index, vol_total: np.ndarray, max_km: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per cell of the index: its volunteers' highest fairness part and highest ``max_km``."""
+    if idx.cell_key.size == 0:
+        return np.zeros(0), np.zeros(0)
+    first = idx.cell_start[:-1]
+    fair = np.maximum.reduceat(vol_total[idx.entry_vol], first)
+    reach = np.maximum.reduceat(max_km[idx.entry_vol], first)
+    return fair, reach
 
 
 def _generate(
@@ -676,35 +670,74 @@ def _generate(
         mode[~chosen] = 0
     if n and inst.n_volunteers:
         prep = _prepare(inst)
-        n_classes = _n_classes(inst)
-        idx = _index(inst, prep, *_volunteer_classes(inst), n_classes)
-        ex = _exclusions(inst, idx.position)
-        items = _time_items(prep.need_t)
-        need_class = _need_classes(inst)
+        idx, ex, items, need_class = _scan_inputs(inst, prep)
         need_u, need_w = need_parts(inst.urgency, inst.waiting_hours)
         need_total = need_u + need_w
         vol_total = volunteer_parts(inst.load)[idx.vol_input]
         max_km = inst.max_km[idx.vol_input]
-        s_vol = np.empty(_BLOCK_PAIRS, dtype=np.int32)
-        s_chord = np.empty(_BLOCK_PAIRS)
+        cut = np.zeros(n, dtype=np.int64)  # per need: bound of the cells skipped
+        cell_fair = cell_reach = np.zeros(0)
+        if per_need is not None:
+            cell_fair, cell_reach = _cell_bounds(idx, vol_total, max_km)
+        # chunks of needs scanned in parallel, each into its own row of the buffers; a round
+        # keeps the chunks done before the first that did not fit (and resumes there)
+        n_chunks = 2 * max(get_num_threads(), 1)
+        s_vol = np.empty((n_chunks, _BLOCK_PAIRS), dtype=np.int32)
+        s_chord = np.empty((n_chunks, _BLOCK_PAIRS))
+        km = np.empty((n_chunks, _BLOCK_PAIRS))
+        result = np.zeros((n_chunks, 2), dtype=np.int64)
+        per_need_seen = 64.0  # pairs per need scanned so far (sizes the chunks)
         start = 0
         while start < n:
-            stop, k = _scan(
-                inst, prep, idx, need_class, mode, False, start,
-                s_vol, s_chord, pairs, free, items, ex,
-            )  # fmt: skip
-            if stop == start:  # one need's pairs do not fit: a larger block
-                s_vol = np.empty(2 * s_vol.size, dtype=np.int32)
-                s_chord = np.empty(s_vol.size)
+            size = max(1, int(s_vol.shape[1] * 0.7 / per_need_seen))
+            bounds = np.minimum(start + size * np.arange(n_chunks + 1), n)
+            if per_need is None:
+                scan_chunks(
+                    bounds, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
+                    idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+                    idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
+                    idx.vol_skills, idx.vol_time, s_vol, s_chord, pairs, free, result,
+                )  # fmt: skip
+            else:
+                scan_best_chunks(
+                    bounds, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
+                    idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
+                    idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
+                    idx.vol_skills, idx.vol_time, need_total, vol_total, max_km, cell_fair,
+                    cell_reach, WEIGHTS["closeness"], SCORE_UNITS, EARTH_RADIUS_KM,
+                    s_vol, s_chord, pairs, free, cut, result,
+                )  # fmt: skip
+            done = 0
+            while done < n_chunks and result[done, 0] == bounds[done + 1]:
+                done += 1
+            if done < n_chunks and result[done, 0] > bounds[done]:
+                # the chunk did part of its needs: keep those, as a chunk of their own
+                bounds[done + 1] = result[done, 0]
+                done += 1
+            if done == 0:  # one need's pairs do not fit: larger buffers
+                width = 2 * s_vol.shape[1]
+                s_vol = np.empty((n_chunks, width), dtype=np.int32)
+                s_chord = np.empty((n_chunks, width))
+                km = np.empty((n_chunks, width))
                 continue
-            kept = int(np.minimum(pairs[start:stop], keep).sum())
-            at = out.reserve(kept, (out.size + kept) * n / stop)
-            sort_segments(
-                start, stop, pairs, s_vol[:k], chord_to_km(s_chord[:k]), max_km, need_total,
+            stop = int(bounds[done])
+            written = result[:done, 1].copy()
+            total = np.r_[0, np.cumsum(np.minimum(pairs[start:stop], keep))]
+            kept = total[bounds[1 : done + 1] - start] - total[bounds[:done] - start]
+            at = out.reserve(int(kept.sum()), (out.size + kept.sum()) * n / stop)
+            offsets = at + np.concatenate(([0], np.cumsum(kept)[:-1]))
+            for c in range(done):
+                km[c, : written[c]] = chord_to_km(s_chord[c, : written[c]])
+            sort_chunks(
+                bounds[: done + 1], written, offsets, pairs, s_vol, km, max_km, need_total,
                 vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
-                out.need, out.vol, out.units, out.km, at, keep, bound,
+                out.need, out.vol, out.units, out.km, keep, bound,
             )  # fmt: skip
+            per_need_seen = max(float(pairs[:stop].sum()) / stop, 1e-3)
             start = stop
+        np.maximum(bound, cut, out=bound, casting="unsafe")
     need_index, volunteer_index, units_all, distance = out.arrays()
     cand = Candidates(
         need_index=need_index,

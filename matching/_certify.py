@@ -55,6 +55,7 @@ def potentials(
     chosen: np.ndarray,
     max_rounds: int | None = None,
     person: np.ndarray | None = None,
+    left_out: np.ndarray | None = None,
 ) -> tuple[np.ndarray | None, int]:
     """Shortest-path potentials of the residual graph of ``chosen``.
 
@@ -73,12 +74,19 @@ def potentials(
         one, enough for any graph without a negative cycle).
     person : ndarray of int, optional
         The person of every volunteer (default: each its own person).
+    left_out : ndarray of int64, optional
+        Per need, the highest weight of its pairs *not* given (0 or less:
+        none). The graph then also has, for each such need, an arc to a node
+        from which every volunteer is reachable at no cost: a need may take
+        any volunteer at that weight. Potentials of that graph prove that no
+        pair left out could improve ``chosen`` (see Notes of :func:`certify`).
 
     Returns
     -------
     pi : ndarray of int64 or None
         Potentials of needs ``0..n-1``, volunteers ``n..n+m-1``, source
-        ``n+m``, sink ``n+m+1`` and then the (need, person) nodes; None when
+        ``n+m``, sink ``n+m+1``, then the (need, person) nodes (and with
+        ``left_out``, two more nodes); None when
         a negative cycle exists, i.e. the assignment is not optimal on these
         pairs, or when the assignment is not feasible.
     rounds : int
@@ -116,6 +124,19 @@ def potentials(
         g_head = np.where(g_used, g_need, g_node)
         g_cost = np.zeros(n_groups, dtype=np.int64)
     N = n + m + 2 + n_groups
+    lo_tail = lo_head = lo_cost = np.zeros(0, dtype=np.int64)
+    if left_out is not None:
+        # any volunteer at the need's bound: need -> z (-bound), z -> each volunteer of the
+        # pairs, z -> w -> sink standing for the volunteers of no pair (each has room and
+        # no arc but the one to the sink)
+        z, w_node = N, N + 1
+        N += 2
+        lo = np.asarray(left_out, dtype=np.int64)
+        cut = np.flatnonzero(lo > 0)
+        seen = np.unique(vi)
+        lo_tail = np.concatenate((cut, np.full(seen.size + 1, z), [w_node]))
+        lo_head = np.concatenate((np.full(cut.size, z), seen, [w_node, t]))
+        lo_cost = np.concatenate((-lo[cut], np.zeros(seen.size + 2, dtype=np.int64)))
     need_open = np.flatnonzero(fn < demand)
     need_used = np.flatnonzero(fn > 0)
     vol_open = np.flatnonzero(fv < capacity) + n
@@ -130,6 +151,7 @@ def potentials(
             vol_open,
             np.full(vol_used.size, t),
             g_tail,
+            lo_tail,
             [t, s],
         )
     )
@@ -142,6 +164,7 @@ def potentials(
             np.full(vol_open.size, t),
             vol_used,
             g_head,
+            lo_head,
             [s, t],
         )
     )
@@ -152,6 +175,7 @@ def potentials(
             w[x],
             np.zeros(vol_open.size + vol_used.size, dtype=np.int64),
             g_cost,
+            lo_cost,
             np.zeros(2, dtype=np.int64),
         )
     )
@@ -231,6 +255,7 @@ def certify(
     chosen: np.ndarray,
     extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     person: np.ndarray | None = None,
+    left_out: np.ndarray | None = None,
 ) -> tuple[bool, np.ndarray | None, int]:
     """Whether ``chosen`` is optimal, with the pairs that could improve it.
 
@@ -245,20 +270,34 @@ def certify(
         check: a pair it reports may still be unable to improve the result).
     person : ndarray of int, optional
         The person of every volunteer (default: each its own person).
+    left_out : ndarray of int64, optional
+        Per need, an upper bound on the weight of its feasible pairs that are
+        neither given nor in ``extra`` (0 or less: none), as
+        :func:`potentials` takes it.
 
     Returns
     -------
     optimal : bool
-        True when the assignment is feasible and no pair, given or extra, has
-        a negative reduced cost.
+        True when the assignment is feasible and no pair, given, extra or
+        left out, has a negative reduced cost.
     improving : ndarray of int or None
         Indices into ``extra`` of the pairs with a negative reduced cost
         (None when the assignment is infeasible or not even optimal on its
         own pairs).
     rounds : int
         Bellman-Ford rounds.
+
+    Notes
+    -----
+    With ``left_out``, the graph checked is a relaxation of the full one: a
+    need may take *any* volunteer (even one it could not reach, and a person
+    it already has) at its bound. An assignment optimal there is optimal on
+    every pair, since the full graph's assignments are among the
+    relaxation's and ``chosen`` is one of them.
     """
-    pi, rounds = potentials(ni, vi, weight, demand, capacity, chosen, person=person)
+    pi, rounds = potentials(
+        ni, vi, weight, demand, capacity, chosen, person=person, left_out=left_out
+    )
     if pi is None:
         return False, None, rounds
     if extra is None:

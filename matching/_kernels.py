@@ -1,7 +1,8 @@
 """Compiled loops of the candidate stage (see :mod:`matching._candidates`).
 
 Volunteers are numbered here in *index order*: by travel band, then grid
-cell, then input order, so the volunteers of one cell are contiguous in every
+cell, then fairness part (highest first), then input order, so the
+volunteers of one cell are contiguous in every
 per-volunteer array. The index lists, per time class and band, the occupied
 cells (sorted keys) and each cell's volunteers. A need visits the cells next
 to its own in every band of its time class.
@@ -21,9 +22,19 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
-__all__ = ["build_cells", "class_memberships", "pair_units", "scan_needs", "sort_segments"]
+__all__ = [
+    "build_cells",
+    "class_memberships",
+    "pair_units",
+    "scan_best",
+    "scan_best_chunks",
+    "scan_chunks",
+    "scan_needs",
+    "sort_chunks",
+    "sort_segments",
+]
 
 
 @njit(cache=True)
@@ -427,3 +438,422 @@ def build_cells(
         cb += 1
     cell_start[n_cells] = classes.size
     return class_cells, cell_key, cell_start, entry_vol
+
+
+@njit(cache=True, parallel=True)
+def scan_chunks(
+    bounds: Any,
+    count_only: bool,
+    need_class: Any,
+    need_mode: Any,
+    need_xyz: Any,
+    need_skills: Any,
+    item_word: Any,
+    item_mask: Any,
+    item_count: Any,
+    ex_ptr: Any,
+    ex_vol: Any,
+    class_cells: Any,
+    cell_key: Any,
+    cell_start: Any,
+    entry_vol: Any,
+    entry_skills: Any,
+    band_h: Any,
+    band_offset: Any,
+    band_span: Any,
+    vol_xyz: Any,
+    chord_limit: Any,
+    vol_skills: Any,
+    vol_time: Any,
+    out_vol: Any,
+    out_chord: Any,
+    pairs: Any,
+    free: Any,
+    result: Any,
+) -> None:
+    """:func:`scan_needs` on chunks of needs ``bounds[c] .. bounds[c + 1] - 1`` in parallel.
+
+    Chunk ``c`` writes to row ``c`` of ``out_vol`` and ``out_chord``;
+    ``result[c]`` is its ``(next_need, written)``. The output does not depend
+    on the number of threads."""
+    for c in prange(bounds.size - 1):
+        nxt, written = scan_needs(
+            bounds[c], bounds[c + 1], count_only, need_class, need_mode, need_xyz, need_skills,
+            item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
+            cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
+            chord_limit, vol_skills, vol_time, out_vol[c], out_chord[c], pairs, free,
+        )  # fmt: skip
+        result[c, 0] = nxt
+        result[c, 1] = written
+
+
+@njit(cache=True, parallel=True)
+def sort_chunks(
+    bounds: Any,
+    written: Any,
+    offsets: Any,
+    pairs: Any,
+    vol: Any,
+    km: Any,
+    max_km: Any,
+    need_total: Any,
+    vol_total: Any,
+    vol_input: Any,
+    closeness_weight: float,
+    score_units: int,
+    out_need: Any,
+    out_vol: Any,
+    out_units: Any,
+    out_km: Any,
+    keep: int,
+    bound: Any,
+) -> None:
+    """:func:`sort_segments` on the chunks of :func:`scan_chunks` in parallel, chunk ``c``
+    (``written[c]`` pairs in row ``c`` of ``vol`` and ``km``) at ``offsets[c]``."""
+    for c in prange(bounds.size - 1):
+        k = written[c]
+        sort_segments(
+            bounds[c], bounds[c + 1], pairs, vol[c, :k], km[c, :k], max_km, need_total,
+            vol_total, vol_input, closeness_weight, score_units, out_need, out_vol, out_units,
+            out_km, offsets[c], keep, bound,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _heap_push_min(heap: Any, size: int, keep: int, x: int) -> int:
+    """Keep the ``keep`` largest values seen in a min-heap ``heap[:size]``; returns the size."""
+    if size < keep:
+        i = size
+        size += 1
+    elif x > heap[0]:
+        # replace the root and sift down
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and heap[c + 1] < heap[c]:
+                c += 1
+            if heap[c] >= x:
+                break
+            heap[i] = heap[c]
+            i = c
+        heap[i] = x
+        return size
+    else:
+        return size
+    while i > 0:  # sift up
+        parent = (i - 1) >> 1
+        if heap[parent] <= x:
+            break
+        heap[i] = heap[parent]
+        i = parent
+    heap[i] = x
+    return size
+
+
+@njit(cache=True)
+def scan_best(
+    start: int,
+    stop: int,
+    keep: int,
+    need_class: Any,
+    need_mode: Any,
+    need_xyz: Any,
+    need_skills: Any,
+    item_word: Any,
+    item_mask: Any,
+    item_count: Any,
+    ex_ptr: Any,
+    ex_vol: Any,
+    class_cells: Any,
+    cell_key: Any,
+    cell_start: Any,
+    entry_vol: Any,
+    entry_skills: Any,
+    band_h: Any,
+    band_offset: Any,
+    band_span: Any,
+    vol_xyz: Any,
+    chord_limit: Any,
+    vol_skills: Any,
+    vol_time: Any,
+    need_total: Any,
+    vol_total: Any,
+    max_km: Any,
+    cell_fair: Any,
+    cell_reach: Any,
+    closeness_weight: float,
+    score_units: int,
+    earth_km: float,
+    out_vol: Any,
+    out_chord: Any,
+    pairs: Any,
+    free: Any,
+    cut: Any,
+) -> tuple[int, int]:
+    """:func:`scan_needs` for a need's best ``keep`` pairs: cells that cannot hold one are skipped.
+
+    A local need's cells (the same as :func:`scan_needs` visits) are visited
+    best first by an upper bound of the score units of any pair in them: the
+    cell's highest fairness part (``cell_fair``) and the closeness part at
+    the cell's nearest point and largest ``max_km`` (``cell_reach``). Scores
+    are estimated here with ``math.asin`` (within a unit of
+    :func:`sort_segments`' exact ones); once ``keep`` pairs are found, a cell
+    whose bound is more than two units below the ``keep``-th best estimate is
+    skipped, with every cell after it; inside a cell, whose volunteers come
+    fairest first, the rest of the cell is skipped once a volunteer's bound
+    (the cell's closeness bound with its own fairness part) is. ``cut[need]``
+    is the highest bound skipped: every pair skipped scores at most that,
+    and less than each pair of the need's exact best ``keep``. Of the pairs
+    found, those whose estimate is more than two units below the
+    ``keep``-th best estimate are dropped too (``cut`` covers them). The
+    pairs written are in the order :func:`scan_needs` writes them (volunteer
+    index order), so the best ``keep`` and their order are the same;
+    ``pairs`` counts them and ``free`` counts the pairs found in the cells
+    visited. Remote needs: every cell.
+    """
+    n_bands = band_h.size
+    n_skill_words = need_skills.shape[1]
+    cap = out_vol.size
+    pos = 0
+    max_cells = 27 * n_bands + 1
+    for c in range((class_cells.size - 1) // max(n_bands, 1)):  # a remote need: a whole class
+        max_cells = max(max_cells, class_cells[(c + 1) * n_bands] - class_cells[c * n_bands])
+    cells = np.empty(max_cells, dtype=np.int64)
+    cell_bound = np.empty(max_cells, dtype=np.int64)
+    cell_near = np.empty(max_cells)  # the closeness and need parts of the bound
+    heap = np.empty(max(keep, 1), dtype=np.int64)
+    est = np.empty(cap, dtype=np.int64)  # estimated units of the pairs written
+    sk = np.empty(n_skill_words, dtype=np.uint64)
+    word = np.empty(item_word.shape[0], dtype=np.int64)
+    mask = np.empty(item_word.shape[0], dtype=np.uint64)
+    for n in range(start, stop):
+        begin = pos
+        if need_mode[n] == 0:
+            continue
+        c = need_class[n]
+        nx = need_xyz[n, 0]
+        ny = need_xyz[n, 1]
+        nz = need_xyz[n, 2]
+        nt = need_total[n]
+        items = item_count[n]
+        extra = False
+        for w in range(n_skill_words):
+            sk[w] = need_skills[n, w]
+            extra |= sk[w] != 0 and (w > 0 or sk[w] >> np.uint64(32) != 0)
+        low = np.uint32(sk[0] & np.uint64(0xFFFFFFFF)) if n_skill_words else np.uint32(0)
+        for t in range(items):
+            word[t] = item_word[t, n]
+            mask[t] = item_mask[t, n]
+        e_lo = ex_ptr[n]
+        e_hi = ex_ptr[n + 1]
+        remote = need_mode[n] == 2
+        # the cells to visit, with their bounds
+        n_cells = 0
+        for b in range(n_bands):
+            c0 = class_cells[c * n_bands + b]
+            c1 = class_cells[c * n_bands + b + 1]
+            if c0 == c1:
+                continue
+            if remote:
+                for j in range(c0, c1):
+                    cells[n_cells] = j
+                    cell_bound[n_cells] = score_units + 1  # not pruned
+                    cell_near[n_cells] = 2.0
+                    n_cells += 1
+                continue
+            h = band_h[b]
+            off = band_offset[b]
+            span = band_span[b]
+            ix = np.int64(math.floor(nx / h)) + off
+            iy = np.int64(math.floor(ny / h)) + off
+            iz = np.int64(math.floor(nz / h)) + off
+            for dx in range(-1, 2):
+                base = ((ix + dx) * span + iy - 1) * span
+                j = _first_at_least(cell_key, c0, c1, base + iz - 1)
+                top = base + 2 * span + iz + 1
+                while j < c1 and cell_key[j] <= top:
+                    key = cell_key[j]
+                    z = (key - base) % span
+                    if iz - 1 <= z <= iz + 1:
+                        cz = key % span
+                        cy = (key // span) % span
+                        cx = key // (span * span)
+                        # nearest point of the cell's box
+                        d2 = 0.0
+                        for ci, p in ((cx, nx), (cy, ny), (cz, nz)):
+                            lo = (ci - off) * h
+                            hi = lo + h
+                            g = lo - p if p < lo else (p - hi if p > hi else 0.0)
+                            d2 += g * g
+                        chord = math.sqrt(d2) * (1.0 - 1e-9)
+                        km = 2.0 * earth_km * math.asin(min(chord * 0.5, 1.0)) * (1.0 - 1e-9)
+                        mk = cell_reach[j]
+                        rel = 1.0 - km / mk if mk > 0 else (1.0 if km <= 0 else 0.0)
+                        rel = min(max(rel, 0.0), 1.0)
+                        s = closeness_weight * rel + nt + cell_fair[j]
+                        cells[n_cells] = j
+                        cell_near[n_cells] = closeness_weight * rel + nt
+                        cell_bound[n_cells] = np.int64(math.ceil(s * score_units)) + 1
+                        n_cells += 1
+                    j += 1
+        # best bound first (insertion sort; ties in visiting order)
+        for i in range(1, n_cells):
+            x = cells[i]
+            y = cell_bound[i]
+            z = cell_near[i]
+            k = i - 1
+            while k >= 0 and cell_bound[k] < y:
+                cells[k + 1] = cells[k]
+                cell_bound[k + 1] = cell_bound[k]
+                cell_near[k + 1] = cell_near[k]
+                k -= 1
+            cells[k + 1] = x
+            cell_bound[k + 1] = y
+            cell_near[k + 1] = z
+        n_free = 0
+        found = 0
+        overflow = False
+        cut[n] = 0
+        for i in range(n_cells):
+            if found >= keep and cell_bound[i] + 2 < heap[0]:
+                cut[n] = max(cut[n], cell_bound[i])
+                break
+            j = cells[i]
+            near = cell_near[i]
+            for e in range(cell_start[j], cell_start[j + 1]):
+                v = entry_vol[e]
+                # a cell's volunteers come fairest first: once the best a volunteer could
+                # score here cannot make the best ``keep``, nor can the rest of the cell
+                if found >= keep:
+                    ub = np.int64(math.ceil((near + vol_total[v]) * score_units)) + 1
+                    if ub + 2 < heap[0]:
+                        cut[n] = max(cut[n], ub)
+                        break
+                if entry_skills[e] & low != low:
+                    continue
+                dx_ = nx - vol_xyz[v, 0]
+                dy_ = ny - vol_xyz[v, 1]
+                dz_ = nz - vol_xyz[v, 2]
+                sq = dx_ * dx_ + dy_ * dy_
+                sq += dz_ * dz_
+                chord = math.sqrt(sq)
+                if not remote and chord > chord_limit[v]:
+                    continue
+                ok = True
+                for w in range(n_skill_words if extra else 0):
+                    if vol_skills[v, w] & sk[w] != sk[w]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                for t in range(items):
+                    if vol_time[v, word[t]] & mask[t] != mask[t]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                n_free += 1
+                if e_hi > e_lo:
+                    k = _first_at_least(ex_vol, e_lo, e_hi, v)
+                    if k < e_hi and ex_vol[k] == v:
+                        continue
+                if pos >= cap:
+                    overflow = True
+                    break
+                out_vol[pos] = v
+                out_chord[pos] = chord
+                pos += 1
+                km = 2.0 * earth_km * math.asin(min(chord * 0.5, 1.0))
+                u = pair_units(km, max_km[v], nt, vol_total[v], closeness_weight, score_units)
+                est[pos - 1] = u
+                found = _heap_push_min(heap, found, keep, u)
+            if overflow:
+                break
+        if overflow:
+            return n, begin
+        if found >= keep:
+            # only pairs that may be among the exact best ``keep`` go on (estimates within a
+            # unit of the exact units): the others score less than all of those
+            w = begin
+            for i in range(begin, pos):
+                if est[i] + 2 >= heap[0]:
+                    out_vol[w] = out_vol[i]
+                    out_chord[w] = out_chord[i]
+                    w += 1
+                else:
+                    cut[n] = max(cut[n], est[i] + 1)
+            pos = w
+        # back to volunteer index order, as scan_needs writes them
+        if pos - begin > 64:
+            order = np.argsort(out_vol[begin:pos], kind="mergesort")
+            out_vol[begin:pos] = out_vol[begin:pos][order]
+            out_chord[begin:pos] = out_chord[begin:pos][order]
+        for i in range(begin + 1, pos):  # insertion sort (nothing to do after the argsort)
+            v = out_vol[i]
+            ch = out_chord[i]
+            k = i - 1
+            while k >= begin and out_vol[k] > v:
+                out_vol[k + 1] = out_vol[k]
+                out_chord[k + 1] = out_chord[k]
+                k -= 1
+            out_vol[k + 1] = v
+            out_chord[k + 1] = ch
+        pairs[n] = pos - begin
+        free[n] = n_free
+    return stop, pos
+
+
+@njit(cache=True, parallel=True)
+def scan_best_chunks(
+    bounds: Any,
+    keep: int,
+    need_class: Any,
+    need_mode: Any,
+    need_xyz: Any,
+    need_skills: Any,
+    item_word: Any,
+    item_mask: Any,
+    item_count: Any,
+    ex_ptr: Any,
+    ex_vol: Any,
+    class_cells: Any,
+    cell_key: Any,
+    cell_start: Any,
+    entry_vol: Any,
+    entry_skills: Any,
+    band_h: Any,
+    band_offset: Any,
+    band_span: Any,
+    vol_xyz: Any,
+    chord_limit: Any,
+    vol_skills: Any,
+    vol_time: Any,
+    need_total: Any,
+    vol_total: Any,
+    max_km: Any,
+    cell_fair: Any,
+    cell_reach: Any,
+    closeness_weight: float,
+    score_units: int,
+    earth_km: float,
+    out_vol: Any,
+    out_chord: Any,
+    pairs: Any,
+    free: Any,
+    cut: Any,
+    result: Any,
+) -> None:
+    """:func:`scan_best` on chunks of needs in parallel, as :func:`scan_chunks`."""
+    for c in prange(bounds.size - 1):
+        nxt, written = scan_best(
+            bounds[c], bounds[c + 1], keep, need_class, need_mode, need_xyz, need_skills,
+            item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
+            cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
+            chord_limit, vol_skills, vol_time, need_total, vol_total, max_km, cell_fair,
+            cell_reach, closeness_weight, score_units, earth_km, out_vol[c], out_chord[c],
+            pairs, free, cut,
+        )  # fmt: skip
+        result[c, 0] = nxt
+        result[c, 1] = written

@@ -10,17 +10,23 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
-from ._assign import b_matching
 from ._candidates import Candidates, _prepare, candidates, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
 from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
+from ._lazy import assign
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
 from ._time import BUSY, LIMIT, OK, PAUSED, branch_and_bound, day_text, pair_status
 
 __all__ = ["REASON_CODES", "Match", "Result", "Unmatched", "solve"]
 
 REASON_CODES = ("no_skill", "out_of_reach", "no_time", "excluded", "busy", "taken")
+
+# from this many needs x volunteers, pairs are generated lazily (see matching._lazy): at
+# 100k x 100k every pair at once is faster (one solve; BENCHMARKS.md), at 200k x 1M every
+# pair does not fit the memory bar
+LAZY_FROM = 20_000_000_000
+LAZY_PER_NEED = 16
 
 
 def _fields(record: Any) -> dict[str, Any]:
@@ -478,8 +484,9 @@ def solve(
     instance : Instance
         From :func:`parse_instance` or :meth:`Instance.from_arrays`.
     certify : bool, optional
-        Also prove the assignment optimal on the candidate graph, independently
-        of the solver: dual prices under which no pair could improve it (see
+        Also prove the assignment optimal on every feasible pair,
+        independently of the solver: dual prices under which no pair could
+        improve it, the pairs never generated checked by their bound (see
         :mod:`matching._certify`). Adds ``stats["certified_optimal"]`` and
         ``stats["seconds"]["certificate"]``; it costs about as much as the
         rest of the solve, or more (see BENCHMARKS.md).
@@ -504,8 +511,17 @@ def solve(
     ``busy`` when enough suitable volunteers exist but too few are free then
     (a commitment at that time, their weekly limit, a pause), with the first
     day one frees up when known; ``taken`` when enough suitable volunteers
-    exist but the optimum uses them elsewhere. ``stats["seconds"]`` is the
-    only part that varies between runs.
+    exist but the optimum uses them elsewhere. ``stats["seconds"]`` and
+    ``stats["cpu_seconds"]`` (processor seconds of every thread) are the only
+    parts that vary between runs.
+
+    From ``LAZY_FROM`` needs x volunteers on, and without time facts, the
+    pairs are generated lazily (:mod:`matching._lazy`): each need's best
+    ``LAZY_PER_NEED`` first, more only for the needs whose dual price cannot
+    rule the rest out. ``stats["candidate_pairs"]`` is then the pairs the
+    assignment was chosen from, ``stats["pairs_generated"]`` all pairs
+    generated over the ``stats["rounds"]``; the result is optimal on every
+    feasible pair either way.
 
     With time facts (dates, ``busy``, ``week_limit``, ``paused_until``), pairs
     that break a time rule are dropped before the assignment, and the needs
@@ -520,11 +536,39 @@ def solve(
     >>> solve(inst).to_dict()["matches"]
     []
     """
-    inst = instance
-    t0 = time.perf_counter()
-    cand = every = candidates(inst)
-    status = free_from = None
+    return _solve(instance, certify, _per_need(instance), max_nodes, max_seconds)
+
+
+def _per_need(inst: Instance) -> int | None:
+    """Pairs per need in the first round of :func:`matching._lazy.assign` (None: all).
+
+    With time facts every pair is generated: the time rules' branch and bound
+    works on the full graph."""
     if inst.times is not None:
+        return None
+    return LAZY_PER_NEED if inst.n_needs * inst.n_volunteers >= LAZY_FROM else None
+
+
+def _solve(
+    instance: Instance,
+    certify: bool,
+    per_need: int | None,
+    max_nodes: int = 500,
+    max_seconds: float | None = None,
+) -> Result:
+    inst = instance
+    t0, c0 = time.perf_counter(), time.process_time()
+    person = inst.volunteer_person
+    several = np.unique(person).size < person.size  # some person has several records
+    status = free_from = None
+    bb = None
+    bound = np.zeros(inst.n_needs, dtype=np.int32)
+    if inst.times is None:
+        cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
+        inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
+        every = cand
+    else:
+        cand = every = candidates(inst)
         status, free_from = pair_status(inst, cand.need_index, cand.volunteer_index)
         keep = status == OK
         cand = replace(
@@ -534,21 +578,7 @@ def solve(
             score_units=cand.score_units[keep],
             distance_km=cand.distance_km[keep],
         )
-    t1 = time.perf_counter()
-    person = inst.volunteer_person
-    several = np.unique(person).size < person.size  # some person has several records
-    bb = None
-    if inst.times is None:
-        chosen, info = b_matching(
-            cand.need_index,
-            cand.volunteer_index,
-            cand.score_units,
-            inst.volunteers_needed,
-            inst.capacity,
-            SCORE_UNITS,
-            person=person if several else None,
-        )
-    else:
+        t1, c1 = time.perf_counter(), time.process_time()
         chosen, bb = branch_and_bound(
             inst,
             cand.need_index,
@@ -559,7 +589,15 @@ def solve(
             max_nodes=max_nodes,
             max_seconds=max_seconds,
         )
-        info = {"searches": 0}
+        info = {
+            "searches": 0,
+            "rounds": 1,
+            "pairs_generated": len(every),
+            "seconds_candidates": t1 - t0,
+            "seconds_assignment": time.perf_counter() - t1,
+            "cpu_candidates": c1 - c0,
+            "cpu_assignment": time.process_time() - c1,
+        }
     t2 = time.perf_counter()
     ni = cand.need_index[chosen].astype(np.int64)
     vi = cand.volunteer_index[chosen].astype(np.int64)
@@ -568,8 +606,10 @@ def solve(
     ni, vi, su = ni[order], vi[order], su[order]
     dist = cand.distance_km[chosen][order].astype(np.float64)
     filled = np.bincount(ni, minlength=inst.n_needs)
+    c2 = time.process_time()
     unmatched = _reasons(inst, every, filled, status, free_from)
     t3 = time.perf_counter()
+    cpu_reasons = time.process_time() - c2
     certified = None
     if certify and bb is not None and bb.binding:
         certified = bb.optimal  # proven by the branch and bound (see the certificate's text)
@@ -579,6 +619,7 @@ def solve(
         w = lexicographic_weight(
             cand.score_units, inst.volunteers_needed, inst.capacity, SCORE_UNITS
         )
+        big = int(w[0] - cand.score_units[0]) if w.size else 0
         certified, _, _ = certify_assignment(
             cand.need_index,
             cand.volunteer_index,
@@ -587,6 +628,7 @@ def solve(
             inst.capacity,
             x,
             person=person if several else None,
+            left_out=np.where(bound > 0, big + bound.astype(np.int64), 0),
         )
     t4 = time.perf_counter()
     total_units = int(su.astype(np.int64).sum())
@@ -601,10 +643,17 @@ def solve(
         "needs_unmatched": len(unmatched),
         "total_score": round(total_units / SCORE_UNITS, 4),
         "shortest_path_searches": info["searches"],
+        "rounds": info["rounds"],
+        "pairs_generated": info["pairs_generated"],
         "seconds": {
-            "candidates": round(t1 - t0, 4),
-            "assignment": round(t2 - t1, 4),
+            "candidates": round(info["seconds_candidates"], 4),
+            "assignment": round(info["seconds_assignment"], 4),
             "reasons": round(t3 - t2, 4),
+        },
+        "cpu_seconds": {
+            "candidates": round(info["cpu_candidates"], 4),
+            "assignment": round(info["cpu_assignment"], 4),
+            "reasons": round(cpu_reasons, 4),
         },
     }
     if bb is not None:
