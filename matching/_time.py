@@ -1103,7 +1103,11 @@ def branch_and_bound(
     def dive(
         forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray]
     ) -> tuple[np.ndarray, int]:
-        """Repair: fix out the lower-scoring free member of every violated set, solve again."""
+        """Repair: fix out the lower-scoring free member of every violated set, solve again.
+
+        The best member of a set is kept in view: the person's other pairs that could not go
+        beside it are fixed out in the same round, or the next solve would move the person to
+        one of them and the repair would take a round per step of that cascade."""
         nonlocal nodes
         fixed = set(force)
         node_forbid = forbid
@@ -1112,12 +1116,40 @@ def branch_and_bound(
             for members in viol:
                 free = [x for x in members.tolist() if x not in fixed]
                 drop.add(min(free, key=lambda x: (int(score64[x]), x)))
+                drop.update(beside_best(members, fixed, forbid))
             forbid = forbid | drop
             chosen, value, _ = flow(forbid, force, relax=False)
             nodes += 1
             viol = violated(chosen)
             if not viol:
                 return fill(chosen, value, node_forbid)
+
+    def beside_best(members: np.ndarray, fixed: set[int], forbid: frozenset[int]) -> list[int]:
+        """The pairs of the set's person that cannot go beside its best-scoring member."""
+        if prep is None:
+            return []
+        best = max(members.tolist(), key=lambda x: (int(score64[x]), -x))
+        p = int(pair_person[best])
+        mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+        mine = mine[(mine != best) & (ni64[mine] != ni64[best])]
+        if mine.size == 0:
+            return []
+        bad = _incompatible(
+            p,
+            ni64[[best]],
+            ni64[mine],
+            prep.busy_ptr,
+            prep.busy_sched,
+            prep.lim_tasks,
+            prep.lim_minutes,
+            prep.first,
+            prep.last,
+            prep.wptr,
+            prep.wday,
+            prep.wstart,
+            prep.wend,
+        )
+        return [x for x in mine[bad].tolist() if x not in fixed and x not in forbid]
 
     def fill(chosen: np.ndarray, value: int, forbid: frozenset[int]) -> tuple[np.ndarray, int]:
         """Keep a feasible assignment and fill what it leaves open: its pairs forced,
