@@ -47,6 +47,24 @@ def _require_admin() -> None:
         abort(403, "Only admins can see this page.")
 
 
+#: The admin pages, in the order the index lists them: (title, endpoint, what it is for).
+ADMIN_PAGES = (
+    ("Groups", "pages.admin_groups", "Create groups, their coordinators and settings."),
+    ("Skills", "pages.admin_skills", "The skills and the credentials a coordinator verifies."),
+    ("People", "pages.admin_people", "Find a person; deactivate or reactivate an account."),
+    ("Audit log", "pages.admin_audit", "Who changed what, and when."),
+    ("Mail", "pages.admin_mail", "Mail waiting, sent or failed; send failed mail again."),
+)
+
+
+@bp.get("/admin")
+@login_required
+def admin_index() -> str:
+    """The admin pages, for admins."""
+    _require_admin()
+    return render_template("admin/index.html", pages=ADMIN_PAGES)
+
+
 def _offset() -> tuple[int, int]:
     """The page number asked for (from 1) and its offset."""
     number = request.args.get("page", type=int) or 1
