@@ -76,7 +76,7 @@ def _solve_proposing(need_id: int, offer_id: int):
                 "stats": {},
             }
 
-    return lambda instance: Result()
+    return lambda instance, **options: Result()
 
 
 def test_an_engine_error_is_recorded_on_the_run(
@@ -85,7 +85,7 @@ def test_an_engine_error_is_recorded_on_the_run(
     create_need(scene.group)
     create_offer([scene.group])
 
-    def broken(instance):
+    def broken(instance, **options):
         raise matching.InstanceError("needs[0] (id '1'): lat must be a number")
 
     monkeypatch.setattr(matching, "solve", broken)
@@ -103,10 +103,10 @@ def test_two_runs_for_one_group_at_once_one_is_refused(
     inside, release = threading.Event(), threading.Event()
     real_solve = matching.solve
 
-    def slow_solve(instance):
+    def slow_solve(instance, **options):
         inside.set()
         assert release.wait(30), "the test never released the first run"
-        return real_solve(instance)
+        return real_solve(instance, **options)
 
     monkeypatch.setattr(matching, "solve", slow_solve)
     outcome: dict[str, object] = {}

@@ -75,7 +75,7 @@ def test_a_kept_proposal_whose_figures_moved_keeps_its_id_and_is_audited_as_chan
                 "stats": {},
             }
 
-    monkeypatch.setattr(matching, "solve", lambda instance: Moved())
+    monkeypatch.setattr(matching, "solve", lambda instance, **options: Moved())
     second = run_matching(scene)
     assert second["stats"]["kept"] == 1 and second["stats"]["changed"] == 1
     with app.app_context():
@@ -207,15 +207,15 @@ def test_a_run_pauses_the_cyclic_gc_and_always_resumes_it(
     seen = []
     real_solve = matching.solve
 
-    def solve(instance):
+    def solve(instance, **options):
         seen.append(gc.isenabled())
-        return real_solve(instance)
+        return real_solve(instance, **options)
 
     monkeypatch.setattr(matching, "solve", solve)
     assert run_matching(scene)["status"] == "succeeded"
     assert seen == [False] and gc.isenabled()
 
-    def broken(instance):
+    def broken(instance, **options):
         raise RuntimeError("engine on fire")
 
     monkeypatch.setattr(matching, "solve", broken)
