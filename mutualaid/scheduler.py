@@ -139,10 +139,13 @@ def retention_job(app: Flask) -> dict[str, int]:
 
 
 def digest_job(app: Flask) -> int:
-    """Mail each coordinator who chose a daily digest what waited for them."""
-    from .services import coordinator_alerts
+    """Two steps, each its own transaction: mail each coordinator who chose a daily digest what
+    waited for them; then each volunteer who asked for one the new needs they could help with
+    (once a day each, however often the job runs). Returns the digests queued."""
+    from .services import coordinator_alerts, needs_digest
 
-    return _in_context(app, coordinator_alerts.send_digests)
+    coordinators = int(_in_context(app, coordinator_alerts.send_digests))
+    return coordinators + int(_in_context(app, needs_digest.send_needs_digests))
 
 
 def _seconds_until(hour: int, now: datetime) -> int:

@@ -41,6 +41,10 @@ class Person(UserMixin, Model):
     week_limit_tasks: Mapped[int | None]
     #: At most this many hours of sessions a week, or ``None``.
     week_limit_hours: Mapped[float | None]
+    #: A volunteer who asked for a daily email of new needs they could help with.
+    is_needs_digest: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When their last digest of new needs was made: the next one lists needs posted since.
+    needs_digest_dt: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

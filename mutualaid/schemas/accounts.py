@@ -83,6 +83,9 @@ class ProfileInSchema(InSchema):
     name = Stripped(validate=validate.Length(min=1, max=120))
     phone = _phone()
     email = Email(metadata={"example": "ana@example.org"})
+    needs_digest = fields.Boolean(
+        metadata={"description": "Email me once a day the new needs my offers could take."}
+    )
 
 
 class TokenInfoSchema(Schema):
@@ -124,6 +127,13 @@ class PersonSchema(Schema):
         },
     )
     active = fields.Boolean(attribute="is_active_account")
+    needs_digest = fields.Boolean(
+        attribute="is_needs_digest",
+        metadata={
+            "description": "A daily email of the new needs your offers could take (category, "
+            "district, time and skills only)."
+        },
+    )
 
 
 class ContactSchema(Schema):

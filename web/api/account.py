@@ -17,7 +17,7 @@ from mutualaid.schemas.accounts import (
     TokenListSchema,
 )
 from mutualaid.schemas.commitments import AvailabilityInSchema, AvailabilityOutSchema
-from mutualaid.services import accounts, commitments, privacy
+from mutualaid.services import accounts, commitments, needs_digest, privacy
 
 from ..auth import api_token
 from . import bp
@@ -36,12 +36,16 @@ def me(person: Person) -> Person:
 @bp.arguments(ProfileInSchema)
 @bp.response(200, PersonSchema, description="The account, changed.")
 def update_me(data: dict[str, Any], person: Person) -> Person:
-    """Change your name, phone or email.
+    """Change your name, phone or email, or opt in to the daily digest of new needs.
 
     A new email is emailed a link, and changes once it is confirmed; until then `email` is the
     old one. The answer is the same whether or not another account has the new address.
+    `needs_digest: true` emails you once a day the new needs your offers could take.
     """
+    wanted = data.pop("needs_digest", None)
     accounts.update_profile(person, data)
+    if wanted is not None:
+        needs_digest.set_needs_digest(person, wanted)
     return person
 
 

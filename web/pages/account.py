@@ -14,7 +14,7 @@ from mutualaid.errors import DomainError
 from mutualaid.extensions import db
 from mutualaid.models import utcnow
 from mutualaid.schemas.accounts import ProfileInSchema
-from mutualaid.services import accounts, commitments, privacy
+from mutualaid.services import accounts, commitments, needs_digest, privacy
 
 from .._messages import flatten_messages
 from . import bp
@@ -22,6 +22,7 @@ from ._util import FormRejected, attempt
 from .forms import (
     AvailabilityForm,
     ConfirmPasswordForm,
+    NeedsDigestForm,
     PasswordChangeForm,
     ProfileForm,
     _number,
@@ -46,6 +47,7 @@ def _page(profile=None, password=None, status=200, **kw):
         profile=profile,
         password=password,
         availability=availability,
+        needs_digest_form=NeedsDigestForm(formdata=None, needs_digest=person.is_needs_digest),
         errors=errors,
         extra=kw.pop("extra", []),
         **kw,
@@ -157,6 +159,23 @@ def account_availability():
         return _page(availability=form, errors=error_list(form), extra=extra, status=422)
     flash("Your time away and weekly limit are saved.")
     return redirect(url_for("pages.account") + "#availability")
+
+
+@bp.post("/account/needs-digest")
+@login_required
+def account_needs_digest():
+    """Opt in to (or out of) the daily digest of new requests one could help with."""
+    form = NeedsDigestForm()
+    if not form.validate():
+        return _page(errors=error_list(form), status=422)
+    wanted = bool(form.needs_digest.data)
+    needs_digest.set_needs_digest(current_user._get_current_object(), wanted)
+    flash(
+        "You will get a daily digest of new requests you could help with."
+        if wanted
+        else "You will no longer get a daily digest of new requests."
+    )
+    return redirect(url_for("pages.account") + "#needs-digest")
 
 
 #: The service's field names as the form's.

@@ -144,6 +144,12 @@ class AvailabilityForm(FlaskForm):
     limit_value = StringField("At most")
 
 
+class NeedsDigestForm(FlaskForm):
+    """A volunteer's opt-in to a daily email of new needs they could help with."""
+
+    needs_digest = BooleanField("Email me once a day the new requests I could help with")
+
+
 class ExtendForm(FlaskForm):
     until = StringField("Run until")
 
