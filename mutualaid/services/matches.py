@@ -452,6 +452,8 @@ def reject_match(match_id: int, actor: Person, reason: str) -> Match:
     _require_move(match, MatchStatus.REJECTED)
     _decide(match, MatchStatus.REJECTED, actor, reason[:2000])
     db.session.flush()
+    if match.is_claim:  # the volunteer asked: they hear the answer (a run's proposal: no mail)
+        notifications.claim_rejected(match)
     return match
 
 

@@ -63,6 +63,21 @@ def match_approved(match: Match) -> None:
     )
 
 
+def claim_rejected(match: Match) -> None:
+    """A volunteer who offered to help ("I can help with this") hears the coordinators chose
+    otherwise. Not approved, so nothing about the resident; nor the coordinators' reason, an
+    internal note (:func:`matches.can_see_reason`)."""
+    need, volunteer = match.need, match.offer.volunteer
+    mail.queue_mail(
+        volunteer.email,
+        f"Your offer to help was not taken up: {need.category_name} in {need.district}",
+        f"Hello {volunteer.name},\n\nThank you for offering to help with a request for "
+        f"{need.category_name} in {need.district} {describe_time(need)}. The coordinators of "
+        f"{need.group.name} have chosen someone else, or another way to help.\n\n"
+        f"Other requests you could help with: {_link('/needs/browse')}\n",
+    )
+
+
 def match_ended(match: Match, by: Person) -> None:
     """Tell the other side of an approved match, and the coordinators, that it is off.
 
