@@ -29,7 +29,7 @@ from ..models import (
     offer_groups,
     utcnow,
 )
-from . import locks, matching_runs, visibility
+from . import coordinator_alerts, locks, matching_runs, visibility
 from .needs import get_need
 
 #: What a claimer is told when the engine finds them unsuitable, by its reason code.
@@ -108,8 +108,11 @@ def claim_need(person: Person, need_id: int, now: datetime | None = None) -> Mat
             )
         live.is_claim = True  # the run's proposal becomes the volunteer's own
         db.session.flush()
+        coordinator_alerts.claim_waiting(need, person)
         return live
-    return _propose(person, need, offer_ids, now)
+    claim = _propose(person, need, offer_ids, now)
+    coordinator_alerts.claim_waiting(need, person)
+    return claim
 
 
 def _propose(person: Person, need: Need, offer_ids: list[int], now: datetime) -> Match:

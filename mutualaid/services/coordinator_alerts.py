@@ -95,6 +95,19 @@ def urgent_need(need: Need) -> None:
     )
 
 
+def claim_waiting(need: Need, volunteer: Person) -> None:
+    """A volunteer offered to help with a need; a coordinator decides. The volunteer's name is
+    for the group's coordinators, who see it in the queue anyway; nothing of the resident's."""
+    alert(
+        need.group,
+        f"A volunteer offered to help: {need.title}",
+        f'{volunteer.name} offered to help with "{need.title}" ({need.category_name}, '
+        f"{need.district}) in {need.group.name}. Approve or turn it down in the queue:\n"
+        f"{accounts.link(f'/groups/{need.group.slug}/matches')}\n",
+        skip=[volunteer.id],
+    )
+
+
 def run_failed(group: Group, run_id: int, error: str) -> None:
     alert(
         group,

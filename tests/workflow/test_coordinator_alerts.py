@@ -169,3 +169,22 @@ def test_an_import_of_urgent_needs_alerts_nobody(app, team, browser):
     assert resp.status_code == 200 and "Imported 1 needs" in resp.text
     assert [to for to, _, _ in _mails(app)] == ["ann@example.org"]  # the invitation only
     assert _waiting(app) == []
+
+
+def test_a_claim_waiting_is_told_without_the_residents_details(
+    app, client, team, create_person, create_need, create_offer, token_for
+):
+    resident = create_person(name="Rita Resident", email="rita@example.org", phone="07700 900123")
+    volunteer = create_person(name="Vic Volunteer", email="vic@example.org")
+    need = create_need(team["group"], requester=resident, title="Lift to the clinic")
+    create_offer([team["group"]], volunteer=volunteer)
+    resp = client.post(f"/api/v1/needs/{need.id}/claim", headers=token_for(volunteer))
+    assert resp.status_code == 201, resp.get_json()
+    subject = "A volunteer offered to help: Lift to the clinic"
+    told = [(to, body) for to, s, body in _mails(app) if s == subject]
+    assert [to for to, _ in told] == ["ida@example.org"]  # immediate; not Dev (digest), not Quinn
+    assert (team["daily"].id, subject) in _waiting(app)
+    body = told[0][1]
+    assert "Vic Volunteer" in body and "/groups/hackney/matches" in body
+    for private in ("Rita", "rita@example.org", "07700 900123", "Flat 2", "E8 1AA"):
+        assert private not in body, private
