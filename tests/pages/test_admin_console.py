@@ -422,7 +422,7 @@ def _group_events(app, group_id, action="update"):
         return db.session.scalar(
             sa.select(sa.func.count(AuditEvent.id)).where(
                 AuditEvent.entity_type == "group",
-                AuditEvent.entity_id == group_id,
+                AuditEvent.entity_id == str(group_id),
                 AuditEvent.action == action,
             )
         )
