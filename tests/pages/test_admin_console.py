@@ -482,7 +482,8 @@ def test_an_archived_group_is_hidden_refused_and_not_matched(
     from mutualaid.services import matching_runs
 
     kept = create_group(name="Kept group")
-    gone = create_group(name="Gone group")
+    gone = create_group(name="Gone group", is_needs_public=True)
+    assert client.get(f"/g/{gone.slug}/needs").status_code == 200
     url = f"/admin/groups/{gone.slug}/archive"
     assert admin_browser.post(url, data={"archived": "1"}).status_code == 302
     assert _group_events(app, gone.id) == 1
@@ -491,6 +492,7 @@ def test_an_archived_group_is_hidden_refused_and_not_matched(
     slugs = [g["slug"] for g in client.get("/api/v1/groups").get_json()]
     assert kept.slug in slugs and gone.slug not in slugs
     assert "Gone group" not in _text(client.get("/"))
+    assert client.get(f"/g/{gone.slug}/needs").status_code == 404
     resident = login(create_person())
     form = _text(resident.get("/needs/new"))
     assert "Kept group" in form and "Gone group" not in form
