@@ -49,6 +49,9 @@ class Group(Model):
     #: Goes up with every committed write to the group's needs, offers, matches, members or
     #: details (see :mod:`mutualaid.freshness`): pages cached under an older one are stale.
     data_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: When an admin archived the group: hidden from public lists and from the group choices
+    #: of new needs and offers, and skipped by scheduled matching. ``None`` while active.
+    archived_dt: Mapped[datetime | None]
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="group", cascade="all, delete-orphan"

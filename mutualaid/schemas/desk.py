@@ -124,6 +124,14 @@ class ImportQuerySchema(InSchema):
         load_default=True,
         metadata={"description": "true: report every row's problems and save nothing."},
     )
+    map = fields.List(
+        fields.String(validate=validate.Length(min=2, max=300)),
+        load_default=list,
+        metadata={
+            "description": "The file's column for a field, as field=Column name (repeat for "
+            "more; field= for none). A field not given takes the column named like it."
+        },
+    )
 
 
 class RowProblemSchema(Schema):

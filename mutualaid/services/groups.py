@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from .. import geo
 from ..errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..extensions import db
-from ..models import Group, Need, Offer, Person, offer_groups
+from ..models import Group, Need, Offer, Person, offer_groups, utcnow
 from . import accounts
 from .common import by_slugs
 from .postcodes import unit_lookup
@@ -67,14 +67,26 @@ def groups_by_slugs(slugs: list[str], field: str = "groups") -> list[Group]:
     return by_slugs(Group, slugs, field, "group")
 
 
-def list_groups() -> list[Group]:
-    return list(db.session.scalars(sa.select(Group).order_by(Group.name, Group.id)))
+def list_groups(*, archived: bool = False) -> list[Group]:
+    """The groups by name: the active ones, or with ``archived`` the archived ones too."""
+    query = sa.select(Group).order_by(Group.name, Group.id)
+    if not archived:
+        query = query.where(Group.archived_dt.is_(None))
+    return list(db.session.scalars(query))
+
+
+def require_open(group: Group, field: str = "group") -> None:
+    """A field error when the group is archived (it takes no new needs or offers)."""
+    if group.archived_dt is not None:
+        raise ValidationFailed.field(
+            field, f"{group.name} is archived: it takes no new needs or offers."
+        )
 
 
 def coordinated_groups(person: Person) -> list[Group]:
-    """The groups ``person`` coordinates (every group for an admin), by name."""
+    """The groups ``person`` coordinates (every group for an admin), archived too, by name."""
     ids = accounts.coordinated_group_ids(person)
-    return [g for g in list_groups() if g.id in ids]
+    return [g for g in list_groups(archived=True) if g.id in ids]
 
 
 def districts_of(group: Group) -> list[str]:
@@ -109,6 +121,50 @@ def update_settings(group: Group, actor: Person, data: dict[str, Any]) -> Group:
     return group
 
 
+def _set_area(group: Group, data: dict[str, Any]) -> None:
+    """The area in ``data`` (districts, or postcode with radius_km), checked, on ``group``."""
+    if data.get("districts"):
+        unknown = [d for d in data["districts"] if not geo.known_district(d)]
+        if unknown:
+            raise ValidationFailed(
+                "Unknown districts.",
+                {"districts": [f"Unknown postcode district '{d}'." for d in unknown]},
+            )
+        group.districts = list(data["districts"])
+        group.centre_postcode = group.centre_lat = group.centre_lon = group.radius_km = None
+    else:
+        place = resolve_postcode(data["postcode"])
+        group.centre_postcode, group.centre_lat, group.centre_lon = (
+            place.postcode,
+            place.lat,
+            place.lon,
+        )
+        group.radius_km = float(data["radius_km"])
+        group.districts = None
+
+
+def update_group(group: Group, actor: Person, data: dict[str, Any]) -> Group:
+    """A group's name, description and area (admins only); ``data`` is ``GroupInSchema``
+    output without the slug, which does not change (links to the group keep working)."""
+    require_admin(actor)
+    _set_area(group, data)
+    group.name = data["name"]
+    group.description = data.get("description")
+    db.session.flush()
+    return group
+
+
+def set_archived(group: Group, actor: Person, archived: bool) -> Group:
+    """Archive a group, or bring it back (admins only). Its needs, offers and matches stay."""
+    require_admin(actor)
+    if archived and group.archived_dt is None:
+        group.archived_dt = utcnow()
+    elif not archived:
+        group.archived_dt = None
+    db.session.flush()
+    return group
+
+
 def create_group(actor: Person, data: dict[str, Any]) -> Group:
     """Create a group (admins only); ``data`` is ``GroupInSchema`` output."""
     require_admin(actor)
@@ -118,22 +174,7 @@ def create_group(actor: Person, data: dict[str, Any]) -> Group:
             {"slug": [f"A group with slug '{data['slug']}' already exists."]},
         )
     group = Group(name=data["name"], slug=data["slug"], description=data.get("description"))
-    if data.get("districts"):
-        unknown = [d for d in data["districts"] if not geo.known_district(d)]
-        if unknown:
-            raise ValidationFailed(
-                "Unknown districts.",
-                {"districts": [f"Unknown postcode district '{d}'." for d in unknown]},
-            )
-        group.districts = list(data["districts"])
-    else:
-        place = resolve_postcode(data["postcode"])
-        group.centre_postcode, group.centre_lat, group.centre_lon = (
-            place.postcode,
-            place.lat,
-            place.lon,
-        )
-        group.radius_km = float(data["radius_km"])
+    _set_area(group, data)
     db.session.add(group)
     db.session.flush()
     return group

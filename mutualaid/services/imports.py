@@ -61,6 +61,39 @@ ALIASES = {
     "free": "availability",
     "times": "availability",
 }
+#: Every column each kind reads, in the order a mapping form lists them.
+FIELDS = {
+    "needs": (
+        "title",
+        "category",
+        "description",
+        "skills",
+        "postcode",
+        "address",
+        "urgency",
+        "volunteers_needed",
+        "remote_ok",
+        "date",
+        "start",
+        "end",
+        "weekly",
+        "name",
+        "email",
+        "phone",
+    ),
+    "offers": (
+        "postcode",
+        "availability",
+        "skills",
+        "max_travel_km",
+        "capacity",
+        "active",
+        "note",
+        "name",
+        "email",
+        "phone",
+    ),
+}
 _WINDOW = re.compile(r"^\s*([A-Za-z]+)\s+(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 _YES = {"yes", "y", "true", "1"}
 _NO = {"no", "n", "false", "0", ""}
@@ -85,6 +118,10 @@ class ImportReport:
     problems: list[RowProblem] = field(default_factory=list)
     imported: int = 0
     new_people: int = 0
+    #: The file's column names as written in its first line (empty if it could not be read).
+    headers: list[str] = field(default_factory=list)
+    #: Whether the file problems are about the column mapping given.
+    mapping_refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -101,6 +138,10 @@ class _FileRefused(Exception):
     pass
 
 
+class _MappingRefused(_FileRefused):
+    pass
+
+
 def _column(name: str) -> str:
     key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower()).lstrip("\ufeff")
     return ALIASES.get(key, key)
@@ -114,7 +155,42 @@ def _cell(value: str | None) -> str:
     return text
 
 
-def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _mapped_columns(
+    kind: str, header: list[str], mapping: dict[str, str]
+) -> tuple[list[str], list[str]]:
+    """The columns a header gives under ``mapping`` (field -> the file's column as written,
+    or "" for none), and the mapping's problems. A field the mapping leaves out keeps the
+    column whose name matches it; a file column not chosen is ignored."""
+    raw = [h.strip().lstrip("\ufeff").strip() for h in header]
+    problems: list[str] = []
+    chosen: dict[str, str] = {}
+    for name, column in mapping.items():
+        column = (column or "").strip()
+        if name not in FIELDS[kind]:
+            problems.append(f"There is no field “{name[:40]}” to map for {kind}.")
+        elif column and column not in raw:
+            problems.append(f"The file has no column “{column[:60]}” (chosen for {name}).")
+        elif column in chosen:
+            problems.append(
+                f"The column “{column[:60]}” is chosen for both {chosen[column]} and {name}."
+            )
+        elif column:
+            chosen[column] = name
+    columns = []
+    for index, (text, name) in enumerate(zip(raw, header, strict=True)):
+        guessed = _column(name)
+        if text in chosen and raw.index(text) == index:
+            columns.append(chosen[text])
+        elif guessed in mapping:  # its field is mapped elsewhere, or to no column
+            columns.append(f"_unused_{index}")
+        else:
+            columns.append(guessed)
+    return columns, problems
+
+
+def read_rows(
+    data: bytes, *, kind: str = "needs", mapping: dict[str, str] | None = None
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header's columns and each row by its line; :class:`_FileRefused` with the reason."""
     if len(data) > MAX_BYTES:
         raise _FileRefused(f"The file is over {MAX_BYTES // (1024 * 1024)} MB: split it in parts.")
@@ -132,7 +208,12 @@ def read_rows(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
             raise _FileRefused("The file is empty: the first line should name the columns.")
-        columns = [_column(h) for h in header]
+        if mapping:
+            columns, problems = _mapped_columns(kind, header, mapping)
+            if problems:
+                raise _MappingRefused(" ".join(problems))
+        else:
+            columns = [_column(h) for h in header]
         rows: list[tuple[int, dict[str, str]]] = []
         for values in reader:
             if not any(v.strip() for v in values):
@@ -333,26 +414,64 @@ def _check_rows(
     return checked
 
 
+def file_headers(data: bytes) -> list[str]:
+    """The column names in a file's first line, as written ([] if it cannot be read)."""
+    try:
+        text = data[:65536].decode("utf-8-sig", errors="ignore")
+        header = next(csv.reader(io.StringIO(text, newline="")), None)
+    except csv.Error:
+        return []
+    return [h.strip() for h in header or [] if h.strip()]
+
+
+def guessed_mapping(kind: str, headers: list[str]) -> dict[str, str]:
+    """Each field's column among ``headers`` by its name ("" where none matches)."""
+    out = dict.fromkeys(FIELDS[kind], "")
+    for header in headers:
+        name = _column(header)
+        if name in out and not out[name]:
+            out[name] = header
+    return out
+
+
+def needs_mapping(kind: str, headers: list[str]) -> bool:
+    """Whether some of a file's columns match no field, or a required field has no column."""
+    names = [_column(h) for h in headers]
+    return any(n not in FIELDS[kind] for n in names) or any(r not in names for r in REQUIRED[kind])
+
+
 def import_csv(
-    kind: str, actor: Person, group: Group, data: bytes, *, dry_run: bool
+    kind: str,
+    actor: Person,
+    group: Group,
+    data: bytes,
+    *,
+    dry_run: bool,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
     """Check a CSV file of needs or offers for ``group`` and, unless ``dry_run``, import its
-    valid rows (flushed, never committed here). The group's coordinators only."""
+    valid rows (flushed, never committed here). The group's coordinators only.
+
+    ``mapping`` names the file's column for each field (as written in its first line; ""
+    for none); a field it leaves out takes the column named like it."""
     accounts.require_coordinator(actor, group)
     if kind not in _KINDS:
         raise ValueError(f"Unknown import {kind!r}.")
     report = ImportReport(kind=kind, dry_run=dry_run)
+    report.headers = file_headers(data)
     try:
-        columns, rows = read_rows(data)
+        columns, rows = read_rows(data, kind=kind, mapping=mapping)
     except _FileRefused as exc:
         report.file_problems.append(str(exc))
+        report.mapping_refused = isinstance(exc, _MappingRefused)
         return report
     missing = [c for c in REQUIRED[kind] if c not in columns]
     if missing:
         report.file_problems.append(
             f"The file has no column for: {', '.join(missing)}. The first line should name the "
-            f"columns, such as {', '.join(REQUIRED[kind])}."
+            f"columns, such as {', '.join(REQUIRED[kind])}, or choose which column holds each."
         )
+        report.mapping_refused = bool(mapping)
         return report
     report.rows = len(rows)
     checked = _check_rows(kind, group, rows, report)

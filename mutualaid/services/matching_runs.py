@@ -206,11 +206,13 @@ def run_all_groups(
     lock_seconds: int = DEFAULT_STALE_SECONDS,
     interval: timedelta | None = None,
 ) -> list[MatchingRun]:
-    """One run per group, each in this thread. Skipped: a group with a live run, and (with
-    ``interval``) a group whose last run finished within the interval, whichever process ran it.
+    """One run per group, each in this thread. Skipped: an archived group, a group with a live
+    run, and (with ``interval``) a group whose last run finished within the interval, whichever
+    process ran it.
     """
     runs = []
-    for group in db.session.scalars(sa.select(Group).order_by(Group.id)).all():
+    active = sa.select(Group).where(Group.archived_dt.is_(None)).order_by(Group.id)
+    for group in db.session.scalars(active).all():
         if interval is not None and ran_recently(group.id, interval):
             log.info("Skipped group %s: it was matched less than %s ago", group.slug, interval)
             continue

@@ -29,7 +29,7 @@ from ..models import (
 )
 from . import accounts, commitments, coordinator_alerts, locks
 from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
-from .groups import get_group_by_slug, require_in_area, resolve_postcode
+from .groups import get_group_by_slug, require_in_area, require_open, resolve_postcode
 from .skills import skills_by_slugs
 
 
@@ -46,6 +46,7 @@ def _resolve(data: dict[str, Any], group: Group | None) -> dict[str, Any]:
     if "group" in data:
         try:
             out["group"] = group = get_group_by_slug(data["group"], field="group")
+            require_open(group)
         except ValidationFailed as exc:
             collect_errors(errors, exc)
     if "skills" in data:

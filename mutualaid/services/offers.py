@@ -24,11 +24,13 @@ from ..models import (
 )
 from . import accounts, locks
 from .common import Page, collect_errors, count_matches, get_or_not_found, paginate
-from .groups import get_group_by_slug, groups_by_slugs, resolve_postcode
+from .groups import get_group_by_slug, groups_by_slugs, require_open, resolve_postcode
 from .skills import skills_by_slugs
 
 
-def _resolve(data: dict[str, Any]) -> dict[str, Any]:
+def _resolve(data: dict[str, Any], kept: frozenset[int] = frozenset()) -> dict[str, Any]:
+    """Rows for the slugs and a place for the postcode; an archived group only among ``kept``
+    (the groups an offer already has)."""
     errors: dict[str, list[str]] = {}
     out: dict[str, Any] = {}
     for key, resolver in (
@@ -39,6 +41,12 @@ def _resolve(data: dict[str, Any]) -> dict[str, Any]:
         if key in data:
             try:
                 out[key] = resolver(data[key])
+            except DomainError as exc:
+                collect_errors(errors, exc)
+    for group in out.get("groups", []):
+        if group.id not in kept:
+            try:
+                require_open(group, "groups")
             except DomainError as exc:
                 collect_errors(errors, exc)
     if errors:
@@ -148,7 +156,7 @@ def update_offer(offer: Offer, actor: Person, data: dict[str, Any]) -> Offer:
                 "capacity",
                 f"{approved} matches are already approved; offer at least {approved}.",
             )
-    resolved = _resolve(data)
+    resolved = _resolve(data, frozenset(g.id for g in offer.groups))
     require_changer(offer, actor, resolved.get("groups", []))
     if "groups" in resolved:
         offer.groups = resolved["groups"]

@@ -35,9 +35,10 @@ def set_needs_public(group: Group, actor: Person, public: bool) -> Group:
 
 
 def public_group(slug: str) -> Group:
-    """The group, if its page is published; :class:`NotFound` otherwise (unknown or private)."""
+    """The group, if its page is published; :class:`NotFound` otherwise (unknown, private or
+    archived)."""
     group = db.session.scalar(sa.select(Group).where(Group.slug == slug))
-    if group is None or not group.is_needs_public:
+    if group is None or not group.is_needs_public or group.archived_dt is not None:
         raise NotFound(f"No public page for the group '{slug}'.")
     return group
 

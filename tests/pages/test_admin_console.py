@@ -33,6 +33,8 @@ def _posts(group, person):
         ("/admin/skills/cooking", {"name": "Renamed"}),
         (f"/admin/people/{person.id}/active", {"active": "0"}),
         ("/admin/groups/new", {"name": "Sneaky", "slug": "sneaky", "districts": "E8"}),
+        (f"/admin/groups/{group.slug}/details", {"name": "Renamed", "districts": "E8"}),
+        (f"/admin/groups/{group.slug}/archive", {"archived": "1"}),
     ]
 
 
@@ -52,6 +54,8 @@ def test_only_admins_reach_the_admin_pages(app, client, login, create_person, cr
         assert db.session.scalar(sa.select(Skill).where(Skill.slug == "sign-language")) is None
         assert db.session.scalar(sa.select(Skill.name).where(Skill.slug == "cooking")) != "Renamed"
         assert db.session.get(Person, person.id).is_active_account
+        unchanged = db.session.get(Group, group.id)
+        assert unchanged.name != "Renamed" and unchanged.archived_dt is None
         assert (
             db.session.scalar(sa.select(Membership.role).where(Membership.person_id == person.id))
             == Role.COORDINATOR
@@ -411,3 +415,104 @@ def test_the_admin_index_lists_every_admin_page(admin_browser):
     html = _text(page)
     for url in ["/admin/groups", "/admin/skills", "/admin/people", "/admin/audit", "/admin/mail"]:
         assert f'href="{url}"' in html, url
+
+
+def _group_events(app, group_id, action="update"):
+    with app.app_context():
+        return db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.entity_type == "group",
+                AuditEvent.entity_id == str(group_id),
+                AuditEvent.action == action,
+            )
+        )
+
+
+def test_admin_edits_a_groups_name_description_and_area(app, admin_browser, create_group):
+    group = create_group(name="Old name")
+    url = f"/admin/groups/{group.slug}/details"
+    page = _text(admin_browser.get(f"/admin/groups/{group.slug}"))
+    assert 'value="Old name"' in page and 'value="E8 1AA"' in page and 'value="10"' in page
+    before = _group_events(app, group.id)
+    ok = admin_browser.post(
+        url, data={"name": "Dalston and Hackney", "description": "Neighbours", "districts": "e8 E9"}
+    )
+    assert ok.status_code == 302
+    with app.app_context():
+        row = db.session.get(Group, group.id)
+        assert (row.name, row.description, row.districts) == (
+            "Dalston and Hackney",
+            "Neighbours",
+            ["E8", "E9"],
+        )
+        assert row.centre_postcode is None and row.radius_km is None and row.slug == group.slug
+    assert _group_events(app, group.id) == before + 1
+    back = admin_browser.post(
+        url, data={"name": "Dalston", "postcode": "E8 1AA", "radius_km": "2.5"}
+    )
+    assert back.status_code == 302
+    with app.app_context():
+        row = db.session.get(Group, group.id)
+        assert (row.districts, row.centre_postcode, row.radius_km) == (None, "E8 1AA", 2.5)
+        assert row.description is None
+
+
+def test_group_edit_shows_every_error_at_once_and_saves_nothing(app, admin_browser, create_group):
+    group = create_group(name="Kept")
+    url = f"/admin/groups/{group.slug}/details"
+    bad = admin_browser.post(url, data={"name": "X", "postcode": "ZZ99 9ZZ", "radius_km": "-1"})
+    page = _text(bad)
+    assert bad.status_code == 422 and 'class="error-summary"' in page
+    assert 'id="name-error"' in page and 'id="radius_km-error"' in page
+    assert 'id="postcode-error"' in page
+    both = _text(
+        admin_browser.post(url, data={"name": "Fine", "postcode": "E8 1AA", "districts": "E8"})
+    )
+    assert 'id="districts-error"' in both
+    unknown = admin_browser.post(url, data={"name": "Fine name", "districts": "QQ1"})
+    assert unknown.status_code == 422 and 'id="districts-error"' in _text(unknown)
+    with app.app_context():
+        row = db.session.get(Group, group.id)
+        assert (row.name, row.radius_km, row.districts) == ("Kept", 10.0, None)
+
+
+def test_an_archived_group_is_hidden_refused_and_not_matched(
+    app, client, admin_browser, create_group, create_person, login
+):
+    from mutualaid.services import matching_runs
+
+    kept = create_group(name="Kept group")
+    gone = create_group(name="Gone group", is_needs_public=True)
+    assert client.get(f"/g/{gone.slug}/needs").status_code == 200
+    url = f"/admin/groups/{gone.slug}/archive"
+    assert admin_browser.post(url, data={"archived": "1"}).status_code == 302
+    assert _group_events(app, gone.id) == 1
+    assert "(archived)" in _text(admin_browser.get("/admin/groups"))
+    assert "Make Gone group active again" in _text(admin_browser.get(f"/admin/groups/{gone.slug}"))
+    slugs = [g["slug"] for g in client.get("/api/v1/groups").get_json()]
+    assert kept.slug in slugs and gone.slug not in slugs
+    assert "Gone group" not in _text(client.get("/"))
+    assert client.get(f"/g/{gone.slug}/needs").status_code == 404
+    resident = login(create_person())
+    form = _text(resident.get("/needs/new"))
+    assert "Kept group" in form and "Gone group" not in form
+    assert "Gone group" not in _text(resident.get("/offers/new"))
+    with app.app_context():
+        from mutualaid.services import needs as need_service
+
+        errors = need_service.reference_errors({"group": gone.slug})
+        assert "archived" in errors["group"][0]
+        from mutualaid.services import offers as offer_service
+
+        refused = offer_service.reference_errors({"groups": [kept.slug, gone.slug]})
+        assert refused["groups"] == ["Gone group is archived: it takes no new needs or offers."]
+        runs = matching_runs.run_all_groups()
+        db.session.commit()
+        assert {r.group_id for r in runs} == {kept.id}
+    assert admin_browser.post(url, data={"archived": "0"}).status_code == 302
+    slugs = [g["slug"] for g in client.get("/api/v1/groups").get_json()]
+    assert gone.slug in slugs
+    with app.app_context():
+        assert db.session.get(Group, gone.id).archived_dt is None
+        assert not need_service.reference_errors({"group": gone.slug}).get("group")
+    assert _group_events(app, gone.id) == 2

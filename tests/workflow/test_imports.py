@@ -29,14 +29,14 @@ def _counts(app):
         )
 
 
-def _post(page, slug, text, kind="needs", action="check", name="people.csv"):
+def _post(page, slug, text, kind="needs", action="check", name="people.csv", extra=()):
     """The form as a browser posts it. The body is built here, in memory: the test client
     would spool a large one to a temporary file that it never closes."""
     data = text.encode("utf-8") if isinstance(text, str) else text
     boundary = "----mutualaid-test-boundary"
     parts = [
         f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
-        for key, value in (("kind", kind), ("action", action))
+        for key, value in (("kind", kind), ("action", action), *extra)
     ]
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
@@ -213,3 +213,89 @@ def test_export_import_export_round_trip(
         assert "0 with problems" in resp.text, resp.text
         again = page.get(f"/groups/{empty.slug}/export/{kind}.csv").data
         assert _without_ids(again.decode("utf-8")) == _without_ids(first.decode("utf-8"))
+
+
+ODD = "What do you need,Type,Where (postcode),Who,Contact,Day,From,To,Shoe size\n"
+ODD_ROW = (
+    f"Lift to the clinic,transport,E8 1AA,Amara Okafor,amara@example.org,{SOON},09:00,11:00,9\n"
+)
+ODD_MAP = {
+    "title": "What do you need",
+    "category": "Type",
+    "postcode": "Where (postcode)",
+    "name": "Who",
+    "email": "Contact",
+    "date": "Day",
+    "start": "From",
+    "end": "To",
+}
+
+
+def test_unusual_headers_are_mapped_on_the_page_then_imported(app, scene, browser):
+    page = browser(scene.coordinator)
+    before = _counts(app)
+    first = _post(page, "hackney", ODD + ODD_ROW)
+    assert first.status_code == 422 and "no column for: title, category" in first.text
+    assert 'id="column-mapping"' in first.text
+    assert '<option value="Shoe size">Shoe size</option>' in first.text
+    extra = [("mapped", "needs"), *((f"map-{k}", v) for k, v in ODD_MAP.items())]
+    dry = _post(page, "hackney", ODD + ODD_ROW, extra=extra)
+    assert dry.status_code == 200 and "1 row: 1 ready, 0 with problems." in dry.text
+    assert 'value="Contact" selected' in dry.text  # the chosen mapping is shown again
+    assert _counts(app) == before
+    done = _post(page, "hackney", ODD + ODD_ROW, action="import", extra=extra)
+    assert done.status_code == 200 and "Imported 1 needs" in done.text
+    with app.app_context():
+        need = db.session.scalar(sa.select(Need))
+        assert need.title == "Lift to the clinic" and need.category == "transport"
+
+
+def test_matching_headers_are_preselected_and_none_unmaps_one(app, scene, browser):
+    page = browser(scene.coordinator)
+    text = HEADER.replace("title", "Need") + GOOD
+    resp = _post(page, "hackney", text)
+    assert 'value="email" selected' in resp.text and 'value="Need" selected' not in resp.text
+    # a field mapped to no column is left out even though a column is named like it
+    extra = [("mapped", "needs"), ("map-title", "Need"), ("map-email", "")]
+    for key in ("category", "postcode", "name", "date", "start", "end"):
+        extra.append((f"map-{key}", key))
+    resp = _post(page, "hackney", text, extra=extra)
+    assert resp.status_code == 422 and "no column for: email" in resp.text
+
+
+def test_a_mapping_naming_a_missing_column_is_refused_and_saves_nothing(
+    app, client, scene, browser
+):
+    before = _counts(app)
+    extra = [("mapped", "needs"), *((f"map-{k}", v) for k, v in ODD_MAP.items())]
+    extra[2] = ("map-category", "Kind of help")
+    resp = _post(browser(scene.coordinator), "hackney", ODD + ODD_ROW, action="import", extra=extra)
+    assert resp.status_code == 422
+    assert "The file has no column “Kind of help” (chosen for category)." in resp.text
+    headers = {**scene.headers, "Content-Type": "text/csv"}
+    url = "/api/v1/groups/hackney/import/needs"
+    query = "&".join(
+        f"map={k}={v}" for k, v in {**ODD_MAP, "email": "Phone", "colour": "Type"}.items()
+    )
+    bad = client.post(
+        f"{url}?dry_run=false&{query}", data=(ODD + ODD_ROW).encode(), headers=headers
+    )
+    assert bad.status_code == 422
+    errors = bad.get_json()["errors"]["map"]
+    assert "no column “Phone” (chosen for email)" in errors[0]
+    assert "no field “colour”" in errors[0]
+    assert _counts(app) == before
+
+
+def test_import_through_the_api_with_a_mapping(app, client, scene):
+    headers = {**scene.headers, "Content-Type": "text/csv"}
+    url = "/api/v1/groups/hackney/import/needs"
+    unmapped = client.post(url, data=(ODD + ODD_ROW).encode(), headers=headers)
+    assert unmapped.status_code == 422 and "file" in unmapped.get_json()["errors"]
+    query = "&".join(f"map={k}={v}" for k, v in ODD_MAP.items())
+    resp = client.post(
+        f"{url}?dry_run=false&{query}", data=(ODD + ODD_ROW).encode(), headers=headers
+    )
+    assert resp.status_code == 200, resp.get_json()
+    assert resp.get_json()["imported"] == 1 and _counts(app)[0] == 1
+    assert client.post(f"{url}?map=title", data=b"x", headers=headers).status_code == 422

@@ -238,9 +238,20 @@ def import_csv(args: dict[str, Any], person: Person, slug: str, kind: str) -> di
     data = request.get_data()
     if not data:
         raise DomainError("The request body must be the CSV file (Content-Type: text/csv).")
-    report = imports.import_csv(kind, person, group, data, dry_run=args["dry_run"])
+    mapping: dict[str, str] = {}
+    for item in args["map"]:
+        name, equals, column = item.partition("=")
+        if not equals or not name.strip():
+            raise ValidationFailed(
+                "Give each map as field=Column.", {"map": [f"“{item[:60]}” is not field=Column."]}
+            )
+        mapping[name.strip()] = column.strip()
+    report = imports.import_csv(
+        kind, person, group, data, dry_run=args["dry_run"], mapping=mapping or None
+    )
     if report.file_problems:
-        raise ValidationFailed(report.file_problems[0], {"file": report.file_problems})
+        key = "map" if report.mapping_refused else "file"
+        raise ValidationFailed(report.file_problems[0], {key: report.file_problems})
     return ImportReportSchema().dump(report)
 
 

@@ -154,11 +154,21 @@ class GroupSettingsForm(FlaskForm):
     expire_after_days = StringField("Days before a need without a volunteer expires")
 
 
+class GroupEditForm(FlaskForm):
+    name = StringField("Name")
+    description = TextAreaField("Description")
+    postcode = StringField("Centre postcode")
+    radius_km = StringField("Radius in km")
+    districts = StringField("Or postcode districts")
+
+
 def _group_page(
     slug: str,
     form: CoordinatorForm | None = None,
     status: int = 200,
     settings: GroupSettingsForm | None = None,
+    details: GroupEditForm | None = None,
+    extra: Any = (),
 ) -> Any:
     group = groups.get_group_by_slug(slug)
     form = form or CoordinatorForm(formdata=None)
@@ -167,15 +177,78 @@ def _group_page(
         weekly_weeks=str(group.weekly_weeks),
         expire_after_days=str(group.expire_after_days),
     )
+    details = details or GroupEditForm(
+        formdata=None,
+        name=group.name,
+        description=group.description or "",
+        postcode=group.centre_postcode or "",
+        radius_km="" if group.radius_km is None else f"{group.radius_km:g}",
+        districts=" ".join(group.districts or ()),
+    )
     return render_template(
         "admin/group.html",
         group=group,
         coordinators=accounts.coordinators_of(group.id),
         form=form,
         settings=settings,
-        errors=[*error_list(form), *error_list(settings)],
-        extra=[],
+        details=details,
+        errors=[*error_list(details), *error_list(form), *error_list(settings)],
+        extra=list(extra),
     ), status
+
+
+def _area_data(form: GroupForm | GroupEditForm) -> dict[str, Any]:
+    """The form's name, description and area as ``GroupInSchema`` input (blanks left out)."""
+    districts = [d for d in re.split(r"[\s,]+", form.districts.data or "") if d]
+    data: dict[str, Any] = {
+        "name": _text(form.name.data),
+        "description": _text(form.description.data),
+        "postcode": _text(form.postcode.data),
+        "radius_km": _number(form.radius_km.data, float),
+        "districts": districts or None,
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+@bp.post("/admin/groups/<slug>/details")
+@login_required
+def admin_edit_group(slug: str) -> Any:
+    """Change a group's name, description and area; every error at once."""
+    _require_admin()
+    group = groups.get_group_by_slug(slug)
+    form = GroupEditForm()
+    data = {**_area_data(form), "slug": group.slug}  # the slug does not change
+    try:
+        loaded = load_all(GroupInSchema(), data, _area_references)
+        references = _area_references(loaded)
+        if references:
+            raise FormRejected(422, "Please correct the errors below.", references)
+        loaded.pop("slug", None)
+        attempt(lambda: groups.update_group(group, current_user, loaded))
+    except FormRejected as exc:
+        extra = apply_errors(form, exc.errors)
+        return _group_page(slug, status=422, details=form, extra=extra)
+    flash(f"Saved the details of {group.name}.", "success")
+    return redirect(url_for("pages.admin_group", slug=slug))
+
+
+@bp.post("/admin/groups/<slug>/archive")
+@login_required
+def admin_archive_group(slug: str) -> Response:
+    """Archive the group, or (with ``archived=0``) bring it back."""
+    _require_admin()
+    group = groups.get_group_by_slug(slug)
+    archive = request.form.get("archived", "1") != "0"
+    groups.set_archived(group, current_user, archive)
+    if archive:
+        flash(
+            f"Archived {group.name}: it is hidden from the lists, takes no new needs or "
+            "offers, and is not matched.",
+            "success",
+        )
+    else:
+        flash(f"{group.name} is active again.", "success")
+    return redirect(url_for("pages.admin_group", slug=slug))
 
 
 @bp.post("/admin/groups/<slug>/settings")
@@ -239,6 +312,13 @@ def _group_references(valid: dict[str, Any]) -> dict[str, list[str]]:
             errors["slug"] = [f"A group with slug '{valid['slug']}' already exists."]
         except DomainError:
             pass
+    errors.update(_area_references(valid))
+    return errors
+
+
+def _area_references(valid: dict[str, Any]) -> dict[str, list[str]]:
+    """What the postcode data says about the area the schema let through."""
+    errors: dict[str, list[str]] = {}
     if valid.get("postcode"):
         try:
             groups.resolve_postcode(valid["postcode"])
@@ -255,16 +335,9 @@ def _group_references(valid: dict[str, Any]) -> dict[str, list[str]]:
 def admin_create_group() -> Any:
     _require_admin()
     form = GroupForm()
-    districts = [d for d in re.split(r"[\s,]+", form.districts.data or "") if d]
-    data: dict[str, Any] = {
-        "name": _text(form.name.data),
-        "slug": _text(form.slug.data),
-        "description": _text(form.description.data),
-        "postcode": _text(form.postcode.data),
-        "radius_km": _number(form.radius_km.data, float),
-        "districts": districts or None,
-    }
-    data = {k: v for k, v in data.items() if v is not None}
+    data = _area_data(form)
+    if _text(form.slug.data) is not None:
+        data["slug"] = _text(form.slug.data)
     try:
         loaded = load_all(GroupInSchema(), data, _group_references)
         references = _group_references(loaded)

@@ -171,27 +171,40 @@ def import_csv(slug: str) -> ResponseReturnValue:
         "group": group,
         "kind": kind if kind in ("needs", "offers") else "needs",
         "required": imports.REQUIRED,
+        "fields": imports.FIELDS,
         "max_rows": f"{imports.MAX_ROWS:,}",
         "max_mb": imports.MAX_BYTES // (1024 * 1024),
     }
     if request.method == "GET":
-        return render_template("desk/import.html", **state, report=None)
+        return render_template("desk/import.html", **state, report=None, mapping=None)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         report = imports.ImportReport(kind=state["kind"], dry_run=True)
         report.file_problems.append("Choose a CSV file to upload.")
-        return render_template("desk/import.html", **state, report=report, filename="—"), 422
+        return render_template(
+            "desk/import.html", **state, report=report, filename="—", mapping=None
+        ), 422
     dry_run = request.form.get("action") != "import"
+    mapping: dict[str, str] | None = None
+    if request.form.get("mapped") == state["kind"]:  # the columns chosen for this kind
+        fields = imports.FIELDS[state["kind"]]
+        mapping = {f: (request.form.get(f"map-{f}") or "")[:300] for f in fields}
     with upload.stream:  # a large upload is a temporary file: closed once read
         data = upload.read()
-    report = imports.import_csv(state["kind"], current_user, group, data, dry_run=dry_run)
+    report = imports.import_csv(
+        state["kind"], current_user, group, data, dry_run=dry_run, mapping=mapping
+    )
     if not report.ok:
         db.session.rollback()
     if not dry_run and report.imported:
         flash(f"Imported {report.imported} {report.kind}.", "success")
     status = 422 if report.file_problems else 200
+    choices = None
+    if report.headers and (mapping or imports.needs_mapping(state["kind"], report.headers)):
+        chosen = mapping or imports.guessed_mapping(state["kind"], report.headers)
+        choices = {"headers": report.headers, "chosen": chosen}
     return render_template(
-        "desk/import.html", **state, report=report, filename=upload.filename
+        "desk/import.html", **state, report=report, filename=upload.filename, mapping=choices
     ), status
 
 

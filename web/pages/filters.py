@@ -71,7 +71,11 @@ def _names(kind: str) -> dict[str, str]:
     """Slug -> name of every skill or group, read once per request."""
     cache: dict[str, dict[str, str]] = g.setdefault("_names", {})
     if kind not in cache:
-        rows = skill_service.list_skills() if kind == "skill" else group_service.list_groups()
+        rows = (
+            skill_service.list_skills()
+            if kind == "skill"
+            else group_service.list_groups(archived=True)
+        )
         cache[kind] = {row.slug: row.name for row in rows}
     return cache[kind]
 
