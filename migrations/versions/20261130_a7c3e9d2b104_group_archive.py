@@ -1,7 +1,7 @@
 """group archive: when an admin archived a group (hidden from lists, skipped by matching)
 
 Revision ID: a7c3e9d2b104
-Revises: f836bf79c3d4
+Revises: 3e5d9a7c21b4
 Create Date: 2026-11-30 15:45:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a7c3e9d2b104'
-down_revision = 'f836bf79c3d4'
+down_revision = '3e5d9a7c21b4'
 branch_labels = None
 depends_on = None
 
