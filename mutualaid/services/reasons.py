@@ -230,7 +230,6 @@ def refine(
         found = _diagnose(
             need_id,
             u["reason_code"],
-            int(u["open_slots"]),
             by_id[need_id],
             at_time.get(need_id, []),
             anytime.get(need_id, []),
@@ -285,7 +284,6 @@ def _pairs(
 def _diagnose(
     need_id: int,
     engine_code: str,
-    open_slots: int,
     need: dict[str, Any],
     at_time: list[int],
     anytime: list[int],

@@ -15,22 +15,23 @@ from .nav import add_nav_link
 add_nav_link("Mail", "pages.admin_mail", lambda person: bool(person.is_admin))
 
 
-def _require_admin() -> None:
+def require_admin() -> None:
+    """A 403 for anyone but an admin (every admin page calls it first)."""
     if not current_user.is_admin:
-        abort(403, "Only admins can see the outbox.")
+        abort(403, "Only admins can see this page.")
 
 
 @bp.get("/admin/mail")
 @login_required
 def admin_mail() -> str:
-    _require_admin()
+    require_admin()
     return render_template("admin/mail.html", letters=mail.dead_letters())
 
 
 @bp.post("/admin/mail/retry")
 @login_required
 def admin_mail_retry() -> Response:
-    _require_admin()
+    require_admin()
     if request.form.get("all") == "1":
         count = mail.requeue()
     else:

@@ -10,7 +10,7 @@ import re
 from datetime import date
 from typing import Any
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -28,6 +28,7 @@ from mutualaid.services.common import collect_errors, get_or_not_found
 from .._messages import flatten_messages
 from . import bp
 from ._util import FormRejected, attempt, load_all
+from .admin import require_admin as _require_admin
 from .forms import _number, _text, apply_errors, error_list
 from .nav import add_nav_link
 
@@ -40,11 +41,6 @@ for _label, _endpoint in (
     ("People", "pages.admin_people"),
 ):
     add_nav_link(_label, _endpoint, lambda person: bool(person.is_admin))
-
-
-def _require_admin() -> None:
-    if not current_user.is_admin:
-        abort(403, "Only admins can see this page.")
 
 
 #: The admin pages, in the order the index lists them: (title, endpoint, what it is for).
