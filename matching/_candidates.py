@@ -40,6 +40,7 @@ from ._instance import Instance
 from ._kernels import (
     build_cells,
     class_memberships,
+    fairness_order,
     scan_best_chunks,
     scan_chunks,
     sort_chunks,
@@ -640,6 +641,20 @@ def _scan_inputs(
     return cached
 
 
+def _fair_entries(inst: Instance, idx: _Index, vol_total: np.ndarray) -> np.ndarray:
+    """Each time class's entries fairest first (see :func:`matching._kernels.fairness_order`),
+    for remote needs' pairs beyond reach (cached on the instance)."""
+    cached = inst._cache.get("fair_entries")
+    if cached is None:
+        levels, level = np.unique(-vol_total, return_inverse=True)
+        cached = fairness_order(
+            idx.class_cells, idx.cell_start, idx.entry_vol, level.reshape(-1).astype(np.int64),
+            levels.size, idx.band_h.size,
+        )  # fmt: skip
+        inst._cache["fair_entries"] = cached
+    return cached
+
+
 def _cell_bounds(
     idx: _Index, vol_total: np.ndarray, max_km: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -677,8 +692,11 @@ def _generate(
         max_km = inst.max_km[idx.vol_input]
         cut = np.zeros(n, dtype=np.int64)  # per need: bound of the cells skipped
         cell_fair = cell_reach = np.zeros(0)
+        fair_entries = np.zeros(0, dtype=np.int64)
         if per_need is not None:
             cell_fair, cell_reach = _cell_bounds(idx, vol_total, max_km)
+            if (mode == 2).any():
+                fair_entries = _fair_entries(inst, idx, vol_total)
         # chunks of needs scanned in parallel, each into its own row of the buffers; a round
         # keeps the chunks done before the first that did not fit (and resumes there)
         n_chunks = 2 * max(get_num_threads(), 1)
@@ -706,7 +724,7 @@ def _generate(
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
                     idx.vol_skills, idx.vol_time, need_total, vol_total, max_km, cell_fair,
-                    cell_reach, WEIGHTS["closeness"], SCORE_UNITS, EARTH_RADIUS_KM,
+                    cell_reach, fair_entries, WEIGHTS["closeness"], SCORE_UNITS, EARTH_RADIUS_KM,
                     s_vol, s_chord, pairs, free, cut, result,
                 )  # fmt: skip
             done = 0

@@ -27,6 +27,7 @@ from numba import njit, prange
 __all__ = [
     "build_cells",
     "class_memberships",
+    "fairness_order",
     "pair_units",
     "scan_best",
     "scan_best_chunks",
@@ -441,6 +442,34 @@ def build_cells(
 
 
 @njit(cache=True, parallel=True)
+def fairness_order(
+    class_cells: Any, cell_start: Any, entry_vol: Any, level: Any, n_levels: int, n_bands: int
+) -> Any:
+    """Each class's entries by fairness, highest first, then in index order.
+
+    ``level`` is each volunteer's (index order) rank of fairness, 0 the
+    highest. Returns positions into ``entry_vol``: class ``c``'s entries
+    ``cell_start[class_cells[c * n_bands]] .. cell_start[class_cells[(c + 1) * n_bands]] - 1``
+    rearranged in place of them. A counting sort per class (entries are in
+    index order within a class, and it is stable)."""
+    out = np.empty(entry_vol.size, dtype=np.int64)
+    n_classes = (class_cells.size - 1) // max(n_bands, 1)
+    for c in prange(n_classes):
+        lo = cell_start[class_cells[c * n_bands]]
+        hi = cell_start[class_cells[(c + 1) * n_bands]]
+        count = np.zeros(n_levels + 1, dtype=np.int64)
+        for e in range(lo, hi):
+            count[level[entry_vol[e]] + 1] += 1
+        for k in range(n_levels):
+            count[k + 1] += count[k]
+        for e in range(lo, hi):
+            k = level[entry_vol[e]]
+            out[lo + count[k]] = e
+            count[k] += 1
+    return out
+
+
+@njit(cache=True, parallel=True)
 def scan_chunks(
     bounds: Any,
     count_only: bool,
@@ -583,6 +612,7 @@ def scan_best(
     max_km: Any,
     cell_fair: Any,
     cell_reach: Any,
+    fair_entries: Any,
     closeness_weight: float,
     score_units: int,
     earth_km: float,
@@ -611,15 +641,22 @@ def scan_best(
     pairs written are in the order :func:`scan_needs` writes them (volunteer
     index order), so the best ``keep`` and their order are the same;
     ``pairs`` counts them and ``free`` counts the pairs found in the cells
-    visited. Remote needs: every cell.
+    visited.
+
+    A remote need's pairs within reach are found as a local need's are. Its
+    pairs beyond reach score exactly their need and fairness parts (no
+    closeness), so they are taken from the class's entries in fairness
+    order (``fair_entries``, see :func:`fairness_order`): the scan keeps
+    the ``keep`` best by (units, index order) and stops at the first entry
+    whose units are below the ``keep``-th (every entry after it scores no
+    more), and ``cut`` covers those left out.
     """
     n_bands = band_h.size
     n_skill_words = need_skills.shape[1]
     cap = out_vol.size
     pos = 0
     max_cells = 27 * n_bands + 1
-    for c in range((class_cells.size - 1) // max(n_bands, 1)):  # a remote need: a whole class
-        max_cells = max(max_cells, class_cells[(c + 1) * n_bands] - class_cells[c * n_bands])
+    far = np.empty(max(keep, 1), dtype=np.int64)  # a remote need's best pairs beyond reach
     cells = np.empty(max_cells, dtype=np.int64)
     cell_bound = np.empty(max_cells, dtype=np.int64)
     cell_near = np.empty(max_cells)  # the closeness and need parts of the bound
@@ -655,13 +692,6 @@ def scan_best(
             c0 = class_cells[c * n_bands + b]
             c1 = class_cells[c * n_bands + b + 1]
             if c0 == c1:
-                continue
-            if remote:
-                for j in range(c0, c1):
-                    cells[n_cells] = j
-                    cell_bound[n_cells] = score_units + 1  # not pruned
-                    cell_near[n_cells] = 2.0
-                    n_cells += 1
                 continue
             h = band_h[b]
             off = band_offset[b]
@@ -716,6 +746,64 @@ def scan_best(
         found = 0
         overflow = False
         cut[n] = 0
+        if remote:
+            # beyond reach: the class's entries fairest first (then index order); the units
+            # of these pairs never rise along the scan, so the first entry below the
+            # ``keep``-th best ends it; ``far`` keeps the best as units * 2**32 - index
+            n_far = 0
+            i = cell_start[class_cells[c * n_bands]]
+            i1 = cell_start[class_cells[(c + 1) * n_bands]]
+            while i < i1:
+                e = fair_entries[i]
+                i += 1
+                if entry_skills[e] & low != low:
+                    continue
+                v = entry_vol[e]
+                u = pair_units(math.inf, max_km[v], nt, vol_total[v], closeness_weight, score_units)
+                if n_far >= keep and (u << 32) < far[0]:  # below the keep-th's units
+                    cut[n] = max(cut[n], u)
+                    break
+                dx_ = nx - vol_xyz[v, 0]
+                dy_ = ny - vol_xyz[v, 1]
+                dz_ = nz - vol_xyz[v, 2]
+                sq = dx_ * dx_ + dy_ * dy_
+                sq += dz_ * dz_
+                chord = math.sqrt(sq)
+                if chord <= chord_limit[v]:
+                    continue  # within reach: found with the cells below
+                ok = True
+                for w in range(n_skill_words if extra else 0):
+                    if vol_skills[v, w] & sk[w] != sk[w]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                for t in range(items):
+                    if vol_time[v, word[t]] & mask[t] != mask[t]:
+                        ok = False
+                        break
+                if not ok:
+                    continue
+                n_free += 1
+                if e_hi > e_lo:
+                    k = _first_at_least(ex_vol, e_lo, e_hi, v)
+                    if k < e_hi and ex_vol[k] == v:
+                        continue
+                key = (u << 32) - v
+                if n_far >= keep and key < far[0]:
+                    cut[n] = max(cut[n], u)  # beaten by the ``keep`` kept
+                    continue
+                if pos >= cap:
+                    overflow = True
+                    break
+                n_far = _heap_push_min(far, n_far, keep, key)
+                out_vol[pos] = v
+                out_chord[pos] = chord
+                est[pos] = u
+                pos += 1
+                found = _heap_push_min(heap, found, keep, u)
+            if overflow:
+                return n, begin
         for i in range(n_cells):
             if found >= keep and cell_bound[i] + 2 < heap[0]:
                 cut[n] = max(cut[n], cell_bound[i])
@@ -739,7 +827,7 @@ def scan_best(
                 sq = dx_ * dx_ + dy_ * dy_
                 sq += dz_ * dz_
                 chord = math.sqrt(sq)
-                if not remote and chord > chord_limit[v]:
+                if chord > chord_limit[v]:
                     continue
                 ok = True
                 for w in range(n_skill_words if extra else 0):
@@ -835,6 +923,7 @@ def scan_best_chunks(
     max_km: Any,
     cell_fair: Any,
     cell_reach: Any,
+    fair_entries: Any,
     closeness_weight: float,
     score_units: int,
     earth_km: float,
@@ -852,8 +941,8 @@ def scan_best_chunks(
             item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, need_total, vol_total, max_km, cell_fair,
-            cell_reach, closeness_weight, score_units, earth_km, out_vol[c], out_chord[c],
-            pairs, free, cut,
+            cell_reach, fair_entries, closeness_weight, score_units, earth_km, out_vol[c],
+            out_chord[c], pairs, free, cut,
         )  # fmt: skip
         result[c, 0] = nxt
         result[c, 1] = written

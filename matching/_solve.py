@@ -566,6 +566,7 @@ def _solve(
     if inst.times is None:
         cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
         inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
+        inst._cache.pop("fair_entries", None)
         every = cand
     else:
         cand = every = candidates(inst)

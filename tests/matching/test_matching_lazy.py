@@ -194,3 +194,57 @@ def test_best_pairs_skip_only_what_cannot_make_the_best(seed, ties):
         low = np.full(inst.n_needs, SCORE_UNITS + 1)
         np.minimum.at(low, best.need_index, best.score_units)
         assert np.all(bound <= low)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_remote_needs_best_pairs_beyond_reach(seed):
+    """Remote needs with most volunteers beyond reach, whose pairs score only the need and
+    fairness parts: many equal scores, and loads high enough that different fairness parts
+    round to the same units. The best pairs are still the first of ``candidates()``, the
+    bound covers every pair left out, and the lazy path reaches the full optimum."""
+    rng = np.random.default_rng(seed)
+    n, m = 20, 400
+    base = random_instance(seed, n, m)
+    spread = rng.random((n + m, 2)) * 0.6  # tens of km apart, beyond most reaches
+    inst = Instance.from_arrays(
+        need_ids=base.need_ids,
+        need_lat=51.2 + spread[:n, 0],
+        need_lon=-0.4 + spread[:n, 1],
+        need_skills=base.need_skills,
+        volunteers_needed=base.volunteers_needed,
+        urgency=base.urgency,
+        remote_ok=rng.random(n) < 0.8,
+        waiting_hours=base.waiting_hours,
+        window_need=base.window_need,
+        window_start=base.window_start,
+        window_end=base.window_end,
+        volunteer_ids=base.volunteer_ids,
+        volunteer_lat=51.2 + spread[n:, 0],
+        volunteer_lon=-0.4 + spread[n:, 1],
+        volunteer_skills=base.volunteer_skills,
+        max_km=rng.choice([2.0, 5.0, 10.0], m),
+        capacity=rng.integers(1, 3, m),
+        avail_volunteer=base.avail_volunteer,
+        avail_start=base.avail_start,
+        avail_end=base.avail_end,
+        load=rng.choice([0, 1, 300, 301, 302, 303, 304, 305, 306, 307], m),
+        exclude_need=rng.integers(0, n, n),
+        exclude_volunteer=rng.integers(0, m, n),
+    )
+    full = candidates(inst)
+    rank = np.arange(len(full)) - np.searchsorted(full.need_index, full.need_index)
+    for per_need in (1, 3, 16):
+        best, bound = best_candidates(inst, per_need)
+        first = rank < per_need
+        for name in ("need_index", "volunteer_index", "score_units", "distance_km"):
+            assert np.array_equal(getattr(best, name), getattr(full, name)[first])
+        best_left = np.zeros(inst.n_needs, dtype=np.int64)
+        np.maximum.at(best_left, full.need_index[~first], full.score_units[~first])
+        assert np.all(bound >= best_left)
+        low = np.full(inst.n_needs, SCORE_UNITS + 1)
+        np.minimum.at(low, best.need_index, best.score_units)
+        assert np.all(bound <= low)
+    every = _solve(inst, False, None)
+    lazy = _solve(inst, True, 2)
+    assert lazy.stats["certified_optimal"]
+    assert outcome(lazy)[:2] == outcome(every)[:2]
