@@ -760,9 +760,15 @@ def scan_best(
                     continue
                 v = entry_vol[e]
                 u = pair_units(math.inf, max_km[v], nt, vol_total[v], closeness_weight, score_units)
-                if n_far >= keep and (u << 32) < far[0]:  # below the keep-th's units
+                if n_far >= keep and (u << 32) - v < far[0]:
                     cut[n] = max(cut[n], u)
-                    break
+                    if (u << 32) < far[0]:
+                        break  # below the ``keep``-th's units, as every entry after it
+                    # the rest of this fairness level comes later in index order: beaten too
+                    f = vol_total[v]
+                    while i < i1 and vol_total[entry_vol[fair_entries[i]]] == f:
+                        i += 1
+                    continue
                 dx_ = nx - vol_xyz[v, 0]
                 dy_ = ny - vol_xyz[v, 1]
                 dz_ = nz - vol_xyz[v, 2]
@@ -789,14 +795,10 @@ def scan_best(
                     k = _first_at_least(ex_vol, e_lo, e_hi, v)
                     if k < e_hi and ex_vol[k] == v:
                         continue
-                key = (u << 32) - v
-                if n_far >= keep and key < far[0]:
-                    cut[n] = max(cut[n], u)  # beaten by the ``keep`` kept
-                    continue
                 if pos >= cap:
                     overflow = True
                     break
-                n_far = _heap_push_min(far, n_far, keep, key)
+                n_far = _heap_push_min(far, n_far, keep, (u << 32) - v)
                 out_vol[pos] = v
                 out_chord[pos] = chord
                 est[pos] = u
