@@ -41,6 +41,7 @@ from ._kernels import (
     build_cells,
     class_memberships,
     fairness_order,
+    regroup,
     scan_best_chunks,
     scan_chunks,
     sort_chunks,
@@ -63,6 +64,7 @@ _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
 _CLASS_MINUTES = 60  # width of a time class
 _MIN_CELL = 2e-6  # narrowest grid cell (chord on the unit sphere, about 13 m)
 _BLOCK_PAIRS = 1 << 20  # pairs per chunk of needs (grows for a need with more)
+_ORDER_CELL = 5.0 / EARTH_RADIUS_KM  # needs are scanned by cells of about 5 km
 
 
 @dataclass(frozen=True, eq=False)
@@ -487,7 +489,8 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
         at = np.linspace(0, local.size, n_chunks + 1).astype(np.int64)
         bounds = np.r_[0, local[at[1:-1]], inst.n_needs].astype(np.int64)
         scan_chunks(
-            bounds, True, np.zeros(inst.n_needs, dtype=np.int64), mode, prep.need_xyz,
+            bounds, np.arange(inst.n_needs), True, np.zeros(inst.n_needs, dtype=np.int64), mode,
+            prep.need_xyz,
             prep.skills.need_rows, items[0], items[1], items[2],
             np.zeros(inst.n_needs + 1, dtype=np.int64), no_pairs[0], idx.class_cells,
             idx.cell_key, idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
@@ -655,6 +658,20 @@ def _fair_entries(inst: Instance, idx: _Index, vol_total: np.ndarray) -> np.ndar
     return cached
 
 
+def _scan_order(
+    inst: Instance, prep: _Prepared, need_class: np.ndarray, mode: np.ndarray
+) -> np.ndarray:
+    """The needs to scan (``mode`` not 0), in the order they are scanned: by time class,
+    then grid cell of about 5 km, so that needs scanned one after another read the same
+    cells and volunteers (from memory caches, not main memory). Pairs come out in need
+    order whatever this order is."""
+    todo = np.flatnonzero(mode)
+    if todo.size < 2:
+        return todo
+    cell = np.floor(prep.need_xyz[todo] / _ORDER_CELL).astype(np.int64)
+    return todo[np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0], need_class[todo]))]
+
+
 def _cell_bounds(
     idx: _Index, vol_total: np.ndarray, max_km: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -677,6 +694,7 @@ def _generate(
     pairs = np.zeros(n, dtype=np.int64)
     free = np.zeros(n, dtype=np.int64)
     bound = np.zeros(n, dtype=np.int32)
+    at = np.zeros(n, dtype=np.int64)  # where each need's pairs start in ``out``
     keep = np.iinfo(np.int64).max if per_need is None else int(per_need)
     mode = np.where(inst.remote_ok, 2, 1).astype(np.int8)
     if needs is not None:
@@ -705,13 +723,14 @@ def _generate(
         km = np.empty((n_chunks, _BLOCK_PAIRS))
         result = np.zeros((n_chunks, 2), dtype=np.int64)
         per_need_seen = 64.0  # pairs per need scanned so far (sizes the chunks)
+        todo = _scan_order(inst, prep, need_class, mode)
         start = 0
-        while start < n:
+        while start < todo.size:
             size = max(1, int(s_vol.shape[1] * 0.7 / per_need_seen))
-            bounds = np.minimum(start + size * np.arange(n_chunks + 1), n)
+            bounds = np.minimum(start + size * np.arange(n_chunks + 1), todo.size)
             if per_need is None:
                 scan_chunks(
-                    bounds, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    bounds, todo, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
                     items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
@@ -719,7 +738,7 @@ def _generate(
                 )  # fmt: skip
             else:
                 scan_best_chunks(
-                    bounds, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    bounds, todo, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
                     items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
@@ -742,21 +761,23 @@ def _generate(
                 continue
             stop = int(bounds[done])
             written = result[:done, 1].copy()
-            total = np.r_[0, np.cumsum(np.minimum(pairs[start:stop], keep))]
+            total = np.r_[0, np.cumsum(np.minimum(pairs[todo[start:stop]], keep))]
             kept = total[bounds[1 : done + 1] - start] - total[bounds[:done] - start]
-            at = out.reserve(int(kept.sum()), (out.size + kept.sum()) * n / stop)
-            offsets = at + np.concatenate(([0], np.cumsum(kept)[:-1]))
+            lo = out.reserve(int(kept.sum()), (out.size + kept.sum()) * todo.size / stop)
+            offsets = lo + np.concatenate(([0], np.cumsum(kept)[:-1]))
             for c in range(done):
                 km[c, : written[c]] = chord_to_km(s_chord[c, : written[c]])
             sort_chunks(
-                bounds[: done + 1], written, offsets, pairs, s_vol, km, max_km, need_total,
-                vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
-                out.need, out.vol, out.units, out.km, keep, bound,
+                bounds[: done + 1], todo, written, offsets, pairs, s_vol, km, max_km,
+                need_total, vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
+                out.need, out.vol, out.units, out.km, keep, bound, at,
             )  # fmt: skip
-            per_need_seen = max(float(pairs[:stop].sum()) / stop, 1e-3)
+            per_need_seen = max(float(pairs[todo[:stop]].sum()) / stop, 1e-3)
             start = stop
         np.maximum(bound, cut, out=bound, casting="unsafe")
-    need_index, volunteer_index, units_all, distance = out.arrays()
+    need_index, volunteer_index, units_all, distance = regroup(
+        at, np.minimum(pairs, keep), *out.arrays()
+    )
     cand = Candidates(
         need_index=need_index,
         volunteer_index=volunteer_index,

@@ -29,6 +29,7 @@ __all__ = [
     "class_memberships",
     "fairness_order",
     "pair_units",
+    "regroup",
     "scan_best",
     "scan_best_chunks",
     "scan_chunks",
@@ -54,6 +55,7 @@ def _first_at_least(keys: Any, lo: int, hi: int, value: int) -> int:
 def scan_needs(
     start: int,
     stop: int,
+    todo: Any,
     count_only: bool,
     need_class: Any,
     need_mode: Any,
@@ -81,7 +83,7 @@ def scan_needs(
     pairs: Any,
     free: Any,
 ) -> tuple[int, int]:
-    """Feasible pairs of needs ``start .. stop - 1``, need by need.
+    """Feasible pairs of needs ``todo[start] .. todo[stop - 1]``, need by need.
 
     ``need_mode`` is 0 for a need to skip, 1 for a local need, 2 for a
     remote one. For each need, writes its pairs (volunteer in index order, chord) to
@@ -98,8 +100,8 @@ def scan_needs(
     With ``count_only``, nothing is written and the time is not tested:
     ``free[need]`` counts the volunteers with the skills within reach.
 
-    Returns ``(next_need, written)``: ``next_need < stop`` when the output
-    arrays could not hold that need's pairs (none of them written).
+    Returns ``(next, written)``: ``next < stop`` when the output arrays
+    could not hold the pairs of need ``todo[next]`` (none of them written).
     """
     n_bands = band_h.size
     n_skill_words = need_skills.shape[1]
@@ -109,7 +111,8 @@ def scan_needs(
     sk = np.empty(n_skill_words, dtype=np.uint64)  # the need's skill words
     word = np.empty(item_word.shape[0], dtype=np.int64)  # and time items
     mask = np.empty(item_word.shape[0], dtype=np.uint64)
-    for n in range(start, stop):
+    for q in range(start, stop):
+        n = todo[q]
         begin = pos
         c = need_class[n]
         nx = need_xyz[n, 0]
@@ -214,7 +217,7 @@ def scan_needs(
             if overflow:
                 break
         if overflow:
-            return n, begin
+            return q, begin
         pairs[n] = pos - begin
         free[n] = n_free
     return stop, pos
@@ -296,6 +299,7 @@ def _order_by_units(units: Any, k: int, order: Any, tmp: Any, count: Any) -> Any
 def sort_segments(
     start: int,
     stop: int,
+    todo: Any,
     pairs: Any,
     vol: Any,
     km: Any,
@@ -312,23 +316,27 @@ def sort_segments(
     offset: int,
     keep: int,
     bound: Any,
+    at: Any,
 ) -> None:
-    """Score needs ``start .. stop - 1``'s pairs and write them at ``offset``, best first.
+    """Score the pairs of needs ``todo[start:stop]`` and write them at ``offset``, best first.
 
     ``vol`` (index order) and ``km`` hold the pairs need by need as
     :func:`scan_needs` wrote them (each need's in index order); ``max_km``
     and ``vol_total`` are in index order, ``vol_input`` maps it to input
     order. Each need's pairs are written by score units, highest first, ties
-    in index order: its first ``keep`` pairs, and ``bound[need]`` the score
-    units of the best pair left out (0 if none)."""
+    in index order: its first ``keep`` pairs, ``bound[need]`` the score
+    units of the best pair left out (0 if none) and ``at[need]`` where its
+    pairs start in the output."""
     src = 0
     dst = offset
     units = np.empty(0, dtype=np.int64)
     order = np.empty(0, dtype=np.int64)
     tmp = np.empty(0, dtype=np.int64)
     count = np.zeros(128, dtype=np.int64)
-    for n in range(start, stop):
+    for q in range(start, stop):
+        n = todo[q]
         k = pairs[n]
+        at[n] = dst
         if k == 0:
             continue
         if units.size < k:
@@ -472,6 +480,7 @@ def fairness_order(
 @njit(cache=True, parallel=True)
 def scan_chunks(
     bounds: Any,
+    todo: Any,
     count_only: bool,
     need_class: Any,
     need_mode: Any,
@@ -500,15 +509,15 @@ def scan_chunks(
     free: Any,
     result: Any,
 ) -> None:
-    """:func:`scan_needs` on chunks of needs ``bounds[c] .. bounds[c + 1] - 1`` in parallel.
+    """:func:`scan_needs` on chunks ``todo[bounds[c]:bounds[c + 1]]`` of needs in parallel.
 
     Chunk ``c`` writes to row ``c`` of ``out_vol`` and ``out_chord``;
     ``result[c]`` is its ``(next_need, written)``. The output does not depend
     on the number of threads."""
     for c in prange(bounds.size - 1):
         nxt, written = scan_needs(
-            bounds[c], bounds[c + 1], count_only, need_class, need_mode, need_xyz, need_skills,
-            item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
+            bounds[c], bounds[c + 1], todo, count_only, need_class, need_mode, need_xyz,
+            need_skills, item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, out_vol[c], out_chord[c], pairs, free,
         )  # fmt: skip
@@ -519,6 +528,7 @@ def scan_chunks(
 @njit(cache=True, parallel=True)
 def sort_chunks(
     bounds: Any,
+    todo: Any,
     written: Any,
     offsets: Any,
     pairs: Any,
@@ -536,16 +546,43 @@ def sort_chunks(
     out_km: Any,
     keep: int,
     bound: Any,
+    at: Any,
 ) -> None:
     """:func:`sort_segments` on the chunks of :func:`scan_chunks` in parallel, chunk ``c``
     (``written[c]`` pairs in row ``c`` of ``vol`` and ``km``) at ``offsets[c]``."""
     for c in prange(bounds.size - 1):
         k = written[c]
         sort_segments(
-            bounds[c], bounds[c + 1], pairs, vol[c, :k], km[c, :k], max_km, need_total,
+            bounds[c], bounds[c + 1], todo, pairs, vol[c, :k], km[c, :k], max_km, need_total,
             vol_total, vol_input, closeness_weight, score_units, out_need, out_vol, out_units,
-            out_km, offsets[c], keep, bound,
+            out_km, offsets[c], keep, bound, at,
         )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def regroup(
+    at: Any, kept: Any, need: Any, vol: Any, units: Any, km: Any
+) -> tuple[Any, Any, Any, Any]:
+    """The pairs grouped by need in need order: need ``n``'s ``kept[n]`` pairs start at
+    ``at[n]`` in the arrays given (written in another order of the needs)."""
+    n = at.size
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        start[i + 1] = start[i] + kept[i]
+    total = start[n]
+    o_need = np.empty(total, dtype=need.dtype)
+    o_vol = np.empty(total, dtype=vol.dtype)
+    o_units = np.empty(total, dtype=units.dtype)
+    o_km = np.empty(total, dtype=km.dtype)
+    for i in prange(n):
+        a = at[i]
+        b = start[i]
+        for k in range(kept[i]):
+            o_need[b + k] = need[a + k]
+            o_vol[b + k] = vol[a + k]
+            o_units[b + k] = units[a + k]
+            o_km[b + k] = km[a + k]
+    return o_need, o_vol, o_units, o_km
 
 
 @njit(cache=True)
@@ -585,6 +622,7 @@ def _heap_push_min(heap: Any, size: int, keep: int, x: int) -> int:
 def scan_best(
     start: int,
     stop: int,
+    todo: Any,
     keep: int,
     need_class: Any,
     need_mode: Any,
@@ -665,7 +703,8 @@ def scan_best(
     sk = np.empty(n_skill_words, dtype=np.uint64)
     word = np.empty(item_word.shape[0], dtype=np.int64)
     mask = np.empty(item_word.shape[0], dtype=np.uint64)
-    for n in range(start, stop):
+    for q in range(start, stop):
+        n = todo[q]
         begin = pos
         if need_mode[n] == 0:
             continue
@@ -805,7 +844,7 @@ def scan_best(
                 pos += 1
                 found = _heap_push_min(heap, found, keep, u)
             if overflow:
-                return n, begin
+                return q, begin
         for i in range(n_cells):
             if found >= keep and cell_bound[i] + 2 < heap[0]:
                 cut[n] = max(cut[n], cell_bound[i])
@@ -862,7 +901,7 @@ def scan_best(
             if overflow:
                 break
         if overflow:
-            return n, begin
+            return q, begin
         if found >= keep:
             # only pairs that may be among the exact best ``keep`` go on (estimates within a
             # unit of the exact units): the others score less than all of those
@@ -898,6 +937,7 @@ def scan_best(
 @njit(cache=True, parallel=True)
 def scan_best_chunks(
     bounds: Any,
+    todo: Any,
     keep: int,
     need_class: Any,
     need_mode: Any,
@@ -939,7 +979,7 @@ def scan_best_chunks(
     """:func:`scan_best` on chunks of needs in parallel, as :func:`scan_chunks`."""
     for c in prange(bounds.size - 1):
         nxt, written = scan_best(
-            bounds[c], bounds[c + 1], keep, need_class, need_mode, need_xyz, need_skills,
+            bounds[c], bounds[c + 1], todo, keep, need_class, need_mode, need_xyz, need_skills,
             item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, need_total, vol_total, max_km, cell_fair,
