@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["expand", "ranges"]
+__all__ = ["expand", "has_repeats", "ranges"]
 
 
 def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -13,6 +13,18 @@ def expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     owner = np.repeat(np.arange(counts.size), counts)
     rank = np.arange(owner.size) - np.repeat(np.cumsum(counts) - counts, counts)
     return owner, rank
+
+
+def has_repeats(a: np.ndarray) -> bool:
+    """Whether an integer array holds some value twice (by counting when the values span
+    little more than the array, as person numbers do, else by ``np.unique``)."""
+    a = np.asarray(a, dtype=np.int64)
+    if a.size < 2:
+        return False
+    lo, hi = int(a.min()), int(a.max())
+    if hi - lo < 4 * a.size:
+        return bool(np.count_nonzero(np.bincount(a - lo)) < a.size)
+    return bool(np.unique(a).size < a.size)
 
 
 def ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

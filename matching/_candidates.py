@@ -655,7 +655,8 @@ def _fair_entries(inst: Instance, idx: _Index, vol_total: np.ndarray) -> np.ndar
             levels.size, idx.band_h.size,
         )  # fmt: skip
         inst._cache["fair_entries"] = cached
-    return cached
+    out: np.ndarray = cached
+    return out
 
 
 def _scan_order(
@@ -712,7 +713,10 @@ def _generate(
         cell_fair = cell_reach = np.zeros(0)
         fair_entries = np.zeros(0, dtype=np.int64)
         if per_need is not None:
-            cell_fair, cell_reach = _cell_bounds(idx, vol_total, max_km)
+            cell_fair, cell_reach = inst._cache.get("cell_bounds") or _cell_bounds(
+                idx, vol_total, max_km
+            )
+            inst._cache["cell_bounds"] = (cell_fair, cell_reach)
             if (mode == 2).any():
                 fair_entries = _fair_entries(inst, idx, vol_total)
         # chunks of needs scanned in parallel, each into its own row of the buffers; a round

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from ._arrays import has_repeats
 from ._candidates import Candidates, _prepare, candidates, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
@@ -263,6 +264,17 @@ def _time_blocked(
     return by_cause, left, first_free
 
 
+def _skill_counts(inst: Instance, sk: Any, vcount: np.ndarray) -> dict[str, int]:
+    """Volunteers with each skill some need asks for, from the volunteers' skill patterns."""
+    vocab = sorted({s for t in inst.need_skills for s in t})
+    out = {}
+    for j, s in enumerate(vocab):
+        bit = np.uint64(1) << np.uint64(j % 64)
+        has = (sk.vol_pat[:, j // 64] & bit) != 0 if sk.vol_pat.shape[0] else np.zeros(0, bool)
+        out[s] = int(vcount[has].sum()) if vcount.size else 0
+    return out
+
+
 def _reasons(
     inst: Instance,
     cand: Candidates,
@@ -289,7 +301,7 @@ def _reasons(
     k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
     # distinct people among each open need's candidates (records of one person count once)
     people = k_count
-    if np.unique(inst.volunteer_person).size < inst.n_volunteers:
+    if has_repeats(inst.volunteer_person):
         mine = np.zeros(inst.n_needs, dtype=bool)
         mine[needs] = True
         sub = mine[cand.need_index]
@@ -334,10 +346,7 @@ def _reasons(
     if time_status is not None and time_free is not None:
         by_cause, left, first_free = _time_blocked(inst, cand, time_status, time_free, needs)
 
-    skill_count: dict[str, int] = {}
-    for t in inst.volunteer_skills:
-        for s in t:
-            skill_count[s] = skill_count.get(s, 0) + 1
+    skill_count = _skill_counts(inst, sk, vcount)
 
     out = []
     for n in needs.tolist():
@@ -559,7 +568,7 @@ def _solve(
     inst = instance
     t0, c0 = time.perf_counter(), time.process_time()
     person = inst.volunteer_person
-    several = np.unique(person).size < person.size  # some person has several records
+    several = has_repeats(person)  # some person has several records
     status = free_from = None
     bb = None
     bound = np.zeros(inst.n_needs, dtype=np.int32)
@@ -567,6 +576,7 @@ def _solve(
         cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
         inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
         inst._cache.pop("fair_entries", None)
+        inst._cache.pop("cell_bounds", None)
         every = cand
     else:
         cand = every = candidates(inst)
