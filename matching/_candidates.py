@@ -63,7 +63,8 @@ _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup t
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
 _CLASS_MINUTES = 60  # width of a time class
 _MIN_CELL = 2e-6  # narrowest grid cell (chord on the unit sphere, about 13 m)
-_BLOCK_PAIRS = 1 << 20  # pairs per chunk of needs (grows for a need with more)
+_BLOCK_PAIRS = 1 << 18  # pairs per chunk of needs (grows for a need with more)
+_CHUNKS_PER_THREAD = 8  # chunks of needs scanned in parallel, per thread
 _ORDER_CELL = 5.0 / EARTH_RADIUS_KM  # needs are scanned by cells of about 5 km
 
 
@@ -411,11 +412,14 @@ class _Index:
         return pos
 
 
-def _index(
-    inst: Instance, prep: _Prepared, pointer: np.ndarray, classes: np.ndarray, n_classes: int
-) -> _Index:
-    """Index the volunteers by their time classes ``(pointer, classes)`` (see
-    :func:`_volunteer_classes`), travel band and grid cell."""
+def _spatial(inst: Instance, prep: _Prepared) -> tuple[np.ndarray, ...]:
+    """The index order of the volunteers, with their chord limits, travel bands and cell
+    keys (the last two in index order) and the bands' cell sizes, offsets and spans.
+    Cached on the instance: every index of it (by time class, or one class for
+    :func:`reach_counts`) shares them."""
+    cached = inst._cache.get("spatial")
+    if cached is not None:
+        return tuple(cached)
     m = inst.n_volunteers
     limit = _chord_limits(inst.max_km)
     raw = np.floor(np.log(np.maximum(inst.max_km, 1e-3)) / np.log(_BAND_RATIO))
@@ -436,6 +440,18 @@ def _index(
     # fairest first within a cell (a need after its best pairs stops early), then input order
     order = np.lexsort((-volunteer_parts(inst.load), key, band))
     key, band = key[order], band[order]
+    out = (order, limit, band, key, h, offset, span)
+    inst._cache["spatial"] = out
+    return out
+
+
+def _index(
+    inst: Instance, prep: _Prepared, pointer: np.ndarray, classes: np.ndarray, n_classes: int
+) -> _Index:
+    """Index the volunteers by their time classes ``(pointer, classes)`` (see
+    :func:`_volunteer_classes`), travel band and grid cell."""
+    order, limit, band, key, h, offset, span = _spatial(inst, prep)
+    n_bands = h.size
     class_cells, cell_key, cell_start, entry_vol = build_cells(
         pointer, classes, n_classes, order, band, key, n_bands
     )
@@ -483,14 +499,14 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
         mode = np.zeros(inst.n_needs, dtype=np.int8)
         mode[local] = 1
         items = _time_items(prep.need_t[:, :0])
+        one_class = np.zeros(inst.n_needs, dtype=np.int64)
         # chunks of about the same number of needs counted, in parallel
-        n_chunks = 2 * max(get_num_threads(), 1)
+        n_chunks = _CHUNKS_PER_THREAD * max(get_num_threads(), 1)
         no_pairs = np.zeros((n_chunks, 0), dtype=np.int32)
-        at = np.linspace(0, local.size, n_chunks + 1).astype(np.int64)
-        bounds = np.r_[0, local[at[1:-1]], inst.n_needs].astype(np.int64)
+        todo = _scan_order(inst, prep, one_class, mode)
+        bounds = np.linspace(0, todo.size, n_chunks + 1).astype(np.int64)
         scan_chunks(
-            bounds, np.arange(inst.n_needs), True, np.zeros(inst.n_needs, dtype=np.int64), mode,
-            prep.need_xyz,
+            bounds, todo, True, one_class, mode, prep.need_xyz,
             prep.skills.need_rows, items[0], items[1], items[2],
             np.zeros(inst.n_needs + 1, dtype=np.int64), no_pairs[0], idx.class_cells,
             idx.cell_key, idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
@@ -721,7 +737,7 @@ def _generate(
                 fair_entries = _fair_entries(inst, idx, vol_total)
         # chunks of needs scanned in parallel, each into its own row of the buffers; a round
         # keeps the chunks done before the first that did not fit (and resumes there)
-        n_chunks = 2 * max(get_num_threads(), 1)
+        n_chunks = _CHUNKS_PER_THREAD * max(get_num_threads(), 1)
         s_vol = np.empty((n_chunks, _BLOCK_PAIRS), dtype=np.int32)
         s_chord = np.empty((n_chunks, _BLOCK_PAIRS))
         km = np.empty((n_chunks, _BLOCK_PAIRS))

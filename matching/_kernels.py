@@ -514,7 +514,11 @@ def scan_chunks(
     Chunk ``c`` writes to row ``c`` of ``out_vol`` and ``out_chord``;
     ``result[c]`` is its ``(next_need, written)``. The output does not depend
     on the number of threads."""
-    for c in prange(bounds.size - 1):
+    # chunks come in processing order, and its parts differ in work (time classes are
+    # busier in the evening): a thread's share of the loop takes every other chunk
+    half = (bounds.size) // 2
+    for i in prange(bounds.size - 1):
+        c = 2 * i if i < half else 2 * (i - half) + 1
         nxt, written = scan_needs(
             bounds[c], bounds[c + 1], todo, count_only, need_class, need_mode, need_xyz,
             need_skills, item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
@@ -977,7 +981,11 @@ def scan_best_chunks(
     result: Any,
 ) -> None:
     """:func:`scan_best` on chunks of needs in parallel, as :func:`scan_chunks`."""
-    for c in prange(bounds.size - 1):
+    # chunks come in processing order, and its parts differ in work (time classes are
+    # busier in the evening): a thread's share of the loop takes every other chunk
+    half = (bounds.size) // 2
+    for i in prange(bounds.size - 1):
+        c = 2 * i if i < half else 2 * (i - half) + 1
         nxt, written = scan_best(
             bounds[c], bounds[c + 1], todo, keep, need_class, need_mode, need_xyz, need_skills,
             item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
