@@ -264,6 +264,32 @@ def _time_blocked(
     return by_cause, left, first_free
 
 
+_OWN_TREE_LIMIT = 50_000  # volunteers with a need's skills, above which one tree serves all
+
+
+def _nearest_fitting(tree: Any, points: np.ndarray, fits: np.ndarray) -> list[tuple[float, int]]:
+    """For each point, the km to the nearest volunteer of ``tree`` (every volunteer) with
+    ``fits`` true, and that volunteer. Asks for the 64 nearest, then 8 times more for the
+    points none of whose nearest fit (``fits`` must hold somewhere)."""
+    out: list[tuple[float, int]] = [(0.0, 0)] * len(points)
+    todo = np.arange(len(points))
+    k = 64
+    while todo.size:
+        k = min(k, tree.n)
+        dist, idx = tree.query(points[todo], k=k)
+        dist, idx = dist.reshape(todo.size, k), idx.reshape(todo.size, k)
+        hit = fits[idx]
+        got = hit.any(axis=1) | (k == tree.n)
+        first = hit.argmax(axis=1)
+        rows = np.flatnonzero(got)
+        km = chord_to_km(dist[rows, first[rows]]).tolist()
+        for r, d, v in zip(rows.tolist(), km, idx[rows, first[rows]].tolist()):
+            out[int(todo[r])] = (d, v)
+        todo = todo[~got]
+        k *= 8
+    return out
+
+
 def _skill_counts(inst: Instance, sk: Any, vcount: np.ndarray) -> dict[str, int]:
     """Volunteers with each skill some need asks for, from the volunteers' skill patterns."""
     vocab = sorted({s for t in inst.need_skills for s in t})
@@ -329,11 +355,23 @@ def _reasons(
         vol_order = np.argsort(sk.vol_id, kind="stable")
         starts = np.r_[0, np.cumsum(vcount)]
         fp = sk.need_id[far]
+        every_tree = None
         for p in np.unique(fp):
             group = far[fp == p]
-            vols = np.concatenate(
-                [vol_order[starts[q] : starts[q + 1]] for q in sk.volunteers_for(int(p))]
-            )
+            fits = sk.volunteers_for(int(p))
+            if vcount[fits].sum() > _OWN_TREE_LIMIT:
+                # many volunteers have the skills: the nearest of them is among the nearest
+                # of all, found in one tree of every volunteer
+                if every_tree is None:
+                    every_tree = cKDTree(prep.vol_xyz)
+                fit = np.zeros(sk.vol_pat.shape[0], dtype=bool)
+                fit[fits] = True
+                found = _nearest_fitting(every_tree, prep.need_xyz[group], fit[sk.vol_id])
+                for g, (dd, v) in zip(group.tolist(), found):
+                    nearest_km[g] = dd
+                    nearest_max[g] = float(inst.max_km[v])
+                continue
+            vols = np.concatenate([vol_order[starts[q] : starts[q + 1]] for q in fits])
             tree = cKDTree(prep.vol_xyz[vols])
             dist, idx = tree.query(prep.need_xyz[group], k=1)
             for g, dd, ii in zip(group.tolist(), chord_to_km(dist).tolist(), idx.tolist()):
