@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import dataclass, fields, replace
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -63,21 +65,6 @@ class Unmatched:
 
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _windows(inst: Instance, need: int) -> list[dict[str, Any]]:
-    lo, hi = np.searchsorted(inst.window_need, [need, need + 1])
-    out = []
-    for s, e in zip(inst.window_start[lo:hi].tolist(), inst.window_end[lo:hi].tolist()):
-        day = s // MINUTES_PER_DAY
-        out.append(
-            {
-                "weekday": day,
-                "start": _hhmm(s - day * MINUTES_PER_DAY),
-                "end": _hhmm(e - day * MINUTES_PER_DAY),
-            }
-        )
-    return out
 
 
 #: "HH:MM" of every minute of a day, and 24:00.
@@ -334,10 +321,10 @@ def _reasons(
     if time_status is not None and time_free is not None:
         by_cause, left, first_free = _time_blocked(inst, cand, time_status, time_free, needs)
 
-    skill_count: dict[str, int] = {}
-    for t in inst.volunteer_skills:
-        for s in t:
-            skill_count[s] = skill_count.get(s, 0) + 1
+    skill_count = Counter(chain.from_iterable(inst.volunteer_skills))
+    # the windows of the needs short of free volunteers (code "no_time" below), in one search
+    dn = demand[needs]
+    windows = _windows_of(inst, needs[~no_skill & (reach[needs] >= dn) & (free[needs] < dn)])
 
     out = []
     for n in needs.tolist():
@@ -385,7 +372,7 @@ def _reasons(
                 )
         elif free[n] < d:
             code = "no_time"
-            wt = _windows_text(_windows(inst, n))
+            wt = windows[n][1]
             if free[n] == 0:
                 who = f"Nobody {with_what}within reach" if skills else "Nobody within reach"
                 reason = f"{who} is free {wt}."
