@@ -96,8 +96,9 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     ``group[p]`` is the (need, person) node of pair ``p`` (-1: none), ``g_need``
     each such node's need. A need's arcs to its (need, person) nodes come
     first, then every tail's arcs by cost, ties by pair. Returns ``ptr``, the
-    number of (need, person) arcs of every tail, and per arc its head, tail,
-    cost and pair (-1 for need -> (need, person) arcs)."""
+    number of (need, person) arcs of every tail, and per arc its cost and head
+    packed in one word (``cost << 32 | head``), its tail and its pair (-1 for
+    need -> (need, person) arcs)."""
     n_groups = g_need.size
     n_left = n + n_groups
     n_pairs = ni.size
@@ -112,18 +113,17 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     for t in range(n_left):
         count[t + 1] += first[t]
     ptr = np.cumsum(count)
-    head = np.empty(n_arcs, dtype=np.int32)
+    arc = np.empty(n_arcs, dtype=np.int64)
     tail = np.empty(n_arcs, dtype=np.int32)
-    cost = np.empty(n_arcs, dtype=np.int32)
-    pair = np.empty(n_arcs, dtype=np.int64)
+    pair = np.empty(n_arcs, dtype=np.int32)
     fill = ptr[:-1].copy()
     for g in range(n_groups):
         t = g_need[g]
         a = fill[t]
         fill[t] += 1
-        head[a], cost[a], pair[a] = n + g, 0, -1
-    # every pair arc as one int64, cost above pair index, sorted within its tail
-    comp = np.empty(n_arcs, dtype=np.int64)
+        arc[a], pair[a] = n + g, -1
+    # every pair arc as one int64, cost above pair index, sorted within its tail (in place)
+    comp = arc
     for p in range(n_pairs):
         t = ni[p] if group[p] < 0 else n + group[p]
         comp[fill[t]] = ((q - np.int64(score[p])) << np.int64(40)) | p
@@ -144,9 +144,9 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
         for a in range(lo, hi):
             x = comp[a]
             p = x & mask
-            c = x >> np.int64(40)
-            head[a], cost[a], pair[a] = n_left + vi[p], c, p
-    return ptr, first, head, tail, cost, pair
+            arc[a] = ((x >> np.int64(40)) << np.int64(32)) | (n_left + vi[p])
+            pair[a] = p
+    return ptr, first, arc, tail, pair
 
 
 # columns of the per-node table (one row, one cache line, per node); potentials, read for
@@ -248,28 +248,25 @@ def _prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
 
 
 @_compiled
-def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
+def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
     """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
 
     Nodes ``0..n-1`` are needs, ``n..n_left-1`` (need, person) nodes, the rest
     records. Arcs leave needs and (need, person) nodes (``ptr``): first a
     need's ``first[need]`` arcs to its (need, person) nodes, then the rest by
-    cost. ``slot_ptr`` gives each node's room for arcs carrying flow into it
-    (a record's capacity, 1 for a (need, person) node). Returns the flow of
-    every arc, the number of searches, the potentials, each node's room left
-    and, per node, the arcs carrying flow into it.
+    cost; ``arc`` packs each one's cost, flag of flow and head (``cost << 32
+    | flow << 31 | head``, flows set here). ``slot_ptr`` gives each node's
+    room for arcs carrying flow into it (a record's capacity, 1 for a (need,
+    person) node). Returns the number of searches, the potentials, each
+    node's room left and, per node, the arcs carrying flow into it.
 
     The searches wait on memory more than they compute, so what they read at
-    random is packed: every arc's cost, head and flow in one word (``arc``);
-    beside each arc carrying flow into a node, its cost and tail
-    (``into_tc``); a node's other fields in one row of ``tab``. When a node
-    is first reached, the start of its arcs is fetched ahead of its turn."""
+    random is packed: an arc in one word; beside each arc carrying flow into
+    a node, its cost and tail (``into_tc``); a node's other fields in one row
+    of ``tab``. When a node is first reached, the start of its arcs is
+    fetched ahead of its turn."""
     n_nodes = slot_ptr.size - 1
-    n_arcs = head.size
     inf = _INF
-    arc = np.empty(n_arcs, dtype=np.int64)
-    for a in range(n_arcs):
-        arc[a] = (np.int64(cost[a]) << np.int64(32)) | np.int64(head[a])
     n_into = max(slot_ptr[-1], 1)
     into = np.empty(n_into, dtype=np.int64)  # arcs carrying flow in, per node
     into_tc = np.empty(n_into, dtype=np.int64)  # their cost << 32 | tail
@@ -296,29 +293,29 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
         limit = inf  # least cost less potential among the full records skipped
         a = ptr[u]
         while a < ptr[u + 1] and filled[u] < slots[u]:
-            c = cost[a]
+            c = arc[a] >> 32
             if c > limit:
                 break
-            h = head[a]
+            h = arc[a] & _LOW
             if tab[h, _ROOM] == 0:
                 limit = min(limit, c - pot[h])
             else:
                 arc[a] |= _FLOW
                 k = tab[h, _IHI] - tab[h, _ROOM]
                 into[k] = a
-                into_tc[k] = (np.int64(c) << np.int64(32)) | u
+                into_tc[k] = (c << np.int64(32)) | u
                 tab[h, _ROOM] -= 1
                 filled[u] += 1
             a += 1
-        # as high as the arcs not taken allow: those left cost at least cost[a]
+        # as high as the arcs not taken allow: those left cost at least arc a's cost
         if a < ptr[u + 1]:
-            limit = min(limit, cost[a])
+            limit = min(limit, arc[a] >> 32)
         if limit < inf:
             pot[u] = -limit
         elif a > ptr[u]:
-            pot[u] = -cost[a - 1]
+            pot[u] = -(arc[a - 1] >> 32)
         for b in range(ptr[u], a):
-            h = head[b]
+            h = arc[b] & _LOW
             if arc[b] & _FLOW and tab[h, _ROOM] == 0:
                 low = -inf
                 for k in range(slot_ptr[h], slot_ptr[h + 1]):
@@ -402,16 +399,16 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
             while v != src:
                 code = pred[v]
                 if code >= 0:
-                    h = head[code]
+                    h = arc[code] & _LOW
                     v = tail[code]
                     k = tab[h, _IHI] - tab[h, _ROOM]
                     into[k] = code
-                    into_tc[k] = (np.int64(cost[code]) << np.int64(32)) | v
+                    into_tc[k] = ((arc[code] >> 32) << np.int64(32)) | v
                     tab[h, _ROOM] -= 1
                     arc[code] |= _FLOW
                 else:
                     a = -code - 1
-                    h = head[a]
+                    h = arc[a] & _LOW
                     hi = tab[h, _IHI] - tab[h, _ROOM]
                     for k in range(tab[h, _ILO], hi):
                         if into[k] == a:
@@ -425,16 +422,13 @@ def _flow(n, n_left, ptr, first, head, tail, cost, slot_ptr, slots, unfilled_cos
                 u = touched[i]
                 tab[u, _DIST] = inf
                 tab[u, _HPOS] = -1
-    flow = np.empty(n_arcs, dtype=np.int8)
-    for a in range(n_arcs):
-        flow[a] = 1 if arc[a] & _FLOW else 0
     room = tab[:, _ROOM].copy()
-    return flow, searches, pot, room, into
+    return searches, pot, room, into
 
 
 @_compiled
 def _highest_need_potentials(  # type: ignore[no-untyped-def]
-    n, n_left, ptr, head, tail, cost, slot_ptr, slots, unfilled_cost, flow, pot, room, into
+    n, n_left, ptr, arc, tail, slot_ptr, slots, unfilled_cost, pot, room, into
 ):
     """The highest potentials of the final flow with the sink at 0 and every record at most 0.
 
@@ -452,8 +446,8 @@ def _highest_need_potentials(  # type: ignore[no-untyped-def]
     heap_u = np.empty(n_nodes, dtype=np.int32)
     touched = np.empty(n_nodes, dtype=np.int64)
     filled = np.zeros(n, dtype=np.int64)
-    for a in range(head.size):
-        if flow[a] and tail[a] < n:
+    for a in range(arc.size):
+        if arc[a] & _FLOW and tail[a] < n:
             filled[tail[a]] += 1
     size = 0
     n_touched = 0
@@ -472,10 +466,11 @@ def _highest_need_potentials(  # type: ignore[no-untyped-def]
         base = du + pot[u]
         if u < n_left:
             for a in range(ptr[u], ptr[u + 1]):
-                if flow[a]:
+                x = arc[a]
+                if x & _FLOW:
                     continue
-                h = head[a]
-                nd = base + cost[a] - pot[h]
+                h = x & _LOW
+                nd = base + (x >> 32) - pot[h]
                 if nd < tab[h, _DIST]:  # false for settled nodes
                     size, n_touched = _reach(heap_d, heap_u, tab, touched, size, n_touched, h, nd)
         if u >= n:
@@ -483,7 +478,7 @@ def _highest_need_potentials(  # type: ignore[no-untyped-def]
             for k in range(slot_ptr[u], hi):
                 a = into[k]
                 v = tail[a]
-                nd = base - cost[a] - pot[v]
+                nd = base - (arc[a] >> 32) - pot[v]
                 if nd < tab[v, _DIST]:
                     size, n_touched = _reach(heap_d, heap_u, tab, touched, size, n_touched, v, nd)
     for u in range(n):
@@ -550,6 +545,8 @@ def b_matching(
         )
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
+    if ni.size >= 2**31 or q >= 2**31 or n + m + ni.size >= 2**31:
+        raise ValueError("too many pairs or nodes, or too high a score bound")
     # one compiled specialisation: int32 indices and scores (as the candidates hold them)
     ni = np.asarray(ni, dtype=np.int32)
     vi = np.asarray(vi, dtype=np.int32)
@@ -569,7 +566,7 @@ def b_matching(
         g_need = keys[cnt > 1] // span
     n_groups = int(g_need.size)
     n_left = n + n_groups
-    ptr, first, heads, tails, costs, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
+    ptr, first, arcs, tails, pairs = _arcs(ni, vi, score, int(q), group, g_need, n)
     # a need fills at most one slot per distinct person it has arcs to
     out_deg = np.diff(ptr[: n + 1])
     demand = np.asarray(demand, dtype=np.int64)
@@ -583,13 +580,13 @@ def b_matching(
     room = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(n_groups, dtype=np.int64), cap))
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
-    flow, searches, pot, room, into = _flow(
-        n, n_left, ptr, first, heads, tails, costs, slot_ptr, slots, unfilled_cost
+    searches, pot, room, into = _flow(
+        n, n_left, ptr, first, arcs, tails, slot_ptr, slots, unfilled_cost
     )
     info["searches"] = int(searches)
     if open_needs is not None:
         info["need_potential"] = _highest_need_potentials(
-            n, n_left, ptr, heads, tails, costs, slot_ptr, slots, unfilled_cost, flow, pot, room, into
+            n, n_left, ptr, arcs, tails, slot_ptr, slots, unfilled_cost, pot, room, into
         )
-    chosen = pairs[(flow > 0) & (pairs >= 0)]
-    return np.sort(chosen), info
+    chosen = pairs[((arcs & _FLOW) != 0) & (pairs >= 0)]
+    return np.sort(chosen).astype(np.int64), info
