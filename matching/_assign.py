@@ -37,7 +37,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from llvmlite import ir
+from llvmlite import ir  # type: ignore[import-untyped]
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
@@ -49,11 +49,12 @@ def _compiled(fn: Callable[..., Any]) -> Any:
     """``fn`` compiled by numba, its machine code cached on disk when a cache is writable.
 
     numba caches beside the package, or in ``NUMBA_CACHE_DIR``, or in the user's cache
-    folder; with none writable it compiles in every process instead of failing."""
+    folder; with none writable it compiles in every process instead of failing. The
+    compiled code releases the interpreter's lock, so other threads run meanwhile."""
     try:
-        return njit(cache=True)(fn)
+        return njit(cache=True, nogil=True)(fn)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return njit(fn)
+        return njit(nogil=True)(fn)
 
 
 @_compiled
@@ -236,7 +237,7 @@ def _prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
     def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
         aryty = signature.args[0]
         ary = context.make_array(aryty)(context, builder, args[0])
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]])  # type: ignore[no-untyped-call]
         i32 = ir.IntType(32)
         fn = builder.module.declare_intrinsic(
             "llvm.prefetch", [ptr.type], ir.FunctionType(ir.VoidType(), [ptr.type, i32, i32, i32])
@@ -376,7 +377,7 @@ def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # 
                     elif nd < tab[h, _DIST]:  # false for settled nodes
                         pred[h] = a
                         if tab[h, _DIST] == inf:
-                            _prefetch(into_tc, tab[h, _ILO])
+                            _prefetch(into_tc, tab[h, _ILO])  # type: ignore[call-arg]
                         size, n_touched = _reach(
                             heap_d, heap_u, tab, touched, size, n_touched, h, nd
                         )
@@ -388,7 +389,7 @@ def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # 
                         continue
                     pred[v] = -(into[k] + 1)
                     if tab[v, _DIST] == inf:
-                        _prefetch(arc, tab[v, _ALO])
+                        _prefetch(arc, tab[v, _ALO])  # type: ignore[call-arg]
                     size, n_touched = _reach(heap_d, heap_u, tab, touched, size, n_touched, v, nd)
             # potentials: settled nodes move by their distance below the sink's
             for i in range(n_settled):
