@@ -546,8 +546,9 @@ def b_matching(
         )
     if ni.size == 0:
         return np.zeros(0, dtype=np.int64), info
-    if ni.size >= 2**31 or q >= 2**31 or n + m + ni.size >= 2**31:
-        raise ValueError("too many pairs or nodes, or too high a score bound")
+    # the arcs' sort key holds a cost (below q) in 23 bits above a pair index in 40
+    if q > 2**23 or n + m + ni.size >= 2**31:
+        raise ValueError("too many pairs or nodes, or a score bound above 2**23")
     # one compiled specialisation: int32 indices and scores (as the candidates hold them)
     ni = np.asarray(ni, dtype=np.int32)
     vi = np.asarray(vi, dtype=np.int32)
