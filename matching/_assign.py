@@ -61,6 +61,11 @@ def _compiled(fn: Callable[..., Any]) -> Any:
 def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyped-def]
     """Stable sort of ``comp[lo:hi]`` by the cost in bits 40 and up (``cost_bits`` wide)."""
     size = hi - lo
+    for i in range(lo + 1, hi):  # often sorted already (candidates come best first)
+        if comp[i] < comp[i - 1]:
+            break
+    else:
+        return
     if size <= 32:  # insertion sort
         for i in range(lo + 1, hi):
             x = comp[i]
@@ -94,7 +99,8 @@ def _sort_by_cost(comp, lo, hi, buf, count, cost_bits):  # type: ignore[no-untyp
 def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     """The network's arcs leaving needs and (need, person) nodes, sorted (CSR).
 
-    ``group[p]`` is the (need, person) node of pair ``p`` (-1: none), ``g_need``
+    ``group[p]`` is the (need, person) node of pair ``p`` (-1: none; ``group``
+    empty: none for any pair), ``g_need``
     each such node's need. A need's arcs to its (need, person) nodes come
     first, then every tail's arcs by cost, ties by pair. Returns ``ptr``, the
     number of (need, person) arcs of every tail, and per arc its cost and head
@@ -106,7 +112,7 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     n_arcs = n_pairs + n_groups
     count = np.zeros(n_left + 1, dtype=np.int64)
     for p in range(n_pairs):
-        t = ni[p] if group[p] < 0 else n + group[p]
+        t = ni[p] if n_groups == 0 or group[p] < 0 else n + group[p]
         count[t + 1] += 1
     first = np.zeros(n_left, dtype=np.int64)  # (need, person) arcs of each need
     for g in range(n_groups):
@@ -126,7 +132,7 @@ def _arcs(ni, vi, score, q, group, g_need, n):  # type: ignore[no-untyped-def]
     # every pair arc as one int64, cost above pair index, sorted within its tail (in place)
     comp = arc
     for p in range(n_pairs):
-        t = ni[p] if group[p] < 0 else n + group[p]
+        t = ni[p] if n_groups == 0 or group[p] < 0 else n + group[p]
         comp[fill[t]] = ((q - np.int64(score[p])) << np.int64(40)) | p
         fill[t] += 1
     mask = (np.int64(1) << np.int64(40)) - 1
@@ -488,6 +494,23 @@ def _highest_need_potentials(  # type: ignore[no-untyped-def]
     return out
 
 
+@_compiled
+def _chosen(arc, pair):  # type: ignore[no-untyped-def]
+    """The pairs of the arcs carrying flow, sorted."""
+    k = 0
+    for a in range(arc.size):
+        if arc[a] & _FLOW and pair[a] >= 0:
+            k += 1
+    out = np.empty(k, dtype=np.int64)
+    k = 0
+    for a in range(arc.size):
+        if arc[a] & _FLOW and pair[a] >= 0:
+            out[k] = pair[a]
+            k += 1
+    out.sort()
+    return out
+
+
 def b_matching(
     ni: np.ndarray,
     vi: np.ndarray,
@@ -553,7 +576,7 @@ def b_matching(
     ni = np.asarray(ni, dtype=np.int32)
     vi = np.asarray(vi, dtype=np.int32)
     score = np.asarray(score, dtype=np.int32)
-    group = np.full(ni.size, -1, dtype=np.int64)
+    group = np.zeros(0, dtype=np.int64)
     g_need = np.zeros(0, dtype=np.int64)
     if person is not None and np.unique(person).size < m:
         # (need, person) keys with several records of the person among the need's pairs
@@ -564,6 +587,7 @@ def b_matching(
         inv = inv.reshape(-1)
         gid = np.cumsum(cnt > 1) - 1
         multi = cnt[inv] > 1
+        group = np.full(ni.size, -1, dtype=np.int64)
         group[multi] = gid[inv[multi]]
         g_need = keys[cnt > 1] // span
     n_groups = int(g_need.size)
@@ -590,5 +614,4 @@ def b_matching(
         info["need_potential"] = _highest_need_potentials(
             n, n_left, ptr, arcs, tails, slot_ptr, slots, unfilled_cost, pot, room, into
         )
-    chosen = pairs[((arcs & _FLOW) != 0) & (pairs >= 0)]
-    return np.sort(chosen).astype(np.int64), info
+    return _chosen(arcs, pairs), info
