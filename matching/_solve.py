@@ -540,7 +540,10 @@ def solve(
     day one frees up when known; ``taken`` when enough suitable volunteers
     exist but the optimum uses them elsewhere. ``stats["seconds"]`` and
     ``stats["cpu_seconds"]`` (processor seconds of every thread) are the only
-    parts that vary between runs.
+    parts that vary between runs. Without time facts and lazy rounds, the
+    part of the reasons that does not depend on the assignment runs in a
+    second thread while the assignment is solved: its processor seconds count
+    in the assignment's, and the reasons' seconds are what is left after it.
 
     From ``LAZY_FROM`` needs x volunteers on, and without time facts, the
     pairs are generated lazily (:mod:`matching._lazy`): each need's best
