@@ -729,7 +729,7 @@ def _generate(
             at = out.reserve(int(kept.sum()), (out.size + kept.sum()) * n / stop)
             offsets = at + np.concatenate(([0], np.cumsum(kept)[:-1]))
             for c in range(done):
-                km[c, : written[c]] = chord_to_km(s_chord[c, : written[c]])
+                chord_to_km(s_chord[c, : written[c]], out=km[c, : written[c]])
             sort_chunks(
                 bounds[: done + 1], written, offsets, pairs, s_vol, km, max_km, need_total,
                 vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,

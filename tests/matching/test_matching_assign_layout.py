@@ -18,6 +18,7 @@ from test_matching_lazy import CASES, outcome, random_instance
 from matching import candidates, solve
 from matching._assign import b_matching
 from matching._certify import certify, lexicographic_weight
+from matching._scoring import chord_to_km
 from matching._solve import _facts, _reasons
 
 
@@ -98,3 +99,11 @@ def test_reasons_found_alongside_equal_reasons_found_after(seed, case):
     assert key == [(u.need, u.open_slots, u.reason_code, u.reason) for u in given]
     # and the whole result is the same on a second run (the thread changes nothing)
     assert outcome(solve(inst)) == outcome(res)
+
+
+def test_chord_to_km_in_place_equals_the_expression():
+    rng = np.random.default_rng(7)
+    chord = np.r_[rng.random(1000) * 0.01, rng.random(100) * 2.5, [0.0, 2.0, 3.0]]
+    out = np.empty_like(chord)
+    assert chord_to_km(chord, out=out) is out
+    assert np.array_equal(out, chord_to_km(chord))
