@@ -786,7 +786,7 @@ def _generate(
             lo = out.reserve(int(kept.sum()), (out.size + kept.sum()) * todo.size / stop)
             offsets = lo + np.concatenate(([0], np.cumsum(kept)[:-1]))
             for c in range(done):
-                km[c, : written[c]] = chord_to_km(s_chord[c, : written[c]])
+                chord_to_km(s_chord[c, : written[c]], out=km[c, : written[c]])
             sort_chunks(
                 bounds[: done + 1], todo, written, offsets, pairs, s_vol, km, max_km,
                 need_total, vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,

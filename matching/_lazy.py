@@ -29,6 +29,8 @@ bounds (``left_out``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -68,7 +70,11 @@ def merge(old: Candidates, new: Candidates, needs: np.ndarray) -> Candidates:
 
 
 def assign(
-    inst: Instance, q: int, per_need: int | None, person: np.ndarray | None
+    inst: Instance,
+    q: int,
+    per_need: int | None,
+    person: np.ndarray | None,
+    alongside: Callable[[Candidates], Any] | None = None,
 ) -> tuple[Candidates, np.ndarray, np.ndarray, dict[str, Any]]:
     """Candidates, the optimal pairs among them and each need's bound on the pairs left out.
 
@@ -81,6 +87,11 @@ def assign(
         Pairs per need in the first round; None for every pair at once.
     person : ndarray or None
         As for :func:`~matching._assign.b_matching`.
+    alongside : callable, optional
+        With ``per_need`` None: called with the candidates in a second thread
+        while the assignment is solved (its compiled core releases the
+        interpreter's lock, so both run at once on two cores);
+        ``info["alongside"]`` is then the future of its result.
 
     Returns
     -------
@@ -117,6 +128,10 @@ def assign(
     info["seconds_candidates"] += time.perf_counter() - t
     info["cpu_candidates"] += time.process_time() - c
     info["pairs_generated"] += len(cand)
+    if alongside is not None and per_need is None:
+        pool = ThreadPoolExecutor(max_workers=1)
+        info["alongside"] = pool.submit(alongside, cand)
+        pool.shutdown(wait=False)  # the thread ends with its one task
     while True:
         info["rounds"] += 1
         t, c = time.perf_counter(), time.process_time()

@@ -47,9 +47,16 @@ def unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     return np.column_stack((c * np.cos(lo), c * np.sin(lo), np.sin(la)))
 
 
-def chord_to_km(chord: np.ndarray) -> np.ndarray:
-    """Great-circle km for a chord length on the unit sphere."""
-    return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.asarray(chord) * 0.5, 1.0))
+def chord_to_km(chord: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Great-circle km for a chord length on the unit sphere (into ``out`` when given, an
+    array of float64 the shape of ``chord``, with no temporary arrays)."""
+    if out is None:
+        return 2.0 * EARTH_RADIUS_KM * np.arcsin(np.minimum(np.asarray(chord) * 0.5, 1.0))
+    np.multiply(chord, 0.5, out=out)
+    np.minimum(out, 1.0, out=out)
+    np.arcsin(out, out=out)
+    out *= 2.0 * EARTH_RADIUS_KM  # the same product as above, value for value
+    return out
 
 
 def km_to_chord(km: np.ndarray | float) -> np.ndarray:

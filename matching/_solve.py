@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
@@ -64,21 +64,6 @@ class Unmatched:
 
 def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
-
-
-def _windows(inst: Instance, need: int) -> list[dict[str, Any]]:
-    lo, hi = np.searchsorted(inst.window_need, [need, need + 1])
-    out = []
-    for s, e in zip(inst.window_start[lo:hi].tolist(), inst.window_end[lo:hi].tolist()):
-        day = s // MINUTES_PER_DAY
-        out.append(
-            {
-                "weekday": day,
-                "start": _hhmm(s - day * MINUTES_PER_DAY),
-                "end": _hhmm(e - day * MINUTES_PER_DAY),
-            }
-        )
-    return out
 
 
 #: "HH:MM" of every minute of a day, and 24:00.
@@ -301,20 +286,9 @@ def _skill_counts(inst: Instance, sk: Any, vcount: np.ndarray) -> dict[str, int]
     return out
 
 
-def _reasons(
-    inst: Instance,
-    cand: Candidates,
-    filled: np.ndarray,
-    time_status: np.ndarray | None = None,
-    time_free: np.ndarray | None = None,
-) -> list[Unmatched]:
-    demand = inst.volunteers_needed
-    open_slots = demand - filled
-    needs = np.flatnonzero(open_slots > 0)
-    if needs.size == 0:
-        return []
-    prep = _prepare(inst)
-    sk = prep.skills
+def _skilled(inst: Instance, needs: np.ndarray) -> np.ndarray:
+    """Per need (counted for ``needs`` only): volunteers with every skill it asks for."""
+    sk = _prepare(inst).skills
     vcount = (
         np.bincount(sk.vol_id, minlength=sk.vol_pat.shape[0])
         if inst.n_volunteers
@@ -324,26 +298,39 @@ def _reasons(
     pats = sk.need_id[needs]
     for p in np.unique(pats):
         skilled[needs[pats == p]] = vcount[sk.volunteers_for(int(p))].sum() if vcount.size else 0
-    k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
-    # distinct people among each open need's candidates (records of one person count once)
-    people = k_count
-    if has_repeats(inst.volunteer_person):
-        mine = np.zeros(inst.n_needs, dtype=bool)
-        mine[needs] = True
-        sub = mine[cand.need_index]
-        m = max(inst.n_volunteers, 1)
-        key = np.unique(
-            cand.need_index[sub].astype(np.int64) * m
-            + inst.volunteer_person[cand.volunteer_index[sub]]
-        )
-        people = np.bincount(key // m, minlength=inst.n_needs)
-    # reach matters only where fewer are free than needed (the free ones are within reach),
-    # unless too few have the skills
+    return skilled
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the reasons take from the needs with fewer free volunteers than slots.
+
+    Such a need keeps an open slot whatever the assignment (it fills at most
+    its pairs, and has at most its free volunteers as pairs), so these facts
+    do not depend on the assignment and can be found while it is solved."""
+
+    reach: np.ndarray  # per need: volunteers with the skills within reach (free count elsewhere)
+    nearest_km: dict[int, float]  # nearest skilled volunteer of the needs nobody can reach
+    nearest_max: dict[int, float]  # and how far that volunteer travels
+    windows: dict[int, tuple[list[dict[str, Any]], str]]  # windows of the needs short of time
+
+
+def _facts(inst: Instance, cand: Candidates) -> _Facts:
+    """The reasons' facts that do not depend on the assignment (see :class:`_Facts`)."""
+    demand = inst.volunteers_needed
     free = cand.free_count
+    needs = np.flatnonzero(free < demand)
+    reach = free.copy()
+    if needs.size == 0:
+        return _Facts(reach, {}, {}, {})
+    prep = _prepare(inst)
+    sk = prep.skills
+    skilled = _skilled(inst, needs)
     has_skills = np.array([bool(inst.need_skills[n]) for n in needs.tolist()], dtype=bool)
     no_skill = has_skills & (skilled[needs] < demand[needs])
-    short = needs[(free[needs] < demand[needs]) & ~no_skill]
-    reach = free.copy()
+    # reach matters only where fewer are free than needed (the free ones are within reach),
+    # unless too few have the skills
+    short = needs[~no_skill]
     if short.size:
         reach[short] = reach_counts(inst, short)[short]
 
@@ -352,6 +339,7 @@ def _reasons(
     nearest_km = {}
     nearest_max = {}
     if far.size:
+        vcount = np.bincount(sk.vol_id, minlength=sk.vol_pat.shape[0])
         vol_order = np.argsort(sk.vol_id, kind="stable")
         starts = np.r_[0, np.cumsum(vcount)]
         fp = sk.need_id[far]
@@ -377,6 +365,46 @@ def _reasons(
             for g, dd, ii in zip(group.tolist(), chord_to_km(dist).tolist(), idx.tolist()):
                 nearest_km[g] = dd
                 nearest_max[g] = float(inst.max_km[vols[ii]])
+    # the windows of the needs short of free volunteers (code "no_time"), in one search
+    dn = demand[needs]
+    windows = _windows_of(inst, needs[~no_skill & (reach[needs] >= dn)])
+    return _Facts(reach, nearest_km, nearest_max, windows)
+
+
+def _reasons(
+    inst: Instance,
+    cand: Candidates,
+    filled: np.ndarray,
+    time_status: np.ndarray | None = None,
+    time_free: np.ndarray | None = None,
+    facts: _Facts | None = None,
+) -> list[Unmatched]:
+    """Every need left with open slots, with its reason (``facts``: from :func:`_facts`
+    on the same candidates, found beforehand)."""
+    demand = inst.volunteers_needed
+    open_slots = demand - filled
+    needs = np.flatnonzero(open_slots > 0)
+    if needs.size == 0:
+        return []
+    if facts is None:
+        facts = _facts(inst, cand)
+    skilled = _skilled(inst, needs)
+    k_count = np.bincount(cand.need_index, minlength=inst.n_needs)
+    # distinct people among each open need's candidates (records of one person count once)
+    people = k_count
+    if has_repeats(inst.volunteer_person):
+        mine = np.zeros(inst.n_needs, dtype=bool)
+        mine[needs] = True
+        sub = mine[cand.need_index]
+        m = max(inst.n_volunteers, 1)
+        key = np.unique(
+            cand.need_index[sub].astype(np.int64) * m
+            + inst.volunteer_person[cand.volunteer_index[sub]]
+        )
+        people = np.bincount(key // m, minlength=inst.n_needs)
+    free = cand.free_count
+    reach = facts.reach
+    nearest_km, nearest_max, windows = facts.nearest_km, facts.nearest_max, facts.windows
 
     left = people
     by_cause = np.zeros((inst.n_needs, 4), dtype=np.int64)
@@ -384,7 +412,8 @@ def _reasons(
     if time_status is not None and time_free is not None:
         by_cause, left, first_free = _time_blocked(inst, cand, time_status, time_free, needs)
 
-    skill_count = _skill_counts(inst, sk, vcount)
+    sk = _prepare(inst).skills
+    skill_count = _skill_counts(inst, sk, np.bincount(sk.vol_id, minlength=sk.vol_pat.shape[0]))
 
     out = []
     for n in needs.tolist():
@@ -432,7 +461,7 @@ def _reasons(
                 )
         elif free[n] < d:
             code = "no_time"
-            wt = _windows_text(_windows(inst, n))
+            wt = windows[n][1]
             if free[n] == 0:
                 who = f"Nobody {with_what}within reach" if skills else "Nobody within reach"
                 reason = f"{who} is free {wt}."
@@ -560,7 +589,10 @@ def solve(
     day one frees up when known; ``taken`` when enough suitable volunteers
     exist but the optimum uses them elsewhere. ``stats["seconds"]`` and
     ``stats["cpu_seconds"]`` (processor seconds of every thread) are the only
-    parts that vary between runs.
+    parts that vary between runs. Without time facts and lazy rounds, the
+    part of the reasons that does not depend on the assignment runs in a
+    second thread while the assignment is solved: its processor seconds count
+    in the assignment's, and the reasons' seconds are what is left after it.
 
     From ``LAZY_FROM`` needs x volunteers on, and without time facts, the
     pairs are generated lazily (:mod:`matching._lazy`): each need's best
@@ -611,7 +643,14 @@ def _solve(
     bb = None
     bound = np.zeros(inst.n_needs, dtype=np.int32)
     if inst.times is None:
-        cand, chosen, bound, info = assign(inst, SCORE_UNITS, per_need, person if several else None)
+        # the reasons' facts that do not depend on the assignment are found meanwhile
+        cand, chosen, bound, info = assign(
+            inst,
+            SCORE_UNITS,
+            per_need,
+            person if several else None,
+            alongside=partial(_facts, inst),
+        )
         inst._cache.pop("scan_inputs", None)  # the index: not needed after the pairs
         inst._cache.pop("fair_entries", None)
         inst._cache.pop("cell_bounds", None)
@@ -656,7 +695,8 @@ def _solve(
     dist = cand.distance_km[chosen][order].astype(np.float64)
     filled = np.bincount(ni, minlength=inst.n_needs)
     c2 = time.process_time()
-    unmatched = _reasons(inst, every, filled, status, free_from)
+    facts = info["alongside"].result() if "alongside" in info else None
+    unmatched = _reasons(inst, every, filled, status, free_from, facts)
     t3 = time.perf_counter()
     cpu_reasons = time.process_time() - c2
     certified = None
