@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 import matching
@@ -80,6 +81,7 @@ ACTIONS = {
 }
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MINUTES_PER_DAY = 24 * 60
 WHOLE_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 
 
@@ -218,9 +220,20 @@ def refine(
     open_ids = [u["need"] for u in unmatched if u["need"] in by_id]
     if not open_ids:
         return unmatched
-    at_time = _pairs(facts, [by_id[i] for i in open_ids])
-    anytime = _pairs(facts, [by_id[i] for i in open_ids], any_time=True)
-    offers = {o["id"]: o for o in facts.offers}
+    # the offers as the engine's arrays, once for every question asked of them
+    diag = _Diagnostic(facts)
+    open_needs = [by_id[i] for i in open_ids]
+    at_time = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)])
+    anytime = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)], any_time=True)
+    # the needs that may ask whether one volunteer per skill would do, asked all at once
+    parts = [
+        ((i, k), by_id[i], [skill])
+        for i in open_ids
+        if len(set(by_id[i]["skills"])) > 1 and not at_time.get(i)
+        for k, skill in enumerate(sorted(set(by_id[i]["skills"])))
+    ]
+    split = diag.pairs(parts, usable_only=True) if parts else {}
+    offers = diag.offers
     out = []
     for u in unmatched:
         need_id = u["need"]
@@ -235,50 +248,160 @@ def refine(
             anytime.get(need_id, []),
             offers,
             facts,
+            diag,
+            split,
         )
         out.append({**u, **found} if found else {**u, "reason": _named(u["reason"], facts)})
     return out
 
 
-def _pairs(
-    facts: Facts, needs: list[dict[str, Any]], any_time: bool = False
-) -> dict[int, list[int]]:
-    """Offer ids the engine's candidate test accepts for each need, credentials counted as held
-    whether verified or not, capacity and history ignored; with ``any_time``, time too."""
-    instance = matching.parse_instance(
-        {
-            "needs": [
-                {
-                    "id": str(n["id"]),
-                    "lat": n["lat"],
-                    "lon": n["lon"],
-                    "skills": n["skills"],
-                    "windows": WHOLE_WEEK if any_time else n["windows"],
-                    "volunteers_needed": 1,
-                    "urgency": n["urgency"],
-                    "remote_ok": n["remote_ok"],
-                }
-                for n in needs
-            ],
-            "volunteers": [
-                {
-                    "id": str(o["id"]),
-                    "lat": o["lat"],
-                    "lon": o["lon"],
-                    "skills": o["usable"] + o["pending"],
-                    "max_km": o["max_km"],
-                    "capacity": 1,
-                    "availability": WHOLE_WEEK if any_time else o["availability"],
-                }
-                for o in facts.offers
-            ],
+@dataclass
+class _Offer:
+    """One offer of the diagnostic, with what the questions about it compare."""
+
+    id: int
+    person: int
+    remaining: int
+    usable: frozenset[str]
+    pending: tuple[str, ...]
+    #: the skills held, verified or not
+    held: frozenset[str]
+    #: ``(weekday, start, end, minutes)`` of each availability window
+    windows: list[tuple[int, str, str, int]]
+
+
+class _Diagnostic:
+    """The group's offers in the engine's array form, built once per :func:`refine`.
+
+    :meth:`pairs` asks the engine's own candidate test (:func:`matching.candidates`) of any
+    needs against them; the pair test is pair by pair, so a question about some offers is the
+    same question about all of them with the answers filtered."""
+
+    def __init__(self, facts: Facts) -> None:
+        rows = facts.offers
+        self.facts = facts
+        self.ids = np.array([o["id"] for o in rows], dtype=np.int64)
+        self.lat = np.array([o["lat"] for o in rows], dtype=np.float64)
+        self.lon = np.array([o["lon"] for o in rows], dtype=np.float64)
+        self.max_km = np.array([o["max_km"] for o in rows], dtype=np.float64)
+        self.room = np.array([o["remaining"] >= 1 for o in rows], dtype=bool)
+        self.all_skills = [tuple(o["usable"]) + tuple(o["pending"]) for o in rows]
+        self.usable_skills = [tuple(o["usable"]) for o in rows]
+        owner, start, end = _window_rows(o["availability"] for o in rows)
+        self.avail = (owner, start, end)
+        self.offers = {
+            o["id"]: _Offer(
+                id=o["id"],
+                person=o["person"],
+                remaining=o["remaining"],
+                usable=frozenset(o["usable"]),
+                pending=tuple(o["pending"]),
+                held=frozenset(o["usable"]) | frozenset(o["pending"]),
+                windows=[
+                    (
+                        w["weekday"],
+                        w["start"],
+                        w["end"],
+                        _minutes(w["end"]) - _minutes(w["start"]),
+                    )
+                    for w in o["availability"]
+                ],
+            )
+            for o in rows
         }
+        self._holders: dict[frozenset[str], list[_Offer]] = {}
+
+    def pairs(
+        self,
+        needs: list[tuple[Any, dict[str, Any], list[str]]],
+        any_time: bool = False,
+        usable_only: bool = False,
+    ) -> dict[Any, list[int]]:
+        """Offer ids the engine's candidate test accepts for each ``(key, need, skills)``,
+        credentials counted as held whether verified or not (with ``usable_only``: only the
+        usable ones, and only offers with room), capacity and history ignored; with
+        ``any_time``, time too."""
+        m = self.ids.size
+        if not needs or m == 0:
+            return {}
+        n = len(needs)
+        if any_time:  # the whole week, for every need and offer
+            owner, start, end = _whole_weeks(n)
+            a_owner, a_start, a_end = _whole_weeks(m)
+        else:
+            owner, start, end = _window_rows(need["windows"] for _, need, _ in needs)
+            a_owner, a_start, a_end = self.avail
+        instance = matching.Instance.from_arrays(
+            need_ids=[str(k) for k in range(n)],
+            need_lat=[need["lat"] for _, need, _ in needs],
+            need_lon=[need["lon"] for _, need, _ in needs],
+            need_skills=[skills for _, _, skills in needs],
+            volunteers_needed=np.ones(n, dtype=np.int64),
+            urgency=[need["urgency"] for _, need, _ in needs],
+            remote_ok=[bool(need["remote_ok"]) for _, need, _ in needs],
+            window_need=owner,
+            window_start=start,
+            window_end=end,
+            volunteer_ids=[str(i) for i in range(m)],
+            volunteer_lat=self.lat,
+            volunteer_lon=self.lon,
+            volunteer_skills=self.usable_skills if usable_only else self.all_skills,
+            max_km=self.max_km,
+            capacity=np.ones(m, dtype=np.int64),
+            avail_volunteer=a_owner,
+            avail_start=a_start,
+            avail_end=a_end,
+        )
+        cand = matching.candidates(instance)
+        ni = np.asarray(cand.need_index, dtype=np.int64)
+        vi = np.asarray(cand.volunteer_index, dtype=np.int64)
+        if usable_only:
+            keep = self.room[vi]
+            ni, vi = ni[keep], vi[keep]
+        order = np.argsort(ni, kind="stable")
+        ni, ids = ni[order], self.ids[vi[order]]
+        bounds = np.searchsorted(ni, np.arange(n + 1))
+        found: dict[Any, list[int]] = {}
+        for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+            if hi > lo:
+                found[needs[k][0]] = ids[lo:hi].tolist()
+        return found
+
+    def holders(self, skills: set[str]) -> list[_Offer]:
+        """The offers holding every skill of ``skills``, verified or not, in the facts' order."""
+        key = frozenset(skills)
+        got = self._holders.get(key)
+        if got is None:
+            got = [o for o in self.offers.values() if key <= o.held]
+            self._holders[key] = got
+        return got
+
+
+def _whole_weeks(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:data:`WHOLE_WEEK` for each of ``k`` owners, as the engine's rows."""
+    start = np.tile(np.arange(7, dtype=np.int64) * MINUTES_PER_DAY, k)
+    return np.repeat(np.arange(k, dtype=np.int64), 7), start, start + MINUTES_PER_DAY
+
+
+def _window_rows(
+    windows: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each owner's windows as the engine's rows: owner, start and end in week minutes."""
+    owner: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    minute = _MINUTE_OF
+    for i, ws in enumerate(windows):
+        for w in ws:
+            base = w["weekday"] * MINUTES_PER_DAY
+            owner.append(i)
+            start.append(base + minute[w["start"]])
+            end.append(base + minute[w["end"]])
+    return (
+        np.array(owner, dtype=np.int64),
+        np.array(start, dtype=np.int64),
+        np.array(end, dtype=np.int64),
     )
-    cand = matching.candidates(instance)
-    found: dict[int, list[int]] = defaultdict(list)
-    for n, v in zip(cand.need_index.tolist(), cand.volunteer_index.tolist()):
-        found[int(instance.need_ids[n])].append(int(instance.volunteer_ids[v]))
-    return found
 
 
 def _diagnose(
@@ -287,8 +410,10 @@ def _diagnose(
     need: dict[str, Any],
     at_time: list[int],
     anytime: list[int],
-    offers: dict[int, dict[str, Any]],
+    offers: dict[int, _Offer],
     facts: Facts,
+    diag: _Diagnostic,
+    split: dict[Any, list[int]],
 ) -> dict[str, Any] | None:
     """The truer code and sentence for one open need, or ``None`` to keep the engine's.
 
@@ -296,22 +421,23 @@ def _diagnose(
     volunteers it proposed for this need are among the suitable ones."""
     skills = set(need["skills"])
     demand = int(need["volunteers_needed"])
+    requester = facts.requester.get(need_id)
     kinds: dict[str, set[int]] = defaultdict(set)  # kind -> people
     full_offers: list[int] = []
     for oid in at_time:
         offer = offers[oid]
-        person = offer["person"]
-        if person == facts.requester.get(need_id):
+        person = offer.person
+        if person == requester:
             kinds["own"].add(person)
         elif (need_id, person) in facts.helping:
             kinds["helping"].add(person)
         elif (need_id, oid) in facts.rejected:
             kinds["rejected"].add(person)
-        elif offer["remaining"] < 1:
+        elif offer.remaining < 1:
             # fully booked (and, if so, waiting for a credential too: freeing comes first)
             kinds["fully_booked"].add(person)
             full_offers.append(oid)
-        elif not skills <= set(offer["usable"]):
+        elif not skills <= offer.usable:
             kinds["unverified"].add(person)
         else:
             kinds["free"].add(person)
@@ -334,7 +460,7 @@ def _diagnose(
     if unverified:
         n = len(unverified)
         held = sorted(
-            {s for o in at_time for s in offers[o]["pending"] if s in skills},
+            {s for o in at_time for s in offers[o].pending if s in skills},
         )
         return _reason(
             "unverified",
@@ -366,26 +492,25 @@ def _diagnose(
     longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
     # free at other times: with room, the skills verified, nothing against the pair, and free
     # for as long as the need lasts
+    at_set = set(at_time)
     other_times = [
-        o
+        offers[o]
         for o in anytime
-        if o not in set(at_time)
-        and offers[o]["remaining"] >= 1
-        and skills <= set(offers[o]["usable"])
-        and offers[o]["person"] != facts.requester.get(need_id)
-        and (need_id, offers[o]["person"]) not in facts.helping
+        if o not in at_set
+        and offers[o].remaining >= 1
+        and skills <= offers[o].usable
+        and offers[o].person != requester
+        and (need_id, offers[o].person) not in facts.helping
         and (need_id, o) not in facts.rejected
-        and any(
-            _minutes(w["end"]) - _minutes(w["start"]) >= longest for w in offers[o]["availability"]
-        )
+        and any(w[3] >= longest for w in offers[o].windows)
     ]
     if other_times:
-        people = {offers[o]["person"] for o in other_times}
+        people = {o.person for o in other_times}
         counts: Counter[tuple[int, str, str]] = Counter()
         for o in other_times:
-            for w in offers[o]["availability"]:
-                if _minutes(w["end"]) - _minutes(w["start"]) >= longest:
-                    counts[(w["weekday"], w["start"], w["end"])] += 1
+            for d, s, e, minutes in o.windows:
+                if minutes >= longest:
+                    counts[(d, s, e)] += 1
         top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
         when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for (d, s, e), _ in top)
         n = len(people)
@@ -397,7 +522,7 @@ def _diagnose(
             ),
             "free_at": [{"weekday": d, "start": s, "end": e} for (d, s, e), _ in top],
         }
-    if len(skills) > 1 and not at_time and _split(need_id, need, facts):
+    if len(skills) > 1 and not at_time and _split(need_id, len(skills), facts, offers, split):
         return _reason(
             "split",
             f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
@@ -409,16 +534,16 @@ def _diagnose(
     # The engine sees only the volunteers with room: booked or unverified people who hold the
     # skills can make its "nobody has the skill" or "only k within reach" untrue. Count people
     # who could be asked at all: not the resident, not already helping, not turned down for it.
-    def askable(o: dict[str, Any]) -> bool:
+    def askable(o: _Offer) -> bool:
         return (
-            o["person"] != facts.requester.get(need_id)
-            and (need_id, o["person"]) not in facts.helping
-            and (need_id, o["id"]) not in facts.rejected
-            and skills <= set(o["usable"]) | set(o["pending"])
+            o.person != requester
+            and (need_id, o.person) not in facts.helping
+            and (need_id, o.id) not in facts.rejected
+            and skills <= o.held
         )
 
-    holders = {o["person"] for o in offers.values() if askable(o)}
-    in_reach = {offers[o]["person"] for o in anytime if askable(offers[o])}
+    holders = {o.person for o in diag.holders(skills) if askable(o)}
+    in_reach = {offers[o].person for o in anytime if askable(offers[o])}
     named = _names(sorted(skills), facts) if skills else ""
     if len(holders) < demand:
         return (
@@ -448,21 +573,24 @@ def _diagnose(
     )
 
 
-def _split(need_id: int, need: dict[str, Any], facts: Facts) -> bool:
-    """Whether every skill of ``need`` alone has a volunteer with room, in reach and free at its
-    time (not the resident, not turned down for it)."""
-    parts = [{**need, "id": k, "skills": [s]} for k, s in enumerate(sorted(need["skills"]))]
-    usable_only = Facts(
-        offers=[
-            {**o, "pending": []}
-            for o in facts.offers
-            if o["remaining"] >= 1
-            and o["person"] != facts.requester.get(need_id)
-            and (need_id, o["id"]) not in facts.rejected
-        ]
+def _split(
+    need_id: int,
+    n_skills: int,
+    facts: Facts,
+    offers: dict[int, _Offer],
+    split: dict[Any, list[int]],
+) -> bool:
+    """Whether every skill of the need alone has a volunteer with room, in reach and free at
+    its time (not the resident, not turned down for it). ``split``: per ``(need id, k)``, the
+    offers with room that the engine's test accepts for the need's ``k``-th skill alone."""
+    requester = facts.requester.get(need_id)
+    return all(
+        any(
+            offers[o].person != requester and (need_id, o) not in facts.rejected
+            for o in split.get((need_id, k), ())
+        )
+        for k in range(n_skills)
     )
-    found = _pairs(usable_only, parts)
-    return all(found.get(k) for k in range(len(parts)))
 
 
 def _named(sentence: str, facts: Facts) -> str:
@@ -472,8 +600,13 @@ def _named(sentence: str, facts: Facts) -> str:
     return sentence
 
 
+#: Every valid "HH:MM" and its minute of the day.
+_MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
+
+
 def _minutes(hhmm: str) -> int:
-    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+    got = _MINUTE_OF.get(hhmm)
+    return int(hhmm[:2]) * 60 + int(hhmm[3:]) if got is None else got
 
 
 def _reason(code: str, sentence: str) -> dict[str, Any]:
