@@ -489,17 +489,6 @@ def _incompatible(
 
 
 @_compiled
-def _clash_row(
-    a: Any, others: Any, first: Any, last: Any, wptr: Any, wday: Any, wstart: Any, wend: Any
-) -> Any:
-    """Which of ``others`` clash with schedule ``a``."""
-    out = np.zeros(others.size, dtype=np.bool_)
-    for i in range(others.size):
-        out[i] = _clash(a, others[i], first, last, wptr, wday, wstart, wend)
-    return out
-
-
-@_compiled
 def _max_feasible(
     q: Any,
     must: Any,
@@ -521,13 +510,9 @@ def _max_feasible(
     up to ``target``; -1 when the search passes ``budget`` steps (unknown)."""
     k = cand.size
     nb = busy_ptr[q + 1] - busy_ptr[q]
-    # pairwise conflicts among the candidates, and with the needs that must stay
-    conflict = np.zeros((k, k), dtype=np.bool_)
-    for a in range(k):
-        for b in range(a + 1, k):
-            if _clash(cand[a], cand[b], first, last, wptr, wday, wstart, wend):
-                conflict[a, b] = True
-                conflict[b, a] = True
+    # pairwise conflicts among the candidates (worked out when first asked: -1 not yet),
+    # and with the needs that must stay
+    conflict = np.full((k, k), -1, dtype=np.int8)
     usable = np.ones(k, dtype=np.bool_)
     for a in range(k):
         for j in range(must.size):
@@ -563,7 +548,12 @@ def _max_feasible(
         ok = usable[i]
         if ok:
             for d in range(depth):
-                if conflict[sel[d], i]:
+                c = conflict[sel[d], i]
+                if c < 0:
+                    c = 1 if _clash(cand[sel[d]], cand[i], first, last, wptr, wday, wstart, wend) else 0
+                    conflict[sel[d], i] = c
+                    conflict[i, sel[d]] = c
+                if c:
                     ok = False
                     break
         if ok and limited:
@@ -595,6 +585,47 @@ def _max_feasible(
                 if best >= target:
                     return best
     return best
+
+
+@_compiled
+def _grow_clique(  # type: ignore[no-untyped-def]
+    a, b, others, first, last, wptr, wday, wstart, wend
+):
+    """``a``, ``b`` and, in the order of ``others``, each schedule that clashes with every
+    one taken so far (``a`` and ``b`` themselves skipped in ``others``)."""
+    members = np.empty(others.size + 2, dtype=np.int64)
+    members[0] = a
+    members[1] = b
+    k = 2
+    for i in range(others.size):
+        c = others[i]
+        if c == a or c == b:
+            continue
+        if not _clash(a, c, first, last, wptr, wday, wstart, wend):
+            continue
+        if not _clash(b, c, first, last, wptr, wday, wstart, wend):
+            continue
+        ok = True
+        for j in range(2, k):
+            if not _clash(c, members[j], first, last, wptr, wday, wstart, wend):
+                ok = False
+                break
+        if ok:
+            members[k] = c
+            k += 1
+    return members[:k]
+
+
+def _unique(x: np.ndarray, counts: bool = False) -> Any:
+    """``np.unique`` of integers by sorting (the same result; faster than hashing here)."""
+    x = np.sort(x)
+    keep = np.empty(x.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    if not counts:
+        return x[keep]
+    starts = np.flatnonzero(keep)
+    return x[starts], np.diff(np.append(starts, x.size))
 
 
 # --------------------------------------------------------------------------
@@ -878,7 +909,7 @@ def branch_and_bound(
             span = max(n_people, 1)
             sel = keep[in_cut[sub_ni] >= 0]
             # distinct (need, person) among the open pairs in cuts
-            need_person = np.unique(ni64[sel] * span + pair_person[sel])
+            need_person = _unique(ni64[sel] * span + pair_person[sel])
             np_need, np_person = need_person // span, need_person % span
             np_cut = in_cut[np_need]
             per_need = np.bincount(np_need, minlength=n)
@@ -888,7 +919,7 @@ def branch_and_bound(
                 in_cut[cut_of_need], weights=supply_need[cut_of_need], minlength=n_cuts
             ).astype(np.int64)
             # room: per (cut, person), one need in a clique, else the most they can take
-            cut_person, counts = np.unique(np_cut * span + np_person, return_counts=True)
+            cut_person, counts = _unique(np_cut * span + np_person, counts=True)
             room = np.zeros(n_cuts, dtype=np.int64)
             simple = np.array(clique_flags, dtype=bool)[cut_person // span] | (counts == 1)
             np.add.at(room, cut_person[simple] // span, 1)
@@ -973,13 +1004,8 @@ def branch_and_bound(
             return False
         args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
         others = np.flatnonzero(in_cut < 0).astype(np.int64)
-        both = _clash_row(a, others, *args) & _clash_row(b, others, *args)
         order = np.lexsort((others, -demand[others]))
-        members = [a, b]
-        for c in others[order][both[order]].tolist():
-            if c not in (a, b) and all(_clash(c, x, *args) for x in members[2:]):
-                members.append(c)
-        cut = np.array(sorted(members), dtype=np.int64)
+        cut = np.sort(_grow_clique(a, b, others[order], *args))
         in_cut[cut] = len(cuts)
         cuts.append(cut)
         clique_flags.append(True)
