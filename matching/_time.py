@@ -616,6 +616,139 @@ def _grow_clique(  # type: ignore[no-untyped-def]
     return members[:k]
 
 
+@_compiled
+def _not_beside(  # type: ignore[no-untyped-def]
+    order, person_ptr, taken, asked, ni, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+):
+    """Per pair ``asked``: not ``taken`` itself, and its person cannot take it beside their
+    ``taken`` pairs (the same need, a clash, or a week over the limit; see
+    :func:`_incompatible`); False for the pairs not asked about. ``order`` lists the pairs
+    person by person (``person_ptr``)."""
+    out = np.zeros(ni.size, dtype=np.bool_)
+    nb_max = 0
+    for q in range(person_ptr.size - 1):
+        nb_max = max(nb_max, busy_ptr[q + 1] - busy_ptr[q] + person_ptr[q + 1] - person_ptr[q])
+    items = np.empty(nb_max + 1, dtype=np.int64)
+    proposed = np.zeros(nb_max + 1, dtype=np.bool_)
+    for q in range(person_ptr.size - 1):
+        lo, hi = person_ptr[q], person_ptr[q + 1]
+        nb = busy_ptr[q + 1] - busy_ptr[q]
+        for j in range(nb):
+            items[j] = busy_sched[busy_ptr[q] + j]
+            proposed[j] = False
+        k = nb
+        for i in range(lo, hi):
+            x = order[i]
+            if taken[x]:
+                items[k] = ni[x]
+                proposed[k] = True
+                k += 1
+        if k == nb:
+            continue
+        proposed[k] = True
+        for i in range(lo, hi):
+            x = order[i]
+            if taken[x] or not asked[x]:
+                continue
+            n = ni[x]
+            bad = False
+            for j in range(nb, k):
+                if items[j] == n or _clash(n, items[j], first, last, wptr, wday, wstart, wend):
+                    bad = True
+                    break
+            if not bad:
+                items[k] = n
+                wk = _over_week(
+                    items, k + 1, proposed, lim_tasks[q], lim_min[q], first, last, wptr, wday, wstart, wend
+                )
+                bad = wk != _NONE
+            out[x] = bad
+    return out
+
+
+#: Most pairs of one person that :func:`_best_subset` searches exhaustively.
+_SUBSET_MAX = 12
+
+
+@_compiled
+def _best_subset(  # type: ignore[no-untyped-def]
+    q, must, cand, units, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+):
+    """Which of the needs ``cand`` (distinct, at most ``_SUBSET_MAX``, each fitting beside
+    ``must`` alone) person ``q`` keeps: the most of them, then the most ``units``, that keep
+    the run rules together with ``must``; the first such subset in counting order on ties."""
+    k = cand.size
+    clash = np.zeros((k, k), dtype=np.bool_)
+    for a in range(k):
+        for b in range(a + 1, k):
+            if _clash(cand[a], cand[b], first, last, wptr, wday, wstart, wend):
+                clash[a, b] = True
+                clash[b, a] = True
+    nb = busy_ptr[q + 1] - busy_ptr[q]
+    items = np.empty(nb + must.size + k, dtype=np.int64)
+    proposed = np.zeros(nb + must.size + k, dtype=np.bool_)
+    for j in range(nb):
+        items[j] = busy_sched[busy_ptr[q] + j]
+    for j in range(must.size):
+        items[nb + j] = must[j]
+        proposed[nb + j] = True
+    base = nb + must.size
+    limited = lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT
+    best = 0
+    best_count = 0
+    best_units = 0
+    for mask in range(1, 1 << k):
+        count = 0
+        total = 0
+        for a in range(k):
+            if (mask >> a) & 1:
+                count += 1
+                total += units[a]
+        if count < best_count or (count == best_count and total <= best_units):
+            continue
+        ok = True
+        for a in range(k):
+            if not (mask >> a) & 1:
+                continue
+            for b in range(a + 1, k):
+                if (mask >> b) & 1 and clash[a, b]:
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok and limited:
+            t = base
+            for a in range(k):
+                if (mask >> a) & 1:
+                    items[t] = cand[a]
+                    proposed[t] = True
+                    t += 1
+            ok = (
+                _over_week(
+                    items,
+                    t,
+                    proposed,
+                    lim_tasks[q],
+                    lim_min[q],
+                    first,
+                    last,
+                    wptr,
+                    wday,
+                    wstart,
+                    wend,
+                )
+                == _NONE
+            )
+        if ok:
+            best = mask
+            best_count = count
+            best_units = total
+    out = np.zeros(k, dtype=np.bool_)
+    for a in range(k):
+        out[a] = (best >> a) & 1 == 1
+    return out
+
+
 def _unique(x: np.ndarray, counts: bool = False) -> Any:
     """``np.unique`` of integers by sorting (the same result; faster than hashing here)."""
     x = np.sort(x)
@@ -800,6 +933,9 @@ def branch_and_bound(
     ni64 = np.asarray(ni, dtype=np.int64)
     vi64 = np.asarray(vi, dtype=np.int64)
     score64 = np.asarray(score, dtype=np.int64)
+    ni32 = np.asarray(ni, dtype=np.int32)
+    vi32 = np.asarray(vi, dtype=np.int32)
+    score32 = np.asarray(score, dtype=np.int32)
     n_pairs = ni64.size
     pair_person = who[vi64] if n_pairs else np.zeros(0, dtype=np.int64)
     prep = _prepare(inst) if inst.times is not None else None
@@ -814,15 +950,18 @@ def branch_and_bound(
     Caps = dict[int, int]
 
     def residual(
-        forbid: frozenset[int], force: tuple[int, ...]
+        forbid: frozenset[int], force: tuple[int, ...], off: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Open pairs (mask), residual demand and capacity, forced pairs."""
+        """Open pairs (mask), residual demand and capacity, forced pairs (``off``: more
+        pairs fixed out, as a mask)."""
         forced = np.array(force, dtype=np.int64)
         dem = demand - np.bincount(ni64[forced], minlength=n)
         cap = capacity - np.bincount(vi64[forced], minlength=m)
         mask = (dem[ni64] > 0) & (cap[vi64] > 0)
         if forbid:
             mask[np.fromiter(forbid, np.int64, len(forbid))] = False
+        if off is not None:
+            mask &= ~off
         mask[forced] = False
         return mask, dem, cap, forced
 
@@ -864,6 +1003,7 @@ def branch_and_bound(
         force: tuple[int, ...],
         caps: Caps | None = None,
         relax: bool = True,
+        off: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int, int]:
         """The node's flow: chosen pairs, their value, and the bound.
 
@@ -873,13 +1013,14 @@ def branch_and_bound(
         any assignment keeping the rules plus every dummy fits this flow, so
         its optimum less the dummies' value is still a bound.
         """
-        if not forbid and not force and not caps and not (cuts and relax):
+        if not forbid and not force and not caps and not (cuts and relax) and off is None:
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
             value = chosen.size * big + int(score64[chosen].sum())
             return chosen, value, value
-        mask, dem, cap, forced = residual(forbid, force)
+        mask, dem, cap, forced = residual(forbid, force, off)
         keep = np.flatnonzero(mask)
-        sub_ni, sub_vi, sub_s = ni64[keep], vi64[keep], score64[keep]
+        sub_ni = ni64[keep]
+        sub_vi = vi64[keep]
         cap = np.maximum(cap, 0)
         n_dummies = 0
         d_ni: list[int] = []
@@ -934,13 +1075,12 @@ def branch_and_bound(
                         x_ni.append(nn)
                         x_vi.append(m + n_vdummies)
                     n_vdummies += 1
-        all_ni = np.concatenate(
-            (sub_ni, np.array(d_ni, dtype=np.int64), np.array(x_ni, dtype=np.int64))
-        )
-        all_vi = np.concatenate(
-            (sub_vi, np.array(d_vi, dtype=np.int64), np.array(x_vi, dtype=np.int64))
-        )
-        all_s = np.concatenate((sub_s, np.full(len(d_ni) + len(x_ni), q, dtype=np.int64)))
+        # the flow's arrays, int32 as it takes them (the dummies' pairs after the real ones)
+        all_ni, all_vi, all_s = ni32[keep], vi32[keep], score32[keep]
+        if d_ni or x_ni:
+            all_ni = np.concatenate((all_ni, np.array(d_ni + x_ni, dtype=np.int32)))
+            all_vi = np.concatenate((all_vi, np.array(d_vi + x_vi, dtype=np.int32)))
+            all_s = np.concatenate((all_s, np.full(len(d_ni) + len(x_ni), q, dtype=np.int32)))
         all_dem = np.concatenate((np.maximum(dem, 1), np.ones(n_dummies, dtype=np.int64)))
         all_cap = np.concatenate((np.maximum(cap, 1), np.ones(n_vdummies, dtype=np.int64)))
         all_person = person
@@ -949,9 +1089,9 @@ def branch_and_bound(
                 (person, np.arange(n_vdummies, dtype=np.int64) + int(person.max()) + 1)
             )
         sub, _ = b_matching(
-            all_ni.astype(np.int32),
-            all_vi.astype(np.int32),
-            all_s.astype(np.int32),
+            all_ni,
+            all_vi,
+            all_s,
             all_dem,
             all_cap,
             q,
@@ -1078,13 +1218,21 @@ def branch_and_bound(
         return caps
 
     def solve_node(
-        forbid: frozenset[int], force: tuple[int, ...], caps: Caps
+        forbid: frozenset[int],
+        force: tuple[int, ...],
+        caps: Caps,
+        start: tuple[np.ndarray, int, list[np.ndarray]] | None = None,
     ) -> tuple[np.ndarray, int, int, list[np.ndarray], Caps]:
         """Flow, then cap the people it breaks a rule for and solve again while there
         are new ones. (A flow that keeps the rules fills every dummy: with ``K``
-        exact, a person below the cap leaves room that a dummy would take.)"""
-        chosen, value, bound = flow(forbid, force, caps)
-        viol = violated(chosen)
+        exact, a person below the cap leaves room that a dummy would take.) ``start``:
+        the node's first flow and its violated sets, when already solved."""
+        if start is None:
+            chosen, value, bound = flow(forbid, force, caps)
+            viol = violated(chosen)
+        else:
+            chosen, value, viol = start
+            bound = value
         while viol:
             new = {int(pair_person[v[0]]) for v in viol} - set(caps)
             grown = False
@@ -1112,14 +1260,18 @@ def branch_and_bound(
         return chosen, value, bound, viol, caps
 
     root, root_value, _ = flow(frozenset(), ())
-    if not violated(root):
+    first_viol = violated(root)
+    if not first_viol:
         info = BranchAndBound(
             False, 0, True, root_value, root_value, root_value, big, time.perf_counter() - t0
         )
         return root, info
 
     nodes = 0
-    chosen, value, bound, root_viol, root_caps = solve_node(frozenset(), (), {})
+    # the root node's first flow, with no caps and no cuts yet, is the flow just solved
+    chosen, value, bound, root_viol, root_caps = solve_node(
+        frozenset(), (), {}, start=(root, root_value, first_viol)
+    )
 
     def out_of_budget() -> bool:
         return nodes >= max_nodes or (
@@ -1127,28 +1279,87 @@ def branch_and_bound(
         )
 
     def dive(
-        forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray]
+        forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray], chosen: np.ndarray
     ) -> tuple[np.ndarray, int]:
-        """Repair: fix out the lower-scoring free member of every violated set, solve again.
+        """Repair: each person who breaks a rule keeps the best set of their pairs that keeps
+        the rules (see :func:`_best_subset`) and loses the others; solve again.
 
-        The best member of a set is kept in view: the person's other pairs that could not go
-        beside it are fixed out in the same round, or the next solve would move the person to
-        one of them and the repair would take a round per step of that cascade."""
+        What the person keeps is kept in view: their other pairs that could not go beside it
+        are fixed out in the same round, or the next solve would move the person to one of
+        them and the repair would take a round per step of that cascade."""
         nonlocal nodes
         fixed = set(force)
-        node_forbid = forbid
+        off = np.zeros(n_pairs, dtype=bool)  # fixed out by the repair, besides ``forbid``
         while True:
-            drop = set()
-            for members in viol:
-                free = [x for x in members.tolist() if x not in fixed]
-                drop.add(min(free, key=lambda x: (int(score64[x]), x)))
-                drop.update(beside_best(members, fixed, forbid))
-            forbid = forbid | drop
-            chosen, value, _ = flow(forbid, force, relax=False)
+            off[list(repair(chosen, viol, fixed, forbid, off))] = True
+            chosen, value, _ = flow(forbid, force, relax=False, off=off)
             nodes += 1
             viol = violated(chosen)
             if not viol:
-                return fill(chosen, value, node_forbid)
+                return fill(chosen, value, forbid)
+
+    def repair(
+        chosen: np.ndarray,
+        viol: list[np.ndarray],
+        fixed: set[int],
+        forbid: frozenset[int],
+        off: np.ndarray,
+    ) -> set[int]:
+        """The pairs a repair round fixes out: per violated set's person, their chosen pairs
+        outside the best subset that keeps the rules, and their pairs that cannot go beside
+        what they keep."""
+        assert prep is not None
+        in_chosen = np.zeros(n_pairs, dtype=bool)
+        in_chosen[chosen] = True
+        drop: set[int] = set()
+        for members in viol:
+            p = int(pair_person[members[0]])
+            mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+            taken = mine[in_chosen[mine]]
+            held = np.array([x in fixed for x in taken.tolist()], dtype=bool)
+            free = taken[~held]
+            if free.size > _SUBSET_MAX:  # too many to search: the lower of the set goes
+                candidates = [x for x in members.tolist() if x not in fixed]
+                drop.add(min(candidates, key=lambda x: (int(score64[x]), x)))
+                drop.update(x for x in beside_best(members, fixed, forbid) if not off[x])
+                continue
+            keep = _best_subset(
+                p,
+                ni64[taken[held]],
+                ni64[free],
+                score64[free],
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
+            drop.update(free[~keep].tolist())
+            kept = np.concatenate((taken[held], free[keep]))
+            rest = mine[~in_chosen[mine] & ~np.isin(ni64[mine], ni64[kept])]
+            if rest.size:
+                bad = _incompatible(
+                    p,
+                    ni64[kept],
+                    ni64[rest],
+                    prep.busy_ptr,
+                    prep.busy_sched,
+                    prep.lim_tasks,
+                    prep.lim_minutes,
+                    prep.first,
+                    prep.last,
+                    prep.wptr,
+                    prep.wday,
+                    prep.wstart,
+                    prep.wend,
+                )
+                drop.update(x for x in rest[bad & ~off[rest]].tolist() if x not in forbid)
+        return drop
 
     def beside_best(members: np.ndarray, fixed: set[int], forbid: frozenset[int]) -> list[int]:
         """The pairs of the set's person that cannot go beside its best-scoring member."""
@@ -1186,40 +1397,32 @@ def branch_and_bound(
         for _ in range(4):
             if out_of_budget():
                 break
-            p_of = pair_person[chosen]
-            order = np.argsort(p_of, kind="stable")
-            by_p = chosen[order]
-            people, starts = np.unique(p_of[order], return_index=True)
-            ends = np.r_[starts[1:], by_p.size]
             in_chosen = np.zeros(n_pairs, dtype=bool)
             in_chosen[chosen] = True
-            out: list[int] = []
-            for p, lo, hi in zip(people.tolist(), starts.tolist(), ends.tolist()):
-                mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-                mine = mine[~in_chosen[mine]]
-                if mine.size == 0:
-                    continue
-                taken = ni64[by_p[lo:hi]]
-                bad = _incompatible(
-                    p,
-                    taken,
-                    ni64[mine],
-                    prep.busy_ptr,
-                    prep.busy_sched,
-                    prep.lim_tasks,
-                    prep.lim_minutes,
-                    prep.first,
-                    prep.last,
-                    prep.wptr,
-                    prep.wday,
-                    prep.wstart,
-                    prep.wend,
-                )
-                out += mine[bad].tolist()
+            # only the pairs the fill could use: room left on both sides
+            dem = demand - np.bincount(ni64[chosen], minlength=n)
+            cap = capacity - np.bincount(vi64[chosen], minlength=m)
+            off = _not_beside(
+                by_person,
+                person_ptr,
+                in_chosen,
+                (dem[ni64] > 0) & (cap[vi64] > 0),
+                ni64,
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
             force = tuple(chosen.tolist())
             fixed = set(force)
-            sub_forbid = forbid | frozenset(out)
-            more, more_value, _ = flow(sub_forbid, force, relax=False)
+            sub_forbid = forbid
+            more, more_value, _ = flow(sub_forbid, force, relax=False, off=off)
             nodes += 1
             viol = violated(more)
             while viol:
@@ -1228,7 +1431,7 @@ def branch_and_bound(
                     free = [x for x in members.tolist() if x not in fixed]
                     drop.add(min(free, key=lambda x: (int(score64[x]), x)))
                 sub_forbid = sub_forbid | drop
-                more, more_value, _ = flow(sub_forbid, force, relax=False)
+                more, more_value, _ = flow(sub_forbid, force, relax=False, off=off)
                 nodes += 1
                 viol = violated(more)
             if more_value <= value:
@@ -1239,11 +1442,11 @@ def branch_and_bound(
     if not root_viol:
         best, best_value = chosen, value
     else:
-        best, best_value = dive(frozenset(), (), root_viol)
-    Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps]
+        best, best_value = dive(frozenset(), (), root_viol, chosen)
+    Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps, np.ndarray]
     heap: list[Node] = []
     if root_viol and bound > best_value:
-        heap.append((-bound, 0, frozenset(), (), root_viol, root_caps))
+        heap.append((-bound, 0, frozenset(), (), root_viol, root_caps, chosen))
     seq = 1
     expanded = 0
     optimal = False
@@ -1253,7 +1456,7 @@ def branch_and_bound(
             break
         if out_of_budget():
             break
-        _, _, forbid, force, viol, caps = heapq.heappop(heap)
+        _, _, forbid, force, viol, caps, _ = heapq.heappop(heap)
         expanded += 1
         fixed = set(force)
         members = min(viol, key=len)
@@ -1279,11 +1482,11 @@ def branch_and_bound(
             if not cv:
                 best, best_value = chosen, value
             else:
-                heapq.heappush(heap, (-cbound, seq, child[0], child[1], cv, ccaps))
+                heapq.heappush(heap, (-cbound, seq, child[0], child[1], cv, ccaps, chosen))
                 seq += 1
         if heap and expanded % 16 == 0 and not out_of_budget() and heap[0][4]:
             top = heap[0]
-            chosen, value = dive(top[2], top[3], top[4])
+            chosen, value = dive(top[2], top[3], top[4], top[6])
             if value > best_value:
                 best, best_value = chosen, value
     bound = best_value if optimal else max(best_value, -heap[0][0])
