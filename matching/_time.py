@@ -749,6 +749,75 @@ def _best_subset(  # type: ignore[no-untyped-def]
     return out
 
 
+@_compiled
+def _repair_person(  # type: ignore[no-untyped-def]
+    q, mine, taken, fixed, off, ni, units, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+):
+    """What a repair round fixes out for person ``q`` (their pairs ``mine``): their ``taken``
+    pairs outside the best subset that keeps the rules beside the ``fixed`` ones (see
+    :func:`_best_subset`), and their pairs not taken (nor already ``off``) that cannot go
+    beside what they keep. None (an empty array) when they have too many pairs to search."""
+    n_free = 0
+    n_must = 0
+    for x in mine:
+        if taken[x]:
+            if fixed[x]:
+                n_must += 1
+            else:
+                n_free += 1
+    if n_free > _SUBSET_MAX:
+        return np.full(1, -1, dtype=np.int64)
+    must = np.empty(n_must, dtype=np.int64)
+    free = np.empty(n_free, dtype=np.int64)
+    i = 0
+    j = 0
+    for x in mine:
+        if taken[x]:
+            if fixed[x]:
+                must[i] = x
+                i += 1
+            else:
+                free[j] = x
+                j += 1
+    keep = _best_subset(
+        q, ni[must], ni[free], units[free], busy_ptr, busy_sched, lim_tasks, lim_min,
+        first, last, wptr, wday, wstart, wend,
+    )  # fmt: skip
+    kept = np.concatenate((ni[must], ni[free[keep]]))
+    out = np.empty(mine.size, dtype=np.int64)
+    k = 0
+    for a in range(free.size):
+        if not keep[a]:
+            out[k] = free[a]
+            k += 1
+    rest = np.empty(mine.size, dtype=np.int64)
+    r = 0
+    for x in mine:
+        if taken[x] or off[x]:
+            continue
+        same = False
+        for t in kept:
+            if ni[x] == t:
+                same = True
+                break
+        if not same:
+            rest[r] = ni[x]
+            out[k + r] = x  # provisionally; kept below only when incompatible
+            r += 1
+    if r:
+        bad = _incompatible(
+            q, kept, rest[:r], busy_ptr, busy_sched, lim_tasks, lim_min,
+            first, last, wptr, wday, wstart, wend,
+        )  # fmt: skip
+        w = k
+        for a in range(r):
+            if bad[a]:
+                out[w] = out[k + a]
+                w += 1
+        k = w
+    return out[:k]
+
+
 def _unique(x: np.ndarray, counts: bool = False) -> Any:
     """``np.unique`` of integers by sorting (the same result; faster than hashing here)."""
     x = np.sort(x)
@@ -969,12 +1038,18 @@ def branch_and_bound(
         """Most needs person ``p`` can take in this node (forced ones included); -1 unknown."""
         assert prep is not None
         mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-        fixed = set(force)
-        must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
-        cand = np.array(
-            sorted({int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}),
-            dtype=np.int64,
-        )
+        if not forbid and not force:
+            must = np.zeros(0, dtype=np.int64)
+            cand = _unique(ni64[mine])
+        else:
+            fixed = set(force)
+            must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
+            cand = np.array(
+                sorted(
+                    {int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}
+                ),
+                dtype=np.int64,
+            )
         recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
         target = min(int(capacity[recs].sum()) - must.size, cand.size)
         if target <= 0:
@@ -1311,23 +1386,21 @@ def branch_and_bound(
         assert prep is not None
         in_chosen = np.zeros(n_pairs, dtype=bool)
         in_chosen[chosen] = True
+        is_fixed = np.zeros(n_pairs, dtype=bool)
+        if fixed:
+            is_fixed[list(fixed)] = True
         drop: set[int] = set()
         for members in viol:
             p = int(pair_person[members[0]])
             mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-            taken = mine[in_chosen[mine]]
-            held = np.array([x in fixed for x in taken.tolist()], dtype=bool)
-            free = taken[~held]
-            if free.size > _SUBSET_MAX:  # too many to search: the lower of the set goes
-                candidates = [x for x in members.tolist() if x not in fixed]
-                drop.add(min(candidates, key=lambda x: (int(score64[x]), x)))
-                drop.update(x for x in beside_best(members, fixed, forbid) if not off[x])
-                continue
-            keep = _best_subset(
+            out = _repair_person(
                 p,
-                ni64[taken[held]],
-                ni64[free],
-                score64[free],
+                mine,
+                in_chosen,
+                is_fixed,
+                off,
+                ni64,
+                score64,
                 prep.busy_ptr,
                 prep.busy_sched,
                 prep.lim_tasks,
@@ -1339,26 +1412,12 @@ def branch_and_bound(
                 prep.wstart,
                 prep.wend,
             )
-            drop.update(free[~keep].tolist())
-            kept = np.concatenate((taken[held], free[keep]))
-            rest = mine[~in_chosen[mine] & ~np.isin(ni64[mine], ni64[kept])]
-            if rest.size:
-                bad = _incompatible(
-                    p,
-                    ni64[kept],
-                    ni64[rest],
-                    prep.busy_ptr,
-                    prep.busy_sched,
-                    prep.lim_tasks,
-                    prep.lim_minutes,
-                    prep.first,
-                    prep.last,
-                    prep.wptr,
-                    prep.wday,
-                    prep.wstart,
-                    prep.wend,
-                )
-                drop.update(x for x in rest[bad & ~off[rest]].tolist() if x not in forbid)
+            if out.size == 1 and out[0] < 0:  # too many to search: the lower of the set goes
+                candidates = [x for x in members.tolist() if x not in fixed]
+                drop.add(min(candidates, key=lambda x: (int(score64[x]), x)))
+                drop.update(x for x in beside_best(members, fixed, forbid) if not off[x])
+                continue
+            drop.update(x for x in out.tolist() if x not in forbid)
         return drop
 
     def beside_best(members: np.ndarray, fixed: set[int], forbid: frozenset[int]) -> list[int]:
