@@ -358,7 +358,13 @@ def _compute(run_id: int, group_id: int) -> _Computed:
     t0 = perf_counter()
     with _transaction(write=False):
         loaded = load_instance(group_id, now)
-        facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
+        facts = reasons.load_facts(
+            group_id,
+            now,
+            [int(n["id"]) for n in loaded.instance["needs"]],
+            offers=loaded.every_offer,
+            requester=loaded.requester,
+        )
     t1 = perf_counter()
     result = matching.solve(
         matching.parse_instance(loaded.instance),
@@ -472,6 +478,10 @@ class LoadedInstance:
     instance: dict[str, Any]
     #: offer id (as the engine names it) -> the volunteer's person id
     volunteer_of: dict[str, int]
+    #: every active offer read, full or not, as the reasons' diagnostic reads them
+    every_offer: list[dict[str, Any]] = field(default_factory=list)
+    #: need id -> the resident's person id, for the needs read
+    requester: dict[int, int] = field(default_factory=dict)
 
 
 def need_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
@@ -519,7 +529,8 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     Every offer of one person carries the same ``busy``, ``week_limit`` and ``paused_until``.
     """
     needs = _load_needs(group_id, now)
-    offers = _load_offers(group_id, now)
+    every: list[dict[str, Any]] = []
+    offers = _load_offers(group_id, now, every=every)
     need_ids = {n["id"] for n in needs}
     offer_ids = {o["id"] for o in offers}
     exclude = [[n, o] for n, o in _excluded_pairs(group_id) if n in need_ids and o in offer_ids]
@@ -532,9 +543,17 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
         if need_id in need_ids:
             exclude.extend([need_id, o] for o in offers_of.get(person, ()))
     # Nobody is matched to their own need, through any of their offers.
+    requester = {}
     for need in needs:
-        exclude.extend([need["id"], o] for o in offers_of.get(need.pop("requester"), ()))
-    return LoadedInstance({"needs": needs, "volunteers": offers, "exclude": exclude}, volunteer_of)
+        person = need.pop("requester")
+        requester[int(need["id"])] = person
+        exclude.extend([need["id"], o] for o in offers_of.get(person, ()))
+    return LoadedInstance(
+        {"needs": needs, "volunteers": offers, "exclude": exclude},
+        volunteer_of,
+        every_offer=every,
+        requester=requester,
+    )
 
 
 def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
@@ -617,9 +636,13 @@ def _load_needs(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]
     return out
 
 
-def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]]:
+def _load_offers(
+    group_id: int, now: datetime, *more: Any, every: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The group's active offers with room left, as the engine's records (``more``: more
-    conditions on offers)."""
+    conditions on offers). With ``every``, each offer read, full or not, is also appended to
+    it as the reasons' diagnostic reads offers (:attr:`reasons.Facts.offers`): the run reads
+    its offers once for both."""
     busy = _counts(Match.status == MatchStatus.APPROVED, Match.offer_id)
     recent = _counts(
         sa.and_(
@@ -656,7 +679,7 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
         .where(*in_group)
         .order_by(Offer.id)
     )
-    skills = _usable_offer_skills(in_group, now)
+    skills, pending = _offer_skills(in_group, now)
     today = now.date()
     out = []
     people: set[int] = set()
@@ -675,6 +698,20 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
         limit_hours,
     ) in rows:
         remaining = capacity - busy_n
+        if every is not None:
+            every.append(
+                {
+                    "id": oid,
+                    "person": person,
+                    "lat": lat,
+                    "lon": lon,
+                    "max_km": max_km,
+                    "availability": availability or [],
+                    "remaining": remaining,
+                    "usable": skills.get(oid, []),
+                    "pending": pending.get(oid, []),
+                }
+            )
         if remaining < 1 or not availability:
             continue
         extra: dict[str, Any] = {}
@@ -705,22 +742,31 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
     return out
 
 
-def _usable_offer_skills(in_group: list[Any], now: datetime) -> dict[int, list[str]]:
-    """A credential counts only while verified and unexpired (see ``OfferSkill.is_usable``)."""
-    usable = sa.or_(
-        Skill.is_credential.is_(False),
-        sa.and_(
-            OfferSkill.verified_dt.is_not(None),
-            sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= now.date()),
-        ),
-    )
-    return _slugs_by_owner(
-        sa.select(OfferSkill.offer_id, Skill.slug)
+def _offer_skills(
+    in_group: list[Any], now: datetime
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Each offer's usable skills, and its credentials that do not count yet (unverified or
+    expired): a credential counts only while verified and unexpired (see
+    ``OfferSkill.is_usable``)."""
+    usable: dict[int, list[str]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
+    today = now.date()
+    for offer_id, slug, is_credential, verified, expires in db.session.execute(
+        sa.select(
+            OfferSkill.offer_id,
+            Skill.slug,
+            Skill.is_credential,
+            OfferSkill.verified_dt,
+            OfferSkill.expires_on,
+        )
         .join(Skill, Skill.id == OfferSkill.skill_id)
         .join(Offer, Offer.id == OfferSkill.offer_id)
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
-        .where(*in_group, usable)
-    )
+        .where(*in_group)
+    ):
+        ok = not is_credential or (verified is not None and (expires is None or expires >= today))
+        (usable if ok else pending)[offer_id].append(slug)
+    return usable, pending
 
 
 def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:

@@ -102,12 +102,73 @@ class Facts:
     frees_on: dict[int, date] = field(default_factory=dict)
 
 
-def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
-    """Read every active, published offer of the group and the history of ``need_ids``."""
+def load_facts(
+    group_id: int,
+    now: datetime,
+    need_ids: list[int],
+    offers: list[dict[str, Any]] | None = None,
+    requester: dict[int, int] | None = None,
+) -> Facts:
+    """Read every active, published offer of the group and the history of ``need_ids`` (the
+    group's needs).
+
+    A run has read the offers already, and the needs' residents (``offers`` and ``requester``,
+    from :func:`matching_runs.load_instance`, in the same transaction): they are not read
+    again."""
     facts = Facts()
     facts.skill_names = {
         slug: name for slug, name in db.session.execute(sa.select(Skill.slug, Skill.name))
     }
+    if offers is None:
+        facts.offers = _read_offers(group_id, now)
+    else:
+        facts.offers = offers
+    full = [o["id"] for o in facts.offers if o["remaining"] < 1]
+    if full:
+        # A one-off commitment is over the day after its date.
+        for offer_id, on_date in db.session.execute(
+            sa.select(Match.offer_id, sa.func.min(Need.on_date))
+            .join(Need, Need.id == Match.need_id)
+            .where(
+                Match.offer_id.in_(full),
+                Match.status == MatchStatus.APPROVED,
+                Need.on_date.is_not(None),
+                Need.on_date >= now.date(),
+            )
+            .group_by(Match.offer_id)
+        ):
+            if on_date is not None:
+                facts.frees_on[offer_id] = on_date + timedelta(days=1)
+    if need_ids:
+        if requester is not None:
+            facts.requester = {i: requester[i] for i in need_ids if i in requester}
+        else:
+            facts.requester = {
+                need_id: person
+                for need_id, person in db.session.execute(
+                    sa.select(Need.id, Need.requester_id).where(Need.id.in_(need_ids))
+                )
+            }
+        # the group's decided pairs, kept for the needs asked about (one read by group rather
+        # than a list of every need id)
+        wanted = set(need_ids)
+        for need_id, offer_id, person, status in db.session.execute(
+            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+            .join(Offer, Offer.id == Match.offer_id)
+            .join(Need, Need.id == Match.need_id)
+            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
+        ):
+            if need_id not in wanted:
+                continue
+            if status in HOLDING_MATCH_STATUSES:
+                facts.helping.add((need_id, person))
+            else:
+                facts.rejected.add((need_id, offer_id))
+    return facts
+
+
+def _read_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Every active, published offer of the group, as :attr:`Facts.offers` holds them."""
     in_group = [
         offer_groups.c.group_id == group_id,
         Offer.is_active.is_(True),
@@ -154,8 +215,9 @@ def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
             verified is not None and (expires is None or expires >= now.date())
         )
         (usable if ok else pending)[offer_id].append(slug)
+    out = []
     for oid, person, lat, lon, max_km, availability, capacity, held in rows:
-        facts.offers.append(
+        out.append(
             {
                 "id": oid,
                 "person": person,
@@ -168,39 +230,7 @@ def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
                 "pending": pending.get(oid, []),
             }
         )
-    full = [o["id"] for o in facts.offers if o["remaining"] < 1]
-    if full:
-        # A one-off commitment is over the day after its date.
-        for offer_id, on_date in db.session.execute(
-            sa.select(Match.offer_id, sa.func.min(Need.on_date))
-            .join(Need, Need.id == Match.need_id)
-            .where(
-                Match.offer_id.in_(full),
-                Match.status == MatchStatus.APPROVED,
-                Need.on_date.is_not(None),
-                Need.on_date >= now.date(),
-            )
-            .group_by(Match.offer_id)
-        ):
-            if on_date is not None:
-                facts.frees_on[offer_id] = on_date + timedelta(days=1)
-    if need_ids:
-        facts.requester = {
-            need_id: person
-            for need_id, person in db.session.execute(
-                sa.select(Need.id, Need.requester_id).where(Need.id.in_(need_ids))
-            )
-        }
-        for need_id, offer_id, person, status in db.session.execute(
-            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(Match.need_id.in_(need_ids), Match.status != MatchStatus.PROPOSED)
-        ):
-            if status in HOLDING_MATCH_STATUSES:
-                facts.helping.add((need_id, person))
-            else:
-                facts.rejected.add((need_id, offer_id))
-    return facts
+    return out
 
 
 def refine(
