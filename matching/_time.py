@@ -550,7 +550,11 @@ def _max_feasible(
             for d in range(depth):
                 c = conflict[sel[d], i]
                 if c < 0:
-                    c = 1 if _clash(cand[sel[d]], cand[i], first, last, wptr, wday, wstart, wend) else 0
+                    c = (
+                        1
+                        if _clash(cand[sel[d]], cand[i], first, last, wptr, wday, wstart, wend)
+                        else 0
+                    )
                     conflict[sel[d], i] = c
                     conflict[i, sel[d]] = c
                 if c:
@@ -599,7 +603,7 @@ def _grow_clique(  # type: ignore[no-untyped-def]
     k = 2
     for i in range(others.size):
         c = others[i]
-        if c == a or c == b:
+        if c in (a, b):
             continue
         if not _clash(a, c, first, last, wptr, wday, wstart, wend):
             continue
@@ -618,7 +622,21 @@ def _grow_clique(  # type: ignore[no-untyped-def]
 
 @_compiled
 def _not_beside(  # type: ignore[no-untyped-def]
-    order, person_ptr, taken, asked, ni, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+    order,
+    person_ptr,
+    taken,
+    asked,
+    ni,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
 ):
     """Per pair ``asked``: not ``taken`` itself, and its person cannot take it beside their
     ``taken`` pairs (the same need, a clash, or a week over the limit; see
@@ -659,7 +677,17 @@ def _not_beside(  # type: ignore[no-untyped-def]
             if not bad:
                 items[k] = n
                 wk = _over_week(
-                    items, k + 1, proposed, lim_tasks[q], lim_min[q], first, last, wptr, wday, wstart, wend
+                    items,
+                    k + 1,
+                    proposed,
+                    lim_tasks[q],
+                    lim_min[q],
+                    first,
+                    last,
+                    wptr,
+                    wday,
+                    wstart,
+                    wend,
                 )
                 bad = wk != _NONE
             out[x] = bad
@@ -672,7 +700,20 @@ _SUBSET_MAX = 12
 
 @_compiled
 def _best_subset(  # type: ignore[no-untyped-def]
-    q, must, cand, units, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+    q,
+    must,
+    cand,
+    units,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
 ):
     """Which of the needs ``cand`` (distinct, at most ``_SUBSET_MAX``, each fitting beside
     ``must`` alone) person ``q`` keeps: the most of them, then the most ``units``, that keep
@@ -751,7 +792,23 @@ def _best_subset(  # type: ignore[no-untyped-def]
 
 @_compiled
 def _repair_person(  # type: ignore[no-untyped-def]
-    q, mine, taken, fixed, off, ni, units, busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend
+    q,
+    mine,
+    taken,
+    fixed,
+    off,
+    ni,
+    units,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
 ):
     """What a repair round fixes out for person ``q`` (their pairs ``mine``): their ``taken``
     pairs outside the best subset that keeps the rules beside the ``fixed`` ones (see
@@ -1040,14 +1097,12 @@ def branch_and_bound(
         mine = by_person[person_ptr[p] : person_ptr[p + 1]]
         if not forbid and not force:
             must = np.zeros(0, dtype=np.int64)
-            cand = _unique(ni64[mine])
+            cand: np.ndarray = _unique(ni64[mine])
         else:
             fixed = set(force)
             must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
             cand = np.array(
-                sorted(
-                    {int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}
-                ),
+                sorted({int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}),
                 dtype=np.int64,
             )
         recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
