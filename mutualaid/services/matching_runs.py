@@ -416,7 +416,9 @@ def _write(run_id: int, group_id: int, computed: _Computed) -> None:
             **written,
             "unmatched": len(computed.unmatched),
             "write_s": round(t1 - t0, 4),
-            "total_s": round(stats["load_s"] + stats["engine_s"] + (t1 - t0), 4),
+            "total_s": round(
+                stats["load_s"] + stats["engine_s"] + stats["reasons_s"] + (t1 - t0), 4
+            ),
             "engine": stats["engine"],
         }
         db.session.flush()

@@ -32,7 +32,7 @@ the engine, outside any transaction (:func:`refine`).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -82,6 +82,7 @@ ACTIONS = {
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MINUTES_PER_DAY = 24 * 60
+_NO_OFFERS = np.zeros(0, dtype=np.int64)
 WHOLE_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 
 
@@ -254,7 +255,9 @@ def refine(
     diag = _Diagnostic(facts)
     open_needs = [by_id[i] for i in open_ids]
     at_time = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)])
-    anytime = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)], any_time=True)
+    anytime = diag.pairs(
+        [(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)], any_time=True, positions=True
+    )
     # the needs that may ask whether one volunteer per skill would do, asked all at once
     parts = [
         ((i, k), by_id[i], [skill])
@@ -275,7 +278,7 @@ def refine(
             u["reason_code"],
             by_id[need_id],
             at_time.get(need_id, []),
-            anytime.get(need_id, []),
+            anytime.get(need_id, _NO_OFFERS),
             offers,
             facts,
             diag,
@@ -296,8 +299,6 @@ class _Offer:
     pending: tuple[str, ...]
     #: the skills held, verified or not
     held: frozenset[str]
-    #: ``(weekday, start, end, minutes)`` of each availability window
-    windows: list[tuple[int, str, str, int]]
 
 
 class _Diagnostic:
@@ -319,38 +320,86 @@ class _Diagnostic:
         self.usable_skills = [tuple(o["usable"]) for o in rows]
         owner, start, end = _window_rows(o["availability"] for o in rows)
         self.avail = (owner, start, end)
-        self.offers = {
-            o["id"]: _Offer(
-                id=o["id"],
-                person=o["person"],
-                remaining=o["remaining"],
-                usable=frozenset(o["usable"]),
-                pending=tuple(o["pending"]),
-                held=frozenset(o["usable"]) | frozenset(o["pending"]),
-                windows=[
-                    (
-                        w["weekday"],
-                        w["start"],
-                        w["end"],
-                        _minutes(w["end"]) - _minutes(w["start"]),
-                    )
-                    for w in o["availability"]
-                ],
-            )
-            for o in rows
-        }
-        self._holders: dict[frozenset[str], list[_Offer]] = {}
+        self.person = np.array([o["person"] for o in rows], dtype=np.int64)
+        self.remaining = np.array([o["remaining"] for o in rows], dtype=np.int64)
+        self.offers = _Offers(rows)
+        # every availability window: its offer's windows win_ptr[i]..win_ptr[i + 1], its
+        # length, and a code that sorts as ``(weekday, start, end)`` does
+        self.win_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(o["availability"]) for o in rows], out=self.win_ptr[1:])
+        lengths: list[int] = []
+        codes: list[int] = []
+        self.window_of: dict[int, tuple[int, str, str]] = {}
+        minute = _MINUTE_OF
+        for o in rows:
+            for w in o["availability"]:
+                a, b = minute[w["start"]], minute[w["end"]]
+                code = (w["weekday"] * 2000 + a) * 2000 + b
+                lengths.append(b - a)
+                codes.append(code)
+                self.window_of.setdefault(code, (w["weekday"], w["start"], w["end"]))
+        self.win_len = np.array(lengths, dtype=np.int64)
+        self.win_code = np.array(codes, dtype=np.int64)
+        self.longest = np.full(len(rows), -1, dtype=np.int64)
+        some = np.flatnonzero(np.diff(self.win_ptr) > 0)
+        if some.size:
+            self.longest[some] = np.maximum.reduceat(self.win_len, self.win_ptr[some])
+        usable: dict[str, list[int]] = defaultdict(list)
+        held: dict[str, list[int]] = defaultdict(list)
+        for i, o in enumerate(rows):
+            for slug in o["usable"]:
+                usable[slug].append(i)
+                held[slug].append(i)
+            for slug in o["pending"]:
+                held[slug].append(i)
+        self._usable: dict[str, np.ndarray] = {}
+        self._held: dict[str, np.ndarray] = {}
+        for masks, lists in ((self._usable, usable), (self._held, held)):
+            for slug, where in lists.items():
+                masks[slug] = np.zeros(len(rows), dtype=bool)
+                masks[slug][where] = True
+        self._masks: dict[tuple[bool, frozenset[str]], np.ndarray] = {}
+        #: per need: the people already helping with it, the offers turned down for it
+        self.helping_of: dict[int, list[int]] = defaultdict(list)
+        for need_id, person in sorted(facts.helping):
+            self.helping_of[need_id].append(person)
+        self.rejected_of: dict[int, list[int]] = defaultdict(list)
+        for need_id, offer_id in sorted(facts.rejected):
+            self.rejected_of[need_id].append(offer_id)
+
+    def has(self, skills: set[str], held: bool = False) -> np.ndarray:
+        """Per offer: whether it has every skill of ``skills`` usable (with ``held``: held,
+        verified or not)."""
+        key = (held, frozenset(skills))
+        got = self._masks.get(key)
+        if got is None:
+            got = np.ones(self.ids.size, dtype=bool)
+            by_skill = self._held if held else self._usable
+            for slug in skills:
+                mask = by_skill.get(slug)
+                if mask is None:
+                    got = np.zeros(self.ids.size, dtype=bool)
+                    break
+                got = got & mask
+            self._masks[key] = got
+        return got
+
+    def positions(self, ids: list[int]) -> np.ndarray:
+        """The offers' positions in the facts' order."""
+        index = self.offers.index
+        return np.array([index[i] for i in ids], dtype=np.int64)
 
     def pairs(
         self,
         needs: list[tuple[Any, dict[str, Any], list[str]]],
         any_time: bool = False,
         usable_only: bool = False,
-    ) -> dict[Any, list[int]]:
+        positions: bool = False,
+    ) -> dict[Any, Any]:
         """Offer ids the engine's candidate test accepts for each ``(key, need, skills)``,
         credentials counted as held whether verified or not (with ``usable_only``: only the
         usable ones, and only offers with room), capacity and history ignored; with
-        ``any_time``, time too."""
+        ``any_time``, time too. With ``positions``: the offers' positions, as an array."""
         m = self.ids.size
         if not needs or m == 0:
             return {}
@@ -389,21 +438,38 @@ class _Diagnostic:
             keep = self.room[vi]
             ni, vi = ni[keep], vi[keep]
         order = np.argsort(ni, kind="stable")
-        ni, ids = ni[order], self.ids[vi[order]]
+        ni, vi = ni[order], vi[order]
         bounds = np.searchsorted(ni, np.arange(n + 1))
-        found: dict[Any, list[int]] = {}
+        found: dict[Any, Any] = {}
         for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
             if hi > lo:
-                found[needs[k][0]] = ids[lo:hi].tolist()
+                found[needs[k][0]] = vi[lo:hi] if positions else self.ids[vi[lo:hi]].tolist()
         return found
 
     def holders(self, skills: set[str]) -> list[_Offer]:
         """The offers holding every skill of ``skills``, verified or not, in the facts' order."""
-        key = frozenset(skills)
-        got = self._holders.get(key)
-        if got is None:
-            got = [o for o in self.offers.values() if key <= o.held]
-            self._holders[key] = got
+        return [self.offers[i] for i in self.ids[self.has(skills, held=True)].tolist()]
+
+
+class _Offers(dict[int, _Offer]):
+    """The diagnostic's offers by id, each made when first asked for."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
+        self.index = {o["id"]: i for i, o in enumerate(rows)}
+
+    def __missing__(self, offer_id: int) -> _Offer:
+        o = self.rows[self.index[offer_id]]
+        got = _Offer(
+            id=o["id"],
+            person=o["person"],
+            remaining=o["remaining"],
+            usable=frozenset(o["usable"]),
+            pending=tuple(o["pending"]),
+            held=frozenset(o["usable"]) | frozenset(o["pending"]),
+        )
+        self[offer_id] = got
         return got
 
 
@@ -439,7 +505,7 @@ def _diagnose(
     engine_code: str,
     need: dict[str, Any],
     at_time: list[int],
-    anytime: list[int],
+    anytime: np.ndarray,
     offers: dict[int, _Offer],
     facts: Facts,
     diag: _Diagnostic,
@@ -522,35 +588,40 @@ def _diagnose(
     longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
     # free at other times: with room, the skills verified, nothing against the pair, and free
     # for as long as the need lasts
-    at_set = set(at_time)
-    other_times = [
-        offers[o]
-        for o in anytime
-        if o not in at_set
-        and offers[o].remaining >= 1
-        and skills <= offers[o].usable
-        and offers[o].person != requester
-        and (need_id, offers[o].person) not in facts.helping
-        and (need_id, o) not in facts.rejected
-        and any(w[3] >= longest for w in offers[o].windows)
-    ]
-    if other_times:
-        people = {o.person for o in other_times}
-        counts: Counter[tuple[int, str, str]] = Counter()
-        for o in other_times:
-            for d, s, e, minutes in o.windows:
-                if minutes >= longest:
-                    counts[(d, s, e)] += 1
-        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for (d, s, e), _ in top)
-        n = len(people)
+    # (over arrays of the offers in reach at any time)
+    pos = anytime
+    ok = ~np.isin(pos, diag.positions(at_time)) if at_time else np.ones(pos.size, dtype=bool)
+    ok &= diag.remaining[pos] >= 1
+    ok &= diag.has(skills)[pos]
+    ok &= diag.longest[pos] >= longest
+    if requester is not None:
+        ok &= diag.person[pos] != requester
+    helping = diag.helping_of.get(need_id)
+    if helping:
+        ok &= ~np.isin(diag.person[pos], helping)
+    rejected = diag.rejected_of.get(need_id)
+    if rejected:
+        ok &= ~np.isin(diag.ids[pos], rejected)
+    chosen = pos[ok]
+    if chosen.size:
+        n = int(np.unique(diag.person[chosen]).size)
+        lo, size = diag.win_ptr[chosen], np.diff(diag.win_ptr)[chosen]
+        # every window of the chosen offers: each offer's first, then the next ones
+        windows = np.repeat(lo, size) + (
+            np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+        )
+        windows = windows[diag.win_len[windows] >= longest]
+        codes, counts = np.unique(diag.win_code[windows], return_counts=True)
+        order = np.lexsort((codes, -counts))[:3]
+        top = [diag.window_of[int(c)] for c in codes[order].tolist()]
+        when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for d, s, e in top)
         return {
             **_reason(
                 "other_times",
                 f"{_count(n, 'volunteer')} with the skills and in reach "
                 f"{'is' if n == 1 else 'are'} free at other times: {when}.",
             ),
-            "free_at": [{"weekday": d, "start": s, "end": e} for (d, s, e), _ in top],
+            "free_at": [{"weekday": d, "start": s, "end": e} for d, s, e in top],
         }
     if len(skills) > 1 and not at_time and _split(need_id, len(skills), facts, offers, split):
         return _reason(
@@ -573,7 +644,7 @@ def _diagnose(
         )
 
     holders = {o.person for o in diag.holders(skills) if askable(o)}
-    in_reach = {offers[o].person for o in anytime if askable(offers[o])}
+    in_reach = {offers[o].person for o in diag.ids[anytime].tolist() if askable(offers[o])}
     named = _names(sorted(skills), facts) if skills else ""
     if len(holders) < demand:
         return (
