@@ -1398,10 +1398,6 @@ def branch_and_bound(
         return root, info
 
     nodes = 0
-    # the root node's first flow, with no caps and no cuts yet, is the flow just solved
-    chosen, value, bound, root_viol, root_caps = solve_node(
-        frozenset(), (), {}, start=(root, root_value, first_viol)
-    )
 
     def out_of_budget() -> bool:
         return nodes >= max_nodes or (
@@ -1553,14 +1549,24 @@ def branch_and_bound(
             chosen, value = more, more_value
         return chosen, value
 
-    if not root_viol:
-        best, best_value = chosen, value
-    else:
-        best, best_value = dive(frozenset(), (), root_viol, chosen)
+    # The incumbent first, repaired from the root's flow; then the root's relaxation (caps and
+    # cuts), for the tree search, if the budget leaves room for one: otherwise the root's flow
+    # is the bound, still open.
+    best, best_value = dive(frozenset(), (), first_viol, root)
     Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps, np.ndarray]
     heap: list[Node] = []
-    if root_viol and bound > best_value:
-        heap.append((-bound, 0, frozenset(), (), root_viol, root_caps, chosen))
+    if out_of_budget():
+        if root_value > best_value:
+            heap.append((-root_value, 0, frozenset(), (), first_viol, {}, root))
+    else:
+        # the root node's first flow, with no caps and no cuts yet, is the flow solved above
+        chosen, value, bound, root_viol, root_caps = solve_node(
+            frozenset(), (), {}, start=(root, root_value, first_viol)
+        )
+        if not root_viol and value > best_value:
+            best, best_value = chosen, value
+        if root_viol and bound > best_value:
+            heap.append((-bound, 0, frozenset(), (), root_viol, root_caps, chosen))
     seq = 1
     expanded = 0
     optimal = False
