@@ -405,6 +405,10 @@ def _where(kind: str, i: int, rec: Any) -> _Where:
     return _Where(kind, i, rec)
 
 
+#: A field that is not there (``None`` may be a value).
+_ABSENT: Any = object()
+
+
 def _get(rec: Mapping[str, Any], key: str, where: _At) -> Any:
     if key not in rec:
         raise InstanceError(f"{where}: missing field {key!r}")
@@ -420,6 +424,10 @@ def _number(
     default: Any = ...,
     what: str | None = None,
 ) -> float:
+    v = rec.get(key, _ABSENT)
+    t = type(v)
+    if (t is float or t is int) and lo <= v <= hi and v != math.inf:
+        return float(v)  # the usual case
     if default is not ... and key not in rec:
         return float(default)
     v = _get(rec, key, where)
@@ -436,6 +444,9 @@ def _number(
 
 
 def _integer(rec: Mapping[str, Any], key: str, where: _At, lo: int, default: Any = ...) -> int:
+    v = rec.get(key, _ABSENT)
+    if type(v) is int and v >= lo:
+        return v  # the usual case
     if default is not ... and key not in rec:
         return int(default)
     v = _get(rec, key, where)
@@ -603,7 +614,7 @@ def _records(data: Mapping[str, Any], key: str) -> list[Any]:
 
 def _id(rec: Any, kind: str, i: int, seen: dict[str, Any]) -> str:
     where = _where(kind, i, rec)
-    if not isinstance(rec, Mapping):
+    if type(rec) is not dict and not isinstance(rec, Mapping):
         raise InstanceError(f"{where} must be an object")
     v = _get(rec, "id", where)
     if not isinstance(v, str) or not v:

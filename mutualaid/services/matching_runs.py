@@ -821,11 +821,13 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
     )
     current = db.session.execute(in_group).all()
-    locks.lock_in_order(
-        needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
-        offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
-        matches={m for m, _, _ in current},
-    )
+    if _is_postgresql():
+        # (on SQLite the write step's BEGIN IMMEDIATE is the lock: the rows would only be read)
+        locks.lock_in_order(
+            needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
+            offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
+            matches={m for m, _, _ in current},
+        )
     # Read again under the locks: an approval may have decided a proposal meanwhile, and a
     # volunteer may have claimed a need (a claim locks its need first, so it is either visible
     # now or waits for this transaction): a pair the run proposes again keeps its claim. Only the
