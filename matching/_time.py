@@ -38,11 +38,15 @@ needs, grown greedily) fills at most as many slots as the people who could
 take them allow; both are held by dummy needs or volunteers of the highest
 score, whose value is taken off again. The first node popped whose bound
 does not beat the incumbent proves the incumbent optimal. Incumbents come
-from a repair dive (fix out the lower-scoring member of every violated set
-and solve again, until nothing is violated) followed by a fill (keep that
-assignment, fix out what cannot go beside it, and fill what is left). Past
-the node or time budget the best incumbent is returned, never a clashing
-one, with the bound still open (the gap).
+from a repair dive (each person who breaks a rule keeps the best set of
+their pairs that keeps the rules, found exactly among their few pairs, loses
+the others and the pairs that could not go beside what they keep; solve
+again, on each need's best pairs, until nothing is violated) followed by a
+fill (keep that assignment, fix out what cannot go beside it, and fill what
+is left). The root's dive comes first; the root's relaxation is solved only
+when the budget leaves room for the tree search. Past the node or time
+budget the best incumbent is returned, never a clashing one, with the bound
+still open (the gap).
 """
 
 from __future__ import annotations
@@ -694,6 +698,8 @@ def _not_beside(  # type: ignore[no-untyped-def]
     return out
 
 
+#: Pairs per need (its best) that the repair's flows use, besides those of the flow repaired.
+_DIVE_PAIRS = 40
 #: Most pairs of one person that :func:`_best_subset` searches exhaustively.
 _SUBSET_MAX = 12
 
@@ -873,6 +879,28 @@ def _repair_person(  # type: ignore[no-untyped-def]
                 w += 1
         k = w
     return out[:k]
+
+
+@_compiled
+def _ranked(ni, score):  # type: ignore[no-untyped-def]
+    """Whether the pairs come need by need, each need's best score first (ties: in order)."""
+    for k in range(1, ni.size):
+        if ni[k] < ni[k - 1] or (ni[k] == ni[k - 1] and score[k] > score[k - 1]):
+            return False
+    return True
+
+
+def _rank_in_need(ni: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """Each pair's rank among its need's pairs: best score first, ties by index."""
+    if _ranked(ni, score):  # as the candidate stage gives them
+        starts = np.searchsorted(ni, np.arange(n))
+        ranked: np.ndarray = np.arange(ni.size, dtype=np.int64) - starts[ni]
+        return ranked
+    order = np.lexsort((np.arange(ni.size), -score, ni))
+    starts = np.searchsorted(ni[order], np.arange(n))
+    rank = np.empty(ni.size, dtype=np.int64)
+    rank[order] = np.arange(ni.size) - starts[ni[order]]
+    return rank
 
 
 def _unique(x: np.ndarray, counts: bool = False) -> Any:
@@ -1074,6 +1102,7 @@ def branch_and_bound(
     rec_ptr = np.zeros(n_people + 1, dtype=np.int64)
     np.cumsum(np.bincount(who, minlength=n_people), out=rec_ptr[1:])
     Caps = dict[int, int]
+    rank = _rank_in_need(ni64, score64, n)
 
     def residual(
         forbid: frozenset[int], force: tuple[int, ...], off: np.ndarray | None = None
@@ -1415,7 +1444,11 @@ def branch_and_bound(
         them and the repair would take a round per step of that cascade."""
         nonlocal nodes
         fixed = set(force)
-        off = np.zeros(n_pairs, dtype=bool)  # fixed out by the repair, besides ``forbid``
+        # fixed out besides ``forbid``: by the repair, and each need's pairs past its best
+        # _DIVE_PAIRS unless in the flow repaired (the repair's flows are a heuristic: fewer
+        # pairs make them cheaper, and the optimum seldom needs a need's far pairs)
+        off = rank >= _DIVE_PAIRS
+        off[chosen] = False
         while True:
             off[list(repair(chosen, viol, fixed, forbid, off))] = True
             chosen, value, _ = flow(forbid, force, relax=False, off=off)
