@@ -326,20 +326,16 @@ class _Diagnostic:
         # every availability window: its offer's windows win_ptr[i]..win_ptr[i + 1], its
         # length, and a code that sorts as ``(weekday, start, end)`` does
         self.win_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(o["availability"]) for o in rows], out=self.win_ptr[1:])
-        lengths: list[int] = []
-        codes: list[int] = []
-        self.window_of: dict[int, tuple[int, str, str]] = {}
-        minute = _MINUTE_OF
-        for o in rows:
-            for w in o["availability"]:
-                a, b = minute[w["start"]], minute[w["end"]]
-                code = (w["weekday"] * 2000 + a) * 2000 + b
-                lengths.append(b - a)
-                codes.append(code)
-                self.window_of.setdefault(code, (w["weekday"], w["start"], w["end"]))
-        self.win_len = np.array(lengths, dtype=np.int64)
-        self.win_code = np.array(codes, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(rows)), out=self.win_ptr[1:])
+        day = start // MINUTES_PER_DAY
+        self.win_len = end - start
+        self.win_code = (day * 2000 + start - day * MINUTES_PER_DAY) * 2000 + (
+            end - day * MINUTES_PER_DAY
+        )
+        self.window_of: dict[int, tuple[int, str, str]] = {
+            code: (code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000))
+            for code in np.unique(self.win_code).tolist()
+        }
         self.longest = np.full(len(rows), -1, dtype=np.int64)
         some = np.flatnonzero(np.diff(self.win_ptr) > 0)
         if some.size:
@@ -703,6 +699,10 @@ def _named(sentence: str, facts: Facts) -> str:
 
 #: Every valid "HH:MM" and its minute of the day.
 _MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def _minutes(hhmm: str) -> int:
