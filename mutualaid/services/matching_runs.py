@@ -315,9 +315,9 @@ def node_budget(needs: int, offers: int) -> int:
     A flow costs about its number of pairs, which grows with needs x offers: a small group gets
     the engine's full budget (its result is usually proven optimal), a large one little more
     than the repair that makes the first result keep the rules (a 10,000 x 10,000 group: about
-    8 flows, under a second), so a scheduled run stays within seconds. A count, not a time limit, so the
-    same group gives the same proposals on any machine; what is left unproven shows as the
-    run's gap (``stats.engine.time_rules``).
+    8 flows, under a second), so a scheduled run stays within seconds. A count, not a time
+    limit, so the same group gives the same proposals on any machine; what is left unproven
+    shows as the run's gap (``stats.engine.time_rules``).
     """
     size = needs * offers
     if size <= 1_000_000:
