@@ -2,8 +2,9 @@
 
 One group with ``--needs`` needs and ``--offers`` offers around London, loaded with bulk inserts
 into a freshly migrated database, then two runs through ``execute_run`` (the first writes every
-proposal, the second keeps what it proposes again). Prints the timings of each stage and the
-engine's share.
+proposal, the second keeps what it proposes again; ``--again N`` runs N more like the second).
+Prints the timings of each stage, the run's wall and processor seconds, the engine's share, and
+the slots filled against the bound without the within-run clash rule.
 
     python benchmarks/bench_run.py                       # SQLite, a temporary file
     python benchmarks/bench_run.py --database-url postgresql://postgres@127.0.0.1:5432/mutualaid_bench
@@ -56,6 +57,13 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
+
+
+def _load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def _points(rng: np.random.Generator, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -228,6 +236,9 @@ def main() -> None:
     parser.add_argument("--offers", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--again", type=int, default=0, help="more runs after the second (default: 0)"
+    )
+    parser.add_argument(
         "--max-km",
         default="2,3,5,8",
         help="the volunteers' travel limits, drawn evenly (default: 2,3,5,8)",
@@ -274,29 +285,40 @@ def main() -> None:
         print(
             f"machine: {os.cpu_count()} cores, {_cpu_model()}; database: {db.engine.dialect.name}"
         )
+        print(f"load average before: {_load_average()}")
         print(
-            "| run | load s | engine s | write s | run total s | wall s | engine share "
-            "| proposals | kept |"
+            "| run | load s | engine s | reasons s | write s | run total s | wall s | CPU s "
+            "| engine share | proposals | kept | filled / clash-free bound |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
-        for label in ("first", "second"):
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for label in ("first", "second", *(f"again {k}" for k in range(1, args.again + 1))):
             group = db.session.get(Group, group_id)
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             run = matching_runs.execute_run(group, trigger="command")
-            wall = time.perf_counter() - t
+            wall, cpu = time.perf_counter() - t, time.process_time() - c
             if run.status != "succeeded":
                 raise SystemExit(f"run failed: {run.error}")
             s = run.stats
-            print(
-                f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} | {s['write_s']:.2f} "
-                f"| {s['total_s']:.2f} "
-                f"| {wall:.2f} | {s['engine_s'] / wall:.0%} | {s['proposals']} | {s['kept']} |"
-            )
             engine = s.get("engine", {})
+            rules = engine.get("time_rules") or {}
+            bound = (rules.get("clash_free_bound") or {}).get("filled_slots")
+            print(
+                f"| {label} | {s['load_s']:.2f} | {s['engine_s']:.2f} "
+                f"| {s.get('reasons_s', 0.0):.2f} | {s['write_s']:.2f} | {s['total_s']:.2f} "
+                f"| {wall:.2f} | {cpu:.2f} | {s['engine_s'] / wall:.0%} | {s['proposals']} "
+                f"| {s['kept']} | {engine.get('filled_slots')} / {bound} |"
+            )
             print(
                 f"  engine: {engine.get('candidate_pairs')} candidate pairs, "
                 f"stages {engine.get('seconds')}"
             )
+            if rules:
+                print(
+                    f"  time rules: binding {rules.get('binding')}, {rules.get('nodes')} flows, "
+                    f"optimal {rules.get('optimal')}, gap {rules.get('gap_slots')} slots, "
+                    f"total score {engine.get('total_score')}"
+                )
+        print(f"load average after: {_load_average()}")
         db.session.remove()
         db.engine.dispose()
     if tmp is not None:

@@ -377,13 +377,39 @@ def _people(person: np.ndarray) -> np.ndarray:
     return rank[inv.reshape(-1)]
 
 
-def _where(kind: str, i: int, rec: Any) -> str:
-    if isinstance(rec, Mapping) and isinstance(rec.get("id"), str):
-        return f"{kind}[{i}] (id {rec['id']!r})"
-    return f"{kind}[{i}]"
+class _Where:
+    """Where a record or field is, for a message: ``needs[3] (id 'n9')``, then the field's
+    path. Put into words only when a message needs it (most records have none)."""
+
+    __slots__ = ("i", "kind", "path", "rec")
+
+    def __init__(self, kind: str, i: int, rec: Any, path: str = "") -> None:
+        self.kind, self.i, self.rec, self.path = kind, i, rec, path
+
+    def __str__(self) -> str:
+        rec = self.rec
+        if isinstance(rec, Mapping) and isinstance(rec.get("id"), str):
+            return f"{self.kind}[{self.i}] (id {rec['id']!r}){self.path}"
+        return f"{self.kind}[{self.i}]{self.path}"
+
+    def __add__(self, path: str) -> _Where:
+        """The same record, further down: ``where + ": first"``."""
+        return _Where(self.kind, self.i, self.rec, self.path + path)
 
 
-def _get(rec: Mapping[str, Any], key: str, where: str) -> Any:
+#: A place for a message: words, or a record's place put into words when needed.
+_At = str | _Where
+
+
+def _where(kind: str, i: int, rec: Any) -> _Where:
+    return _Where(kind, i, rec)
+
+
+#: A field that is not there (``None`` may be a value).
+_ABSENT: Any = object()
+
+
+def _get(rec: Mapping[str, Any], key: str, where: _At) -> Any:
     if key not in rec:
         raise InstanceError(f"{where}: missing field {key!r}")
     return rec[key]
@@ -392,12 +418,16 @@ def _get(rec: Mapping[str, Any], key: str, where: str) -> Any:
 def _number(
     rec: Mapping[str, Any],
     key: str,
-    where: str,
+    where: _At,
     lo: float,
     hi: float,
     default: Any = ...,
     what: str | None = None,
 ) -> float:
+    v = rec.get(key, _ABSENT)
+    t = type(v)
+    if (t is float or t is int) and lo <= v <= hi and v != math.inf:
+        return float(v)  # the usual case
     if default is not ... and key not in rec:
         return float(default)
     v = _get(rec, key, where)
@@ -413,7 +443,10 @@ def _number(
     return float(v)
 
 
-def _integer(rec: Mapping[str, Any], key: str, where: str, lo: int, default: Any = ...) -> int:
+def _integer(rec: Mapping[str, Any], key: str, where: _At, lo: int, default: Any = ...) -> int:
+    v = rec.get(key, _ABSENT)
+    if type(v) is int and v >= lo:
+        return v  # the usual case
     if default is not ... and key not in rec:
         return int(default)
     v = _get(rec, key, where)
@@ -426,7 +459,7 @@ def _integer(rec: Mapping[str, Any], key: str, where: str, lo: int, default: Any
     return v
 
 
-def _skills(rec: Mapping[str, Any], where: str) -> tuple[str, ...]:
+def _skills(rec: Mapping[str, Any], where: _At) -> tuple[str, ...]:
     v = _get(rec, "skills", where)
     if not isinstance(v, list) or not all(isinstance(s, str) and s for s in v):
         raise InstanceError(f"{where}: skills must be a list of non-empty strings")
@@ -437,7 +470,7 @@ def _skills(rec: Mapping[str, Any], where: str) -> tuple[str, ...]:
 _MINUTES = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
 
 
-def _time(v: Any, where: str) -> int:
+def _time(v: Any, where: _At) -> int:
     minute = _MINUTES.get(v) if isinstance(v, str) else None
     if minute is None:
         raise InstanceError(f'{where} must be a time "HH:MM" (00:00 to 24:00)')
@@ -447,7 +480,7 @@ def _time(v: Any, where: str) -> int:
 def _windows(
     rec: Mapping[str, Any],
     key: str,
-    where: str,
+    where: _At,
     allow_empty: bool,
     owner: int,
     out: list[tuple[int, int, int]],
@@ -457,7 +490,22 @@ def _windows(
         raise InstanceError(f"{where}: {key} must be a list of windows")
     if not v and not allow_empty:
         raise InstanceError(f"{where}: {key} must hold at least one window")
+    minutes = _MINUTES
     for k, w in enumerate(v):
+        if type(w) is dict:  # the usual case, checked without words; any doubt: below
+            day, a, b = w.get("weekday"), w.get("start"), w.get("end")
+            start = minutes.get(a) if type(a) is str else None
+            end = minutes.get(b) if type(b) is str else None
+            if (
+                type(day) is int
+                and 0 <= day <= 6
+                and start is not None
+                and end is not None
+                and end > start
+            ):
+                base = day * MINUTES_PER_DAY
+                out.append((owner, base + start, base + end))
+                continue
         wh = f"{where}: {key}[{k}]"
         if not isinstance(w, Mapping):
             raise InstanceError(f"{wh} must be an object with weekday, start and end")
@@ -475,7 +523,7 @@ def _windows(
         out.append((owner, base + start, base + end))
 
 
-def _date(v: Any, where: str) -> int | None:
+def _date(v: Any, where: _At) -> int | None:
     """A day as an ordinal, ``None`` for null."""
     if v is None:
         return None
@@ -487,10 +535,10 @@ def _date(v: Any, where: str) -> int | None:
     raise InstanceError(f'{where} must be a date "YYYY-MM-DD" or null')
 
 
-def _date_range(rec: Mapping[str, Any], where: str) -> tuple[int, int]:
+def _date_range(rec: Mapping[str, Any], where: _At) -> tuple[int, int]:
     """``first`` and ``last`` as ordinals, open ends as ``OPEN_FIRST`` / ``OPEN_LAST``."""
-    first = _date(rec.get("first"), f"{where}: first")
-    last = _date(rec.get("last"), f"{where}: last")
+    first = _date(rec.get("first"), where + ": first")
+    last = _date(rec.get("last"), where + ": last")
     if first is not None and last is not None and last < first:
         raise InstanceError(
             f"{where}: last must not be before first ({rec['first']} to {rec['last']})"
@@ -500,7 +548,7 @@ def _date_range(rec: Mapping[str, Any], where: str) -> tuple[int, int]:
 
 def _busy(
     rec: Mapping[str, Any],
-    where: str,
+    where: _At,
     i: int,
     refs: list[str],
     owner: list[int],
@@ -526,7 +574,7 @@ def _busy(
         owner.append(i)
 
 
-def _week_limit(rec: Mapping[str, Any], where: str) -> tuple[int, float]:
+def _week_limit(rec: Mapping[str, Any], where: _At) -> tuple[int, float]:
     """``(tasks, hours)`` per week; 0 and ``inf`` when not limited."""
     v = rec.get("week_limit")
     if v is None:
@@ -545,7 +593,7 @@ def _week_limit(rec: Mapping[str, Any], where: str) -> tuple[int, float]:
     return tasks, hours
 
 
-def _person(rec: Mapping[str, Any], where: str, people: dict[str | int, int], i: int) -> int:
+def _person(rec: Mapping[str, Any], where: _At, people: dict[str | int, int], i: int) -> int:
     """The record's person number; a record without ``person`` is a person of its own."""
     if "person" not in rec:
         return -1 - i  # renumbered with the others in order of first appearance
@@ -566,7 +614,7 @@ def _records(data: Mapping[str, Any], key: str) -> list[Any]:
 
 def _id(rec: Any, kind: str, i: int, seen: dict[str, Any]) -> str:
     where = _where(kind, i, rec)
-    if not isinstance(rec, Mapping):
+    if type(rec) is not dict and not isinstance(rec, Mapping):
         raise InstanceError(f"{where} must be an object")
     v = _get(rec, "id", where)
     if not isinstance(v, str) or not v:
@@ -701,20 +749,20 @@ def parse_instance(data: Any) -> Instance:
         tasks, hours = _week_limit(rec, where)
         v_tasks.append(tasks)
         v_hours.append(hours)
-        pause = _date(rec.get("paused_until"), f"{where}: paused_until")
+        pause = _date(rec.get("paused_until"), where + ": paused_until")
         v_pause.append(NO_PAUSE if pause is None else pause)
 
     ex_n, ex_v = [], []
     for k, pair in enumerate(exclude):
-        where = f"exclude[{k}]"
+        at = f"exclude[{k}]"
         if not (
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(x, str) for x in pair)
         ):
-            raise InstanceError(f"{where} must be a pair [need_id, volunteer_id]")
+            raise InstanceError(f"{at} must be a pair [need_id, volunteer_id]")
         if pair[0] not in n_seen:
-            raise InstanceError(f"{where}: unknown need id {pair[0]!r}")
+            raise InstanceError(f"{at}: unknown need id {pair[0]!r}")
         if pair[1] not in v_seen:
-            raise InstanceError(f"{where}: unknown volunteer id {pair[1]!r}")
+            raise InstanceError(f"{at}: unknown volunteer id {pair[1]!r}")
         ex_n.append(n_seen[pair[0]])
         ex_v.append(v_seen[pair[1]])
 

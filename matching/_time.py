@@ -38,11 +38,15 @@ needs, grown greedily) fills at most as many slots as the people who could
 take them allow; both are held by dummy needs or volunteers of the highest
 score, whose value is taken off again. The first node popped whose bound
 does not beat the incumbent proves the incumbent optimal. Incumbents come
-from a repair dive (fix out the lower-scoring member of every violated set
-and solve again, until nothing is violated) followed by a fill (keep that
-assignment, fix out what cannot go beside it, and fill what is left). Past
-the node or time budget the best incumbent is returned, never a clashing
-one, with the bound still open (the gap).
+from a repair dive (each person who breaks a rule keeps the best set of
+their pairs that keeps the rules, found exactly among their few pairs, loses
+the others and the pairs that could not go beside what they keep; solve
+again, on each need's best pairs, until nothing is violated) followed by a
+fill (keep that assignment, fix out what cannot go beside it, and fill what
+is left). The root's dive comes first; the root's relaxation is solved only
+when the budget leaves room for the tree search. Past the node or time
+budget the best incumbent is returned, never a clashing one, with the bound
+still open (the gap).
 """
 
 from __future__ import annotations
@@ -489,17 +493,6 @@ def _incompatible(
 
 
 @_compiled
-def _clash_row(
-    a: Any, others: Any, first: Any, last: Any, wptr: Any, wday: Any, wstart: Any, wend: Any
-) -> Any:
-    """Which of ``others`` clash with schedule ``a``."""
-    out = np.zeros(others.size, dtype=np.bool_)
-    for i in range(others.size):
-        out[i] = _clash(a, others[i], first, last, wptr, wday, wstart, wend)
-    return out
-
-
-@_compiled
 def _max_feasible(
     q: Any,
     must: Any,
@@ -521,13 +514,9 @@ def _max_feasible(
     up to ``target``; -1 when the search passes ``budget`` steps (unknown)."""
     k = cand.size
     nb = busy_ptr[q + 1] - busy_ptr[q]
-    # pairwise conflicts among the candidates, and with the needs that must stay
-    conflict = np.zeros((k, k), dtype=np.bool_)
-    for a in range(k):
-        for b in range(a + 1, k):
-            if _clash(cand[a], cand[b], first, last, wptr, wday, wstart, wend):
-                conflict[a, b] = True
-                conflict[b, a] = True
+    # pairwise conflicts among the candidates (worked out when first asked: -1 not yet),
+    # and with the needs that must stay
+    conflict = np.full((k, k), -1, dtype=np.int8)
     usable = np.ones(k, dtype=np.bool_)
     for a in range(k):
         for j in range(must.size):
@@ -563,7 +552,16 @@ def _max_feasible(
         ok = usable[i]
         if ok:
             for d in range(depth):
-                if conflict[sel[d], i]:
+                c = conflict[sel[d], i]
+                if c < 0:
+                    c = (
+                        1
+                        if _clash(cand[sel[d]], cand[i], first, last, wptr, wday, wstart, wend)
+                        else 0
+                    )
+                    conflict[sel[d], i] = c
+                    conflict[i, sel[d]] = c
+                if c:
                     ok = False
                     break
         if ok and limited:
@@ -595,6 +593,326 @@ def _max_feasible(
                 if best >= target:
                     return best
     return best
+
+
+@_compiled
+def _grow_clique(  # type: ignore[no-untyped-def]
+    a, b, others, first, last, wptr, wday, wstart, wend
+):
+    """``a``, ``b`` and, in the order of ``others``, each schedule that clashes with every
+    one taken so far (``a`` and ``b`` themselves skipped in ``others``)."""
+    members = np.empty(others.size + 2, dtype=np.int64)
+    members[0] = a
+    members[1] = b
+    k = 2
+    for i in range(others.size):
+        c = others[i]
+        if c in (a, b):
+            continue
+        if not _clash(a, c, first, last, wptr, wday, wstart, wend):
+            continue
+        if not _clash(b, c, first, last, wptr, wday, wstart, wend):
+            continue
+        ok = True
+        for j in range(2, k):
+            if not _clash(c, members[j], first, last, wptr, wday, wstart, wend):
+                ok = False
+                break
+        if ok:
+            members[k] = c
+            k += 1
+    return members[:k]
+
+
+@_compiled
+def _not_beside(  # type: ignore[no-untyped-def]
+    order,
+    person_ptr,
+    taken,
+    asked,
+    ni,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
+):
+    """Per pair ``asked``: not ``taken`` itself, and its person cannot take it beside their
+    ``taken`` pairs (the same need, a clash, or a week over the limit; see
+    :func:`_incompatible`); False for the pairs not asked about. ``order`` lists the pairs
+    person by person (``person_ptr``)."""
+    out = np.zeros(ni.size, dtype=np.bool_)
+    nb_max = 0
+    for q in range(person_ptr.size - 1):
+        nb_max = max(nb_max, busy_ptr[q + 1] - busy_ptr[q] + person_ptr[q + 1] - person_ptr[q])
+    items = np.empty(nb_max + 1, dtype=np.int64)
+    proposed = np.zeros(nb_max + 1, dtype=np.bool_)
+    for q in range(person_ptr.size - 1):
+        lo, hi = person_ptr[q], person_ptr[q + 1]
+        nb = busy_ptr[q + 1] - busy_ptr[q]
+        for j in range(nb):
+            items[j] = busy_sched[busy_ptr[q] + j]
+            proposed[j] = False
+        k = nb
+        for i in range(lo, hi):
+            x = order[i]
+            if taken[x]:
+                items[k] = ni[x]
+                proposed[k] = True
+                k += 1
+        if k == nb:
+            continue
+        proposed[k] = True
+        for i in range(lo, hi):
+            x = order[i]
+            if taken[x] or not asked[x]:
+                continue
+            n = ni[x]
+            bad = False
+            for j in range(nb, k):
+                if items[j] == n or _clash(n, items[j], first, last, wptr, wday, wstart, wend):
+                    bad = True
+                    break
+            if not bad:
+                items[k] = n
+                wk = _over_week(
+                    items,
+                    k + 1,
+                    proposed,
+                    lim_tasks[q],
+                    lim_min[q],
+                    first,
+                    last,
+                    wptr,
+                    wday,
+                    wstart,
+                    wend,
+                )
+                bad = wk != _NONE
+            out[x] = bad
+    return out
+
+
+#: Pairs per need (its best) that the repair's flows use, besides those of the flow repaired.
+_DIVE_PAIRS = 40
+#: Most pairs of one person that :func:`_best_subset` searches exhaustively.
+_SUBSET_MAX = 12
+
+
+@_compiled
+def _best_subset(  # type: ignore[no-untyped-def]
+    q,
+    must,
+    cand,
+    units,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
+):
+    """Which of the needs ``cand`` (distinct, at most ``_SUBSET_MAX``, each fitting beside
+    ``must`` alone) person ``q`` keeps: the most of them, then the most ``units``, that keep
+    the run rules together with ``must``; the first such subset in counting order on ties."""
+    k = cand.size
+    clash = np.zeros((k, k), dtype=np.bool_)
+    for a in range(k):
+        for b in range(a + 1, k):
+            if _clash(cand[a], cand[b], first, last, wptr, wday, wstart, wend):
+                clash[a, b] = True
+                clash[b, a] = True
+    nb = busy_ptr[q + 1] - busy_ptr[q]
+    items = np.empty(nb + must.size + k, dtype=np.int64)
+    proposed = np.zeros(nb + must.size + k, dtype=np.bool_)
+    for j in range(nb):
+        items[j] = busy_sched[busy_ptr[q] + j]
+    for j in range(must.size):
+        items[nb + j] = must[j]
+        proposed[nb + j] = True
+    base = nb + must.size
+    limited = lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT
+    best = 0
+    best_count = 0
+    best_units = 0
+    for mask in range(1, 1 << k):
+        count = 0
+        total = 0
+        for a in range(k):
+            if (mask >> a) & 1:
+                count += 1
+                total += units[a]
+        if count < best_count or (count == best_count and total <= best_units):
+            continue
+        ok = True
+        for a in range(k):
+            if not (mask >> a) & 1:
+                continue
+            for b in range(a + 1, k):
+                if (mask >> b) & 1 and clash[a, b]:
+                    ok = False
+                    break
+            if not ok:
+                break
+        if ok and limited:
+            t = base
+            for a in range(k):
+                if (mask >> a) & 1:
+                    items[t] = cand[a]
+                    proposed[t] = True
+                    t += 1
+            ok = (
+                _over_week(
+                    items,
+                    t,
+                    proposed,
+                    lim_tasks[q],
+                    lim_min[q],
+                    first,
+                    last,
+                    wptr,
+                    wday,
+                    wstart,
+                    wend,
+                )
+                == _NONE
+            )
+        if ok:
+            best = mask
+            best_count = count
+            best_units = total
+    out = np.zeros(k, dtype=np.bool_)
+    for a in range(k):
+        out[a] = (best >> a) & 1 == 1
+    return out
+
+
+@_compiled
+def _repair_person(  # type: ignore[no-untyped-def]
+    q,
+    mine,
+    taken,
+    fixed,
+    off,
+    ni,
+    units,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
+):
+    """What a repair round fixes out for person ``q`` (their pairs ``mine``): their ``taken``
+    pairs outside the best subset that keeps the rules beside the ``fixed`` ones (see
+    :func:`_best_subset`), and their pairs not taken (nor already ``off``) that cannot go
+    beside what they keep. None (an empty array) when they have too many pairs to search."""
+    n_free = 0
+    n_must = 0
+    for x in mine:
+        if taken[x]:
+            if fixed[x]:
+                n_must += 1
+            else:
+                n_free += 1
+    if n_free > _SUBSET_MAX:
+        return np.full(1, -1, dtype=np.int64)
+    must = np.empty(n_must, dtype=np.int64)
+    free = np.empty(n_free, dtype=np.int64)
+    i = 0
+    j = 0
+    for x in mine:
+        if taken[x]:
+            if fixed[x]:
+                must[i] = x
+                i += 1
+            else:
+                free[j] = x
+                j += 1
+    keep = _best_subset(
+        q, ni[must], ni[free], units[free], busy_ptr, busy_sched, lim_tasks, lim_min,
+        first, last, wptr, wday, wstart, wend,
+    )  # fmt: skip
+    kept = np.concatenate((ni[must], ni[free[keep]]))
+    out = np.empty(mine.size, dtype=np.int64)
+    k = 0
+    for a in range(free.size):
+        if not keep[a]:
+            out[k] = free[a]
+            k += 1
+    rest = np.empty(mine.size, dtype=np.int64)
+    r = 0
+    for x in mine:
+        if taken[x] or off[x]:
+            continue
+        same = False
+        for t in kept:
+            if ni[x] == t:
+                same = True
+                break
+        if not same:
+            rest[r] = ni[x]
+            out[k + r] = x  # provisionally; kept below only when incompatible
+            r += 1
+    if r:
+        bad = _incompatible(
+            q, kept, rest[:r], busy_ptr, busy_sched, lim_tasks, lim_min,
+            first, last, wptr, wday, wstart, wend,
+        )  # fmt: skip
+        w = k
+        for a in range(r):
+            if bad[a]:
+                out[w] = out[k + a]
+                w += 1
+        k = w
+    return out[:k]
+
+
+@_compiled
+def _ranked(ni, score):  # type: ignore[no-untyped-def]
+    """Whether the pairs come need by need, each need's best score first (ties: in order)."""
+    for k in range(1, ni.size):
+        if ni[k] < ni[k - 1] or (ni[k] == ni[k - 1] and score[k] > score[k - 1]):
+            return False
+    return True
+
+
+def _rank_in_need(ni: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
+    """Each pair's rank among its need's pairs: best score first, ties by index."""
+    if _ranked(ni, score):  # as the candidate stage gives them
+        starts = np.searchsorted(ni, np.arange(n))
+        ranked: np.ndarray = np.arange(ni.size, dtype=np.int64) - starts[ni]
+        return ranked
+    order = np.lexsort((np.arange(ni.size), -score, ni))
+    starts = np.searchsorted(ni[order], np.arange(n))
+    rank = np.empty(ni.size, dtype=np.int64)
+    rank[order] = np.arange(ni.size) - starts[ni[order]]
+    return rank
+
+
+def _unique(x: np.ndarray, counts: bool = False) -> Any:
+    """``np.unique`` of integers by sorting (the same result; faster than hashing here)."""
+    x = np.sort(x)
+    keep = np.empty(x.size, dtype=bool)
+    keep[:1] = True
+    np.not_equal(x[1:], x[:-1], out=keep[1:])
+    if not counts:
+        return x[keep]
+    starts = np.flatnonzero(keep)
+    return x[starts], np.diff(np.append(starts, x.size))
 
 
 # --------------------------------------------------------------------------
@@ -769,6 +1087,9 @@ def branch_and_bound(
     ni64 = np.asarray(ni, dtype=np.int64)
     vi64 = np.asarray(vi, dtype=np.int64)
     score64 = np.asarray(score, dtype=np.int64)
+    ni32 = np.asarray(ni, dtype=np.int32)
+    vi32 = np.asarray(vi, dtype=np.int32)
+    score32 = np.asarray(score, dtype=np.int32)
     n_pairs = ni64.size
     pair_person = who[vi64] if n_pairs else np.zeros(0, dtype=np.int64)
     prep = _prepare(inst) if inst.times is not None else None
@@ -781,17 +1102,21 @@ def branch_and_bound(
     rec_ptr = np.zeros(n_people + 1, dtype=np.int64)
     np.cumsum(np.bincount(who, minlength=n_people), out=rec_ptr[1:])
     Caps = dict[int, int]
+    rank = _rank_in_need(ni64, score64, n)
 
     def residual(
-        forbid: frozenset[int], force: tuple[int, ...]
+        forbid: frozenset[int], force: tuple[int, ...], off: np.ndarray | None = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Open pairs (mask), residual demand and capacity, forced pairs."""
+        """Open pairs (mask), residual demand and capacity, forced pairs (``off``: more
+        pairs fixed out, as a mask)."""
         forced = np.array(force, dtype=np.int64)
         dem = demand - np.bincount(ni64[forced], minlength=n)
         cap = capacity - np.bincount(vi64[forced], minlength=m)
         mask = (dem[ni64] > 0) & (cap[vi64] > 0)
         if forbid:
             mask[np.fromiter(forbid, np.int64, len(forbid))] = False
+        if off is not None:
+            mask &= ~off
         mask[forced] = False
         return mask, dem, cap, forced
 
@@ -799,12 +1124,16 @@ def branch_and_bound(
         """Most needs person ``p`` can take in this node (forced ones included); -1 unknown."""
         assert prep is not None
         mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-        fixed = set(force)
-        must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
-        cand = np.array(
-            sorted({int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}),
-            dtype=np.int64,
-        )
+        if not forbid and not force:
+            must = np.zeros(0, dtype=np.int64)
+            cand: np.ndarray = _unique(ni64[mine])
+        else:
+            fixed = set(force)
+            must = np.array(sorted({int(ni64[x]) for x in mine.tolist() if x in fixed}), np.int64)
+            cand = np.array(
+                sorted({int(ni64[x]) for x in mine.tolist() if x not in forbid and x not in fixed}),
+                dtype=np.int64,
+            )
         recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
         target = min(int(capacity[recs].sum()) - must.size, cand.size)
         if target <= 0:
@@ -833,6 +1162,7 @@ def branch_and_bound(
         force: tuple[int, ...],
         caps: Caps | None = None,
         relax: bool = True,
+        off: np.ndarray | None = None,
     ) -> tuple[np.ndarray, int, int]:
         """The node's flow: chosen pairs, their value, and the bound.
 
@@ -842,13 +1172,14 @@ def branch_and_bound(
         any assignment keeping the rules plus every dummy fits this flow, so
         its optimum less the dummies' value is still a bound.
         """
-        if not forbid and not force and not caps and not (cuts and relax):
+        if not forbid and not force and not caps and not (cuts and relax) and off is None:
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
             value = chosen.size * big + int(score64[chosen].sum())
             return chosen, value, value
-        mask, dem, cap, forced = residual(forbid, force)
+        mask, dem, cap, forced = residual(forbid, force, off)
         keep = np.flatnonzero(mask)
-        sub_ni, sub_vi, sub_s = ni64[keep], vi64[keep], score64[keep]
+        sub_ni = ni64[keep]
+        sub_vi = vi64[keep]
         cap = np.maximum(cap, 0)
         n_dummies = 0
         d_ni: list[int] = []
@@ -878,7 +1209,7 @@ def branch_and_bound(
             span = max(n_people, 1)
             sel = keep[in_cut[sub_ni] >= 0]
             # distinct (need, person) among the open pairs in cuts
-            need_person = np.unique(ni64[sel] * span + pair_person[sel])
+            need_person = _unique(ni64[sel] * span + pair_person[sel])
             np_need, np_person = need_person // span, need_person % span
             np_cut = in_cut[np_need]
             per_need = np.bincount(np_need, minlength=n)
@@ -888,7 +1219,7 @@ def branch_and_bound(
                 in_cut[cut_of_need], weights=supply_need[cut_of_need], minlength=n_cuts
             ).astype(np.int64)
             # room: per (cut, person), one need in a clique, else the most they can take
-            cut_person, counts = np.unique(np_cut * span + np_person, return_counts=True)
+            cut_person, counts = _unique(np_cut * span + np_person, counts=True)
             room = np.zeros(n_cuts, dtype=np.int64)
             simple = np.array(clique_flags, dtype=bool)[cut_person // span] | (counts == 1)
             np.add.at(room, cut_person[simple] // span, 1)
@@ -903,13 +1234,12 @@ def branch_and_bound(
                         x_ni.append(nn)
                         x_vi.append(m + n_vdummies)
                     n_vdummies += 1
-        all_ni = np.concatenate(
-            (sub_ni, np.array(d_ni, dtype=np.int64), np.array(x_ni, dtype=np.int64))
-        )
-        all_vi = np.concatenate(
-            (sub_vi, np.array(d_vi, dtype=np.int64), np.array(x_vi, dtype=np.int64))
-        )
-        all_s = np.concatenate((sub_s, np.full(len(d_ni) + len(x_ni), q, dtype=np.int64)))
+        # the flow's arrays, int32 as it takes them (the dummies' pairs after the real ones)
+        all_ni, all_vi, all_s = ni32[keep], vi32[keep], score32[keep]
+        if d_ni or x_ni:
+            all_ni = np.concatenate((all_ni, np.array(d_ni + x_ni, dtype=np.int32)))
+            all_vi = np.concatenate((all_vi, np.array(d_vi + x_vi, dtype=np.int32)))
+            all_s = np.concatenate((all_s, np.full(len(d_ni) + len(x_ni), q, dtype=np.int32)))
         all_dem = np.concatenate((np.maximum(dem, 1), np.ones(n_dummies, dtype=np.int64)))
         all_cap = np.concatenate((np.maximum(cap, 1), np.ones(n_vdummies, dtype=np.int64)))
         all_person = person
@@ -918,9 +1248,9 @@ def branch_and_bound(
                 (person, np.arange(n_vdummies, dtype=np.int64) + int(person.max()) + 1)
             )
         sub, _ = b_matching(
-            all_ni.astype(np.int32),
-            all_vi.astype(np.int32),
-            all_s.astype(np.int32),
+            all_ni,
+            all_vi,
+            all_s,
             all_dem,
             all_cap,
             q,
@@ -973,13 +1303,8 @@ def branch_and_bound(
             return False
         args = (prep.first, prep.last, prep.wptr, prep.wday, prep.wstart, prep.wend)
         others = np.flatnonzero(in_cut < 0).astype(np.int64)
-        both = _clash_row(a, others, *args) & _clash_row(b, others, *args)
         order = np.lexsort((others, -demand[others]))
-        members = [a, b]
-        for c in others[order][both[order]].tolist():
-            if c not in (a, b) and all(_clash(c, x, *args) for x in members[2:]):
-                members.append(c)
-        cut = np.array(sorted(members), dtype=np.int64)
+        cut = np.sort(_grow_clique(a, b, others[order], *args))
         in_cut[cut] = len(cuts)
         cuts.append(cut)
         clique_flags.append(True)
@@ -1052,13 +1377,21 @@ def branch_and_bound(
         return caps
 
     def solve_node(
-        forbid: frozenset[int], force: tuple[int, ...], caps: Caps
+        forbid: frozenset[int],
+        force: tuple[int, ...],
+        caps: Caps,
+        start: tuple[np.ndarray, int, list[np.ndarray]] | None = None,
     ) -> tuple[np.ndarray, int, int, list[np.ndarray], Caps]:
         """Flow, then cap the people it breaks a rule for and solve again while there
         are new ones. (A flow that keeps the rules fills every dummy: with ``K``
-        exact, a person below the cap leaves room that a dummy would take.)"""
-        chosen, value, bound = flow(forbid, force, caps)
-        viol = violated(chosen)
+        exact, a person below the cap leaves room that a dummy would take.) ``start``:
+        the node's first flow and its violated sets, when already solved."""
+        if start is None:
+            chosen, value, bound = flow(forbid, force, caps)
+            viol = violated(chosen)
+        else:
+            chosen, value, viol = start
+            bound = value
         while viol:
             new = {int(pair_person[v[0]]) for v in viol} - set(caps)
             grown = False
@@ -1086,14 +1419,14 @@ def branch_and_bound(
         return chosen, value, bound, viol, caps
 
     root, root_value, _ = flow(frozenset(), ())
-    if not violated(root):
+    first_viol = violated(root)
+    if not first_viol:
         info = BranchAndBound(
             False, 0, True, root_value, root_value, root_value, big, time.perf_counter() - t0
         )
         return root, info
 
     nodes = 0
-    chosen, value, bound, root_viol, root_caps = solve_node(frozenset(), (), {})
 
     def out_of_budget() -> bool:
         return nodes >= max_nodes or (
@@ -1101,28 +1434,75 @@ def branch_and_bound(
         )
 
     def dive(
-        forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray]
+        forbid: frozenset[int], force: tuple[int, ...], viol: list[np.ndarray], chosen: np.ndarray
     ) -> tuple[np.ndarray, int]:
-        """Repair: fix out the lower-scoring free member of every violated set, solve again.
+        """Repair: each person who breaks a rule keeps the best set of their pairs that keeps
+        the rules (see :func:`_best_subset`) and loses the others; solve again.
 
-        The best member of a set is kept in view: the person's other pairs that could not go
-        beside it are fixed out in the same round, or the next solve would move the person to
-        one of them and the repair would take a round per step of that cascade."""
+        What the person keeps is kept in view: their other pairs that could not go beside it
+        are fixed out in the same round, or the next solve would move the person to one of
+        them and the repair would take a round per step of that cascade."""
         nonlocal nodes
         fixed = set(force)
-        node_forbid = forbid
+        # fixed out besides ``forbid``: by the repair, and each need's pairs past its best
+        # _DIVE_PAIRS unless in the flow repaired (the repair's flows are a heuristic: fewer
+        # pairs make them cheaper, and the optimum seldom needs a need's far pairs)
+        off = rank >= _DIVE_PAIRS
+        off[chosen] = False
         while True:
-            drop = set()
-            for members in viol:
-                free = [x for x in members.tolist() if x not in fixed]
-                drop.add(min(free, key=lambda x: (int(score64[x]), x)))
-                drop.update(beside_best(members, fixed, forbid))
-            forbid = forbid | drop
-            chosen, value, _ = flow(forbid, force, relax=False)
+            off[list(repair(chosen, viol, fixed, forbid, off))] = True
+            chosen, value, _ = flow(forbid, force, relax=False, off=off)
             nodes += 1
             viol = violated(chosen)
             if not viol:
-                return fill(chosen, value, node_forbid)
+                return fill(chosen, value, forbid)
+
+    def repair(
+        chosen: np.ndarray,
+        viol: list[np.ndarray],
+        fixed: set[int],
+        forbid: frozenset[int],
+        off: np.ndarray,
+    ) -> set[int]:
+        """The pairs a repair round fixes out: per violated set's person, their chosen pairs
+        outside the best subset that keeps the rules, and their pairs that cannot go beside
+        what they keep."""
+        assert prep is not None
+        in_chosen = np.zeros(n_pairs, dtype=bool)
+        in_chosen[chosen] = True
+        is_fixed = np.zeros(n_pairs, dtype=bool)
+        if fixed:
+            is_fixed[list(fixed)] = True
+        drop: set[int] = set()
+        for members in viol:
+            p = int(pair_person[members[0]])
+            mine = by_person[person_ptr[p] : person_ptr[p + 1]]
+            out = _repair_person(
+                p,
+                mine,
+                in_chosen,
+                is_fixed,
+                off,
+                ni64,
+                score64,
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
+            if out.size == 1 and out[0] < 0:  # too many to search: the lower of the set goes
+                candidates = [x for x in members.tolist() if x not in fixed]
+                drop.add(min(candidates, key=lambda x: (int(score64[x]), x)))
+                drop.update(x for x in beside_best(members, fixed, forbid) if not off[x])
+                continue
+            drop.update(x for x in out.tolist() if x not in forbid)
+        return drop
 
     def beside_best(members: np.ndarray, fixed: set[int], forbid: frozenset[int]) -> list[int]:
         """The pairs of the set's person that cannot go beside its best-scoring member."""
@@ -1160,40 +1540,32 @@ def branch_and_bound(
         for _ in range(4):
             if out_of_budget():
                 break
-            p_of = pair_person[chosen]
-            order = np.argsort(p_of, kind="stable")
-            by_p = chosen[order]
-            people, starts = np.unique(p_of[order], return_index=True)
-            ends = np.r_[starts[1:], by_p.size]
             in_chosen = np.zeros(n_pairs, dtype=bool)
             in_chosen[chosen] = True
-            out: list[int] = []
-            for p, lo, hi in zip(people.tolist(), starts.tolist(), ends.tolist()):
-                mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-                mine = mine[~in_chosen[mine]]
-                if mine.size == 0:
-                    continue
-                taken = ni64[by_p[lo:hi]]
-                bad = _incompatible(
-                    p,
-                    taken,
-                    ni64[mine],
-                    prep.busy_ptr,
-                    prep.busy_sched,
-                    prep.lim_tasks,
-                    prep.lim_minutes,
-                    prep.first,
-                    prep.last,
-                    prep.wptr,
-                    prep.wday,
-                    prep.wstart,
-                    prep.wend,
-                )
-                out += mine[bad].tolist()
+            # only the pairs the fill could use: room left on both sides
+            dem = demand - np.bincount(ni64[chosen], minlength=n)
+            cap = capacity - np.bincount(vi64[chosen], minlength=m)
+            off = _not_beside(
+                by_person,
+                person_ptr,
+                in_chosen,
+                (dem[ni64] > 0) & (cap[vi64] > 0),
+                ni64,
+                prep.busy_ptr,
+                prep.busy_sched,
+                prep.lim_tasks,
+                prep.lim_minutes,
+                prep.first,
+                prep.last,
+                prep.wptr,
+                prep.wday,
+                prep.wstart,
+                prep.wend,
+            )
             force = tuple(chosen.tolist())
             fixed = set(force)
-            sub_forbid = forbid | frozenset(out)
-            more, more_value, _ = flow(sub_forbid, force, relax=False)
+            sub_forbid = forbid
+            more, more_value, _ = flow(sub_forbid, force, relax=False, off=off)
             nodes += 1
             viol = violated(more)
             while viol:
@@ -1202,7 +1574,7 @@ def branch_and_bound(
                     free = [x for x in members.tolist() if x not in fixed]
                     drop.add(min(free, key=lambda x: (int(score64[x]), x)))
                 sub_forbid = sub_forbid | drop
-                more, more_value, _ = flow(sub_forbid, force, relax=False)
+                more, more_value, _ = flow(sub_forbid, force, relax=False, off=off)
                 nodes += 1
                 viol = violated(more)
             if more_value <= value:
@@ -1210,14 +1582,24 @@ def branch_and_bound(
             chosen, value = more, more_value
         return chosen, value
 
-    if not root_viol:
-        best, best_value = chosen, value
-    else:
-        best, best_value = dive(frozenset(), (), root_viol)
-    Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps]
+    # The incumbent first, repaired from the root's flow; then the root's relaxation (caps and
+    # cuts), for the tree search, if the budget leaves room for one: otherwise the root's flow
+    # is the bound, still open.
+    best, best_value = dive(frozenset(), (), first_viol, root)
+    Node = tuple[int, int, frozenset[int], tuple[int, ...], list[np.ndarray], Caps, np.ndarray]
     heap: list[Node] = []
-    if root_viol and bound > best_value:
-        heap.append((-bound, 0, frozenset(), (), root_viol, root_caps))
+    if out_of_budget():
+        if root_value > best_value:
+            heap.append((-root_value, 0, frozenset(), (), first_viol, {}, root))
+    else:
+        # the root node's first flow, with no caps and no cuts yet, is the flow solved above
+        chosen, value, bound, root_viol, root_caps = solve_node(
+            frozenset(), (), {}, start=(root, root_value, first_viol)
+        )
+        if not root_viol and value > best_value:
+            best, best_value = chosen, value
+        if root_viol and bound > best_value:
+            heap.append((-bound, 0, frozenset(), (), root_viol, root_caps, chosen))
     seq = 1
     expanded = 0
     optimal = False
@@ -1227,7 +1609,7 @@ def branch_and_bound(
             break
         if out_of_budget():
             break
-        _, _, forbid, force, viol, caps = heapq.heappop(heap)
+        _, _, forbid, force, viol, caps, _ = heapq.heappop(heap)
         expanded += 1
         fixed = set(force)
         members = min(viol, key=len)
@@ -1253,11 +1635,11 @@ def branch_and_bound(
             if not cv:
                 best, best_value = chosen, value
             else:
-                heapq.heappush(heap, (-cbound, seq, child[0], child[1], cv, ccaps))
+                heapq.heappush(heap, (-cbound, seq, child[0], child[1], cv, ccaps, chosen))
                 seq += 1
         if heap and expanded % 16 == 0 and not out_of_budget() and heap[0][4]:
             top = heap[0]
-            chosen, value = dive(top[2], top[3], top[4])
+            chosen, value = dive(top[2], top[3], top[4], top[6])
             if value > best_value:
                 best, best_value = chosen, value
     bound = best_value if optimal else max(best_value, -heap[0][0])

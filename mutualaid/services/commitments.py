@@ -30,6 +30,7 @@ from matching.schedule import Clash, Schedule, clash
 from ..errors import Conflict, ValidationFailed
 from ..extensions import db
 from ..models import Group, Match, MatchStatus, Need, Offer, Person
+from .common import among
 
 #: A weekly need lasts at most this many days (one year, both ends included).
 MAX_WEEKLY_DAYS = 366
@@ -214,7 +215,7 @@ def busy_records(person_ids: Iterable[int], today: date) -> dict[int, list[dict[
     rows = db.session.execute(
         sa.select(Match, Offer.volunteer_id)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(Offer.volunteer_id.in_(wanted), _HOLDS_TIME)
+        .where(among(Offer.volunteer_id, wanted), _HOLDS_TIME)
         .options(joinedload(Match.need))
         .order_by(Match.id)
     ).unique()

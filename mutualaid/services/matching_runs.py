@@ -315,9 +315,9 @@ def node_budget(needs: int, offers: int) -> int:
     A flow costs about its number of pairs, which grows with needs x offers: a small group gets
     the engine's full budget (its result is usually proven optimal), a large one little more
     than the repair that makes the first result keep the rules (a 10,000 x 10,000 group: about
-    8 flows, 3 s), so a scheduled run stays within seconds. A count, not a time limit, so the
-    same group gives the same proposals on any machine; what is left unproven shows as the
-    run's gap (``stats.engine.time_rules``).
+    8 flows, under a second), so a scheduled run stays within seconds. A count, not a time
+    limit, so the same group gives the same proposals on any machine; what is left unproven
+    shows as the run's gap (``stats.engine.time_rules``).
     """
     size = needs * offers
     if size <= 1_000_000:
@@ -358,7 +358,13 @@ def _compute(run_id: int, group_id: int) -> _Computed:
     t0 = perf_counter()
     with _transaction(write=False):
         loaded = load_instance(group_id, now)
-        facts = reasons.load_facts(group_id, now, [int(n["id"]) for n in loaded.instance["needs"]])
+        facts = reasons.load_facts(
+            group_id,
+            now,
+            [int(n["id"]) for n in loaded.instance["needs"]],
+            offers=loaded.every_offer,
+            requester=loaded.requester,
+        )
     t1 = perf_counter()
     result = matching.solve(
         matching.parse_instance(loaded.instance),
@@ -410,7 +416,9 @@ def _write(run_id: int, group_id: int, computed: _Computed) -> None:
             **written,
             "unmatched": len(computed.unmatched),
             "write_s": round(t1 - t0, 4),
-            "total_s": round(stats["load_s"] + stats["engine_s"] + (t1 - t0), 4),
+            "total_s": round(
+                stats["load_s"] + stats["engine_s"] + stats["reasons_s"] + (t1 - t0), 4
+            ),
             "engine": stats["engine"],
         }
         db.session.flush()
@@ -472,6 +480,10 @@ class LoadedInstance:
     instance: dict[str, Any]
     #: offer id (as the engine names it) -> the volunteer's person id
     volunteer_of: dict[str, int]
+    #: every active offer read, full or not, as the reasons' diagnostic reads them
+    every_offer: list[dict[str, Any]] = field(default_factory=list)
+    #: need id -> the resident's person id, for the needs read
+    requester: dict[int, int] = field(default_factory=dict)
 
 
 def need_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, Any]]:
@@ -519,7 +531,8 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
     Every offer of one person carries the same ``busy``, ``week_limit`` and ``paused_until``.
     """
     needs = _load_needs(group_id, now)
-    offers = _load_offers(group_id, now)
+    every: list[dict[str, Any]] = []
+    offers = _load_offers(group_id, now, every=every)
     need_ids = {n["id"] for n in needs}
     offer_ids = {o["id"] for o in offers}
     exclude = [[n, o] for n, o in _excluded_pairs(group_id) if n in need_ids and o in offer_ids]
@@ -532,9 +545,17 @@ def load_instance(group_id: int, now: datetime) -> LoadedInstance:
         if need_id in need_ids:
             exclude.extend([need_id, o] for o in offers_of.get(person, ()))
     # Nobody is matched to their own need, through any of their offers.
+    requester = {}
     for need in needs:
-        exclude.extend([need["id"], o] for o in offers_of.get(need.pop("requester"), ()))
-    return LoadedInstance({"needs": needs, "volunteers": offers, "exclude": exclude}, volunteer_of)
+        person = need.pop("requester")
+        requester[int(need["id"])] = person
+        exclude.extend([need["id"], o] for o in offers_of.get(person, ()))
+    return LoadedInstance(
+        {"needs": needs, "volunteers": offers, "exclude": exclude},
+        volunteer_of,
+        every_offer=every,
+        requester=requester,
+    )
 
 
 def _open_needs_filter(group_id: int, now: datetime) -> list[Any]:
@@ -617,9 +638,13 @@ def _load_needs(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]
     return out
 
 
-def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any]]:
+def _load_offers(
+    group_id: int, now: datetime, *more: Any, every: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The group's active offers with room left, as the engine's records (``more``: more
-    conditions on offers)."""
+    conditions on offers). With ``every``, each offer read, full or not, is also appended to
+    it as the reasons' diagnostic reads offers (:attr:`reasons.Facts.offers`): the run reads
+    its offers once for both."""
     busy = _counts(Match.status == MatchStatus.APPROVED, Match.offer_id)
     recent = _counts(
         sa.and_(
@@ -656,7 +681,7 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
         .where(*in_group)
         .order_by(Offer.id)
     )
-    skills = _usable_offer_skills(in_group, now)
+    skills, pending = _offer_skills(in_group, now)
     today = now.date()
     out = []
     people: set[int] = set()
@@ -675,6 +700,20 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
         limit_hours,
     ) in rows:
         remaining = capacity - busy_n
+        if every is not None:
+            every.append(
+                {
+                    "id": oid,
+                    "person": person,
+                    "lat": lat,
+                    "lon": lon,
+                    "max_km": max_km,
+                    "availability": availability or [],
+                    "remaining": remaining,
+                    "usable": skills.get(oid, []),
+                    "pending": pending.get(oid, []),
+                }
+            )
         if remaining < 1 or not availability:
             continue
         extra: dict[str, Any] = {}
@@ -705,22 +744,31 @@ def _load_offers(group_id: int, now: datetime, *more: Any) -> list[dict[str, Any
     return out
 
 
-def _usable_offer_skills(in_group: list[Any], now: datetime) -> dict[int, list[str]]:
-    """A credential counts only while verified and unexpired (see ``OfferSkill.is_usable``)."""
-    usable = sa.or_(
-        Skill.is_credential.is_(False),
-        sa.and_(
-            OfferSkill.verified_dt.is_not(None),
-            sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= now.date()),
-        ),
-    )
-    return _slugs_by_owner(
-        sa.select(OfferSkill.offer_id, Skill.slug)
+def _offer_skills(
+    in_group: list[Any], now: datetime
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Each offer's usable skills, and its credentials that do not count yet (unverified or
+    expired): a credential counts only while verified and unexpired (see
+    ``OfferSkill.is_usable``)."""
+    usable: dict[int, list[str]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
+    today = now.date()
+    for offer_id, slug, is_credential, verified, expires in db.session.execute(
+        sa.select(
+            OfferSkill.offer_id,
+            Skill.slug,
+            Skill.is_credential,
+            OfferSkill.verified_dt,
+            OfferSkill.expires_on,
+        )
         .join(Skill, Skill.id == OfferSkill.skill_id)
         .join(Offer, Offer.id == OfferSkill.offer_id)
         .join(offer_groups, offer_groups.c.offer_id == Offer.id)
-        .where(*in_group, usable)
-    )
+        .where(*in_group)
+    ):
+        ok = not is_credential or (verified is not None and (expires is None or expires >= today))
+        (usable if ok else pending)[offer_id].append(slug)
+    return usable, pending
 
 
 def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:
@@ -773,11 +821,13 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         .where(Need.group_id == run.group_id, Match.status == MatchStatus.PROPOSED)
     )
     current = db.session.execute(in_group).all()
-    locks.lock_in_order(
-        needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
-        offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
-        matches={m for m, _, _ in current},
-    )
+    if _is_postgresql():
+        # (on SQLite the write step's BEGIN IMMEDIATE is the lock: the rows would only be read)
+        locks.lock_in_order(
+            needs={int(p["need"]) for p in proposals} | {n for _, n, _ in current},
+            offers={int(p["volunteer"]) for p in proposals} | {o for _, _, o in current},
+            matches={m for m, _, _ in current},
+        )
     # Read again under the locks: an approval may have decided a proposal meanwhile, and a
     # volunteer may have claimed a need (a claim locks its need first, so it is either visible
     # now or waits for this transaction): a pair the run proposes again keeps its claim. Only the

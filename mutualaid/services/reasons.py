@@ -32,11 +32,12 @@ the engine, outside any transaction (:func:`refine`).
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 import matching
@@ -80,6 +81,8 @@ ACTIONS = {
 }
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MINUTES_PER_DAY = 24 * 60
+_NO_OFFERS = np.zeros(0, dtype=np.int64)
 WHOLE_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 
 
@@ -100,12 +103,73 @@ class Facts:
     frees_on: dict[int, date] = field(default_factory=dict)
 
 
-def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
-    """Read every active, published offer of the group and the history of ``need_ids``."""
+def load_facts(
+    group_id: int,
+    now: datetime,
+    need_ids: list[int],
+    offers: list[dict[str, Any]] | None = None,
+    requester: dict[int, int] | None = None,
+) -> Facts:
+    """Read every active, published offer of the group and the history of ``need_ids`` (the
+    group's needs).
+
+    A run has read the offers already, and the needs' residents (``offers`` and ``requester``,
+    from :func:`matching_runs.load_instance`, in the same transaction): they are not read
+    again."""
     facts = Facts()
     facts.skill_names = {
         slug: name for slug, name in db.session.execute(sa.select(Skill.slug, Skill.name))
     }
+    if offers is None:
+        facts.offers = _read_offers(group_id, now)
+    else:
+        facts.offers = offers
+    full = [o["id"] for o in facts.offers if o["remaining"] < 1]
+    if full:
+        # A one-off commitment is over the day after its date.
+        for offer_id, on_date in db.session.execute(
+            sa.select(Match.offer_id, sa.func.min(Need.on_date))
+            .join(Need, Need.id == Match.need_id)
+            .where(
+                Match.offer_id.in_(full),
+                Match.status == MatchStatus.APPROVED,
+                Need.on_date.is_not(None),
+                Need.on_date >= now.date(),
+            )
+            .group_by(Match.offer_id)
+        ):
+            if on_date is not None:
+                facts.frees_on[offer_id] = on_date + timedelta(days=1)
+    if need_ids:
+        if requester is not None:
+            facts.requester = {i: requester[i] for i in need_ids if i in requester}
+        else:
+            facts.requester = {
+                need_id: person
+                for need_id, person in db.session.execute(
+                    sa.select(Need.id, Need.requester_id).where(Need.id.in_(need_ids))
+                )
+            }
+        # the group's decided pairs, kept for the needs asked about (one read by group rather
+        # than a list of every need id)
+        wanted = set(need_ids)
+        for need_id, offer_id, person, status in db.session.execute(
+            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+            .join(Offer, Offer.id == Match.offer_id)
+            .join(Need, Need.id == Match.need_id)
+            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
+        ):
+            if need_id not in wanted:
+                continue
+            if status in HOLDING_MATCH_STATUSES:
+                facts.helping.add((need_id, person))
+            else:
+                facts.rejected.add((need_id, offer_id))
+    return facts
+
+
+def _read_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
+    """Every active, published offer of the group, as :attr:`Facts.offers` holds them."""
     in_group = [
         offer_groups.c.group_id == group_id,
         Offer.is_active.is_(True),
@@ -152,8 +216,9 @@ def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
             verified is not None and (expires is None or expires >= now.date())
         )
         (usable if ok else pending)[offer_id].append(slug)
+    out = []
     for oid, person, lat, lon, max_km, availability, capacity, held in rows:
-        facts.offers.append(
+        out.append(
             {
                 "id": oid,
                 "person": person,
@@ -166,39 +231,7 @@ def load_facts(group_id: int, now: datetime, need_ids: list[int]) -> Facts:
                 "pending": pending.get(oid, []),
             }
         )
-    full = [o["id"] for o in facts.offers if o["remaining"] < 1]
-    if full:
-        # A one-off commitment is over the day after its date.
-        for offer_id, on_date in db.session.execute(
-            sa.select(Match.offer_id, sa.func.min(Need.on_date))
-            .join(Need, Need.id == Match.need_id)
-            .where(
-                Match.offer_id.in_(full),
-                Match.status == MatchStatus.APPROVED,
-                Need.on_date.is_not(None),
-                Need.on_date >= now.date(),
-            )
-            .group_by(Match.offer_id)
-        ):
-            if on_date is not None:
-                facts.frees_on[offer_id] = on_date + timedelta(days=1)
-    if need_ids:
-        facts.requester = {
-            need_id: person
-            for need_id, person in db.session.execute(
-                sa.select(Need.id, Need.requester_id).where(Need.id.in_(need_ids))
-            )
-        }
-        for need_id, offer_id, person, status in db.session.execute(
-            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-            .join(Offer, Offer.id == Match.offer_id)
-            .where(Match.need_id.in_(need_ids), Match.status != MatchStatus.PROPOSED)
-        ):
-            if status in HOLDING_MATCH_STATUSES:
-                facts.helping.add((need_id, person))
-            else:
-                facts.rejected.add((need_id, offer_id))
-    return facts
+    return out
 
 
 def refine(
@@ -218,9 +251,22 @@ def refine(
     open_ids = [u["need"] for u in unmatched if u["need"] in by_id]
     if not open_ids:
         return unmatched
-    at_time = _pairs(facts, [by_id[i] for i in open_ids])
-    anytime = _pairs(facts, [by_id[i] for i in open_ids], any_time=True)
-    offers = {o["id"]: o for o in facts.offers}
+    # the offers as the engine's arrays, once for every question asked of them
+    diag = _Diagnostic(facts)
+    open_needs = [by_id[i] for i in open_ids]
+    at_time = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)])
+    anytime = diag.pairs(
+        [(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)], any_time=True, positions=True
+    )
+    # the needs that may ask whether one volunteer per skill would do, asked all at once
+    parts = [
+        ((i, k), by_id[i], [skill])
+        for i in open_ids
+        if len(set(by_id[i]["skills"])) > 1 and not at_time.get(i)
+        for k, skill in enumerate(sorted(set(by_id[i]["skills"])))
+    ]
+    split = diag.pairs(parts, usable_only=True) if parts else {}
+    offers = diag.offers
     out = []
     for u in unmatched:
         need_id = u["need"]
@@ -232,53 +278,222 @@ def refine(
             u["reason_code"],
             by_id[need_id],
             at_time.get(need_id, []),
-            anytime.get(need_id, []),
+            anytime.get(need_id, _NO_OFFERS),
             offers,
             facts,
+            diag,
+            split,
         )
         out.append({**u, **found} if found else {**u, "reason": _named(u["reason"], facts)})
     return out
 
 
-def _pairs(
-    facts: Facts, needs: list[dict[str, Any]], any_time: bool = False
-) -> dict[int, list[int]]:
-    """Offer ids the engine's candidate test accepts for each need, credentials counted as held
-    whether verified or not, capacity and history ignored; with ``any_time``, time too."""
-    instance = matching.parse_instance(
-        {
-            "needs": [
-                {
-                    "id": str(n["id"]),
-                    "lat": n["lat"],
-                    "lon": n["lon"],
-                    "skills": n["skills"],
-                    "windows": WHOLE_WEEK if any_time else n["windows"],
-                    "volunteers_needed": 1,
-                    "urgency": n["urgency"],
-                    "remote_ok": n["remote_ok"],
-                }
-                for n in needs
-            ],
-            "volunteers": [
-                {
-                    "id": str(o["id"]),
-                    "lat": o["lat"],
-                    "lon": o["lon"],
-                    "skills": o["usable"] + o["pending"],
-                    "max_km": o["max_km"],
-                    "capacity": 1,
-                    "availability": WHOLE_WEEK if any_time else o["availability"],
-                }
-                for o in facts.offers
-            ],
+@dataclass
+class _Offer:
+    """One offer of the diagnostic, with what the questions about it compare."""
+
+    id: int
+    person: int
+    remaining: int
+    usable: frozenset[str]
+    pending: tuple[str, ...]
+    #: the skills held, verified or not
+    held: frozenset[str]
+
+
+class _Diagnostic:
+    """The group's offers in the engine's array form, built once per :func:`refine`.
+
+    :meth:`pairs` asks the engine's own candidate test (:func:`matching.candidates`) of any
+    needs against them; the pair test is pair by pair, so a question about some offers is the
+    same question about all of them with the answers filtered."""
+
+    def __init__(self, facts: Facts) -> None:
+        rows = facts.offers
+        self.facts = facts
+        self.ids = np.array([o["id"] for o in rows], dtype=np.int64)
+        self.lat = np.array([o["lat"] for o in rows], dtype=np.float64)
+        self.lon = np.array([o["lon"] for o in rows], dtype=np.float64)
+        self.max_km = np.array([o["max_km"] for o in rows], dtype=np.float64)
+        self.room = np.array([o["remaining"] >= 1 for o in rows], dtype=bool)
+        self.all_skills = [tuple(o["usable"]) + tuple(o["pending"]) for o in rows]
+        self.usable_skills = [tuple(o["usable"]) for o in rows]
+        owner, start, end = _window_rows(o["availability"] for o in rows)
+        self.avail = (owner, start, end)
+        self.person = np.array([o["person"] for o in rows], dtype=np.int64)
+        self.remaining = np.array([o["remaining"] for o in rows], dtype=np.int64)
+        self.offers = _Offers(rows)
+        # every availability window: its offer's windows win_ptr[i]..win_ptr[i + 1], its
+        # length, and a code that sorts as ``(weekday, start, end)`` does
+        self.win_ptr = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(owner, minlength=len(rows)), out=self.win_ptr[1:])
+        day = start // MINUTES_PER_DAY
+        self.win_len = end - start
+        self.win_code = (day * 2000 + start - day * MINUTES_PER_DAY) * 2000 + (
+            end - day * MINUTES_PER_DAY
+        )
+        self.window_of: dict[int, tuple[int, str, str]] = {
+            code: (code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000))
+            for code in np.unique(self.win_code).tolist()
         }
+        self.longest = np.full(len(rows), -1, dtype=np.int64)
+        some = np.flatnonzero(np.diff(self.win_ptr) > 0)
+        if some.size:
+            self.longest[some] = np.maximum.reduceat(self.win_len, self.win_ptr[some])
+        usable: dict[str, list[int]] = defaultdict(list)
+        held: dict[str, list[int]] = defaultdict(list)
+        for i, o in enumerate(rows):
+            for slug in o["usable"]:
+                usable[slug].append(i)
+                held[slug].append(i)
+            for slug in o["pending"]:
+                held[slug].append(i)
+        self._usable: dict[str, np.ndarray] = {}
+        self._held: dict[str, np.ndarray] = {}
+        for masks, lists in ((self._usable, usable), (self._held, held)):
+            for slug, where in lists.items():
+                masks[slug] = np.zeros(len(rows), dtype=bool)
+                masks[slug][where] = True
+        self._masks: dict[tuple[bool, frozenset[str]], np.ndarray] = {}
+        #: per need: the people already helping with it, the offers turned down for it
+        self.helping_of: dict[int, list[int]] = defaultdict(list)
+        for need_id, person in sorted(facts.helping):
+            self.helping_of[need_id].append(person)
+        self.rejected_of: dict[int, list[int]] = defaultdict(list)
+        for need_id, offer_id in sorted(facts.rejected):
+            self.rejected_of[need_id].append(offer_id)
+
+    def has(self, skills: set[str], held: bool = False) -> np.ndarray:
+        """Per offer: whether it has every skill of ``skills`` usable (with ``held``: held,
+        verified or not)."""
+        key = (held, frozenset(skills))
+        got = self._masks.get(key)
+        if got is None:
+            got = np.ones(self.ids.size, dtype=bool)
+            by_skill = self._held if held else self._usable
+            for slug in skills:
+                mask = by_skill.get(slug)
+                if mask is None:
+                    got = np.zeros(self.ids.size, dtype=bool)
+                    break
+                got = got & mask
+            self._masks[key] = got
+        return got
+
+    def positions(self, ids: list[int]) -> np.ndarray:
+        """The offers' positions in the facts' order."""
+        index = self.offers.index
+        return np.array([index[i] for i in ids], dtype=np.int64)
+
+    def pairs(
+        self,
+        needs: list[tuple[Any, dict[str, Any], list[str]]],
+        any_time: bool = False,
+        usable_only: bool = False,
+        positions: bool = False,
+    ) -> dict[Any, Any]:
+        """Offer ids the engine's candidate test accepts for each ``(key, need, skills)``,
+        credentials counted as held whether verified or not (with ``usable_only``: only the
+        usable ones, and only offers with room), capacity and history ignored; with
+        ``any_time``, time too. With ``positions``: the offers' positions, as an array."""
+        m = self.ids.size
+        if not needs or m == 0:
+            return {}
+        n = len(needs)
+        if any_time:  # the whole week, for every need and offer
+            owner, start, end = _whole_weeks(n)
+            a_owner, a_start, a_end = _whole_weeks(m)
+        else:
+            owner, start, end = _window_rows(need["windows"] for _, need, _ in needs)
+            a_owner, a_start, a_end = self.avail
+        instance = matching.Instance.from_arrays(
+            need_ids=[str(k) for k in range(n)],
+            need_lat=[need["lat"] for _, need, _ in needs],
+            need_lon=[need["lon"] for _, need, _ in needs],
+            need_skills=[skills for _, _, skills in needs],
+            volunteers_needed=np.ones(n, dtype=np.int64),
+            urgency=[need["urgency"] for _, need, _ in needs],
+            remote_ok=[bool(need["remote_ok"]) for _, need, _ in needs],
+            window_need=owner,
+            window_start=start,
+            window_end=end,
+            volunteer_ids=[str(i) for i in range(m)],
+            volunteer_lat=self.lat,
+            volunteer_lon=self.lon,
+            volunteer_skills=self.usable_skills if usable_only else self.all_skills,
+            max_km=self.max_km,
+            capacity=np.ones(m, dtype=np.int64),
+            avail_volunteer=a_owner,
+            avail_start=a_start,
+            avail_end=a_end,
+        )
+        cand = matching.candidates(instance)
+        ni = np.asarray(cand.need_index, dtype=np.int64)
+        vi = np.asarray(cand.volunteer_index, dtype=np.int64)
+        if usable_only:
+            keep = self.room[vi]
+            ni, vi = ni[keep], vi[keep]
+        order = np.argsort(ni, kind="stable")
+        ni, vi = ni[order], vi[order]
+        bounds = np.searchsorted(ni, np.arange(n + 1))
+        found: dict[Any, Any] = {}
+        for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
+            if hi > lo:
+                found[needs[k][0]] = vi[lo:hi] if positions else self.ids[vi[lo:hi]].tolist()
+        return found
+
+    def holders(self, skills: set[str]) -> list[_Offer]:
+        """The offers holding every skill of ``skills``, verified or not, in the facts' order."""
+        return [self.offers[i] for i in self.ids[self.has(skills, held=True)].tolist()]
+
+
+class _Offers(dict[int, _Offer]):
+    """The diagnostic's offers by id, each made when first asked for."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.rows = rows
+        self.index = {o["id"]: i for i, o in enumerate(rows)}
+
+    def __missing__(self, offer_id: int) -> _Offer:
+        o = self.rows[self.index[offer_id]]
+        got = _Offer(
+            id=o["id"],
+            person=o["person"],
+            remaining=o["remaining"],
+            usable=frozenset(o["usable"]),
+            pending=tuple(o["pending"]),
+            held=frozenset(o["usable"]) | frozenset(o["pending"]),
+        )
+        self[offer_id] = got
+        return got
+
+
+def _whole_weeks(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:data:`WHOLE_WEEK` for each of ``k`` owners, as the engine's rows."""
+    start = np.tile(np.arange(7, dtype=np.int64) * MINUTES_PER_DAY, k)
+    return np.repeat(np.arange(k, dtype=np.int64), 7), start, start + MINUTES_PER_DAY
+
+
+def _window_rows(
+    windows: Any,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each owner's windows as the engine's rows: owner, start and end in week minutes."""
+    owner: list[int] = []
+    start: list[int] = []
+    end: list[int] = []
+    minute = _MINUTE_OF
+    for i, ws in enumerate(windows):
+        for w in ws:
+            base = w["weekday"] * MINUTES_PER_DAY
+            owner.append(i)
+            start.append(base + minute[w["start"]])
+            end.append(base + minute[w["end"]])
+    return (
+        np.array(owner, dtype=np.int64),
+        np.array(start, dtype=np.int64),
+        np.array(end, dtype=np.int64),
     )
-    cand = matching.candidates(instance)
-    found: dict[int, list[int]] = defaultdict(list)
-    for n, v in zip(cand.need_index.tolist(), cand.volunteer_index.tolist()):
-        found[int(instance.need_ids[n])].append(int(instance.volunteer_ids[v]))
-    return found
 
 
 def _diagnose(
@@ -286,9 +501,11 @@ def _diagnose(
     engine_code: str,
     need: dict[str, Any],
     at_time: list[int],
-    anytime: list[int],
-    offers: dict[int, dict[str, Any]],
+    anytime: np.ndarray,
+    offers: dict[int, _Offer],
     facts: Facts,
+    diag: _Diagnostic,
+    split: dict[Any, list[int]],
 ) -> dict[str, Any] | None:
     """The truer code and sentence for one open need, or ``None`` to keep the engine's.
 
@@ -296,22 +513,23 @@ def _diagnose(
     volunteers it proposed for this need are among the suitable ones."""
     skills = set(need["skills"])
     demand = int(need["volunteers_needed"])
+    requester = facts.requester.get(need_id)
     kinds: dict[str, set[int]] = defaultdict(set)  # kind -> people
     full_offers: list[int] = []
     for oid in at_time:
         offer = offers[oid]
-        person = offer["person"]
-        if person == facts.requester.get(need_id):
+        person = offer.person
+        if person == requester:
             kinds["own"].add(person)
         elif (need_id, person) in facts.helping:
             kinds["helping"].add(person)
         elif (need_id, oid) in facts.rejected:
             kinds["rejected"].add(person)
-        elif offer["remaining"] < 1:
+        elif offer.remaining < 1:
             # fully booked (and, if so, waiting for a credential too: freeing comes first)
             kinds["fully_booked"].add(person)
             full_offers.append(oid)
-        elif not skills <= set(offer["usable"]):
+        elif not skills <= offer.usable:
             kinds["unverified"].add(person)
         else:
             kinds["free"].add(person)
@@ -334,7 +552,7 @@ def _diagnose(
     if unverified:
         n = len(unverified)
         held = sorted(
-            {s for o in at_time for s in offers[o]["pending"] if s in skills},
+            {s for o in at_time for s in offers[o].pending if s in skills},
         )
         return _reason(
             "unverified",
@@ -366,38 +584,42 @@ def _diagnose(
     longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
     # free at other times: with room, the skills verified, nothing against the pair, and free
     # for as long as the need lasts
-    other_times = [
-        o
-        for o in anytime
-        if o not in set(at_time)
-        and offers[o]["remaining"] >= 1
-        and skills <= set(offers[o]["usable"])
-        and offers[o]["person"] != facts.requester.get(need_id)
-        and (need_id, offers[o]["person"]) not in facts.helping
-        and (need_id, o) not in facts.rejected
-        and any(
-            _minutes(w["end"]) - _minutes(w["start"]) >= longest for w in offers[o]["availability"]
+    # (over arrays of the offers in reach at any time)
+    pos = anytime
+    ok = ~np.isin(pos, diag.positions(at_time)) if at_time else np.ones(pos.size, dtype=bool)
+    ok &= diag.remaining[pos] >= 1
+    ok &= diag.has(skills)[pos]
+    ok &= diag.longest[pos] >= longest
+    if requester is not None:
+        ok &= diag.person[pos] != requester
+    helping = diag.helping_of.get(need_id)
+    if helping:
+        ok &= ~np.isin(diag.person[pos], helping)
+    rejected = diag.rejected_of.get(need_id)
+    if rejected:
+        ok &= ~np.isin(diag.ids[pos], rejected)
+    chosen = pos[ok]
+    if chosen.size:
+        n = int(np.unique(diag.person[chosen]).size)
+        lo, size = diag.win_ptr[chosen], np.diff(diag.win_ptr)[chosen]
+        # every window of the chosen offers: each offer's first, then the next ones
+        windows = np.repeat(lo, size) + (
+            np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
         )
-    ]
-    if other_times:
-        people = {offers[o]["person"] for o in other_times}
-        counts: Counter[tuple[int, str, str]] = Counter()
-        for o in other_times:
-            for w in offers[o]["availability"]:
-                if _minutes(w["end"]) - _minutes(w["start"]) >= longest:
-                    counts[(w["weekday"], w["start"], w["end"])] += 1
-        top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for (d, s, e), _ in top)
-        n = len(people)
+        windows = windows[diag.win_len[windows] >= longest]
+        codes, counts = np.unique(diag.win_code[windows], return_counts=True)
+        order = np.lexsort((codes, -counts))[:3]
+        top = [diag.window_of[int(c)] for c in codes[order].tolist()]
+        when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for d, s, e in top)
         return {
             **_reason(
                 "other_times",
                 f"{_count(n, 'volunteer')} with the skills and in reach "
                 f"{'is' if n == 1 else 'are'} free at other times: {when}.",
             ),
-            "free_at": [{"weekday": d, "start": s, "end": e} for (d, s, e), _ in top],
+            "free_at": [{"weekday": d, "start": s, "end": e} for d, s, e in top],
         }
-    if len(skills) > 1 and not at_time and _split(need_id, need, facts):
+    if len(skills) > 1 and not at_time and _split(need_id, len(skills), facts, offers, split):
         return _reason(
             "split",
             f"No one volunteer in reach has all of {_names(sorted(skills), facts)}, "
@@ -409,16 +631,16 @@ def _diagnose(
     # The engine sees only the volunteers with room: booked or unverified people who hold the
     # skills can make its "nobody has the skill" or "only k within reach" untrue. Count people
     # who could be asked at all: not the resident, not already helping, not turned down for it.
-    def askable(o: dict[str, Any]) -> bool:
+    def askable(o: _Offer) -> bool:
         return (
-            o["person"] != facts.requester.get(need_id)
-            and (need_id, o["person"]) not in facts.helping
-            and (need_id, o["id"]) not in facts.rejected
-            and skills <= set(o["usable"]) | set(o["pending"])
+            o.person != requester
+            and (need_id, o.person) not in facts.helping
+            and (need_id, o.id) not in facts.rejected
+            and skills <= o.held
         )
 
-    holders = {o["person"] for o in offers.values() if askable(o)}
-    in_reach = {offers[o]["person"] for o in anytime if askable(offers[o])}
+    holders = {o.person for o in diag.holders(skills) if askable(o)}
+    in_reach = {offers[o].person for o in diag.ids[anytime].tolist() if askable(offers[o])}
     named = _names(sorted(skills), facts) if skills else ""
     if len(holders) < demand:
         return (
@@ -448,21 +670,24 @@ def _diagnose(
     )
 
 
-def _split(need_id: int, need: dict[str, Any], facts: Facts) -> bool:
-    """Whether every skill of ``need`` alone has a volunteer with room, in reach and free at its
-    time (not the resident, not turned down for it)."""
-    parts = [{**need, "id": k, "skills": [s]} for k, s in enumerate(sorted(need["skills"]))]
-    usable_only = Facts(
-        offers=[
-            {**o, "pending": []}
-            for o in facts.offers
-            if o["remaining"] >= 1
-            and o["person"] != facts.requester.get(need_id)
-            and (need_id, o["id"]) not in facts.rejected
-        ]
+def _split(
+    need_id: int,
+    n_skills: int,
+    facts: Facts,
+    offers: dict[int, _Offer],
+    split: dict[Any, list[int]],
+) -> bool:
+    """Whether every skill of the need alone has a volunteer with room, in reach and free at
+    its time (not the resident, not turned down for it). ``split``: per ``(need id, k)``, the
+    offers with room that the engine's test accepts for the need's ``k``-th skill alone."""
+    requester = facts.requester.get(need_id)
+    return all(
+        any(
+            offers[o].person != requester and (need_id, o) not in facts.rejected
+            for o in split.get((need_id, k), ())
+        )
+        for k in range(n_skills)
     )
-    found = _pairs(usable_only, parts)
-    return all(found.get(k) for k in range(len(parts)))
 
 
 def _named(sentence: str, facts: Facts) -> str:
@@ -472,8 +697,17 @@ def _named(sentence: str, facts: Facts) -> str:
     return sentence
 
 
+#: Every valid "HH:MM" and its minute of the day.
+_MINUTE_OF = {f"{m // 60:02d}:{m % 60:02d}": m for m in range(MINUTES_PER_DAY + 1)}
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
 def _minutes(hhmm: str) -> int:
-    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+    got = _MINUTE_OF.get(hhmm)
+    return int(hhmm[:2]) * 60 + int(hhmm[3:]) if got is None else got
 
 
 def _reason(code: str, sentence: str) -> dict[str, Any]:

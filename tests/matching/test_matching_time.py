@@ -734,3 +734,53 @@ def test_harsh_instances_under_a_small_budget_keep_the_rules_and_an_honest_bound
     assert got <= (slots, units) <= bound
     if rules["optimal"]:
         assert got == (slots, units) == bound
+
+
+def test_repair_keeps_each_persons_best_set_that_keeps_the_rules():
+    """The repair's exact choice among one person's needs: the most needs that keep the rules,
+    then the highest score (two of three needs clash: the better of those two goes with the
+    third)."""
+    from matching._time import _best_subset, _prepare
+
+    def need(i, start, end):
+        return {
+            "id": f"n{i}",
+            "lat": 0,
+            "lon": 0,
+            "skills": [],
+            "windows": [{"weekday": 0, "start": start, "end": end}],
+            "volunteers_needed": 1,
+            "urgency": 0.5,
+            "remote_ok": True,
+            "first": "2026-12-07",
+            "last": "2026-12-28",
+        }
+
+    data = {
+        "needs": [need(0, "10:00", "12:00"), need(1, "11:00", "13:00"), need(2, "14:00", "15:00")],
+        "volunteers": [
+            {
+                "id": "v",
+                "lat": 0,
+                "lon": 0,
+                "skills": [],
+                "max_km": 1,
+                "capacity": 3,
+                "availability": [{"weekday": 0, "start": "09:00", "end": "16:00"}],
+            }
+        ],
+    }
+    inst = parse_instance(data)
+    p = _prepare(inst)
+    args = (p.busy_ptr, p.busy_sched, p.lim_tasks, p.lim_minutes, p.first, p.last)
+    args += (p.wptr, p.wday, p.wstart, p.wend)
+    none = np.zeros(0, dtype=np.int64)
+    cand = np.array([0, 1, 2], dtype=np.int64)
+    keep = _best_subset(0, none, cand, np.array([5, 7, 1], dtype=np.int64), *args)
+    assert keep.tolist() == [False, True, True]
+    keep = _best_subset(0, none, cand, np.array([9, 7, 1], dtype=np.int64), *args)
+    assert keep.tolist() == [True, False, True]
+    # beside a need that must stay (the third), the better of the two that clash
+    must = np.array([2], dtype=np.int64)
+    keep = _best_subset(0, must, cand[:2], np.array([5, 7], dtype=np.int64), *args)
+    assert keep.tolist() == [False, True]

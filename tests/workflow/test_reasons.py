@@ -195,3 +195,48 @@ def test_a_booked_holder_far_away_is_out_of_reach_not_missing(
     reason = _unmatched(client, scene)[here.id]
     assert reason["reason_code"] == "out_of_reach"
     assert reason["reason"] == "The only volunteer with ‘Legal advice’ is out of reach."
+
+
+def test_the_run_reads_the_diagnostic_facts_once_and_the_same(
+    app, client, scene, create_need, create_offer, run_matching
+):
+    """The diagnostic's facts built from the run's own read (its offers, full or not, with
+    their pending credentials; the needs' residents) equal the facts read afresh."""
+    from mutualaid.extensions import db
+    from mutualaid.models import utcnow
+    from mutualaid.services import matching_runs, reasons
+
+    create_offer([scene.group], skills=["legal-advice"], capacity=1)
+    create_offer([scene.group], skills=["dbs-checked"], verified=False)
+    create_offer([scene.group], skills=["cooking"], availability=[])
+    first = create_need(scene.group, skills=["legal-advice"], on_date=NEXT_WEEK)
+    turned_down = create_need(scene.group, skills=["cooking"])
+    create_need(scene.group, skills=["dbs-checked"])
+    create_need(scene.group, skills=["legal-advice"], on_date=NEXT_WEEK)
+    run_matching(scene)
+    _approve(client, scene, first.id)
+    [proposal] = [p for p in _queue(client, scene) if p["need"]["id"] == turned_down.id] or [None]
+    if proposal is not None:
+        client.post(
+            f"/api/v1/matches/{proposal['id']}/reject", json={"reason": "No"}, headers=scene.headers
+        )
+    with app.app_context():
+        now = utcnow()
+        loaded = matching_runs.load_instance(scene.group.id, now)
+        ids = [int(n["id"]) for n in loaded.instance["needs"]]
+        fresh = reasons.load_facts(scene.group.id, now, ids)
+        given = reasons.load_facts(
+            scene.group.id, now, ids, offers=loaded.every_offer, requester=loaded.requester
+        )
+        db.session.rollback()
+
+    def key(facts):
+        offers = sorted(
+            (o["id"], o["person"], o["remaining"], sorted(o["usable"]), sorted(o["pending"]))
+            for o in facts.offers
+        )
+        return offers, facts.requester, facts.helping, facts.rejected, facts.frees_on
+
+    assert key(given) == key(fresh)
+    assert any(o["remaining"] < 1 for o in given.offers)  # the full one is there
+    assert any(o["pending"] for o in given.offers)  # and the unverified credential
