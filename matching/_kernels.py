@@ -51,6 +51,30 @@ def _first_at_least(keys: Any, lo: int, hi: int, value: int) -> int:
     return lo
 
 
+@njit(cache=True, inline="always")
+def _fits(
+    v: int, vol_skills: Any, sk: Any, n_words: int, vol_time: Any, word: Any, mask: Any, items: int
+) -> bool:
+    """Whether volunteer ``v`` has the need's skill words ``sk[:n_words]`` (0 words when the
+    entry's first 32 skill bits decided it) and covers its ``items`` time items."""
+    for w in range(n_words):
+        if vol_skills[v, w] & sk[w] != sk[w]:
+            return False
+    for t in range(items):  # noqa: SIM110 - a loop numba compiles, not a generator
+        if vol_time[v, word[t]] & mask[t] != mask[t]:
+            return False
+    return True
+
+
+@njit(cache=True, inline="always")
+def _excluded(ex_vol: Any, lo: int, hi: int, v: int) -> bool:
+    """Whether ``v`` is among a need's excluded volunteers ``ex_vol[lo:hi]`` (sorted)."""
+    if hi == lo:
+        return False
+    k = _first_at_least(ex_vol, lo, hi, v)
+    return k < hi and ex_vol[k] == v
+
+
 @njit(cache=True)
 def scan_needs(
     start: int,
@@ -186,26 +210,22 @@ def scan_needs(
                     chord = math.sqrt(sq)
                     if not remote and chord > chord_limit[v]:
                         continue
-                    ok = True
-                    for w in range(n_skill_words if extra else 0):
-                        if vol_skills[v, w] & sk[w] != sk[w]:
-                            ok = False
-                            break
-                    if not ok:
-                        continue
-                    for t in range(items):
-                        if vol_time[v, word[t]] & mask[t] != mask[t]:
-                            ok = False
-                            break
-                    if not ok:
+                    if not _fits(
+                        v,
+                        vol_skills,
+                        sk,
+                        n_skill_words if extra else 0,
+                        vol_time,
+                        word,
+                        mask,
+                        items,
+                    ):
                         continue
                     n_free += 1
                     if count_only:
                         continue
-                    if e_hi > e_lo:
-                        k = _first_at_least(ex_vol, e_lo, e_hi, v)
-                        if k < e_hi and ex_vol[k] == v:
-                            continue
+                    if _excluded(ex_vol, e_lo, e_hi, v):
+                        continue
                     if pos >= cap:
                         overflow = True
                         break
@@ -820,24 +840,13 @@ def scan_best(
                 chord = math.sqrt(sq)
                 if chord <= chord_limit[v]:
                     continue  # within reach: found with the cells below
-                ok = True
-                for w in range(n_skill_words if extra else 0):
-                    if vol_skills[v, w] & sk[w] != sk[w]:
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                for t in range(items):
-                    if vol_time[v, word[t]] & mask[t] != mask[t]:
-                        ok = False
-                        break
-                if not ok:
+                if not _fits(
+                    v, vol_skills, sk, n_skill_words if extra else 0, vol_time, word, mask, items
+                ):
                     continue
                 n_free += 1
-                if e_hi > e_lo:
-                    k = _first_at_least(ex_vol, e_lo, e_hi, v)
-                    if k < e_hi and ex_vol[k] == v:
-                        continue
+                if _excluded(ex_vol, e_lo, e_hi, v):
+                    continue
                 if pos >= cap:
                     overflow = True
                     break
@@ -874,24 +883,13 @@ def scan_best(
                 chord = math.sqrt(sq)
                 if chord > chord_limit[v]:
                     continue
-                ok = True
-                for w in range(n_skill_words if extra else 0):
-                    if vol_skills[v, w] & sk[w] != sk[w]:
-                        ok = False
-                        break
-                if not ok:
-                    continue
-                for t in range(items):
-                    if vol_time[v, word[t]] & mask[t] != mask[t]:
-                        ok = False
-                        break
-                if not ok:
+                if not _fits(
+                    v, vol_skills, sk, n_skill_words if extra else 0, vol_time, word, mask, items
+                ):
                     continue
                 n_free += 1
-                if e_hi > e_lo:
-                    k = _first_at_least(ex_vol, e_lo, e_hi, v)
-                    if k < e_hi and ex_vol[k] == v:
-                        continue
+                if _excluded(ex_vol, e_lo, e_hi, v):
+                    continue
                 if pos >= cap:
                     overflow = True
                     break

@@ -65,7 +65,6 @@ from ..models import (
     MatchStatus,
     Need,
     Offer,
-    OfferSkill,
     Person,
     RunStatus,
     RunTrigger,
@@ -78,6 +77,7 @@ from ..models import (
 from ..schemas.matches import RunOutSchema
 from . import accounts, commitments, coordinator_alerts, locks, reasons
 from .common import among, get_or_not_found
+from .offers import usable_skills
 
 log = logging.getLogger(__name__)
 
@@ -681,7 +681,7 @@ def _load_offers(
         .where(*in_group)
         .order_by(Offer.id)
     )
-    skills, pending = _offer_skills(in_group, now)
+    skills, pending = usable_skills(in_group, now)
     today = now.date()
     out = []
     people: set[int] = set()
@@ -742,33 +742,6 @@ def _load_offers(
     for record in out:
         record["busy"] = busy_of.get(record["person"], [])
     return out
-
-
-def _offer_skills(
-    in_group: list[Any], now: datetime
-) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    """Each offer's usable skills, and its credentials that do not count yet (unverified or
-    expired): a credential counts only while verified and unexpired (see
-    ``OfferSkill.is_usable``)."""
-    usable: dict[int, list[str]] = defaultdict(list)
-    pending: dict[int, list[str]] = defaultdict(list)
-    today = now.date()
-    for offer_id, slug, is_credential, verified, expires in db.session.execute(
-        sa.select(
-            OfferSkill.offer_id,
-            Skill.slug,
-            Skill.is_credential,
-            OfferSkill.verified_dt,
-            OfferSkill.expires_on,
-        )
-        .join(Skill, Skill.id == OfferSkill.skill_id)
-        .join(Offer, Offer.id == OfferSkill.offer_id)
-        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
-        .where(*in_group)
-    ):
-        ok = not is_credential or (verified is not None and (expires is None or expires >= today))
-        (usable if ok else pending)[offer_id].append(slug)
-    return usable, pending
 
 
 def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:

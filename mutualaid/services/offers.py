@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -289,3 +290,31 @@ def verify_credential(
     held.verified_group_id = group_id
     db.session.flush()
     return held
+
+
+def usable_skills(
+    in_group: list[Any], now: datetime
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Each offer's usable skills, and its credentials that do not count yet (unverified or
+    expired): a credential counts only while verified and unexpired (see
+    ``OfferSkill.is_usable``). ``in_group``: conditions on ``Offer`` and ``offer_groups``
+    (the offers of a group, say); one query for all of them."""
+    usable: dict[int, list[str]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
+    today = now.date()
+    for offer_id, slug, is_credential, verified, expires in db.session.execute(
+        sa.select(
+            OfferSkill.offer_id,
+            Skill.slug,
+            Skill.is_credential,
+            OfferSkill.verified_dt,
+            OfferSkill.expires_on,
+        )
+        .join(Skill, Skill.id == OfferSkill.skill_id)
+        .join(Offer, Offer.id == OfferSkill.offer_id)
+        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
+        .where(*in_group)
+    ):
+        ok = not is_credential or (verified is not None and (expires is None or expires >= today))
+        (usable if ok else pending)[offer_id].append(slug)
+    return usable, pending

@@ -43,10 +43,11 @@ import sqlalchemy as sa
 import matching
 
 from ..extensions import db
-from ..models import Match, MatchStatus, Need, Offer, OfferSkill, Skill
+from ..models import Match, MatchStatus, Need, Offer, Skill
 from ..models.matches import HOLDING_MATCH_STATUSES
 from ..models.offers import offer_groups
 from . import accounts
+from .offers import usable_skills
 
 __all__ = ["ACTIONS", "DOMAIN_REASON_CODES", "REASON_CODES", "Facts", "load_facts", "refine"]
 
@@ -197,25 +198,7 @@ def _read_offers(group_id: int, now: datetime) -> list[dict[str, Any]]:
         .where(*in_group)
         .order_by(Offer.id)
     ).all()
-    usable: dict[int, list[str]] = defaultdict(list)
-    pending: dict[int, list[str]] = defaultdict(list)
-    for offer_id, slug, is_credential, verified, expires in db.session.execute(
-        sa.select(
-            OfferSkill.offer_id,
-            Skill.slug,
-            Skill.is_credential,
-            OfferSkill.verified_dt,
-            OfferSkill.expires_on,
-        )
-        .join(Skill, Skill.id == OfferSkill.skill_id)
-        .join(Offer, Offer.id == OfferSkill.offer_id)
-        .join(offer_groups, offer_groups.c.offer_id == Offer.id)
-        .where(*in_group)
-    ):
-        ok = not is_credential or (
-            verified is not None and (expires is None or expires >= now.date())
-        )
-        (usable if ok else pending)[offer_id].append(slug)
+    usable, pending = usable_skills(in_group, now)
     out = []
     for oid, person, lat, lon, max_km, availability, capacity, held in rows:
         out.append(

@@ -175,15 +175,12 @@ def test_need_potentials_settle_left_out_pairs():
     assert SCORE_UNITS - 1 + pi[1] < 0
 
 
-@pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize("seed", range(10))
-def test_best_pairs_skip_only_what_cannot_make_the_best(seed, ties):
-    """Dense instances (many pairs per need, so cells and volunteers are skipped): the best
-    pairs are the first of ``candidates()`` and the bound covers every pair left out."""
-    inst = random_instance(seed, 30, 300, ties=ties)
+def assert_best_pairs(inst: Instance, sizes: tuple[int, ...]) -> None:
+    """For each ``per_need``: the best pairs are the first of ``candidates()``, and the bound
+    covers every pair left out (at most the units of any pair kept)."""
     full = candidates(inst)
     rank = np.arange(len(full)) - np.searchsorted(full.need_index, full.need_index)
-    for per_need in (1, 4, 16):
+    for per_need in sizes:
         best, bound = best_candidates(inst, per_need)
         first = rank < per_need
         for name in ("need_index", "volunteer_index", "score_units", "distance_km"):
@@ -194,6 +191,15 @@ def test_best_pairs_skip_only_what_cannot_make_the_best(seed, ties):
         low = np.full(inst.n_needs, SCORE_UNITS + 1)
         np.minimum.at(low, best.need_index, best.score_units)
         assert np.all(bound <= low)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("seed", range(10))
+def test_best_pairs_skip_only_what_cannot_make_the_best(seed, ties):
+    """Dense instances (many pairs per need, so cells and volunteers are skipped): the best
+    pairs are the first of ``candidates()`` and the bound covers every pair left out."""
+    inst = random_instance(seed, 30, 300, ties=ties)
+    assert_best_pairs(inst, (1, 4, 16))
 
 
 @pytest.mark.parametrize("seed", range(10))
@@ -231,19 +237,7 @@ def test_remote_needs_best_pairs_beyond_reach(seed):
         exclude_need=rng.integers(0, n, n),
         exclude_volunteer=rng.integers(0, m, n),
     )
-    full = candidates(inst)
-    rank = np.arange(len(full)) - np.searchsorted(full.need_index, full.need_index)
-    for per_need in (1, 3, 16):
-        best, bound = best_candidates(inst, per_need)
-        first = rank < per_need
-        for name in ("need_index", "volunteer_index", "score_units", "distance_km"):
-            assert np.array_equal(getattr(best, name), getattr(full, name)[first])
-        best_left = np.zeros(inst.n_needs, dtype=np.int64)
-        np.maximum.at(best_left, full.need_index[~first], full.score_units[~first])
-        assert np.all(bound >= best_left)
-        low = np.full(inst.n_needs, SCORE_UNITS + 1)
-        np.minimum.at(low, best.need_index, best.score_units)
-        assert np.all(bound <= low)
+    assert_best_pairs(inst, (1, 3, 16))
     every = _solve(inst, False, None)
     lazy = _solve(inst, True, 2)
     assert lazy.stats["certified_optimal"]
