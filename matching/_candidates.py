@@ -57,7 +57,7 @@ from ._scoring import (
     volunteer_parts,
 )
 
-__all__ = ["Candidates", "best_candidates", "candidates", "reach_counts"]
+__all__ = ["Candidates", "best_candidates", "candidates", "nearby_order", "reach_counts"]
 
 _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup table
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
@@ -687,6 +687,16 @@ def _scan_order(
         return todo
     cell = np.floor(prep.need_xyz[todo] / _ORDER_CELL).astype(np.int64)
     return todo[np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0], need_class[todo]))]
+
+
+def nearby_order(inst: Instance) -> np.ndarray:
+    """The needs ordered by grid cells of about 5 km, so that needs next to each other in the
+    order are near each other (for the assignment's searches, see
+    :func:`matching._assign.b_matching`)."""
+    if inst.n_needs < 2:
+        return np.arange(inst.n_needs, dtype=np.int64)
+    cell = np.floor(_prepare(inst).need_xyz / _ORDER_CELL).astype(np.int64)
+    return np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0])).astype(np.int64)
 
 
 def _cell_bounds(
