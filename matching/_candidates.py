@@ -5,8 +5,9 @@ sphere, one grid per travel band (``max_km`` within a factor of
 ``_BAND_RATIO``, cells as wide as the band's longest reach), and in time
 classes (the hours of the week their merged availability touches). A need
 visits, in every band, the cells next to its own among the volunteers of its
-time class: the class of its first window's start, which every volunteer free
-for that window shares. This skips most pairs that are close but never free
+time class: of the classes its windows start in, the one with the fewest
+volunteers; every volunteer free for that window is free at its start, so
+belongs to it. This skips most pairs that are close but never free
 together. Skills and times are bitsets: a need's row holds its required
 skills and the elementary time segments its windows cover; a volunteer's row
 holds its skills and the segments its merged availability covers (so a window
@@ -20,9 +21,11 @@ Reach is decided on chord lengths: a pair is within reach when its chord is at
 most the volunteer's largest chord whose great-circle distance is at most
 ``max_km`` (:func:`_chord_limits`), and distances and scores come from those
 same chords through :func:`~matching._scoring.chord_to_km`, one formula for
-the reach test, the distance and the score. Needs are processed in input
-order, a block at a time: each block's pairs are scored, sorted per need best
-first and appended to the output arrays.
+the reach test, the distance and the score. Needs are scanned in chunks, in
+parallel, in the order of :func:`_scan_order`; each chunk's pairs are scored,
+sorted per need best first and appended to the output arrays as they come
+(a chunk whose pairs overflow its buffer keeps the needs it finished and
+resumes in the next round), then put in need order (:func:`regroup`).
 """
 
 from __future__ import annotations
@@ -537,10 +540,10 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
 class _Output:
     """Output arrays that grow in place, sized from the pairs per need so far.
 
-    Needs come in input order, so the pairs of the needs done predict the
-    rest well: the arrays are grown to that estimate (plus a sixteenth) when
-    full, a few times in all rather than by a fixed fraction each time, and
-    shrunk to size at the end."""
+    The pairs per need of the needs done so far predict the rest well: the
+    arrays are grown to that estimate (plus a sixteenth) when full, a few
+    times in all rather than by a fixed fraction each time, and shrunk to
+    size at the end."""
 
     def __init__(self) -> None:
         self.need = np.empty(0, dtype=np.int32)
