@@ -255,7 +255,7 @@ def _prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
 
 
 @_compiled
-def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # type: ignore[no-untyped-def]
+def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost, order):  # type: ignore[no-untyped-def]
     """Min-cost routing of every need's ``slots[need]`` units (see the module notes).
 
     Nodes ``0..n-1`` are needs, ``n..n_left-1`` (need, person) nodes, the rest
@@ -264,8 +264,9 @@ def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # 
     cost; ``arc`` packs each one's cost, flag of flow and head (``cost << 32
     | flow << 31 | head``, flows set here). ``slot_ptr`` gives each node's
     room for arcs carrying flow into it (a record's capacity, 1 for a (need,
-    person) node). Returns the number of searches, the potentials, each
-    node's room left and, per node, the arcs carrying flow into it.
+    person) node). The searches take the needs in ``order``. Returns the
+    number of searches, the potentials, each node's room left and, per node,
+    the arcs carrying flow into it.
 
     The searches wait on memory more than they compute, so what they read at
     random is packed: an arc in one word; beside each arc carrying flow into
@@ -336,7 +337,7 @@ def _flow(n, n_left, ptr, first, arc, tail, slot_ptr, slots, unfilled_cost):  # 
     touched = np.empty(n_nodes, dtype=np.int64)
     settled = np.empty(n_nodes, dtype=np.int64)
     searches = 0
-    for src in range(n):
+    for src in order:
         # every search routes one more unit of the need, to a record or "unfilled"
         for _ in range(slots[src] - filled[src]):
             searches += 1
@@ -520,6 +521,7 @@ def b_matching(
     q: int,
     person: np.ndarray | None = None,
     open_needs: np.ndarray | None = None,
+    order: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Optimal pairs: most filled slots, then highest total score.
 
@@ -541,6 +543,12 @@ def b_matching(
         With it, the network is that of the larger graph: those needs' slots
         and every record's capacity are not cut to the pairs given, and
         ``info["need_potential"]`` holds valid dual prices for it (see Notes).
+    order : ndarray of int, optional
+        The order in which the needs' shortest-path searches run (default:
+        index order), a permutation of the needs. Any order gives an optimal
+        assignment (which one, among equals, may differ); needs near each
+        other searched one after another read the same records and arcs, which
+        memory caches then hold.
 
     Returns
     -------
@@ -606,8 +614,14 @@ def b_matching(
     room = np.concatenate((np.zeros(n, dtype=np.int64), np.ones(n_groups, dtype=np.int64), cap))
     slot_ptr = np.concatenate(([0], np.cumsum(room))).astype(np.int64)
     unfilled_cost = (int(slots.sum()) + 1) * int(q)
+    if order is None:
+        order = np.arange(n, dtype=np.int64)
+    else:
+        order = np.asarray(order, dtype=np.int64)
+        if order.shape != (n,):
+            raise ValueError(f"order must list the {n} needs, got shape {order.shape}")
     searches, pot, room, into = _flow(
-        n, n_left, ptr, first, arcs, tails, slot_ptr, slots, unfilled_cost
+        n, n_left, ptr, first, arcs, tails, slot_ptr, slots, unfilled_cost, order
     )
     info["searches"] = int(searches)
     if open_needs is not None:

@@ -5,8 +5,9 @@ sphere, one grid per travel band (``max_km`` within a factor of
 ``_BAND_RATIO``, cells as wide as the band's longest reach), and in time
 classes (the hours of the week their merged availability touches). A need
 visits, in every band, the cells next to its own among the volunteers of its
-time class: the class of its first window's start, which every volunteer free
-for that window shares. This skips most pairs that are close but never free
+time class: of the classes its windows start in, the one with the fewest
+volunteers; every volunteer free for that window is free at its start, so
+belongs to it. This skips most pairs that are close but never free
 together. Skills and times are bitsets: a need's row holds its required
 skills and the elementary time segments its windows cover; a volunteer's row
 holds its skills and the segments its merged availability covers (so a window
@@ -20,9 +21,11 @@ Reach is decided on chord lengths: a pair is within reach when its chord is at
 most the volunteer's largest chord whose great-circle distance is at most
 ``max_km`` (:func:`_chord_limits`), and distances and scores come from those
 same chords through :func:`~matching._scoring.chord_to_km`, one formula for
-the reach test, the distance and the score. Needs are processed in input
-order, a block at a time: each block's pairs are scored, sorted per need best
-first and appended to the output arrays.
+the reach test, the distance and the score. Needs are scanned in chunks, in
+parallel, in the order of :func:`_scan_order`; each chunk's pairs are scored,
+sorted per need best first and appended to the output arrays as they come
+(a chunk whose pairs overflow its buffer keeps the needs it finished and
+resumes in the next round), then put in need order (:func:`regroup`).
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ from ._scoring import (
     volunteer_parts,
 )
 
-__all__ = ["Candidates", "best_candidates", "candidates", "reach_counts"]
+__all__ = ["Candidates", "best_candidates", "candidates", "nearby_order", "reach_counts"]
 
 _TABLE_LIMIT = 30_000_000  # patterns_needs * patterns_volunteers for a lookup table
 _BAND_RATIO = 1.35  # max_km bands: radius grows by this factor
@@ -360,12 +363,17 @@ def _chord_limits(max_km: np.ndarray) -> np.ndarray:
     return np.asarray(c[inv.reshape(-1)], dtype=np.float64)
 
 
-def _need_classes(inst: Instance) -> np.ndarray:
-    """Each need's time class: the class of its first window's start."""
-    first = np.searchsorted(inst.window_need, np.arange(inst.n_needs))
-    if inst.n_needs == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.asarray(inst.window_start[first] // _CLASS_MINUTES, dtype=np.int64)
+def _need_classes(inst: Instance, class_size: np.ndarray) -> np.ndarray:
+    """Each need's time class: of the classes its windows start in, the one with the fewest
+    volunteers (``class_size``; the lowest class among equals). A volunteer free for a
+    window is free at its start, so it belongs to that window's class: the pairs are the same
+    whichever window a need's class comes from, and the smallest class means the fewest
+    volunteers to test."""
+    start = np.asarray(inst.window_start // _CLASS_MINUTES, dtype=np.int64)
+    k = np.int64(max(class_size.size, 1))
+    key = np.full(inst.n_needs, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(key, inst.window_need, np.asarray(class_size, dtype=np.int64)[start] * k + start)
+    return key % k  # (every need has a window)
 
 
 def _volunteer_classes(inst: Instance) -> tuple[np.ndarray, np.ndarray]:
@@ -506,7 +514,7 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
         todo = _scan_order(inst, prep, one_class, mode)
         bounds = np.linspace(0, todo.size, n_chunks + 1).astype(np.int64)
         scan_chunks(
-            bounds, todo, True, one_class, mode, prep.need_xyz,
+            np.column_stack((bounds[:-1], bounds[1:])), todo, True, one_class, mode, prep.need_xyz,
             prep.skills.need_rows, items[0], items[1], items[2],
             np.zeros(inst.n_needs + 1, dtype=np.int64), no_pairs[0], idx.class_cells,
             idx.cell_key, idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
@@ -532,10 +540,10 @@ def reach_counts(inst: Instance, needs: np.ndarray) -> np.ndarray:
 class _Output:
     """Output arrays that grow in place, sized from the pairs per need so far.
 
-    Needs come in input order, so the pairs of the needs done predict the
-    rest well: the arrays are grown to that estimate (plus a sixteenth) when
-    full, a few times in all rather than by a fixed fraction each time, and
-    shrunk to size at the end."""
+    The pairs per need of the needs done so far predict the rest well: the
+    arrays are grown to that estimate (plus a sixteenth) when full, a few
+    times in all rather than by a fixed fraction each time, and shrunk to
+    size at the end."""
 
     def __init__(self) -> None:
         self.need = np.empty(0, dtype=np.int32)
@@ -655,7 +663,8 @@ def _scan_inputs(
     if cached is None:
         idx = _index(inst, prep, *_volunteer_classes(inst), _n_classes(inst))
         ex = _exclusions(inst, idx.position)
-        cached = (idx, ex, _time_items(prep.need_t), _need_classes(inst))
+        sizes = np.diff(idx.cell_start[idx.class_cells[:: idx.band_h.size]])
+        cached = (idx, ex, _time_items(prep.need_t), _need_classes(inst, sizes))
         inst._cache["scan_inputs"] = cached
     return cached
 
@@ -687,6 +696,16 @@ def _scan_order(
         return todo
     cell = np.floor(prep.need_xyz[todo] / _ORDER_CELL).astype(np.int64)
     return todo[np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0], need_class[todo]))]
+
+
+def nearby_order(inst: Instance) -> np.ndarray:
+    """The needs ordered by grid cells of about 5 km, so that needs next to each other in the
+    order are near each other (for the assignment's searches, see
+    :func:`matching._assign.b_matching`)."""
+    if inst.n_needs < 2:
+        return np.arange(inst.n_needs, dtype=np.int64)
+    cell = np.floor(_prepare(inst).need_xyz / _ORDER_CELL).astype(np.int64)
+    return np.lexsort((cell[:, 2], cell[:, 1], cell[:, 0])).astype(np.int64)
 
 
 def _cell_bounds(
@@ -735,8 +754,8 @@ def _generate(
             inst._cache["cell_bounds"] = (cell_fair, cell_reach)
             if (mode == 2).any():
                 fair_entries = _fair_entries(inst, idx, vol_total)
-        # chunks of needs scanned in parallel, each into its own row of the buffers; a round
-        # keeps the chunks done before the first that did not fit (and resumes there)
+        # chunks of needs scanned in parallel, each into its own row of the buffers; each
+        # chunk's pairs go to the output as they come (``regroup`` puts them in need order)
         n_chunks = _CHUNKS_PER_THREAD * max(get_num_threads(), 1)
         s_vol = np.empty((n_chunks, _BLOCK_PAIRS), dtype=np.int32)
         s_chord = np.empty((n_chunks, _BLOCK_PAIRS))
@@ -744,13 +763,21 @@ def _generate(
         result = np.zeros((n_chunks, 2), dtype=np.int64)
         per_need_seen = 64.0  # pairs per need scanned so far (sizes the chunks)
         todo = _scan_order(inst, prep, need_class, mode)
-        start = 0
-        while start < todo.size:
+        pending = [(0, int(todo.size))] if todo.size else []  # ranges of ``todo`` left
+        n_done = n_seen = 0  # needs done, and their pairs
+        while pending:
             size = max(1, int(s_vol.shape[1] * 0.7 / per_need_seen))
-            bounds = np.minimum(start + size * np.arange(n_chunks + 1), todo.size)
+            chunks: list[tuple[int, int]] = []
+            while pending and len(chunks) < n_chunks:
+                lo, hi = pending.pop(0)
+                if hi - lo > size:
+                    pending.insert(0, (lo + size, hi))
+                    hi = lo + size
+                chunks.append((lo, hi))
+            spans = np.array(chunks, dtype=np.int64)
             if per_need is None:
                 scan_chunks(
-                    bounds, todo, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    spans, todo, False, need_class, mode, prep.need_xyz, prep.skills.need_rows,
                     items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
@@ -758,7 +785,7 @@ def _generate(
                 )  # fmt: skip
             else:
                 scan_best_chunks(
-                    bounds, todo, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
+                    spans, todo, keep, need_class, mode, prep.need_xyz, prep.skills.need_rows,
                     items[0], items[1], items[2], ex[0], ex[1], idx.class_cells, idx.cell_key,
                     idx.cell_start, idx.entry_vol, idx.entry_skills, idx.band_h,
                     idx.band_offset, idx.band_span, idx.vol_xyz, idx.chord_limit,
@@ -766,34 +793,32 @@ def _generate(
                     cell_reach, fair_entries, WEIGHTS["closeness"], SCORE_UNITS, EARTH_RADIUS_KM,
                     s_vol, s_chord, pairs, free, cut, result,
                 )  # fmt: skip
-            done = 0
-            while done < n_chunks and result[done, 0] == bounds[done + 1]:
-                done += 1
-            if done < n_chunks and result[done, 0] > bounds[done]:
-                # the chunk did part of its needs: keep those, as a chunk of their own
-                bounds[done + 1] = result[done, 0]
-                done += 1
-            if done == 0:  # one need's pairs do not fit: larger buffers
+            # every chunk keeps the needs it did; the rest of a chunk whose pairs did not fit
+            # comes back first in the next round (no need is scanned twice but the one cut off)
+            k = len(chunks)
+            stop = result[:k, 0].copy()
+            written = result[:k, 1].copy()
+            pending[:0] = [(int(stop[c]), hi) for c, (_, hi) in enumerate(chunks) if stop[c] < hi]
+            done = np.column_stack((spans[:, 0], stop))
+            scanned = [pairs[todo[lo:hi]] for lo, hi in done]
+            kept = np.array([np.minimum(x, keep).sum() for x in scanned], dtype=np.int64)
+            n_done += int((stop - spans[:, 0]).sum())
+            n_seen += sum(int(x.sum()) for x in scanned)
+            at_ = out.reserve(int(kept.sum()), (out.size + kept.sum()) * todo.size / max(n_done, 1))
+            offsets = at_ + np.concatenate(([0], np.cumsum(kept)[:-1]))
+            for c in range(k):
+                chord_to_km(s_chord[c, : written[c]], out=km[c, : written[c]])
+            sort_chunks(
+                done, todo, written, offsets, pairs, s_vol, km, max_km, need_total, vol_total,
+                idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS, out.need, out.vol, out.units,
+                out.km, keep, bound, at,
+            )  # fmt: skip
+            if np.any(stop == spans[:, 0]):  # a need's pairs alone do not fit: larger buffers
                 width = 2 * s_vol.shape[1]
                 s_vol = np.empty((n_chunks, width), dtype=np.int32)
                 s_chord = np.empty((n_chunks, width))
                 km = np.empty((n_chunks, width))
-                continue
-            stop = int(bounds[done])
-            written = result[:done, 1].copy()
-            total = np.r_[0, np.cumsum(np.minimum(pairs[todo[start:stop]], keep))]
-            kept = total[bounds[1 : done + 1] - start] - total[bounds[:done] - start]
-            lo = out.reserve(int(kept.sum()), (out.size + kept.sum()) * todo.size / stop)
-            offsets = lo + np.concatenate(([0], np.cumsum(kept)[:-1]))
-            for c in range(done):
-                chord_to_km(s_chord[c, : written[c]], out=km[c, : written[c]])
-            sort_chunks(
-                bounds[: done + 1], todo, written, offsets, pairs, s_vol, km, max_km,
-                need_total, vol_total, idx.vol_input, WEIGHTS["closeness"], SCORE_UNITS,
-                out.need, out.vol, out.units, out.km, keep, bound, at,
-            )  # fmt: skip
-            per_need_seen = max(float(pairs[todo[:stop]].sum()) / stop, 1e-3)
-            start = stop
+            per_need_seen = max(n_seen / max(n_done, 1), 1e-3)
         np.maximum(bound, cut, out=bound, casting="unsafe")
     need_index, volunteer_index, units_all, distance = regroup(
         at, np.minimum(pairs, keep), *out.arrays()

@@ -499,7 +499,7 @@ def fairness_order(
 
 @njit(cache=True, parallel=True)
 def scan_chunks(
-    bounds: Any,
+    spans: Any,
     todo: Any,
     count_only: bool,
     need_class: Any,
@@ -529,18 +529,18 @@ def scan_chunks(
     free: Any,
     result: Any,
 ) -> None:
-    """:func:`scan_needs` on chunks ``todo[bounds[c]:bounds[c + 1]]`` of needs in parallel.
+    """:func:`scan_needs` on chunks ``todo[spans[c, 0]:spans[c, 1]]`` of needs in parallel.
 
     Chunk ``c`` writes to row ``c`` of ``out_vol`` and ``out_chord``;
     ``result[c]`` is its ``(next_need, written)``. The output does not depend
     on the number of threads."""
     # chunks come in processing order, and its parts differ in work (time classes are
     # busier in the evening): a thread's share of the loop takes every other chunk
-    half = (bounds.size) // 2
-    for i in prange(bounds.size - 1):
+    half = (spans.shape[0] + 1) // 2
+    for i in prange(spans.shape[0]):
         c = 2 * i if i < half else 2 * (i - half) + 1
         nxt, written = scan_needs(
-            bounds[c], bounds[c + 1], todo, count_only, need_class, need_mode, need_xyz,
+            spans[c, 0], spans[c, 1], todo, count_only, need_class, need_mode, need_xyz,
             need_skills, item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, out_vol[c], out_chord[c], pairs, free,
@@ -551,7 +551,7 @@ def scan_chunks(
 
 @njit(cache=True, parallel=True)
 def sort_chunks(
-    bounds: Any,
+    spans: Any,
     todo: Any,
     written: Any,
     offsets: Any,
@@ -572,12 +572,13 @@ def sort_chunks(
     bound: Any,
     at: Any,
 ) -> None:
-    """:func:`sort_segments` on the chunks of :func:`scan_chunks` in parallel, chunk ``c``
-    (``written[c]`` pairs in row ``c`` of ``vol`` and ``km``) at ``offsets[c]``."""
-    for c in prange(bounds.size - 1):
+    """:func:`sort_segments` on the chunks of :func:`scan_chunks` in parallel: chunk ``c``'s
+    needs ``todo[spans[c, 0]:spans[c, 1]]`` (``written[c]`` pairs in row ``c`` of ``vol`` and
+    ``km``) at ``offsets[c]``."""
+    for c in prange(spans.shape[0]):
         k = written[c]
         sort_segments(
-            bounds[c], bounds[c + 1], todo, pairs, vol[c, :k], km[c, :k], max_km, need_total,
+            spans[c, 0], spans[c, 1], todo, pairs, vol[c, :k], km[c, :k], max_km, need_total,
             vol_total, vol_input, closeness_weight, score_units, out_need, out_vol, out_units,
             out_km, offsets[c], keep, bound, at,
         )  # fmt: skip
@@ -938,7 +939,7 @@ def scan_best(
 
 @njit(cache=True, parallel=True)
 def scan_best_chunks(
-    bounds: Any,
+    spans: Any,
     todo: Any,
     keep: int,
     need_class: Any,
@@ -981,11 +982,11 @@ def scan_best_chunks(
     """:func:`scan_best` on chunks of needs in parallel, as :func:`scan_chunks`."""
     # chunks come in processing order, and its parts differ in work (time classes are
     # busier in the evening): a thread's share of the loop takes every other chunk
-    half = (bounds.size) // 2
-    for i in prange(bounds.size - 1):
+    half = (spans.shape[0] + 1) // 2
+    for i in prange(spans.shape[0]):
         c = 2 * i if i < half else 2 * (i - half) + 1
         nxt, written = scan_best(
-            bounds[c], bounds[c + 1], todo, keep, need_class, need_mode, need_xyz, need_skills,
+            spans[c, 0], spans[c, 1], todo, keep, need_class, need_mode, need_xyz, need_skills,
             item_word, item_mask, item_count, ex_ptr, ex_vol, class_cells, cell_key,
             cell_start, entry_vol, entry_skills, band_h, band_offset, band_span, vol_xyz,
             chord_limit, vol_skills, vol_time, need_total, vol_total, max_km, cell_fair,

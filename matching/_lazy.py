@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from ._assign import b_matching
-from ._candidates import Candidates, best_candidates, candidates
+from ._candidates import Candidates, best_candidates, candidates, nearby_order
 from ._instance import Instance
 
 __all__ = ["assign", "merge"]
@@ -132,6 +132,7 @@ def assign(
         pool = ThreadPoolExecutor(max_workers=1)
         info["alongside"] = pool.submit(alongside, cand)
         pool.shutdown(wait=False)  # the thread ends with its one task
+    order = nearby_order(inst)
     while True:
         info["rounds"] += 1
         t, c = time.perf_counter(), time.process_time()
@@ -145,6 +146,7 @@ def assign(
             q,
             person=person,
             open_needs=open_needs if per_need is not None else None,
+            order=order,
         )
         info["searches"] += sol["searches"]
         info["seconds_assignment"] += time.perf_counter() - t

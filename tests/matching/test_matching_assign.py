@@ -122,9 +122,9 @@ def ortools_reference(ni, vi, s, demand, capacity, person=None):
     return int(x.sum()), int(s[x].sum()) if x.size else 0
 
 
-def check(ni, vi, s, demand, capacity, person=None):
+def check(ni, vi, s, demand, capacity, person=None, order=None):
     """The solver's pairs are feasible, distinct people per need, and optimal."""
-    chosen, _ = b_matching(ni, vi, s, demand, capacity, Q, person=person)
+    chosen, _ = b_matching(ni, vi, s, demand, capacity, Q, person=person, order=order)
     assert np.unique(chosen).size == chosen.size
     assert np.all(np.bincount(ni[chosen], minlength=demand.size) <= demand)
     assert np.all(np.bincount(vi[chosen], minlength=capacity.size) <= capacity)
@@ -231,3 +231,37 @@ def test_tight_capacity_random_graphs(seed):
     capacity = np.ones(m, dtype=np.int64)
     person = np.arange(m) // (1 + seed % 2)
     check(ni.astype(np.int64), vi.astype(np.int64), s, demand, capacity, person)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_any_search_order_is_optimal(seed):
+    # the needs' searches in a shuffled or reversed order: another optimum, as good
+    rng = np.random.default_rng(12_000 + seed)
+    n, m = int(rng.integers(2, 40)), int(rng.integers(1, 40))
+    if seed % 2:
+        mask = rng.random((n, m)) < 3.0 / m  # scarce: long alternating paths
+        ni, vi = (x.astype(np.int64) for x in np.nonzero(mask))
+        s = rng.integers(1, Q, ni.size)
+        demand, capacity = rng.integers(1, 4, n), np.ones(m, dtype=np.int64)
+    else:
+        ni, vi, s, demand, capacity = random_graph(rng, n, m, 0.3, ties=seed % 3 == 0)
+    person = rng.integers(0, max(1, m // 2), m)
+    order = rng.permutation(n) if seed % 3 else np.arange(n)[::-1]
+    chosen = check(ni, vi, s, demand, capacity, person, order=order)
+    again, _ = b_matching(ni, vi, s, demand, capacity, Q, person=person, order=order)
+    assert np.array_equal(chosen, again)
+
+
+def test_reversed_chain_is_optimal():
+    k = 200
+    ni, vi, s = chain(k)
+    one = np.ones(k, dtype=np.int64)
+    chosen = check(ni, vi, s, one, one, order=np.arange(k)[::-1])
+    assert chosen.size == k
+
+
+def test_an_order_of_the_wrong_length_is_refused():
+    ni, vi, s = chain(3)
+    one = np.ones(3, dtype=np.int64)
+    with pytest.raises(ValueError, match="order must list the 3 needs, got shape \\(2,\\)"):
+        b_matching(ni, vi, s, one, one, Q, order=np.array([0, 1]))
