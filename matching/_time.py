@@ -310,7 +310,8 @@ def _pair_status(
                     known = False
                 else:
                     until = max(until, last[b] + 1)
-        if code == 0:
+        # (a person with no weekly limit overflows no week: the common case, not searched)
+        if code == 0 and (lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT):
             k = 0
             for j in range(busy_ptr[q], busy_ptr[q + 1]):
                 items[k] = busy_sched[j]
@@ -903,6 +904,29 @@ def _rank_in_need(ni: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     return rank
 
 
+@_compiled
+def _group_order(keys, ptr):  # type: ignore[no-untyped-def]
+    """The positions of ``keys`` in stable order of key, ``ptr`` being each key's first
+    place (a counting sort)."""
+    fill = ptr[:-1].copy()
+    out = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        k = keys[i]
+        out[fill[k]] = i
+        fill[k] += 1
+    return out
+
+
+def _grouped(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(keys, kind="stable")`` of keys in ``0 .. n_keys - 1``, by counting (a
+    comparison sort of a million pairs' people takes ten times as long), and where each
+    key's run starts (``n_keys + 1`` entries)."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=ptr[1:])
+    return _group_order(keys, ptr), ptr
+
+
 def _unique(x: np.ndarray, counts: bool = False) -> Any:
     """``np.unique`` of integers by sorting (the same result; faster than hashing here)."""
     x = np.sort(x)
@@ -1094,13 +1118,9 @@ def branch_and_bound(
     pair_person = who[vi64] if n_pairs else np.zeros(0, dtype=np.int64)
     prep = _prepare(inst) if inst.times is not None else None
     # every person's pairs and records
-    by_person = np.argsort(pair_person, kind="stable")
     n_people = int(who.max()) + 1 if who.size else 0
-    person_ptr = np.zeros(n_people + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pair_person, minlength=n_people), out=person_ptr[1:])
-    rec_order = np.argsort(who, kind="stable")
-    rec_ptr = np.zeros(n_people + 1, dtype=np.int64)
-    np.cumsum(np.bincount(who, minlength=n_people), out=rec_ptr[1:])
+    by_person, person_ptr = _grouped(pair_person, n_people)
+    rec_order, rec_ptr = _grouped(who, n_people)
     Caps = dict[int, int]
     rank = _rank_in_need(ni64, score64, n)
 
