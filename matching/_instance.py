@@ -846,7 +846,7 @@ def _skills_of(records: list[Any]) -> list[tuple[str, ...]]:
     return list(map(known.__getitem__, keys))
 
 
-def _windows_of(
+def _all_windows(
     records: list[Any], key: str, allow_empty: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every record's windows (as :func:`_windows`): owner, start and end in week minutes."""
@@ -897,7 +897,7 @@ def _needs_in_bulk(needs: list[Any]) -> _NeedColumns:
         lat=_floats(list(map(itemgetter("lat"), needs)), -90, 90),
         lon=_floats(list(map(itemgetter("lon"), needs)), -180, 180),
         skills=_skills_of(needs),
-        windows=_windows_of(needs, "windows", False),
+        windows=_all_windows(needs, "windows", False),
         needed=_ints(list(map(itemgetter("volunteers_needed"), needs)), 1),
         urgency=_floats(list(map(itemgetter("urgency"), needs)), 0, 1),
         remote_ok=np.array(remote, dtype=bool),
@@ -954,7 +954,7 @@ def _volunteers_in_bulk(vols: list[Any]) -> _VolunteerColumns:
         skills=_skills_of(vols),
         max_km=_floats(list(map(itemgetter("max_km"), vols)), 0, math.inf),
         capacity=_ints(list(map(itemgetter("capacity"), vols)), 1),
-        availability=_windows_of(vols, "availability", True),
+        availability=_all_windows(vols, "availability", True),
         load=_ints(list(map(methodcaller("get", "load", 0), vols)), 0),
         person=np.array(person, dtype=np.int64),
         busy_ref=b_refs,

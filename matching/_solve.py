@@ -71,24 +71,28 @@ _HHMM = tuple(_hhmm(m) for m in range(MINUTES_PER_DAY + 1))
 
 
 def _windows_of(inst: Instance, needs: np.ndarray) -> dict[int, tuple[list[dict[str, Any]], str]]:
-    """Each of these needs' windows (as :func:`_windows`) and their text, with one search for
-    all of them."""
+    """Each of these needs' windows (``{"weekday", "start", "end"}`` dicts) and their text
+    (``"Tue 09:00-11:00, ..."``), with one search for all of them; each distinct window is
+    put into words once."""
     bounds = np.searchsorted(inst.window_need, np.concatenate([needs, needs + 1]))
     los, his = bounds[: needs.size].tolist(), bounds[needs.size :].tolist()
     starts, ends = inst.window_start.tolist(), inst.window_end.tolist()
+    told: dict[tuple[int, int], tuple[int, str, str, str]] = {}
     out = {}
     for n, lo, hi in zip(needs.tolist(), los, his):
         wl = []
+        texts = []
         for s, e in zip(starts[lo:hi], ends[lo:hi]):
-            day = s // MINUTES_PER_DAY
-            base = day * MINUTES_PER_DAY
-            wl.append({"weekday": day, "start": _HHMM[s - base], "end": _HHMM[e - base]})
-        out[n] = (wl, _windows_text(wl))
+            got = told.get((s, e))
+            if got is None:
+                day = s // MINUTES_PER_DAY
+                base = day * MINUTES_PER_DAY
+                a, b = _HHMM[s - base], _HHMM[e - base]
+                got = told[s, e] = (day, a, b, f"{WEEKDAYS[day]} {a}-{b}")
+            wl.append({"weekday": got[0], "start": got[1], "end": got[2]})
+            texts.append(got[3])
+        out[n] = (wl, ", ".join(texts))
     return out
-
-
-def _windows_text(windows: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{WEEKDAYS[w['weekday']]} {w['start']}-{w['end']}" for w in windows)
 
 
 def _quote(skills: Any) -> str:
@@ -162,14 +166,23 @@ class Result:
             inst.remote_ok[ni].tolist(),
         )
         windows = _windows_of(inst, np.unique(ni))
-        need_ids, volunteer_ids = inst.need_ids, inst.volunteer_ids
+        need_ids, volunteer_ids, need_skills = inst.need_ids, inst.volunteer_ids, inst.need_skills
+        # per need, the summary's end (skills and windows), and whether its windows' dicts
+        # went to a match already (a later match of the need gets copies: no two matches
+        # share a dict)
+        tails: dict[int, str] = {}
         out = []
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
             wl, wt = windows[n]
             score = s / SCORE_UNITS
-            skills = list(inst.need_skills[n])
+            skills = list(need_skills[n])
+            tail = tails.get(n)
+            if tail is None:
+                tail = tails[n] = (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
+            else:
+                wl = [dict(x) for x in wl]
             where = f"remote, {d:.1f} km away" if remote else f"{d:.1f} km away (of {mk:g} km)"
-            summary = where + (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
+            summary = where + tail
             out.append(
                 {
                     "need": need_ids[n],
@@ -181,7 +194,7 @@ class Result:
                         "distance_km": d,
                         "remote": bool(remote),
                         "skills_matched": skills,
-                        "windows": [dict(x) for x in wl],
+                        "windows": wl,
                         "score_parts": {
                             "closeness": cp,
                             "urgency": up,
