@@ -14,7 +14,7 @@ from ._arrays import has_repeats
 from ._candidates import Candidates, _prepare, candidates, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
-from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
+from ._instance import MINUTES_PER_DAY, WEEK_MINUTES, WEEKDAYS, Instance
 from ._lazy import assign
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
 from ._time import BUSY, LIMIT, OK, PAUSED, branch_and_bound, day_text, pair_status
@@ -72,26 +72,33 @@ _HHMM = tuple(_hhmm(m) for m in range(MINUTES_PER_DAY + 1))
 
 def _windows_of(inst: Instance, needs: np.ndarray) -> dict[int, tuple[list[dict[str, Any]], str]]:
     """Each of these needs' windows (``{"weekday", "start", "end"}`` dicts) and their text
-    (``"Tue 09:00-11:00, ..."``), with one search for all of them; each distinct window is
-    put into words once."""
-    bounds = np.searchsorted(inst.window_need, np.concatenate([needs, needs + 1]))
-    los, his = bounds[: needs.size].tolist(), bounds[needs.size :].tolist()
-    starts, ends = inst.window_start.tolist(), inst.window_end.tolist()
-    told: dict[tuple[int, int], tuple[int, str, str, str]] = {}
-    out = {}
-    for n, lo, hi in zip(needs.tolist(), los, his):
-        wl = []
-        texts = []
-        for s, e in zip(starts[lo:hi], ends[lo:hi]):
-            got = told.get((s, e))
-            if got is None:
-                day = s // MINUTES_PER_DAY
-                base = day * MINUTES_PER_DAY
-                a, b = _HHMM[s - base], _HHMM[e - base]
-                got = told[s, e] = (day, a, b, f"{WEEKDAYS[day]} {a}-{b}")
-            wl.append({"weekday": got[0], "start": got[1], "end": got[2]})
-            texts.append(got[3])
-        out[n] = (wl, ", ".join(texts))
+    (``"Tue 09:00-11:00, ..."``); each distinct window is put into words once."""
+    mine = np.zeros(inst.n_needs, dtype=bool)
+    mine[needs] = True
+    sel = np.flatnonzero(mine[inst.window_need])
+    owners = inst.window_need[sel].tolist()
+    span = WEEK_MINUTES + 1
+    keys = (inst.window_start[sel] * span + inst.window_end[sel]).tolist()
+    told = {}
+    for key in set(keys):
+        s, e = divmod(key, span)
+        day = s // MINUTES_PER_DAY
+        a, b = _HHMM[s - day * MINUTES_PER_DAY], _HHMM[e - day * MINUTES_PER_DAY]
+        told[key] = (day, a, b, f"{WEEKDAYS[day]} {a}-{b}")
+    out: dict[int, tuple[list[dict[str, Any]], str]] = {}
+    wl: list[dict[str, Any]] = []
+    texts: list[str] = []
+    last = -1
+    for n, key in zip(owners, keys):  # need by need (the windows are sorted by need)
+        if n != last:
+            if last >= 0:
+                out[last] = (wl, ", ".join(texts))
+            wl, texts, last = [], [], n
+        day, a, b, text = told[key]
+        wl.append({"weekday": day, "start": a, "end": b})
+        texts.append(text)
+    if last >= 0:
+        out[last] = (wl, ", ".join(texts))
     return out
 
 

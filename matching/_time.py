@@ -929,19 +929,26 @@ def _repair_people(  # type: ignore[no-untyped-def]
 
 
 @_compiled
-def _ranked(ni, score):  # type: ignore[no-untyped-def]
-    """Whether the pairs come need by need, each need's best score first (ties: in order)."""
-    for k in range(1, ni.size):
-        if ni[k] < ni[k - 1] or (ni[k] == ni[k - 1] and score[k] > score[k - 1]):
-            return False
-    return True
+def _ranks_if_ranked(ni, score):  # type: ignore[no-untyped-def]
+    """Each pair's place among its need's pairs, if the pairs come need by need, each
+    need's best score first (ties: in order); else None."""
+    rank = np.empty(ni.size, dtype=np.int64)
+    for k in range(ni.size):
+        if k == 0 or ni[k] != ni[k - 1]:
+            if k > 0 and ni[k] < ni[k - 1]:
+                return None
+            rank[k] = 0
+        elif score[k] > score[k - 1]:
+            return None
+        else:
+            rank[k] = rank[k - 1] + 1
+    return rank
 
 
 def _rank_in_need(ni: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     """Each pair's rank among its need's pairs: best score first, ties by index."""
-    if _ranked(ni, score):  # as the candidate stage gives them
-        starts = np.searchsorted(ni, np.arange(n))
-        ranked: np.ndarray = np.arange(ni.size, dtype=np.int64) - starts[ni]
+    ranked: np.ndarray | None = _ranks_if_ranked(ni, score)
+    if ranked is not None:  # as the candidate stage gives them
         return ranked
     order = np.lexsort((np.arange(ni.size), -score, ni))
     starts = np.searchsorted(ni[order], np.arange(n))

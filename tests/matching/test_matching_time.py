@@ -697,6 +697,22 @@ def test_grouped_is_a_stable_sort():
         assert np.array_equal(ptr, np.concatenate(([0], np.cumsum(np.bincount(x, minlength=keys)))))
 
 
+def test_rank_in_need():
+    """Each pair's place among its need's pairs, best score first, ties by index: from the
+    candidates' order as given, and from any order."""
+    rng = np.random.default_rng(9)
+    for size in (0, 1, 50, 3000):
+        ni = rng.integers(0, 40, size)
+        score = rng.integers(0, 5, size)
+        expected = np.empty(size, dtype=np.int64)
+        for n in np.unique(ni):
+            mine = np.flatnonzero(ni == n)
+            expected[mine[np.lexsort((mine, -score[mine]))]] = np.arange(mine.size)
+        assert np.array_equal(_time._rank_in_need(ni, score, 40), expected)
+        order = np.lexsort((np.arange(size), -score, ni))  # as the candidates come
+        assert np.array_equal(_time._rank_in_need(ni[order], score[order], 40), expected[order])
+
+
 def test_random_instances_mostly_proven():
     """Run after the seeds above: the budget proves nearly all of them optimal."""
     if len(PROVEN) == 0:
