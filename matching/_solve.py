@@ -679,13 +679,14 @@ def _solve(
         cand = every = candidates(inst)
         status, free_from = pair_status(inst, cand.need_index, cand.volunteer_index)
         keep = status == OK
-        cand = replace(
-            cand,
-            need_index=cand.need_index[keep],
-            volunteer_index=cand.volunteer_index[keep],
-            score_units=cand.score_units[keep],
-            distance_km=cand.distance_km[keep],
-        )
+        if not keep.all():  # (else the same pairs: no copies)
+            cand = replace(
+                cand,
+                need_index=cand.need_index[keep],
+                volunteer_index=cand.volunteer_index[keep],
+                score_units=cand.score_units[keep],
+                distance_km=cand.distance_km[keep],
+            )
         t1, c1 = time.perf_counter(), time.process_time()
         chosen, bb = branch_and_bound(
             inst,
