@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import chain, repeat
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import numpy as np
@@ -630,6 +632,356 @@ def _windows_arrays(rows: Iterable[tuple[int, int, int]]) -> tuple[np.ndarray, .
     return a[:, 0].copy(), a[:, 1].copy(), a[:, 2].copy()
 
 
+@dataclass
+class _NeedColumns:
+    """The needs' fields, column by column (as :func:`parse_instance` puts them together)."""
+
+    ids: list[str]
+    seen: dict[str, int]  # id -> index
+    lat: np.ndarray
+    lon: np.ndarray
+    skills: list[tuple[str, ...]]
+    windows: tuple[np.ndarray, np.ndarray, np.ndarray]  # owner, start, end
+    needed: np.ndarray
+    urgency: np.ndarray
+    remote_ok: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    waiting: np.ndarray
+
+
+@dataclass
+class _VolunteerColumns:
+    """The volunteer records' fields, column by column."""
+
+    ids: list[str]
+    seen: dict[str, int]
+    lat: np.ndarray
+    lon: np.ndarray
+    skills: list[tuple[str, ...]]
+    max_km: np.ndarray
+    capacity: np.ndarray
+    availability: tuple[np.ndarray, np.ndarray, np.ndarray]
+    load: np.ndarray
+    person: np.ndarray  # before :func:`_people`: own persons negative
+    busy_ref: list[str]
+    busy_owner: np.ndarray
+    busy_first: np.ndarray
+    busy_last: np.ndarray
+    busy_windows: tuple[np.ndarray, np.ndarray, np.ndarray]
+    week_tasks: np.ndarray
+    week_hours: np.ndarray
+    paused_until: np.ndarray
+
+
+def _needs_one_by_one(needs: list[Any]) -> _NeedColumns:
+    """The needs checked record by record, field by field: the first problem is the one
+    reported."""
+    n_seen: dict[str, int] = {}
+    n_ids, n_lat, n_lon, n_sk, n_need, n_urg, n_rem, n_wait = [], [], [], [], [], [], [], []
+    wins: list[tuple[int, int, int]] = []
+    n_dates: list[tuple[int, int]] = []
+    for i, rec in enumerate(needs):
+        nid = _id(rec, "needs", i, n_seen)
+        where = _where("needs", i, rec)
+        n_ids.append(nid)
+        n_lat.append(_number(rec, "lat", where, -90, 90))
+        n_lon.append(_number(rec, "lon", where, -180, 180))
+        n_sk.append(_skills(rec, where))
+        _windows(rec, "windows", where, False, i, wins)
+        n_need.append(_integer(rec, "volunteers_needed", where, 1))
+        n_urg.append(_number(rec, "urgency", where, 0, 1))
+        r = _get(rec, "remote_ok", where)
+        if not isinstance(r, bool):
+            raise InstanceError(f"{where}: remote_ok must be true or false")
+        n_rem.append(r)
+        n_dates.append(_date_range(rec, where))
+        n_wait.append(
+            _number(
+                rec,
+                "waiting_hours",
+                where,
+                0,
+                math.inf,
+                default=0.0,
+                what="a number of hours, at least 0",
+            )
+        )
+    nd = np.array(n_dates, dtype=np.int64).reshape(-1, 2)
+    return _NeedColumns(
+        ids=n_ids,
+        seen=n_seen,
+        lat=np.array(n_lat, dtype=np.float64),
+        lon=np.array(n_lon, dtype=np.float64),
+        skills=n_sk,
+        windows=_windows_arrays(wins),  # type: ignore[arg-type]
+        needed=np.array(n_need, dtype=np.int64),
+        urgency=np.array(n_urg, dtype=np.float64),
+        remote_ok=np.array(n_rem, dtype=bool),
+        first=nd[:, 0].copy(),
+        last=nd[:, 1].copy(),
+        waiting=np.array(n_wait, dtype=np.float64),
+    )
+
+
+def _volunteers_one_by_one(vols: list[Any]) -> _VolunteerColumns:
+    """The volunteer records checked record by record, field by field."""
+    v_seen: dict[str, int] = {}
+    v_ids, v_lat, v_lon, v_sk, v_km, v_cap, v_load = [], [], [], [], [], [], []
+    people: dict[str | int, int] = {}
+    v_person: list[int] = []
+    avail: list[tuple[int, int, int]] = []
+    b_refs: list[str] = []
+    b_owner: list[int] = []
+    b_dates: list[tuple[int, int]] = []
+    b_wins: list[tuple[int, int, int]] = []
+    v_tasks: list[int] = []
+    v_hours: list[float] = []
+    v_pause: list[int] = []
+    for i, rec in enumerate(vols):
+        vid = _id(rec, "volunteers", i, v_seen)
+        where = _where("volunteers", i, rec)
+        v_ids.append(vid)
+        v_lat.append(_number(rec, "lat", where, -90, 90))
+        v_lon.append(_number(rec, "lon", where, -180, 180))
+        v_sk.append(_skills(rec, where))
+        v_km.append(_number(rec, "max_km", where, 0, math.inf, what="a distance in km, at least 0"))
+        v_cap.append(_integer(rec, "capacity", where, 1))
+        _windows(rec, "availability", where, True, i, avail)
+        v_load.append(_integer(rec, "load", where, 0, default=0))
+        v_person.append(_person(rec, where, people, i))
+        _busy(rec, where, i, b_refs, b_owner, b_dates, b_wins)
+        tasks, hours = _week_limit(rec, where)
+        v_tasks.append(tasks)
+        v_hours.append(hours)
+        pause = _date(rec.get("paused_until"), where + ": paused_until")
+        v_pause.append(NO_PAUSE if pause is None else pause)
+    bd = np.array(b_dates, dtype=np.int64).reshape(-1, 2)
+    return _VolunteerColumns(
+        ids=v_ids,
+        seen=v_seen,
+        lat=np.array(v_lat, dtype=np.float64),
+        lon=np.array(v_lon, dtype=np.float64),
+        skills=v_sk,
+        max_km=np.array(v_km, dtype=np.float64),
+        capacity=np.array(v_cap, dtype=np.int64),
+        availability=_windows_arrays(avail),  # type: ignore[arg-type]
+        load=np.array(v_load, dtype=np.int64),
+        person=np.array(v_person, dtype=np.int64),
+        busy_ref=b_refs,
+        busy_owner=np.array(b_owner, dtype=np.int64),
+        busy_first=bd[:, 0].copy(),
+        busy_last=bd[:, 1].copy(),
+        busy_windows=_windows_arrays(b_wins),  # type: ignore[arg-type]
+        week_tasks=np.array(v_tasks, dtype=np.int64),
+        week_hours=np.array(v_hours, dtype=np.float64),
+        paused_until=np.array(v_pause, dtype=np.int64),
+    )
+
+
+# The same records checked column by column: each field of every record at once, by exact
+# type and with numpy. These accept only what the record-by-record path accepts, with the
+# same values; on any doubt (a problem, an unusual type) they give up (None, or an
+# exception) and the record-by-record path decides, and words the message.
+
+
+class _GiveUp(Exception):
+    """A column the bulk path leaves to the record-by-record path."""
+
+
+_FLOAT_OR_INT = frozenset((float, int))
+_INT = frozenset((int,))
+_STR = frozenset((str,))
+_BOOL = frozenset((bool,))
+_LIST = frozenset((list,))
+_DICT = frozenset((dict,))
+_NULL = frozenset((type(None),))
+_NULL_OR_LIST = frozenset((type(None), list))
+
+
+def _only(types: frozenset[type], column: Iterable[Any]) -> None:
+    """Give up unless every value's type is one of ``types``."""
+    if not types.issuperset(map(type, column)):
+        raise _GiveUp
+
+
+def _floats(column: list[Any], lo: float, hi: float) -> np.ndarray:
+    """Finite numbers in ``[lo, hi]`` (as :func:`_number`)."""
+    _only(_FLOAT_OR_INT, column)
+    a = np.array(column, dtype=np.float64)
+    if a.size and not (np.isfinite(a).all() and a.min() >= lo and a.max() <= hi):
+        raise _GiveUp
+    return a
+
+
+def _ints(column: list[Any], lo: int) -> np.ndarray:
+    """Integers of at least ``lo`` (as :func:`_integer`, which also takes whole floats)."""
+    _only(_INT, column)
+    a = np.array(column, dtype=np.int64)
+    if a.size and a.min() < lo:
+        raise _GiveUp
+    return a
+
+
+def _ids_of(records: list[Any]) -> tuple[list[str], dict[str, int]]:
+    ids = list(map(itemgetter("id"), records))
+    _only(_STR, ids)
+    seen = dict(zip(ids, range(len(ids))))
+    if len(seen) != len(ids) or "" in seen:
+        raise _GiveUp
+    return ids, seen
+
+
+def _skills_of(records: list[Any]) -> list[tuple[str, ...]]:
+    """Each record's skills, deduplicated; records with the same list share one tuple."""
+    lists = list(map(itemgetter("skills"), records))
+    _only(_LIST, lists)
+    keys = list(map(tuple, lists))
+    known: dict[tuple[Any, ...], tuple[str, ...]] = {}
+    for key in set(keys):
+        _only(_STR, key)
+        if "" in key:
+            raise _GiveUp
+        known[key] = tuple(dict.fromkeys(key))
+    return list(map(known.__getitem__, keys))
+
+
+def _all_windows(
+    records: list[Any], key: str, allow_empty: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every record's windows (as :func:`_windows`): owner, start and end in week minutes."""
+    lists = list(map(itemgetter(key), records))
+    _only(_LIST, lists)
+    counts = np.fromiter(map(len, lists), np.int64, len(lists))
+    if not allow_empty and counts.size and counts.min() == 0:
+        raise _GiveUp
+    flat = list(chain.from_iterable(lists))
+    _only(_DICT, flat)
+    days = list(map(itemgetter("weekday"), flat))
+    _only(_INT, days)
+    day = np.array(days, dtype=np.int64)
+    minute = _MINUTES.get  # -1: not a time
+    start = np.fromiter(map(minute, map(itemgetter("start"), flat), repeat(-1)), np.int64)
+    end = np.fromiter(map(minute, map(itemgetter("end"), flat), repeat(-1)), np.int64)
+    if flat and (
+        day.min() < 0 or day.max() > 6 or start.min() < 0 or np.any(end <= start)
+    ):  # (end > start >= 0: end is a time too)
+        raise _GiveUp
+    base = day * MINUTES_PER_DAY
+    owner = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    return owner, base + start, base + end
+
+
+def _days_of(column: list[Any], default: int) -> np.ndarray:
+    """Dates as ordinals (as :func:`_date`), ``default`` for null; each date read once."""
+    if _NULL.issuperset(map(type, column)):
+        return np.full(len(column), default, dtype=np.int64)
+    known: dict[Any, Any] = {v: _date(v, "") for v in set(column) if v is not None}
+    known[None] = default
+    return np.fromiter(map(known.__getitem__, column), np.int64, len(column))
+
+
+def _needs_in_bulk(needs: list[Any]) -> _NeedColumns:
+    """The needs column by column (see above)."""
+    _only(_DICT, needs)
+    ids, seen = _ids_of(needs)
+    remote = list(map(itemgetter("remote_ok"), needs))
+    _only(_BOOL, remote)
+    first = _days_of(list(map(methodcaller("get", "first"), needs)), OPEN_FIRST)
+    last = _days_of(list(map(methodcaller("get", "last"), needs)), OPEN_LAST)
+    if np.any(last < first):  # (a date lies strictly between the open ends)
+        raise _GiveUp
+    return _NeedColumns(
+        ids=ids,
+        seen=seen,
+        lat=_floats(list(map(itemgetter("lat"), needs)), -90, 90),
+        lon=_floats(list(map(itemgetter("lon"), needs)), -180, 180),
+        skills=_skills_of(needs),
+        windows=_all_windows(needs, "windows", False),
+        needed=_ints(list(map(itemgetter("volunteers_needed"), needs)), 1),
+        urgency=_floats(list(map(itemgetter("urgency"), needs)), 0, 1),
+        remote_ok=np.array(remote, dtype=bool),
+        first=first,
+        last=last,
+        waiting=_floats(list(map(methodcaller("get", "waiting_hours", 0.0), needs)), 0, math.inf),
+    )
+
+
+def _volunteers_in_bulk(vols: list[Any]) -> _VolunteerColumns:
+    """The volunteer records column by column (see above); their commitments and weekly
+    limits, seldom given, record by record."""
+    _only(_DICT, vols)
+    ids, seen = _ids_of(vols)
+    column = list(map(methodcaller("get", "person", _ABSENT), vols))
+    if _INT.issuperset(map(type, column)):
+        # every record names its person by a number: only the grouping matters, the people
+        # are numbered in order of first appearance below (:func:`_people`)
+        person = np.array(column, dtype=np.int64)
+    else:
+        people: dict[str | int, int] = {}
+        own = []
+        for i, p in enumerate(column):
+            if p is _ABSENT:
+                own.append(-1 - i)
+            elif (type(p) is str and p) or type(p) is int:
+                own.append(people.setdefault(p, len(people)))
+            else:
+                raise _GiveUp
+        person = np.array(own, dtype=np.int64)
+    b_refs: list[str] = []
+    b_owner: list[int] = []
+    b_dates: list[tuple[int, int]] = []
+    b_wins: list[tuple[int, int, int]] = []
+    column = list(map(methodcaller("get", "busy"), vols))
+    if not (_NULL_OR_LIST.issuperset(map(type, column)) and not any(column)):
+        for i, b in enumerate(column):
+            if b is not None and not (type(b) is list and not b):
+                rec = vols[i]
+                _busy(rec, _where("volunteers", i, rec), i, b_refs, b_owner, b_dates, b_wins)
+    tasks = np.zeros(len(vols), dtype=np.int64)
+    hours = np.full(len(vols), math.inf)
+    column = list(map(methodcaller("get", "week_limit"), vols))
+    if not _NULL.issuperset(map(type, column)):
+        for i, w in enumerate(column):
+            if w is not None:
+                tasks[i], hours[i] = _week_limit(vols[i], _where("volunteers", i, vols[i]))
+    bd = np.array(b_dates, dtype=np.int64).reshape(-1, 2)
+    return _VolunteerColumns(
+        ids=ids,
+        seen=seen,
+        lat=_floats(list(map(itemgetter("lat"), vols)), -90, 90),
+        lon=_floats(list(map(itemgetter("lon"), vols)), -180, 180),
+        skills=_skills_of(vols),
+        max_km=_floats(list(map(itemgetter("max_km"), vols)), 0, math.inf),
+        capacity=_ints(list(map(itemgetter("capacity"), vols)), 1),
+        availability=_all_windows(vols, "availability", True),
+        load=_ints(list(map(methodcaller("get", "load", 0), vols)), 0),
+        person=np.array(person, dtype=np.int64),
+        busy_ref=b_refs,
+        busy_owner=np.array(b_owner, dtype=np.int64),
+        busy_first=bd[:, 0].copy(),
+        busy_last=bd[:, 1].copy(),
+        busy_windows=_windows_arrays(b_wins),  # type: ignore[arg-type]
+        week_tasks=tasks,
+        week_hours=hours,
+        paused_until=_days_of(list(map(methodcaller("get", "paused_until"), vols)), NO_PAUSE),
+    )
+
+
+def _needs(needs: list[Any]) -> _NeedColumns:
+    try:
+        return _needs_in_bulk(needs)
+    except Exception:  # any doubt: record by record, which words the first problem
+        return _needs_one_by_one(needs)
+
+
+def _volunteers(vols: list[Any]) -> _VolunteerColumns:
+    try:
+        return _volunteers_in_bulk(vols)
+    except Exception:  # any doubt: record by record, which words the first problem
+        return _volunteers_one_by_one(vols)
+
+
 def parse_instance(data: Any) -> Instance:
     """Validate a JSON-shaped instance and return its array form.
 
@@ -674,6 +1026,12 @@ def parse_instance(data: Any) -> Instance:
         On the first problem found; the message is one line naming the record
         and the field, e.g. ``needs[0] (id 'n1'): windows[0].end must be after start``.
 
+    Notes
+    -----
+    Records in the usual form (dicts, exact JSON types) are read field by field over all
+    records at once; anything else, and any problem, is left to the record-by-record
+    reading, which finds the first problem in input order and words it.
+
     Examples
     --------
     >>> inst = parse_instance({"needs": [], "volunteers": []})
@@ -690,68 +1048,9 @@ def parse_instance(data: Any) -> Instance:
     if not isinstance(exclude, list):
         raise InstanceError("instance: exclude must be a list of [need_id, volunteer_id] pairs")
 
-    n_seen: dict[str, int] = {}
-    n_ids, n_lat, n_lon, n_sk, n_need, n_urg, n_rem, n_wait = [], [], [], [], [], [], [], []
-    wins: list[tuple[int, int, int]] = []
-    n_dates: list[tuple[int, int]] = []
-    for i, rec in enumerate(needs):
-        nid = _id(rec, "needs", i, n_seen)
-        where = _where("needs", i, rec)
-        n_ids.append(nid)
-        n_lat.append(_number(rec, "lat", where, -90, 90))
-        n_lon.append(_number(rec, "lon", where, -180, 180))
-        n_sk.append(_skills(rec, where))
-        _windows(rec, "windows", where, False, i, wins)
-        n_need.append(_integer(rec, "volunteers_needed", where, 1))
-        n_urg.append(_number(rec, "urgency", where, 0, 1))
-        r = _get(rec, "remote_ok", where)
-        if not isinstance(r, bool):
-            raise InstanceError(f"{where}: remote_ok must be true or false")
-        n_rem.append(r)
-        n_dates.append(_date_range(rec, where))
-        n_wait.append(
-            _number(
-                rec,
-                "waiting_hours",
-                where,
-                0,
-                math.inf,
-                default=0.0,
-                what="a number of hours, at least 0",
-            )
-        )
-
-    v_seen: dict[str, int] = {}
-    v_ids, v_lat, v_lon, v_sk, v_km, v_cap, v_load = [], [], [], [], [], [], []
-    people: dict[str | int, int] = {}
-    v_person: list[int] = []
-    avail: list[tuple[int, int, int]] = []
-    b_refs: list[str] = []
-    b_owner: list[int] = []
-    b_dates: list[tuple[int, int]] = []
-    b_wins: list[tuple[int, int, int]] = []
-    v_tasks: list[int] = []
-    v_hours: list[float] = []
-    v_pause: list[int] = []
-    for i, rec in enumerate(vols):
-        vid = _id(rec, "volunteers", i, v_seen)
-        where = _where("volunteers", i, rec)
-        v_ids.append(vid)
-        v_lat.append(_number(rec, "lat", where, -90, 90))
-        v_lon.append(_number(rec, "lon", where, -180, 180))
-        v_sk.append(_skills(rec, where))
-        v_km.append(_number(rec, "max_km", where, 0, math.inf, what="a distance in km, at least 0"))
-        v_cap.append(_integer(rec, "capacity", where, 1))
-        _windows(rec, "availability", where, True, i, avail)
-        v_load.append(_integer(rec, "load", where, 0, default=0))
-        v_person.append(_person(rec, where, people, i))
-        _busy(rec, where, i, b_refs, b_owner, b_dates, b_wins)
-        tasks, hours = _week_limit(rec, where)
-        v_tasks.append(tasks)
-        v_hours.append(hours)
-        pause = _date(rec.get("paused_until"), where + ": paused_until")
-        v_pause.append(NO_PAUSE if pause is None else pause)
-
+    nc = _needs(needs)
+    vc = _volunteers(vols)
+    n_seen, v_seen = nc.seen, vc.seen
     ex_n, ex_v = [], []
     for k, pair in enumerate(exclude):
         at = f"exclude[{k}]"
@@ -766,58 +1065,56 @@ def parse_instance(data: Any) -> Instance:
         ex_n.append(n_seen[pair[0]])
         ex_v.append(v_seen[pair[1]])
 
-    wn, ws, we = _windows_arrays(wins)
-    av, ast, aen = _windows_arrays(avail)
-    nd = np.array(n_dates, dtype=np.int64).reshape(-1, 2)
     times = None
     if (
-        np.any(nd[:, 0] != OPEN_FIRST)
-        or np.any(nd[:, 1] != OPEN_LAST)
-        or b_refs
-        or any(v_tasks)
-        or any(h < math.inf for h in v_hours)
-        or any(p != NO_PAUSE for p in v_pause)
+        np.any(nc.first != OPEN_FIRST)
+        or np.any(nc.last != OPEN_LAST)
+        or vc.busy_ref
+        or np.any(vc.week_tasks != 0)
+        or np.any(vc.week_hours < math.inf)
+        or np.any(vc.paused_until != NO_PAUSE)
     ):
-        bd = np.array(b_dates, dtype=np.int64).reshape(-1, 2)
-        bo, bs, be = _windows_arrays(b_wins)
+        bo, bs, be = vc.busy_windows
         times = TimeFacts(
-            need_first=nd[:, 0].copy(),
-            need_last=nd[:, 1].copy(),
-            busy_ref=tuple(b_refs),
-            busy_volunteer=np.array(b_owner, dtype=np.int64),
-            busy_first=bd[:, 0].copy(),
-            busy_last=bd[:, 1].copy(),
+            need_first=nc.first,
+            need_last=nc.last,
+            busy_ref=tuple(vc.busy_ref),
+            busy_volunteer=vc.busy_owner,
+            busy_first=vc.busy_first,
+            busy_last=vc.busy_last,
             busy_window_owner=bo,
             busy_window_start=bs,
             busy_window_end=be,
-            week_tasks=np.array(v_tasks, dtype=np.int64),
-            week_hours=np.array(v_hours, dtype=np.float64),
-            paused_until=np.array(v_pause, dtype=np.int64),
+            week_tasks=vc.week_tasks,
+            week_hours=vc.week_hours,
+            paused_until=vc.paused_until,
         )
+    wn, ws, we = nc.windows
+    av, ast, aen = vc.availability
     return Instance(
-        need_ids=tuple(n_ids),
-        need_lat=np.array(n_lat, dtype=np.float64),
-        need_lon=np.array(n_lon, dtype=np.float64),
-        need_skills=tuple(n_sk),
-        volunteers_needed=np.array(n_need, dtype=np.int64),
-        urgency=np.array(n_urg, dtype=np.float64),
-        remote_ok=np.array(n_rem, dtype=bool),
-        waiting_hours=np.array(n_wait, dtype=np.float64),
+        need_ids=tuple(nc.ids),
+        need_lat=nc.lat,
+        need_lon=nc.lon,
+        need_skills=tuple(nc.skills),
+        volunteers_needed=nc.needed,
+        urgency=nc.urgency,
+        remote_ok=nc.remote_ok,
+        waiting_hours=nc.waiting,
         window_need=wn,
         window_start=ws,
         window_end=we,
-        volunteer_ids=tuple(v_ids),
-        volunteer_lat=np.array(v_lat, dtype=np.float64),
-        volunteer_lon=np.array(v_lon, dtype=np.float64),
-        volunteer_skills=tuple(v_sk),
-        max_km=np.array(v_km, dtype=np.float64),
-        capacity=np.array(v_cap, dtype=np.int64),
-        load=np.array(v_load, dtype=np.int64),
+        volunteer_ids=tuple(vc.ids),
+        volunteer_lat=vc.lat,
+        volunteer_lon=vc.lon,
+        volunteer_skills=tuple(vc.skills),
+        max_km=vc.max_km,
+        capacity=vc.capacity,
+        load=vc.load,
         avail_volunteer=av,
         avail_start=ast,
         avail_end=aen,
         exclude_need=np.array(ex_n, dtype=np.int64),
         exclude_volunteer=np.array(ex_v, dtype=np.int64),
-        volunteer_person=_people(np.array(v_person, dtype=np.int64)),
+        volunteer_person=_people(vc.person),
         times=times,
     )

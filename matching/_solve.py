@@ -14,7 +14,7 @@ from ._arrays import has_repeats
 from ._candidates import Candidates, _prepare, candidates, reach_counts
 from ._certify import certify as certify_assignment
 from ._certify import lexicographic_weight
-from ._instance import MINUTES_PER_DAY, WEEKDAYS, Instance
+from ._instance import MINUTES_PER_DAY, WEEK_MINUTES, WEEKDAYS, Instance
 from ._lazy import assign
 from ._scoring import SCORE_UNITS, chord_to_km, closeness_part, need_parts, volunteer_parts
 from ._time import BUSY, LIMIT, OK, PAUSED, branch_and_bound, day_text, pair_status
@@ -71,24 +71,35 @@ _HHMM = tuple(_hhmm(m) for m in range(MINUTES_PER_DAY + 1))
 
 
 def _windows_of(inst: Instance, needs: np.ndarray) -> dict[int, tuple[list[dict[str, Any]], str]]:
-    """Each of these needs' windows (as :func:`_windows`) and their text, with one search for
-    all of them."""
-    bounds = np.searchsorted(inst.window_need, np.concatenate([needs, needs + 1]))
-    los, his = bounds[: needs.size].tolist(), bounds[needs.size :].tolist()
-    starts, ends = inst.window_start.tolist(), inst.window_end.tolist()
-    out = {}
-    for n, lo, hi in zip(needs.tolist(), los, his):
-        wl = []
-        for s, e in zip(starts[lo:hi], ends[lo:hi]):
-            day = s // MINUTES_PER_DAY
-            base = day * MINUTES_PER_DAY
-            wl.append({"weekday": day, "start": _HHMM[s - base], "end": _HHMM[e - base]})
-        out[n] = (wl, _windows_text(wl))
+    """Each of these needs' windows (``{"weekday", "start", "end"}`` dicts) and their text
+    (``"Tue 09:00-11:00, ..."``); each distinct window is put into words once."""
+    mine = np.zeros(inst.n_needs, dtype=bool)
+    mine[needs] = True
+    sel = np.flatnonzero(mine[inst.window_need])
+    owners = inst.window_need[sel].tolist()
+    span = WEEK_MINUTES + 1
+    keys = (inst.window_start[sel] * span + inst.window_end[sel]).tolist()
+    told = {}
+    for key in set(keys):
+        s, e = divmod(key, span)
+        day = s // MINUTES_PER_DAY
+        a, b = _HHMM[s - day * MINUTES_PER_DAY], _HHMM[e - day * MINUTES_PER_DAY]
+        told[key] = (day, a, b, f"{WEEKDAYS[day]} {a}-{b}")
+    out: dict[int, tuple[list[dict[str, Any]], str]] = {}
+    wl: list[dict[str, Any]] = []
+    texts: list[str] = []
+    last = -1
+    for n, key in zip(owners, keys):  # need by need (the windows are sorted by need)
+        if n != last:
+            if last >= 0:
+                out[last] = (wl, ", ".join(texts))
+            wl, texts, last = [], [], n
+        day, a, b, text = told[key]
+        wl.append({"weekday": day, "start": a, "end": b})
+        texts.append(text)
+    if last >= 0:
+        out[last] = (wl, ", ".join(texts))
     return out
-
-
-def _windows_text(windows: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{WEEKDAYS[w['weekday']]} {w['start']}-{w['end']}" for w in windows)
 
 
 def _quote(skills: Any) -> str:
@@ -162,14 +173,23 @@ class Result:
             inst.remote_ok[ni].tolist(),
         )
         windows = _windows_of(inst, np.unique(ni))
-        need_ids, volunteer_ids = inst.need_ids, inst.volunteer_ids
+        need_ids, volunteer_ids, need_skills = inst.need_ids, inst.volunteer_ids, inst.need_skills
+        # per need, the summary's end (skills and windows), and whether its windows' dicts
+        # went to a match already (a later match of the need gets copies: no two matches
+        # share a dict)
+        tails: dict[int, str] = {}
         out = []
         for n, v, s, d, cp, up, wp, fp, mk, remote in rows:
             wl, wt = windows[n]
             score = s / SCORE_UNITS
-            skills = list(inst.need_skills[n])
+            skills = list(need_skills[n])
+            tail = tails.get(n)
+            if tail is None:
+                tail = tails[n] = (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
+            else:
+                wl = [dict(x) for x in wl]
             where = f"remote, {d:.1f} km away" if remote else f"{d:.1f} km away (of {mk:g} km)"
-            summary = where + (f", has {', '.join(skills)}" if skills else "") + f", free {wt}"
+            summary = where + tail
             out.append(
                 {
                     "need": need_ids[n],
@@ -181,7 +201,7 @@ class Result:
                         "distance_km": d,
                         "remote": bool(remote),
                         "skills_matched": skills,
-                        "windows": [dict(x) for x in wl],
+                        "windows": wl,
                         "score_parts": {
                             "closeness": cp,
                             "urgency": up,
@@ -659,13 +679,14 @@ def _solve(
         cand = every = candidates(inst)
         status, free_from = pair_status(inst, cand.need_index, cand.volunteer_index)
         keep = status == OK
-        cand = replace(
-            cand,
-            need_index=cand.need_index[keep],
-            volunteer_index=cand.volunteer_index[keep],
-            score_units=cand.score_units[keep],
-            distance_km=cand.distance_km[keep],
-        )
+        if not keep.all():  # (else the same pairs: no copies)
+            cand = replace(
+                cand,
+                need_index=cand.need_index[keep],
+                volunteer_index=cand.volunteer_index[keep],
+                score_units=cand.score_units[keep],
+                distance_km=cand.distance_km[keep],
+            )
         t1, c1 = time.perf_counter(), time.process_time()
         chosen, bb = branch_and_bound(
             inst,

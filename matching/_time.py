@@ -310,7 +310,8 @@ def _pair_status(
                     known = False
                 else:
                     until = max(until, last[b] + 1)
-        if code == 0:
+        # (a person with no weekly limit overflows no week: the common case, not searched)
+        if code == 0 and (lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT):
             k = 0
             for j in range(busy_ptr[q], busy_ptr[q + 1]):
                 items[k] = busy_sched[j]
@@ -475,6 +476,7 @@ def _incompatible(
         items[nb + j] = forced[j]
         proposed[nb + j] = True
     proposed[k - 1] = True
+    limited = lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT  # else no week overflows
     out = np.zeros(cand.size, dtype=np.bool_)
     for c in range(cand.size):
         n = cand[c]
@@ -482,7 +484,7 @@ def _incompatible(
             if forced[j] == n or _clash(n, forced[j], first, last, wptr, wday, wstart, wend):
                 out[c] = True
                 break
-        if out[c]:
+        if out[c] or not limited:
             continue
         items[k - 1] = n
         wk = _over_week(
@@ -626,11 +628,13 @@ def _grow_clique(  # type: ignore[no-untyped-def]
 
 @_compiled
 def _not_beside(  # type: ignore[no-untyped-def]
-    order,
-    person_ptr,
+    chosen,
     taken,
-    asked,
     ni,
+    vi,
+    person,
+    dem,
+    cap,
     busy_ptr,
     busy_sched,
     lim_tasks,
@@ -642,59 +646,60 @@ def _not_beside(  # type: ignore[no-untyped-def]
     wstart,
     wend,
 ):
-    """Per pair ``asked``: not ``taken`` itself, and its person cannot take it beside their
-    ``taken`` pairs (the same need, a clash, or a week over the limit; see
-    :func:`_incompatible`); False for the pairs not asked about. ``order`` lists the pairs
-    person by person (``person_ptr``)."""
-    out = np.zeros(ni.size, dtype=np.bool_)
+    """Per pair with room left on both sides (``dem``, ``cap``) and not ``taken`` itself:
+    its person cannot take it beside their ``chosen`` pairs (the same need, a clash, or a
+    week over the limit; see :func:`_incompatible`); False for the other pairs. ``taken``
+    marks the ``chosen`` pairs."""
+    n_people = busy_ptr.size - 1
+    # each person's chosen needs
+    tptr = np.zeros(n_people + 1, dtype=np.int64)
+    for x in chosen:
+        tptr[person[vi[x]] + 1] += 1
+    for q in range(n_people):
+        tptr[q + 1] += tptr[q]
+    tneed = np.empty(chosen.size, dtype=np.int64)
+    fill = tptr[:-1].copy()
+    for x in chosen:
+        q = person[vi[x]]
+        tneed[fill[q]] = ni[x]
+        fill[q] += 1
     nb_max = 0
-    for q in range(person_ptr.size - 1):
-        nb_max = max(nb_max, busy_ptr[q + 1] - busy_ptr[q] + person_ptr[q + 1] - person_ptr[q])
+    for q in range(n_people):
+        nb_max = max(nb_max, busy_ptr[q + 1] - busy_ptr[q] + tptr[q + 1] - tptr[q])
     items = np.empty(nb_max + 1, dtype=np.int64)
     proposed = np.zeros(nb_max + 1, dtype=np.bool_)
-    for q in range(person_ptr.size - 1):
-        lo, hi = person_ptr[q], person_ptr[q + 1]
-        nb = busy_ptr[q + 1] - busy_ptr[q]
-        for j in range(nb):
-            items[j] = busy_sched[busy_ptr[q] + j]
-            proposed[j] = False
-        k = nb
-        for i in range(lo, hi):
-            x = order[i]
-            if taken[x]:
-                items[k] = ni[x]
+    out = np.zeros(ni.size, dtype=np.bool_)
+    for x in range(ni.size):
+        if taken[x] or dem[ni[x]] <= 0 or cap[vi[x]] <= 0:
+            continue
+        q = person[vi[x]]
+        lo, hi = tptr[q], tptr[q + 1]
+        if lo == hi:
+            continue
+        n = ni[x]
+        bad = False
+        for j in range(lo, hi):
+            if tneed[j] == n or _clash(n, tneed[j], first, last, wptr, wday, wstart, wend):
+                bad = True
+                break
+        if not bad and (lim_tasks[q] < _NO_LIMIT or lim_min[q] < _NO_LIMIT):
+            k = 0
+            for j in range(busy_ptr[q], busy_ptr[q + 1]):
+                items[k] = busy_sched[j]
+                proposed[k] = False
+                k += 1
+            for j in range(lo, hi):
+                items[k] = tneed[j]
                 proposed[k] = True
                 k += 1
-        if k == nb:
-            continue
-        proposed[k] = True
-        for i in range(lo, hi):
-            x = order[i]
-            if taken[x] or not asked[x]:
-                continue
-            n = ni[x]
-            bad = False
-            for j in range(nb, k):
-                if items[j] == n or _clash(n, items[j], first, last, wptr, wday, wstart, wend):
-                    bad = True
-                    break
-            if not bad:
-                items[k] = n
-                wk = _over_week(
-                    items,
-                    k + 1,
-                    proposed,
-                    lim_tasks[q],
-                    lim_min[q],
-                    first,
-                    last,
-                    wptr,
-                    wday,
-                    wstart,
-                    wend,
-                )
-                bad = wk != _NONE
-            out[x] = bad
+            items[k] = n
+            proposed[k] = True
+            wk = _over_week(
+                items, k + 1, proposed, lim_tasks[q], lim_min[q], first, last, wptr, wday,
+                wstart, wend,
+            )  # fmt: skip
+            bad = wk != _NONE
+        out[x] = bad
     return out
 
 
@@ -882,25 +887,111 @@ def _repair_person(  # type: ignore[no-untyped-def]
 
 
 @_compiled
-def _ranked(ni, score):  # type: ignore[no-untyped-def]
-    """Whether the pairs come need by need, each need's best score first (ties: in order)."""
-    for k in range(1, ni.size):
-        if ni[k] < ni[k - 1] or (ni[k] == ni[k - 1] and score[k] > score[k - 1]):
-            return False
-    return True
+def _repair_people(  # type: ignore[no-untyped-def]
+    people,
+    by_person,
+    person_ptr,
+    taken,
+    fixed,
+    off,
+    ni,
+    units,
+    busy_ptr,
+    busy_sched,
+    lim_tasks,
+    lim_min,
+    first,
+    last,
+    wptr,
+    wday,
+    wstart,
+    wend,
+):
+    """:func:`_repair_person` for each of ``people`` (their pairs from ``by_person``, person
+    by person as ``person_ptr`` says): the pairs, one person after the other (``ptr``), -1
+    alone for a person with too many pairs to search."""
+    size = 0
+    for p in people:
+        size += person_ptr[p + 1] - person_ptr[p]
+    out = np.empty(size, dtype=np.int64)
+    ptr = np.zeros(people.size + 1, dtype=np.int64)
+    k = 0
+    for i in range(people.size):
+        p = people[i]
+        got = _repair_person(
+            p, by_person[person_ptr[p] : person_ptr[p + 1]], taken, fixed, off, ni, units,
+            busy_ptr, busy_sched, lim_tasks, lim_min, first, last, wptr, wday, wstart, wend,
+        )  # fmt: skip
+        out[k : k + got.size] = got
+        k += got.size
+        ptr[i + 1] = k
+    return out[:k], ptr
+
+
+@_compiled
+def _ranks_if_ranked(ni, score):  # type: ignore[no-untyped-def]
+    """Each pair's place among its need's pairs, if the pairs come need by need, each
+    need's best score first (ties: in order); else None."""
+    rank = np.empty(ni.size, dtype=np.int64)
+    for k in range(ni.size):
+        if k == 0 or ni[k] != ni[k - 1]:
+            if k > 0 and ni[k] < ni[k - 1]:
+                return None
+            rank[k] = 0
+        elif score[k] > score[k - 1]:
+            return None
+        else:
+            rank[k] = rank[k - 1] + 1
+    return rank
 
 
 def _rank_in_need(ni: np.ndarray, score: np.ndarray, n: int) -> np.ndarray:
     """Each pair's rank among its need's pairs: best score first, ties by index."""
-    if _ranked(ni, score):  # as the candidate stage gives them
-        starts = np.searchsorted(ni, np.arange(n))
-        ranked: np.ndarray = np.arange(ni.size, dtype=np.int64) - starts[ni]
+    ranked: np.ndarray | None = _ranks_if_ranked(ni, score)
+    if ranked is not None:  # as the candidate stage gives them
         return ranked
     order = np.lexsort((np.arange(ni.size), -score, ni))
     starts = np.searchsorted(ni[order], np.arange(n))
     rank = np.empty(ni.size, dtype=np.int64)
     rank[order] = np.arange(ni.size) - starts[ni[order]]
     return rank
+
+
+@_compiled
+def _group_order(keys, ptr):  # type: ignore[no-untyped-def]
+    """The positions of ``keys`` in stable order of key, ``ptr`` being each key's first
+    place (a counting sort)."""
+    fill = ptr[:-1].copy()
+    out = np.empty(keys.size, dtype=np.int64)
+    for i in range(keys.size):
+        k = keys[i]
+        out[fill[k]] = i
+        fill[k] += 1
+    return out
+
+
+def _grouped(keys: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.argsort(keys, kind="stable")`` of keys in ``0 .. n_keys - 1``, by counting (a
+    comparison sort of a million pairs' people takes ten times as long), and where each
+    key's run starts (``n_keys + 1`` entries)."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    ptr = np.zeros(n_keys + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n_keys), out=ptr[1:])
+    return _group_order(keys, ptr), ptr
+
+
+@_compiled
+def _open_pairs(ni, vi, score, dem, cap, closed):  # type: ignore[no-untyped-def]
+    """The pairs not ``closed`` whose need and record have room left (``dem``, ``cap``):
+    their positions, needs, records and scores."""
+    keep = np.empty(ni.size, dtype=np.int64)
+    k = 0
+    for i in range(ni.size):
+        if not closed[i] and dem[ni[i]] > 0 and cap[vi[i]] > 0:
+            keep[k] = i
+            k += 1
+    keep = keep[:k].copy()
+    return keep, ni[keep], vi[keep], score[keep]
 
 
 def _unique(x: np.ndarray, counts: bool = False) -> Any:
@@ -1094,31 +1185,26 @@ def branch_and_bound(
     pair_person = who[vi64] if n_pairs else np.zeros(0, dtype=np.int64)
     prep = _prepare(inst) if inst.times is not None else None
     # every person's pairs and records
-    by_person = np.argsort(pair_person, kind="stable")
     n_people = int(who.max()) + 1 if who.size else 0
-    person_ptr = np.zeros(n_people + 1, dtype=np.int64)
-    np.cumsum(np.bincount(pair_person, minlength=n_people), out=person_ptr[1:])
-    rec_order = np.argsort(who, kind="stable")
-    rec_ptr = np.zeros(n_people + 1, dtype=np.int64)
-    np.cumsum(np.bincount(who, minlength=n_people), out=rec_ptr[1:])
+    by_person, person_ptr = _grouped(pair_person, n_people)
+    rec_order, rec_ptr = _grouped(who, n_people)
     Caps = dict[int, int]
     rank = _rank_in_need(ni64, score64, n)
 
     def residual(
         forbid: frozenset[int], force: tuple[int, ...], off: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Open pairs (mask), residual demand and capacity, forced pairs (``off``: more
-        pairs fixed out, as a mask)."""
+    ) -> tuple[np.ndarray, ...]:
+        """Residual demand and capacity, forced pairs, and the open pairs: those not fixed
+        in or out (``off``: more pairs fixed out, as a mask) with room left on both sides,
+        as positions, and their needs, records and scores (int32, as the flow takes them)."""
         forced = np.array(force, dtype=np.int64)
         dem = demand - np.bincount(ni64[forced], minlength=n)
         cap = capacity - np.bincount(vi64[forced], minlength=m)
-        mask = (dem[ni64] > 0) & (cap[vi64] > 0)
+        closed = np.zeros(n_pairs, dtype=bool) if off is None else off.copy()
         if forbid:
-            mask[np.fromiter(forbid, np.int64, len(forbid))] = False
-        if off is not None:
-            mask &= ~off
-        mask[forced] = False
-        return mask, dem, cap, forced
+            closed[np.fromiter(forbid, np.int64, len(forbid))] = True
+        closed[forced] = True
+        return dem, cap, forced, *_open_pairs(ni32, vi32, score32, dem, cap, closed)
 
     def person_cap(p: int, forbid: frozenset[int], force: tuple[int, ...]) -> int:
         """Most needs person ``p`` can take in this node (forced ones included); -1 unknown."""
@@ -1176,19 +1262,17 @@ def branch_and_bound(
             chosen, _ = b_matching(ni, vi, score, demand, capacity, q, person)
             value = chosen.size * big + int(score64[chosen].sum())
             return chosen, value, value
-        mask, dem, cap, forced = residual(forbid, force, off)
-        keep = np.flatnonzero(mask)
-        sub_ni = ni64[keep]
-        sub_vi = vi64[keep]
+        dem, cap, forced, keep, sub_ni, sub_vi, sub_s = residual(forbid, force, off)
         cap = np.maximum(cap, 0)
         n_dummies = 0
         d_ni: list[int] = []
         d_vi: list[int] = []
-        open_pairs = np.bincount(sub_vi, minlength=m)
+        open_pairs = np.bincount(sub_vi, minlength=m) if caps else None
         for p, k in sorted((caps or {}).items()):
             if k < 0:
                 continue
             recs = rec_order[rec_ptr[p] : rec_ptr[p + 1]]
+            assert open_pairs is not None
             eff = np.minimum(cap[recs], open_pairs[recs])
             cap[recs] = eff
             k_left = k - int(np.count_nonzero(pair_person[forced] == p))
@@ -1207,7 +1291,7 @@ def branch_and_bound(
         if cuts and relax:
             n_cuts = len(cuts)
             span = max(n_people, 1)
-            sel = keep[in_cut[sub_ni] >= 0]
+            sel = keep[in_cut[ni64[keep]] >= 0]
             # distinct (need, person) among the open pairs in cuts
             need_person = _unique(ni64[sel] * span + pair_person[sel])
             np_need, np_person = need_person // span, need_person % span
@@ -1235,7 +1319,7 @@ def branch_and_bound(
                         x_vi.append(m + n_vdummies)
                     n_vdummies += 1
         # the flow's arrays, int32 as it takes them (the dummies' pairs after the real ones)
-        all_ni, all_vi, all_s = ni32[keep], vi32[keep], score32[keep]
+        all_ni, all_vi, all_s = sub_ni, sub_vi, sub_s
         if d_ni or x_ni:
             all_ni = np.concatenate((all_ni, np.array(d_ni + x_ni, dtype=np.int32)))
             all_vi = np.concatenate((all_vi, np.array(d_vi + x_vi, dtype=np.int32)))
@@ -1334,7 +1418,9 @@ def branch_and_bound(
             prep.wstart,
             prep.wend,
         )
-        return [c[members[a:b]] for a, b in zip(vptr[:-1].tolist(), vptr[1:].tolist()) if b > a]
+        found = c[members[: vptr[-1]]]
+        sets = np.flatnonzero(vptr[1:] > vptr[:-1])
+        return [found[a:b] for a, b in zip(vptr[sets].tolist(), vptr[sets + 1].tolist())]
 
     def fix_in(
         a: int, forbid: frozenset[int], force: tuple[int, ...]
@@ -1450,7 +1536,7 @@ def branch_and_bound(
         off = rank >= _DIVE_PAIRS
         off[chosen] = False
         while True:
-            off[list(repair(chosen, viol, fixed, forbid, off))] = True
+            off[repair(chosen, viol, fixed, forbid, off)] = True
             chosen, value, _ = flow(forbid, force, relax=False, off=off)
             nodes += 1
             viol = violated(chosen)
@@ -1463,46 +1549,50 @@ def branch_and_bound(
         fixed: set[int],
         forbid: frozenset[int],
         off: np.ndarray,
-    ) -> set[int]:
+    ) -> np.ndarray:
         """The pairs a repair round fixes out: per violated set's person, their chosen pairs
         outside the best subset that keeps the rules, and their pairs that cannot go beside
-        what they keep."""
+        what they keep (see :func:`_repair_person`; all the people in one call)."""
         assert prep is not None
         in_chosen = np.zeros(n_pairs, dtype=bool)
         in_chosen[chosen] = True
         is_fixed = np.zeros(n_pairs, dtype=bool)
         if fixed:
             is_fixed[list(fixed)] = True
-        drop: set[int] = set()
-        for members in viol:
-            p = int(pair_person[members[0]])
-            mine = by_person[person_ptr[p] : person_ptr[p + 1]]
-            out = _repair_person(
-                p,
-                mine,
-                in_chosen,
-                is_fixed,
-                off,
-                ni64,
-                score64,
-                prep.busy_ptr,
-                prep.busy_sched,
-                prep.lim_tasks,
-                prep.lim_minutes,
-                prep.first,
-                prep.last,
-                prep.wptr,
-                prep.wday,
-                prep.wstart,
-                prep.wend,
-            )
-            if out.size == 1 and out[0] < 0:  # too many to search: the lower of the set goes
+        people = pair_person[np.array([members[0] for members in viol], dtype=np.int64)]
+        out, ptr = _repair_people(
+            people,
+            by_person,
+            person_ptr,
+            in_chosen,
+            is_fixed,
+            off,
+            ni64,
+            score64,
+            prep.busy_ptr,
+            prep.busy_sched,
+            prep.lim_tasks,
+            prep.lim_minutes,
+            prep.first,
+            prep.last,
+            prep.wptr,
+            prep.wday,
+            prep.wstart,
+            prep.wend,
+        )
+        drop = [out]
+        lost = np.flatnonzero(out < 0)
+        if lost.size:  # too many to search: the lower of the set goes
+            where = np.searchsorted(ptr, lost, side="right") - 1
+            for members in (viol[i] for i in where.tolist()):
                 candidates = [x for x in members.tolist() if x not in fixed]
-                drop.add(min(candidates, key=lambda x: (int(score64[x]), x)))
-                drop.update(x for x in beside_best(members, fixed, forbid) if not off[x])
-                continue
-            drop.update(x for x in out.tolist() if x not in forbid)
-        return drop
+                extra = [min(candidates, key=lambda x: (int(score64[x]), x))]
+                extra += [x for x in beside_best(members, fixed, forbid) if not off[x]]
+                drop.append(np.array(extra, dtype=np.int64))
+            drop[0] = out[out >= 0]
+        if forbid:
+            drop[0] = drop[0][~np.isin(drop[0], np.fromiter(forbid, np.int64, len(forbid)))]
+        return np.concatenate(drop)
 
     def beside_best(members: np.ndarray, fixed: set[int], forbid: frozenset[int]) -> list[int]:
         """The pairs of the set's person that cannot go beside its best-scoring member."""
@@ -1546,11 +1636,13 @@ def branch_and_bound(
             dem = demand - np.bincount(ni64[chosen], minlength=n)
             cap = capacity - np.bincount(vi64[chosen], minlength=m)
             off = _not_beside(
-                by_person,
-                person_ptr,
+                chosen,
                 in_chosen,
-                (dem[ni64] > 0) & (cap[vi64] > 0),
                 ni64,
+                vi64,
+                who,
+                dem,
+                cap,
                 prep.busy_ptr,
                 prep.busy_sched,
                 prep.lim_tasks,

@@ -15,7 +15,7 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array
 
-from matching import InstanceError, candidates, pair_feasible, parse_instance, solve
+from matching import InstanceError, _time, candidates, pair_feasible, parse_instance, solve
 from matching._time import BUSY, LIMIT, OK, pair_status
 from matching.schedule import Schedule, clash, first_clash, week_overflow
 
@@ -652,6 +652,65 @@ def test_random_instances_against_the_integer_program(seed):
         PROVEN.append(seed)
     else:
         assert got < (slots, units) <= bound or got == (slots, units) <= bound
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_people_with_many_pairs_against_the_integer_program(seed, monkeypatch):
+    """Records of high capacity and needs at one time: the repair meets people with more
+    pairs than it searches exhaustively (it drops the lower of a violated set instead);
+    the result still keeps the rules, and is the optimum when proven."""
+    lost = []
+    every_person = _time._repair_people
+
+    def spy(*args):
+        out, ptr = every_person(*args)
+        lost.append(bool(np.any(out < 0)))
+        return out, ptr
+
+    monkeypatch.setattr(_time, "_repair_people", spy)
+    rng = np.random.default_rng(2000 + seed)
+    data = random_instance(3000 + seed, int(rng.integers(20, 40)), int(rng.integers(3, 8)))
+    for v in data["volunteers"]:
+        v["capacity"] = int(rng.integers(14, 25))
+    for need in data["needs"][::2]:
+        need["windows"] = [{"weekday": 1, "start": "09:00", "end": "11:00"}]
+        need["first"] = need["last"] = None
+    result = solve(parse_instance(data), max_nodes=200)
+    slots, units, ref = reference_optimum(data)
+    check_rules(result, ref)
+    assert any(lost)
+    got = (result.stats["filled_slots"], int(result.score_units.astype(np.int64).sum()))
+    rules = result.stats["time_rules"]
+    bound = (rules["bound"]["filled_slots"], rules["bound"]["score_units"])
+    if rules["optimal"]:
+        assert got == (slots, units)
+    else:
+        assert got < (slots, units) <= bound or got == (slots, units) <= bound
+
+
+def test_grouped_is_a_stable_sort():
+    rng = np.random.default_rng(5)
+    for size, keys in ((0, 3), (1, 1), (1000, 7), (5000, 4000)):
+        x = rng.integers(0, keys, size)
+        order, ptr = _time._grouped(x, keys)
+        assert np.array_equal(order, np.argsort(x, kind="stable"))
+        assert np.array_equal(ptr, np.concatenate(([0], np.cumsum(np.bincount(x, minlength=keys)))))
+
+
+def test_rank_in_need():
+    """Each pair's place among its need's pairs, best score first, ties by index: from the
+    candidates' order as given, and from any order."""
+    rng = np.random.default_rng(9)
+    for size in (0, 1, 50, 3000):
+        ni = rng.integers(0, 40, size)
+        score = rng.integers(0, 5, size)
+        expected = np.empty(size, dtype=np.int64)
+        for n in np.unique(ni):
+            mine = np.flatnonzero(ni == n)
+            expected[mine[np.lexsort((mine, -score[mine]))]] = np.arange(mine.size)
+        assert np.array_equal(_time._rank_in_need(ni, score, 40), expected)
+        order = np.lexsort((np.arange(size), -score, ni))  # as the candidates come
+        assert np.array_equal(_time._rank_in_need(ni[order], score[order], 40), expected[order])
 
 
 def test_random_instances_mostly_proven():
