@@ -110,13 +110,14 @@ def load_facts(
     need_ids: list[int],
     offers: list[dict[str, Any]] | None = None,
     requester: dict[int, int] | None = None,
+    decided: list[tuple[int, int, int, str]] | None = None,
 ) -> Facts:
     """Read every active, published offer of the group and the history of ``need_ids`` (the
     group's needs).
 
-    A run has read the offers already, and the needs' residents (``offers`` and ``requester``,
-    from :func:`matching_runs.load_instance`, in the same transaction): they are not read
-    again."""
+    A run has read the offers already, the needs' residents and the group's matches other than
+    proposals (``offers``, ``requester`` and ``decided``, from
+    :func:`matching_runs.load_instance`, in the same transaction): they are not read again."""
     facts = Facts()
     facts.skill_names = {
         slug: name for slug, name in db.session.execute(sa.select(Skill.slug, Skill.name))
@@ -154,12 +155,17 @@ def load_facts(
         # the group's decided pairs, kept for the needs asked about (one read by group rather
         # than a list of every need id)
         wanted = set(need_ids)
-        for need_id, offer_id, person, status in db.session.execute(
-            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-            .join(Offer, Offer.id == Match.offer_id)
-            .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
-        ):
+        if decided is None:
+            decided = [
+                (need_id, offer_id, person, status)
+                for need_id, offer_id, person, status in db.session.execute(
+                    sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+                    .join(Offer, Offer.id == Match.offer_id)
+                    .join(Need, Need.id == Match.need_id)
+                    .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
+                )
+            ]
+        for need_id, offer_id, person, status in decided:
             if need_id not in wanted:
                 continue
             if status in HOLDING_MATCH_STATUSES:
