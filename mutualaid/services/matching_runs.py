@@ -270,8 +270,9 @@ def process_run(run_id: int) -> MatchingRun:
         if claimed == 1 and group_id is not None:
             try:
                 with _cyclic_gc_paused():
-                    computed = _compute(run_id, group_id)
-                    _write(run_id, group_id, computed)
+                    # (what the run computed is freed before the collector resumes: else its
+                    # first collections walk every one of those objects)
+                    _write(run_id, group_id, _compute(run_id, group_id))
             except Exception as exc:
                 db.session.rollback()
                 log.exception("Matching run %s for group %s failed", run_id, group_id)
@@ -942,20 +943,20 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     entries: list[tuple[str, int, dict[str, Any] | None]] = []
     if new_rows:
         # A plain executemany (psycopg pipelines it; RETURNING would make it one huge statement
-        # per thousand rows, each parsed in Python); then the new ids by their run, which no
-        # other row carries yet (the kept ones are rewritten after this).
+        # per thousand rows, each parsed in Python); then their audit rows, the new ids read by
+        # the database by their run, which no other row carries yet (the kept ones are
+        # rewritten after this).
         db.session.execute(sa.insert(table), new_rows)
-        ids = db.session.scalars(
-            sa.select(table.c.id).where(table.c.run_id == run.id).order_by(table.c.id)
+        audit.record_created(
+            "match", sa.select(table.c.id).where(table.c.run_id == run.id), now=now
         )
-        entries.extend(("create", match_id, None) for match_id in ids)
     if moved:
         entries.extend(("update", m, c) for m, c in _rewrite(moved).items())
     for i in range(0, len(gone), _BATCH):
         batch = gone[i : i + _BATCH]
         db.session.execute(sa.delete(table).where(among(table.c.id, batch)))
         entries.extend(("delete", m, None) for m in batch)
-    audit.record("match", entries)
+    audit.record("match", entries, now=now)
     freshness.touch(db.session, run.group_id)
     return {
         "proposals": len(fitting),
