@@ -267,6 +267,7 @@ def refine(
     }
     later = [(i, by_id[i], by_id[i]["skills"]) for i in open_ids if not decided[i][0]]
     anytime = diag.pairs(later, any_time=True)
+    elsewhen = _free_elsewhen([i for i, _, _ in later], by_id, anytime, found, facts, diag)
     out = []
     for u in unmatched:
         need_id = u["need"]
@@ -281,6 +282,7 @@ def refine(
                 by_id[need_id],
                 at_time.get(need_id, []),
                 anytime.get(need_id, _NO_OFFERS),
+                elsewhen.get(need_id),
                 offers,
                 facts,
                 diag,
@@ -288,6 +290,93 @@ def refine(
             )
         out.append({**u, **truer} if truer else {**u, "reason": _named(u["reason"], facts)})
     return out
+
+
+def _free_elsewhen(
+    need_ids: list[int],
+    by_id: dict[int, dict[str, Any]],
+    anytime: dict[Any, np.ndarray],
+    at_time: dict[Any, np.ndarray],
+    facts: Facts,
+    diag: _Diagnostic,
+) -> dict[int, tuple[int, list[tuple[int, str, str]]]]:
+    """For each need of ``need_ids`` that has any: how many people are free at other times,
+    and the (up to) three windows the most of their offers are free in, most first, then in
+    week order.
+
+    Free at other times: an offer in reach at any time (``anytime``: positions) but not
+    suitable at the need's own time (``at_time``), with room, the skills verified, free for as
+    long as the need lasts, not the resident's, nobody already helping, not turned down for the
+    need. Asked of every need's offers at once, over arrays of ``(need, offer)`` pairs.
+    """
+    m = diag.ids.size
+    held = [anytime.get(i, _NO_OFFERS) for i in need_ids]
+    sizes = np.array([a.size for a in held], dtype=np.int64)
+    if not need_ids or not sizes.sum():
+        return {}
+    which = np.repeat(np.arange(len(need_ids), dtype=np.int64), sizes)  # each pair's need
+    pos = np.concatenate(held)
+    suitable_now = [j * m + at_time[i] for j, i in enumerate(need_ids) if i in at_time]
+    ok = ~np.isin(which * m + pos, np.concatenate(suitable_now)) if suitable_now else None
+    if ok is None:
+        ok = np.ones(pos.size, dtype=bool)
+    ok &= diag.remaining[pos] >= 1
+    kinds: dict[frozenset[str], int] = {}
+    kind = np.array(
+        [kinds.setdefault(frozenset(by_id[i]["skills"]), len(kinds)) for i in need_ids],
+        dtype=np.int64,
+    )
+    verified = np.stack([diag.has(set(skills)) for skills in kinds])
+    ok &= verified[kind[which], pos]
+    longest = np.array(
+        [
+            max(_minutes(w["end"]) - _minutes(w["start"]) for w in by_id[i]["windows"])
+            for i in need_ids
+        ],
+        dtype=np.int64,
+    )
+    ok &= diag.longest[pos] >= longest[which]
+    resident = np.array([facts.requester.get(i, -1) for i in need_ids], dtype=np.int64)
+    ok &= diag.person[pos] != resident[which]
+    # (need, person) and (need, offer) pairs as numbers: the need's index times a bound above
+    # any person's (offer's) id, plus the id
+    helping = [(j, p) for j, i in enumerate(need_ids) for p in diag.helping_of.get(i, ())]
+    people = 1 + max(
+        int(diag.person.max(initial=0)), int(resident.max(initial=0)), *(p for _, p in helping)
+    )
+    if helping:
+        ok &= ~np.isin(which * people + diag.person[pos], [j * people + p for j, p in helping])
+    rejected = [(j, o) for j, i in enumerate(need_ids) for o in diag.rejected_of.get(i, ())]
+    if rejected:
+        offers = 1 + max(int(diag.ids.max(initial=0)), *(o for _, o in rejected))
+        ok &= ~np.isin(which * offers + diag.ids[pos], [j * offers + o for j, o in rejected])
+    which, pos = which[ok], pos[ok]
+    if not pos.size:
+        return {}
+    # the people: distinct (need, person) pairs, counted per need
+    count = np.bincount(
+        np.unique(which * people + diag.person[pos]) // people, minlength=len(need_ids)
+    )
+    # every window of the chosen offers long enough: each offer's first, then the next ones
+    size = diag.win_count[pos]
+    window = np.repeat(diag.win_ptr[pos], size) + (
+        np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    )
+    owner = np.repeat(which, size)
+    keep = diag.win_len[window] >= longest[owner]
+    owner, code = owner[keep], diag.win_code[window[keep]]
+    # per need, each window's count; the three most common first, ties in week order
+    shift = int(code.max(initial=0)).bit_length()
+    keys, counts = np.unique((owner << shift) | code, return_counts=True)
+    owner, code = keys >> shift, keys & ((1 << shift) - 1)
+    order = np.lexsort((code, -counts, owner))
+    owner, code = owner[order], code[order]
+    first = np.searchsorted(owner, owner)  # the need's first row
+    top = np.arange(owner.size) - first < 3
+    windows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for j, c in zip(owner[top].tolist(), code[top].tolist(), strict=True):
+        windows[j].append(diag.window_of[c])
+    return {need_ids[j]: (int(count[j]), windows[j]) for j in np.flatnonzero(count).tolist()}
 
 
 @dataclass
@@ -584,51 +673,20 @@ def _diagnose_any_time(
     need: dict[str, Any],
     at_time: list[int],
     anytime: np.ndarray,
+    elsewhen: tuple[int, list[tuple[int, str, str]]] | None,
     offers: dict[int, _Offer],
     facts: Facts,
     diag: _Diagnostic,
     split: dict[Any, list[int]],
 ) -> dict[str, Any] | None:
     """The truer code and sentence for an open need :func:`_diagnose_at_time` left undecided,
-    from the offers suitable at any time (``anytime``: their positions), or ``None`` to keep
-    the engine's."""
+    from the offers suitable at any time (``anytime``: their positions; ``elsewhen``: what
+    :func:`_free_elsewhen` found of them), or ``None`` to keep the engine's."""
     skills = set(need["skills"])
     demand = int(need["volunteers_needed"])
     requester = facts.requester.get(need_id)
-    longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
-    # free at other times: with room, the skills verified, nothing against the pair, and free
-    # for as long as the need lasts
-    # (over arrays of the offers in reach at any time)
-    pos = anytime
-    if at_time:
-        suitable_now = np.zeros(diag.ids.size, dtype=bool)
-        suitable_now[diag.positions(at_time)] = True
-        ok = ~suitable_now[pos]
-    else:
-        ok = np.ones(pos.size, dtype=bool)
-    ok &= diag.remaining[pos] >= 1
-    ok &= diag.has(skills)[pos]
-    ok &= diag.longest[pos] >= longest
-    if requester is not None:
-        ok &= diag.person[pos] != requester
-    helping = diag.helping_of.get(need_id)
-    if helping:
-        ok &= ~np.isin(diag.person[pos], helping)
-    rejected = diag.rejected_of.get(need_id)
-    if rejected:
-        ok &= ~np.isin(diag.ids[pos], rejected)
-    chosen = pos[ok]
-    if chosen.size:
-        n = len(set(diag.person[chosen].tolist()))
-        lo, size = diag.win_ptr[chosen], diag.win_count[chosen]
-        # every window of the chosen offers: each offer's first, then the next ones
-        windows = np.repeat(lo, size) + (
-            np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-        )
-        windows = windows[diag.win_len[windows] >= longest]
-        codes, counts = np.unique(diag.win_code[windows], return_counts=True)
-        order = np.lexsort((codes, -counts))[:3]
-        top = [diag.window_of[int(c)] for c in codes[order].tolist()]
+    if elsewhen is not None:
+        n, top = elsewhen
         when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for d, s, e in top)
         return {
             **_reason(
