@@ -459,13 +459,18 @@ def person_for_token(token: str) -> Person | None:
     return row.person
 
 
+#: Whether a person has confirmed their address (a query that joins ``Person`` to a need's or
+#: offer's owner can test it there; :func:`published` otherwise).
+CONFIRMED = Person.email_verified_dt.is_not(None)
+
+
 def published(owner_id: Any, viewer: Person | None = None) -> sa.ColumnElement[bool]:
     """Whether a need's or offer's owner (``owner_id``: its column) has confirmed their address.
 
     Until then their needs and offers are not published: no list, queue or matching run shows
     them to anyone but their owner (``viewer``).
     """
-    confirmed = owner_id.in_(sa.select(Person.id).where(Person.email_verified_dt.is_not(None)))
+    confirmed = owner_id.in_(sa.select(Person.id).where(CONFIRMED))
     viewer_id = getattr(viewer, "id", None)
     return sa.or_(confirmed, owner_id == viewer_id) if viewer_id is not None else confirmed
 

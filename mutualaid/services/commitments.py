@@ -202,20 +202,31 @@ def approved_commitments(
     return out
 
 
-def busy_records(person_ids: Iterable[int], today: date) -> dict[int, list[dict[str, Any]]]:
+def busy_records(
+    people: Iterable[int] | sa.Select[int], today: date
+) -> dict[int, list[dict[str, Any]]]:
     """Each person's commitments as the engine reads them (``{"ref", "first", "last",
     "windows"}``): the agreed ones that are not over, and, for this week's limit, those done or
     stepped back from since this week's Monday (their dates are past, so they clash with
-    nothing to come; they count in the week, as the approval counts them)."""
-    wanted = sorted(set(person_ids))
+    nothing to come; they count in the week, as the approval counts them).
+
+    ``people``: their ids, or a query of their ids (a group's thousands of volunteers are then
+    no list of thousands of parameters, and the database starts from their offers)."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    if not wanted:
-        return out
+    if isinstance(people, sa.Select):
+        among_people = Offer.volunteer_id.in_(people)
+    else:
+        wanted = sorted(set(people))
+        if not wanted:
+            return out
+        among_people = among(Offer.volunteer_id, wanted)
     monday = today - timedelta(days=today.weekday())
     rows = db.session.execute(
         sa.select(Match, Offer.volunteer_id)
         .join(Offer, Offer.id == Match.offer_id)
-        .where(among(Offer.volunteer_id, wanted), _HOLDS_TIME)
+        # (a proposal holds no time: said outright, the index on offer and status passes over
+        # a group's thousands of proposals without reading them)
+        .where(among_people, _HOLDS_TIME, Match.status != MatchStatus.PROPOSED)
         .options(joinedload(Match.need))
         .order_by(Match.id)
     ).unique()

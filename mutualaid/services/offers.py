@@ -318,3 +318,40 @@ def usable_skills(
         ok = not is_credential or (verified is not None and (expires is None or expires >= today))
         (usable if ok else pending)[offer_id].append(slug)
     return usable, pending
+
+
+def group_skills(group_id: int, now: datetime) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """:func:`usable_skills` of every offer in the group, active or not (a matching run keeps
+    those it read): a narrower read, the skills' slugs looked up apart, and whether each
+    credential counts (``OfferSkill.is_usable``) asked of the database rather than of each
+    row's dates."""
+    today = now.date()
+    kinds = {
+        skill_id: (slug, is_credential)
+        for skill_id, slug, is_credential in db.session.execute(
+            sa.select(Skill.id, Skill.slug, Skill.is_credential)
+        )
+    }
+    credentials = sorted(skill_id for skill_id, (_, credential) in kinds.items() if credential)
+    counts = sa.or_(
+        OfferSkill.skill_id.not_in(credentials),
+        sa.and_(
+            OfferSkill.verified_dt.is_not(None),
+            sa.or_(OfferSkill.expires_on.is_(None), OfferSkill.expires_on >= today),
+        ),
+    )
+    usable: dict[int, list[str]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
+    for offer_id, skill_id, ok in (
+        db.session.connection()
+        .execute(
+            sa.select(OfferSkill.offer_id, OfferSkill.skill_id, counts).where(
+                OfferSkill.offer_id.in_(
+                    sa.select(offer_groups.c.offer_id).where(offer_groups.c.group_id == group_id)
+                )
+            )
+        )
+        .all()
+    ):
+        (usable if ok else pending)[offer_id].append(kinds[skill_id][0])
+    return usable, pending

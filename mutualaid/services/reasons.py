@@ -84,7 +84,6 @@ ACTIONS = {
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MINUTES_PER_DAY = 24 * 60
 _NO_OFFERS = np.zeros(0, dtype=np.int64)
-WHOLE_WEEK = [{"weekday": d, "start": "00:00", "end": "24:00"} for d in range(7)]
 
 
 @dataclass
@@ -110,13 +109,14 @@ def load_facts(
     need_ids: list[int],
     offers: list[dict[str, Any]] | None = None,
     requester: dict[int, int] | None = None,
+    decided: list[tuple[int, int, int, str]] | None = None,
 ) -> Facts:
     """Read every active, published offer of the group and the history of ``need_ids`` (the
     group's needs).
 
-    A run has read the offers already, and the needs' residents (``offers`` and ``requester``,
-    from :func:`matching_runs.load_instance`, in the same transaction): they are not read
-    again."""
+    A run has read the offers already, the needs' residents and the group's matches other than
+    proposals (``offers``, ``requester`` and ``decided``, from
+    :func:`matching_runs.load_instance`, in the same transaction): they are not read again."""
     facts = Facts()
     facts.skill_names = {
         slug: name for slug, name in db.session.execute(sa.select(Skill.slug, Skill.name))
@@ -154,12 +154,17 @@ def load_facts(
         # the group's decided pairs, kept for the needs asked about (one read by group rather
         # than a list of every need id)
         wanted = set(need_ids)
-        for need_id, offer_id, person, status in db.session.execute(
-            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-            .join(Offer, Offer.id == Match.offer_id)
-            .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
-        ):
+        if decided is None:
+            decided = [
+                (need_id, offer_id, person, status)
+                for need_id, offer_id, person, status in db.session.execute(
+                    sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+                    .join(Offer, Offer.id == Match.offer_id)
+                    .join(Need, Need.id == Match.need_id)
+                    .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
+                )
+            ]
+        for need_id, offer_id, person, status in decided:
             if need_id not in wanted:
                 continue
             if status in HOLDING_MATCH_STATUSES:
@@ -236,39 +241,142 @@ def refine(
         return unmatched
     # the offers as the engine's arrays, once for every question asked of them
     diag = _Diagnostic(facts)
-    open_needs = [by_id[i] for i in open_ids]
-    at_time = diag.pairs([(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)])
-    anytime = diag.pairs(
-        [(i, n, n["skills"]) for i, n in zip(open_ids, open_needs)], any_time=True, positions=True
-    )
-    # the needs that may ask whether one volunteer per skill would do, asked all at once
-    parts = [
-        ((i, k), by_id[i], [skill])
+    open_needs = [(i, by_id[i], by_id[i]["skills"]) for i in open_ids]
+    # Asked together, at the needs' own times: each need, and each skill of a need with several
+    # alone (whether one volunteer per skill would do; asked of every such need, kept for those
+    # nobody suits whole).
+    parts = {
+        (i, k): skill
         for i in open_ids
-        if len(set(by_id[i]["skills"])) > 1 and not at_time.get(i)
+        if len(set(by_id[i]["skills"])) > 1
         for k, skill in enumerate(sorted(set(by_id[i]["skills"])))
-    ]
-    split = diag.pairs(parts, usable_only=True) if parts else {}
+    }
+    found = diag.pairs(open_needs + [(key, by_id[key[0]], [skill]) for key, skill in parts.items()])
+    at_time = {i: diag.ids[found[i]].tolist() for i in open_ids if i in found}
+    # a skill alone: only the offers with room that hold it verified
+    split: dict[Any, list[int]] = {}
+    for key, skill in parts.items():
+        if key in found and key[0] not in at_time:
+            pos = found[key]
+            split[key] = diag.ids[pos[diag.room[pos] & diag.has({skill})[pos]]].tolist()
     offers = diag.offers
+    # what the offers suitable at each need's time say; then, for the needs that leaves open,
+    # the offers suitable at any time (asked of those needs only)
+    decided = {
+        i: _diagnose_at_time(i, by_id[i], at_time.get(i, []), offers, facts) for i in open_ids
+    }
+    later = [(i, by_id[i], by_id[i]["skills"]) for i in open_ids if not decided[i][0]]
+    anytime = diag.pairs(later, any_time=True)
+    elsewhen = _free_elsewhen([i for i, _, _ in later], by_id, anytime, found, facts, diag)
     out = []
     for u in unmatched:
         need_id = u["need"]
         if need_id not in by_id:
             out.append(u)
             continue
-        found = _diagnose(
-            need_id,
-            u["reason_code"],
-            by_id[need_id],
-            at_time.get(need_id, []),
-            anytime.get(need_id, _NO_OFFERS),
-            offers,
-            facts,
-            diag,
-            split,
-        )
-        out.append({**u, **found} if found else {**u, "reason": _named(u["reason"], facts)})
+        done, truer = decided[need_id]
+        if not done:
+            truer = _diagnose_any_time(
+                need_id,
+                u["reason_code"],
+                by_id[need_id],
+                at_time.get(need_id, []),
+                anytime.get(need_id, _NO_OFFERS),
+                elsewhen.get(need_id),
+                offers,
+                facts,
+                diag,
+                split,
+            )
+        out.append({**u, **truer} if truer else {**u, "reason": _named(u["reason"], facts)})
     return out
+
+
+def _free_elsewhen(
+    need_ids: list[int],
+    by_id: dict[int, dict[str, Any]],
+    anytime: dict[Any, np.ndarray],
+    at_time: dict[Any, np.ndarray],
+    facts: Facts,
+    diag: _Diagnostic,
+) -> dict[int, tuple[int, list[tuple[int, str, str]]]]:
+    """For each need of ``need_ids`` that has any: how many people are free at other times,
+    and the (up to) three windows the most of their offers are free in, most first, then in
+    week order.
+
+    Free at other times: an offer in reach at any time (``anytime``: positions) but not
+    suitable at the need's own time (``at_time``), with room, the skills verified, free for as
+    long as the need lasts, not the resident's, nobody already helping, not turned down for the
+    need. Asked of every need's offers at once, over arrays of ``(need, offer)`` pairs.
+    """
+    m = diag.ids.size
+    held = [anytime.get(i, _NO_OFFERS) for i in need_ids]
+    sizes = np.array([a.size for a in held], dtype=np.int64)
+    if not need_ids or not sizes.sum():
+        return {}
+    which = np.repeat(np.arange(len(need_ids), dtype=np.int64), sizes)  # each pair's need
+    pos = np.concatenate(held)
+    suitable_now = [j * m + at_time[i] for j, i in enumerate(need_ids) if i in at_time]
+    ok = ~np.isin(which * m + pos, np.concatenate(suitable_now)) if suitable_now else None
+    if ok is None:
+        ok = np.ones(pos.size, dtype=bool)
+    ok &= diag.remaining[pos] >= 1
+    kinds: dict[frozenset[str], int] = {}
+    kind = np.array(
+        [kinds.setdefault(frozenset(by_id[i]["skills"]), len(kinds)) for i in need_ids],
+        dtype=np.int64,
+    )
+    verified = np.stack([diag.has(set(skills)) for skills in kinds])
+    ok &= verified[kind[which], pos]
+    longest = np.array(
+        [
+            max(_minutes(w["end"]) - _minutes(w["start"]) for w in by_id[i]["windows"])
+            for i in need_ids
+        ],
+        dtype=np.int64,
+    )
+    ok &= diag.longest[pos] >= longest[which]
+    resident = np.array([facts.requester.get(i, -1) for i in need_ids], dtype=np.int64)
+    ok &= diag.person[pos] != resident[which]
+    # (need, person) and (need, offer) pairs as numbers: the need's index times a bound above
+    # any person's (offer's) id, plus the id
+    helping = [(j, p) for j, i in enumerate(need_ids) for p in diag.helping_of.get(i, ())]
+    people = 1 + max(
+        int(diag.person.max(initial=0)), int(resident.max(initial=0)), *(p for _, p in helping)
+    )
+    if helping:
+        ok &= ~np.isin(which * people + diag.person[pos], [j * people + p for j, p in helping])
+    rejected = [(j, o) for j, i in enumerate(need_ids) for o in diag.rejected_of.get(i, ())]
+    if rejected:
+        offers = 1 + max(int(diag.ids.max(initial=0)), *(o for _, o in rejected))
+        ok &= ~np.isin(which * offers + diag.ids[pos], [j * offers + o for j, o in rejected])
+    which, pos = which[ok], pos[ok]
+    if not pos.size:
+        return {}
+    # the people: distinct (need, person) pairs, counted per need
+    count = np.bincount(
+        np.unique(which * people + diag.person[pos]) // people, minlength=len(need_ids)
+    )
+    # every window of the chosen offers long enough: each offer's first, then the next ones
+    size = diag.win_count[pos]
+    window = np.repeat(diag.win_ptr[pos], size) + (
+        np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+    )
+    owner = np.repeat(which, size)
+    keep = diag.win_len[window] >= longest[owner]
+    owner, code = owner[keep], diag.win_code[window[keep]]
+    # per need, each window's count; the three most common first, ties in week order
+    shift = int(code.max(initial=0)).bit_length()
+    keys, counts = np.unique((owner << shift) | code, return_counts=True)
+    owner, code = keys >> shift, keys & ((1 << shift) - 1)
+    order = np.lexsort((code, -counts, owner))
+    owner, code = owner[order], code[order]
+    first = np.searchsorted(owner, owner)  # the need's first row
+    top = np.arange(owner.size) - first < 3
+    windows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
+    for j, c in zip(owner[top].tolist(), code[top].tolist(), strict=True):
+        windows[j].append(diag.window_of[c])
+    return {need_ids[j]: (int(count[j]), windows[j]) for j in np.flatnonzero(count).tolist()}
 
 
 @dataclass
@@ -300,7 +408,6 @@ class _Diagnostic:
         self.max_km = np.array([o["max_km"] for o in rows], dtype=np.float64)
         self.room = np.array([o["remaining"] >= 1 for o in rows], dtype=bool)
         self.all_skills = [tuple(o["usable"]) + tuple(o["pending"]) for o in rows]
-        self.usable_skills = [tuple(o["usable"]) for o in rows]
         owner, start, end = _window_rows(o["availability"] for o in rows)
         self.avail = (owner, start, end)
         self.person = np.array([o["person"] for o in rows], dtype=np.int64)
@@ -320,7 +427,8 @@ class _Diagnostic:
             for code in np.unique(self.win_code).tolist()
         }
         self.longest = np.full(len(rows), -1, dtype=np.int64)
-        some = np.flatnonzero(np.diff(self.win_ptr) > 0)
+        self.win_count = np.diff(self.win_ptr)
+        some = np.flatnonzero(self.win_count > 0)
         if some.size:
             self.longest[some] = np.maximum.reduceat(self.win_len, self.win_ptr[some])
         usable: dict[str, list[int]] = defaultdict(list)
@@ -372,20 +480,17 @@ class _Diagnostic:
         self,
         needs: list[tuple[Any, dict[str, Any], list[str]]],
         any_time: bool = False,
-        usable_only: bool = False,
-        positions: bool = False,
-    ) -> dict[Any, Any]:
-        """Offer ids the engine's candidate test accepts for each ``(key, need, skills)``,
-        credentials counted as held whether verified or not (with ``usable_only``: only the
-        usable ones, and only offers with room), capacity and history ignored; with
-        ``any_time``, time too. With ``positions``: the offers' positions, as an array."""
+    ) -> dict[Any, np.ndarray]:
+        """The offers the engine's candidate test accepts for each ``(key, need, skills)``, as
+        their positions (an array, for the keys with any), credentials counted as held whether
+        verified or not, capacity and history ignored; with ``any_time``, time too."""
         m = self.ids.size
         if not needs or m == 0:
             return {}
         n = len(needs)
         if any_time:  # the whole week, for every need and offer
-            owner, start, end = _whole_weeks(n)
-            a_owner, a_start, a_end = _whole_weeks(m)
+            owner, start, end = _any_time(n)
+            a_owner, a_start, a_end = _any_time(m)
         else:
             owner, start, end = _window_rows(need["windows"] for _, need, _ in needs)
             a_owner, a_start, a_end = self.avail
@@ -403,7 +508,7 @@ class _Diagnostic:
             volunteer_ids=[str(i) for i in range(m)],
             volunteer_lat=self.lat,
             volunteer_lon=self.lon,
-            volunteer_skills=self.usable_skills if usable_only else self.all_skills,
+            volunteer_skills=self.all_skills,
             max_km=self.max_km,
             capacity=np.ones(m, dtype=np.int64),
             avail_volunteer=a_owner,
@@ -413,16 +518,13 @@ class _Diagnostic:
         cand = matching.candidates(instance)
         ni = np.asarray(cand.need_index, dtype=np.int64)
         vi = np.asarray(cand.volunteer_index, dtype=np.int64)
-        if usable_only:
-            keep = self.room[vi]
-            ni, vi = ni[keep], vi[keep]
         order = np.argsort(ni, kind="stable")
         ni, vi = ni[order], vi[order]
         bounds = np.searchsorted(ni, np.arange(n + 1))
-        found: dict[Any, Any] = {}
+        found: dict[Any, np.ndarray] = {}
         for k, (lo, hi) in enumerate(zip(bounds[:-1].tolist(), bounds[1:].tolist())):
             if hi > lo:
-                found[needs[k][0]] = vi[lo:hi] if positions else self.ids[vi[lo:hi]].tolist()
+                found[needs[k][0]] = vi[lo:hi]
         return found
 
     def holders(self, skills: set[str]) -> list[_Offer]:
@@ -452,45 +554,43 @@ class _Offers(dict[int, _Offer]):
         return got
 
 
-def _whole_weeks(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:data:`WHOLE_WEEK` for each of ``k`` owners, as the engine's rows."""
-    start = np.tile(np.arange(7, dtype=np.int64) * MINUTES_PER_DAY, k)
-    return np.repeat(np.arange(k, dtype=np.int64), 7), start, start + MINUTES_PER_DAY
+def _any_time(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One and the same whole day for each of ``k`` owners, as the engine's rows: every need's
+    window then lies inside every offer's, so the engine's test leaves time out (as the whole
+    week would, with a seventh of the windows)."""
+    return (
+        np.arange(k, dtype=np.int64),
+        np.zeros(k, dtype=np.int64),
+        np.full(k, MINUTES_PER_DAY, dtype=np.int64),
+    )
 
 
 def _window_rows(
     windows: Any,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each owner's windows as the engine's rows: owner, start and end in week minutes."""
-    owner: list[int] = []
-    start: list[int] = []
-    end: list[int] = []
+    windows = list(windows)
+    flat = [w for ws in windows for w in ws]
+    owner = np.repeat(np.arange(len(windows), dtype=np.int64), [len(ws) for ws in windows])
+    day = np.array([w["weekday"] for w in flat], dtype=np.int64) * MINUTES_PER_DAY
     minute = _MINUTE_OF
-    for i, ws in enumerate(windows):
-        for w in ws:
-            base = w["weekday"] * MINUTES_PER_DAY
-            owner.append(i)
-            start.append(base + minute[w["start"]])
-            end.append(base + minute[w["end"]])
     return (
-        np.array(owner, dtype=np.int64),
-        np.array(start, dtype=np.int64),
-        np.array(end, dtype=np.int64),
+        owner,
+        day + np.array([minute[w["start"]] for w in flat], dtype=np.int64),
+        day + np.array([minute[w["end"]] for w in flat], dtype=np.int64),
     )
 
 
-def _diagnose(
+def _diagnose_at_time(
     need_id: int,
-    engine_code: str,
     need: dict[str, Any],
     at_time: list[int],
-    anytime: np.ndarray,
     offers: dict[int, _Offer],
     facts: Facts,
-    diag: _Diagnostic,
-    split: dict[Any, list[int]],
-) -> dict[str, Any] | None:
-    """The truer code and sentence for one open need, or ``None`` to keep the engine's.
+) -> tuple[bool, dict[str, Any] | None]:
+    """What the offers suitable at the need's time say: ``(True, the truer code and sentence, or
+    ``None`` to keep the engine's)``, or ``(False, None)`` when the answer lies in the offers
+    suitable at other times (:func:`_diagnose_any_time`).
 
     Counts compare with the places the run had to fill (``demand``), as the engine's do: the
     volunteers it proposed for this need are among the suitable ones."""
@@ -518,7 +618,7 @@ def _diagnose(
             kinds["free"].add(person)
     free = kinds["free"]
     if len(free) >= demand:
-        return None  # enough free, suitable people: the engine's reason stands
+        return True, None  # enough free, suitable people: the engine's reason stands
     booked = kinds["fully_booked"] - free
     if booked:
         days = sorted(facts.frees_on[o] for o in full_offers if o in facts.frees_on)
@@ -530,14 +630,14 @@ def _diagnose(
             if days
             else "; none of their commitments has an end date yet"
         )
-        return _reason("fully_booked", f"{who} {be} fully booked{when}.")
+        return True, _reason("fully_booked", f"{who} {be} fully booked{when}.")
     unverified = kinds["unverified"] - free
     if unverified:
         n = len(unverified)
         held = sorted(
             {s for o in at_time for s in offers[o].pending if s in skills},
         )
-        return _reason(
+        return True, _reason(
             "unverified",
             f"{_count(n, 'volunteer')} with {_names(held, facts)} "
             f"{'is' if n == 1 else 'are'} waiting for the credential to be verified.",
@@ -549,7 +649,7 @@ def _diagnose(
         people = kinds[kind] - free
         if people:
             n = len(people)
-            return _reason(
+            return True, _reason(
                 kind,
                 sentence.format(
                     who=(
@@ -563,36 +663,30 @@ def _diagnose(
                 ),
             )
     if kinds["own"] and not free:
-        return _reason("own", "The only suitable volunteer is the resident who posted it.")
-    longest = max(_minutes(w["end"]) - _minutes(w["start"]) for w in need["windows"])
-    # free at other times: with room, the skills verified, nothing against the pair, and free
-    # for as long as the need lasts
-    # (over arrays of the offers in reach at any time)
-    pos = anytime
-    ok = ~np.isin(pos, diag.positions(at_time)) if at_time else np.ones(pos.size, dtype=bool)
-    ok &= diag.remaining[pos] >= 1
-    ok &= diag.has(skills)[pos]
-    ok &= diag.longest[pos] >= longest
-    if requester is not None:
-        ok &= diag.person[pos] != requester
-    helping = diag.helping_of.get(need_id)
-    if helping:
-        ok &= ~np.isin(diag.person[pos], helping)
-    rejected = diag.rejected_of.get(need_id)
-    if rejected:
-        ok &= ~np.isin(diag.ids[pos], rejected)
-    chosen = pos[ok]
-    if chosen.size:
-        n = int(np.unique(diag.person[chosen]).size)
-        lo, size = diag.win_ptr[chosen], np.diff(diag.win_ptr)[chosen]
-        # every window of the chosen offers: each offer's first, then the next ones
-        windows = np.repeat(lo, size) + (
-            np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
-        )
-        windows = windows[diag.win_len[windows] >= longest]
-        codes, counts = np.unique(diag.win_code[windows], return_counts=True)
-        order = np.lexsort((codes, -counts))[:3]
-        top = [diag.window_of[int(c)] for c in codes[order].tolist()]
+        return True, _reason("own", "The only suitable volunteer is the resident who posted it.")
+    return False, None
+
+
+def _diagnose_any_time(
+    need_id: int,
+    engine_code: str,
+    need: dict[str, Any],
+    at_time: list[int],
+    anytime: np.ndarray,
+    elsewhen: tuple[int, list[tuple[int, str, str]]] | None,
+    offers: dict[int, _Offer],
+    facts: Facts,
+    diag: _Diagnostic,
+    split: dict[Any, list[int]],
+) -> dict[str, Any] | None:
+    """The truer code and sentence for an open need :func:`_diagnose_at_time` left undecided,
+    from the offers suitable at any time (``anytime``: their positions; ``elsewhen``: what
+    :func:`_free_elsewhen` found of them), or ``None`` to keep the engine's."""
+    skills = set(need["skills"])
+    demand = int(need["volunteers_needed"])
+    requester = facts.requester.get(need_id)
+    if elsewhen is not None:
+        n, top = elsewhen
         when = ", ".join(f"{WEEKDAY_NAMES[d]} {s}-{e}" for d, s, e in top)
         return {
             **_reason(
