@@ -375,7 +375,7 @@ def _free_elsewhen(
     top = np.arange(owner.size) - first < 3
     windows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for j, c in zip(owner[top].tolist(), code[top].tolist(), strict=True):
-        windows[j].append(diag.window_of[c])
+        windows[j].append(_window_of(c))
     return {need_ids[j]: (int(count[j]), windows[j]) for j in np.flatnonzero(count).tolist()}
 
 
@@ -422,10 +422,6 @@ class _Diagnostic:
         self.win_code = (day * 2000 + start - day * MINUTES_PER_DAY) * 2000 + (
             end - day * MINUTES_PER_DAY
         )
-        self.window_of: dict[int, tuple[int, str, str]] = {
-            code: (code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000))
-            for code in np.unique(self.win_code).tolist()
-        }
         self.longest = np.full(len(rows), -1, dtype=np.int64)
         self.win_count = np.diff(self.win_ptr)
         some = np.flatnonzero(self.win_count > 0)
@@ -552,6 +548,11 @@ class _Offers(dict[int, _Offer]):
         )
         self[offer_id] = got
         return got
+
+
+def _window_of(code: int) -> tuple[int, str, str]:
+    """A window's ``(weekday, start, end)`` from its code (:attr:`_Diagnostic.win_code`)."""
+    return code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000)
 
 
 def _any_time(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
