@@ -316,11 +316,10 @@ def _free_elsewhen(
         return {}
     which = np.repeat(np.arange(len(need_ids), dtype=np.int64), sizes)  # each pair's need
     pos = np.concatenate(held)
+    ok = diag.remaining[pos] >= 1
     suitable_now = [j * m + at_time[i] for j, i in enumerate(need_ids) if i in at_time]
-    ok = ~np.isin(which * m + pos, np.concatenate(suitable_now)) if suitable_now else None
-    if ok is None:
-        ok = np.ones(pos.size, dtype=bool)
-    ok &= diag.remaining[pos] >= 1
+    if suitable_now:
+        ok &= ~np.isin(which * m + pos, np.concatenate(suitable_now))
     kinds: dict[frozenset[str], int] = {}
     kind = np.array(
         [kinds.setdefault(frozenset(by_id[i]["skills"]), len(kinds)) for i in need_ids],
