@@ -28,16 +28,15 @@ _LONG_LIST = 200
 def among(column: Any, ids: Sequence[int] | set[int]) -> Any:
     """``column IN (ids)`` for a long list of integer ids: on PostgreSQL ``column = ANY(:ids)``,
     one array parameter (psycopg parses a statement's placeholders in Python, so ten thousand of
-    them cost more than the query), sent as the array's text (psycopg would check every element
-    of a list for quoting); on SQLite, a long list as one JSON array, unpacked by ``json_each``
-    (each placeholder of an ``IN`` list costs SQLAlchemy more to render than the database to
-    search); a short one as an ordinary ``IN``."""
+    them cost more than the query); on SQLite, a long list as one JSON array, unpacked by
+    ``json_each`` (each placeholder of an ``IN`` list costs SQLAlchemy more to render than the
+    database to search); a short one as an ordinary ``IN``."""
     values = sorted(ids)
     if db.engine.dialect.name == "postgresql":
-        text = "{" + ",".join(map(str, map(int, values))) + "}"
-        return column == sa.any_(
-            sa.cast(sa.bindparam(None, text, type_=sa.Text), ARRAY(sa.Integer))
-        )
+        # (a typed array parameter: the planner sees its values; the array's text cast to an
+        # array would be a value it only learns while running, and without statistics it
+        # chose a scan testing every row against every id)
+        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.Integer)))
     if len(values) > _LONG_LIST:
         unpacked = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.Text))
         return column.in_(sa.select(unpacked.table_valued("value").c.value))

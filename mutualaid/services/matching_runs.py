@@ -622,8 +622,9 @@ def _as_text(column: Any) -> Any:
 
 
 def _json_values(texts: list[str | None]) -> list[Any]:
-    """Many JSON texts decoded in one call (a tenth of a second less for a large group's
-    windows than one call each); ``None`` (SQL NULL) stays ``None``."""
+    """Many JSON texts decoded in one call (for a large group's twenty thousand windows, some
+    hundredths of a second less than one call each through the column type); ``None`` (SQL
+    NULL) stays ``None``."""
     decoded = json.loads("[" + ",".join("null" if t is None else t for t in texts) + "]")
     if not isinstance(decoded, list) or len(decoded) != len(texts):  # text that is not one value
         decoded = [None if t is None else json.loads(t) for t in texts]
@@ -965,11 +966,11 @@ def _insert_proposals(
     run_id: int, now: datetime, rows: list[tuple[int, int, float, float | None, Any]]
 ) -> None:
     """Insert new proposals, ``(need id, offer id, score, distance, explanation)``, through the
-    driver: ``COPY`` on PostgreSQL (against an ``INSERT`` per row, a third less time on the
-    server and a quarter of the client's), else one ``executemany``. Each value is bound as
-    SQLAlchemy binds it (the columns' own bind processors: the explanation's JSON text, the
-    date's format), once for the values the run's rows share, so the rows are those an
-    ``INSERT`` through SQLAlchemy writes, without its work per row and per parameter.
+    driver: ``COPY`` on PostgreSQL, else one ``executemany``. Each value is bound as SQLAlchemy
+    binds it (the columns' own bind processors: the explanation's JSON text, the date's format),
+    once for the values the run's rows share, so the rows are those an ``INSERT`` through
+    SQLAlchemy writes, without its work per row and per parameter (measured for eleven thousand
+    proposals: about 40 % less time on PostgreSQL, a third less on SQLite).
     """
     table = cast(sa.Table, Match.__table__)
     conn = db.session.connection()

@@ -316,11 +316,10 @@ def _free_elsewhen(
         return {}
     which = np.repeat(np.arange(len(need_ids), dtype=np.int64), sizes)  # each pair's need
     pos = np.concatenate(held)
+    ok = diag.remaining[pos] >= 1
     suitable_now = [j * m + at_time[i] for j, i in enumerate(need_ids) if i in at_time]
-    ok = ~np.isin(which * m + pos, np.concatenate(suitable_now)) if suitable_now else None
-    if ok is None:
-        ok = np.ones(pos.size, dtype=bool)
-    ok &= diag.remaining[pos] >= 1
+    if suitable_now:
+        ok &= ~np.isin(which * m + pos, np.concatenate(suitable_now))
     kinds: dict[frozenset[str], int] = {}
     kind = np.array(
         [kinds.setdefault(frozenset(by_id[i]["skills"]), len(kinds)) for i in need_ids],
@@ -375,7 +374,7 @@ def _free_elsewhen(
     top = np.arange(owner.size) - first < 3
     windows: dict[int, list[tuple[int, str, str]]] = defaultdict(list)
     for j, c in zip(owner[top].tolist(), code[top].tolist(), strict=True):
-        windows[j].append(diag.window_of[c])
+        windows[j].append(_window_of(c))
     return {need_ids[j]: (int(count[j]), windows[j]) for j in np.flatnonzero(count).tolist()}
 
 
@@ -422,10 +421,6 @@ class _Diagnostic:
         self.win_code = (day * 2000 + start - day * MINUTES_PER_DAY) * 2000 + (
             end - day * MINUTES_PER_DAY
         )
-        self.window_of: dict[int, tuple[int, str, str]] = {
-            code: (code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000))
-            for code in np.unique(self.win_code).tolist()
-        }
         self.longest = np.full(len(rows), -1, dtype=np.int64)
         self.win_count = np.diff(self.win_ptr)
         some = np.flatnonzero(self.win_count > 0)
@@ -552,6 +547,11 @@ class _Offers(dict[int, _Offer]):
         )
         self[offer_id] = got
         return got
+
+
+def _window_of(code: int) -> tuple[int, str, str]:
+    """A window's ``(weekday, start, end)`` from its code (:attr:`_Diagnostic.win_code`)."""
+    return code // 4_000_000, _hhmm(code // 2000 % 2000), _hhmm(code % 2000)
 
 
 def _any_time(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

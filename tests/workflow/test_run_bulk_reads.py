@@ -153,7 +153,7 @@ def _reference_free_elsewhen(need_ids, by_id, anytime, at_time, facts, diag):
         ]
         codes, counts = np.unique(diag.win_code[windows], return_counts=True)
         order = np.lexsort((codes, -counts))[:3]
-        out[need_id] = (n, [diag.window_of[int(c)] for c in codes[order].tolist()])
+        out[need_id] = (n, [reasons._window_of(int(c)) for c in codes[order].tolist()])
     return out
 
 
