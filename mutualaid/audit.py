@@ -14,8 +14,8 @@ What is not recorded:
 - statements executed directly (``session.execute(sa.insert / sa.update / sa.delete ...)``),
   which bypass the unit of work: the demo data and ``demo --reset`` (:mod:`mutualaid.demo`), a
   run's status and a failed run's error. (A matching run writes its proposals in bulk and
-  records them itself with :func:`record`, in the same shape: each proposal it adds, changes or
-  removes, with the run's starter as actor.)
+  records them itself with :func:`record` and :func:`record_created`, in the same shape: each
+  proposal it adds, changes or removes, with the run's starter as actor.)
 - changes to collections alone (a need's skills, an offer's groups), unless a column of the
   same object changes in the same flush;
 - records of other tables: matching runs, a credential's verification (``OfferSkill``), API

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase
 
 from ..errors import DomainError, NotFound, ValidationFailed
@@ -25,18 +24,36 @@ S = TypeVar("S", Group, Skill)
 _LONG_LIST = 200
 
 
+class _IdArray(sa.types.UserDefinedType[list[int]]):
+    """Integer ids bound as one PostgreSQL array, ``:ids::INTEGER[]``, written as the array's
+    text: psycopg dumps a list element by element (a regular expression each, ten thousand
+    for a large group's needs), a string at once. The string goes with no type of its own, so
+    the cast types the parameter itself and the planner sees the ids as a constant (a string
+    typed as text and cast would be an expression it evaluates while running: without
+    statistics, a scan testing every row against every id)."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "INTEGER[]"
+
+    def bind_processor(self, dialect: Any) -> Any:
+        def process(value: Sequence[int]) -> str:
+            return "{" + ",".join(map(str, map(int, value))) + "}"
+
+        return process
+
+
 def among(column: Any, ids: Sequence[int] | set[int]) -> Any:
     """``column IN (ids)`` for a long list of integer ids: on PostgreSQL ``column = ANY(:ids)``,
     one array parameter (psycopg parses a statement's placeholders in Python, so ten thousand of
-    them cost more than the query); on SQLite, a long list as one JSON array, unpacked by
-    ``json_each`` (each placeholder of an ``IN`` list costs SQLAlchemy more to render than the
-    database to search); a short one as an ordinary ``IN``."""
+    them cost more than the query; see :class:`_IdArray`); on SQLite, a long list as one JSON
+    array, unpacked by ``json_each`` (each placeholder of an ``IN`` list costs SQLAlchemy more
+    to render than the database to search); a short one as an ordinary ``IN``."""
     values = sorted(ids)
     if db.engine.dialect.name == "postgresql":
-        # (a typed array parameter: the planner sees its values; the array's text cast to an
-        # array would be a value it only learns while running, and without statistics it
-        # chose a scan testing every row against every id)
-        return column == sa.any_(sa.bindparam(None, values, type_=ARRAY(sa.Integer)))
+        return column == sa.any_(sa.bindparam(None, values, type_=_IdArray()))
     if len(values) > _LONG_LIST:
         unpacked = sa.func.json_each(sa.bindparam(None, json.dumps(values), type_=sa.Text))
         return column.in_(sa.select(unpacked.table_valued("value").c.value))

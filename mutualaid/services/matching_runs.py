@@ -872,9 +872,11 @@ def _write_proposals(run: MatchingRun, proposals: list[dict[str, Any]]) -> dict[
     what no longer fits (see :func:`_still_fitting`); keeps a proposal the run makes again with
     its id (rewritten only when its score, distance or summary moved); removes the others (never
     a volunteer's claim, :attr:`Match.is_claim`) and adds the new ones. The rows are written in
-    bulk (one ``executemany`` INSERT, one UPDATE, a DELETE per batch; no ORM object per row), and
-    so are their audit rows (:func:`mutualaid.audit.record`): every proposal added, changed or
-    removed is recorded, as the unit of work's hook would.
+    bulk (the new ones through the driver, see :func:`_insert_proposals`; one UPDATE, a DELETE
+    per batch; no ORM object per row), and so are their audit rows (the new ones with one
+    ``INSERT ... SELECT``, :func:`mutualaid.audit.record_created`; the others with
+    :func:`mutualaid.audit.record`): every proposal added, changed or removed is recorded, as the
+    unit of work's hook would.
     """
     table = cast(sa.Table, Match.__table__)
     in_group = (

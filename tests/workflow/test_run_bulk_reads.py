@@ -5,6 +5,7 @@ audit rows of the proposals it adds, who is free at other times for many needs a
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 import numpy as np
@@ -30,6 +31,31 @@ def test_an_id_list_of_any_length_finds_the_same_rows(app, extra):
         found = set(db.session.scalars(sa.select(Skill.id).where(among(Skill.id, wanted))))
         assert found == every & set(wanted)
         assert set(db.session.scalars(sa.select(Skill.id).where(among(Skill.id, [])))) == set()
+
+
+def test_an_id_list_reaches_postgresql_as_a_constant_array(app):
+    """The planner sees the ids themselves (a cast it evaluated while running would, without
+    statistics, test every row against every id)."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("a PostgreSQL plan")
+        sent = []
+
+        def capture(conn, cursor, statement, parameters, context, executemany):
+            sent.append((statement, parameters))
+
+        sa.event.listen(db.engine, "before_cursor_execute", capture)
+        try:
+            db.session.execute(sa.select(Skill.id).where(among(Skill.id, [3, 1, 2])))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", capture)
+        [(statement, parameters)] = sent
+        plan = "\n".join(
+            row[0]
+            for row in db.session.connection().exec_driver_sql("EXPLAIN " + statement, parameters)
+        )
+        db.session.rollback()
+    assert re.search(r"ANY \('\{1,2,3\}'::integer\[\]\)", plan), plan
 
 
 @pytest.mark.parametrize(
