@@ -79,6 +79,7 @@ from ..schemas.matches import RunOutSchema
 from . import accounts, commitments, coordinator_alerts, locks, reasons
 from .common import among, get_or_not_found
 from .offers import group_skills, usable_skills
+from .reasons import decided_matches
 
 log = logging.getLogger(__name__)
 
@@ -505,29 +506,12 @@ def offer_records(group_id: int, now: datetime, *where: Any) -> list[dict[str, A
 
 def decided_pairs(group_id: int) -> set[tuple[int, int]]:
     """``(need id, offer id)`` pairs already decided: a run never proposes them again."""
-    return {(int(n), int(o)) for n, o in _excluded_pairs(group_id)}
+    return set(_excluded(decided_matches(group_id)))
 
 
 #: The statuses of decided and of holding matches, as the database returns them.
 _DECIDED = frozenset(s.value for s in DECIDED_MATCH_STATUSES)
 _HOLDING = frozenset(s.value for s in HOLDING_MATCH_STATUSES)
-
-
-def decided_matches(group_id: int) -> list[tuple[int, int, int, str]]:
-    """The group's matches other than proposals, ``(need id, offer id, the volunteer's person
-    id, status)``: in one read, the pairs decided, the people already helping with each need,
-    each need's filled places, and what the reasons ask of the needs' history."""
-    return [
-        (need_id, offer_id, person, status)
-        for need_id, offer_id, person, status in db.session.connection()
-        .execute(
-            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-            .join(Offer, Offer.id == Match.offer_id)
-            .join(Need, Need.id == Match.need_id)
-            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
-        )
-        .all()
-    ]
 
 
 def _filled(decided: Iterable[tuple[int, int, int, str]]) -> dict[int, int]:
@@ -850,16 +834,6 @@ def _slugs_by_owner(query: sa.Select[int, str]) -> dict[int, list[str]]:
     for owner_id, slug in db.session.connection().execute(query).all():
         skills[owner_id].append(slug)
     return skills
-
-
-def _excluded_pairs(group_id: int) -> Iterable[tuple[str, str]]:
-    rows = db.session.execute(
-        sa.select(Match.need_id, Match.offer_id)
-        .join(Need, Need.id == Match.need_id)
-        .where(Need.group_id == group_id, Match.status.in_(DECIDED_MATCH_STATUSES))
-        .distinct()
-    )
-    return ((str(n), str(o)) for n, o in rows)
 
 
 # --- writing ----------------------------------------------------------------------------------

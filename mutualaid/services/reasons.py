@@ -103,6 +103,23 @@ class Facts:
     frees_on: dict[int, date] = field(default_factory=dict)
 
 
+def decided_matches(group_id: int) -> list[tuple[int, int, int, str]]:
+    """The group's matches other than proposals, ``(need id, offer id, the volunteer's person
+    id, status)``: in one read, the pairs decided, the people already helping with each need,
+    each need's filled places, and what the reasons ask of the needs' history."""
+    return [
+        (need_id, offer_id, person, status)
+        for need_id, offer_id, person, status in db.session.connection()
+        .execute(
+            sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
+            .join(Offer, Offer.id == Match.offer_id)
+            .join(Need, Need.id == Match.need_id)
+            .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
+        )
+        .all()
+    ]
+
+
 def load_facts(
     group_id: int,
     now: datetime,
@@ -155,15 +172,7 @@ def load_facts(
         # than a list of every need id)
         wanted = set(need_ids)
         if decided is None:
-            decided = [
-                (need_id, offer_id, person, status)
-                for need_id, offer_id, person, status in db.session.execute(
-                    sa.select(Match.need_id, Match.offer_id, Offer.volunteer_id, Match.status)
-                    .join(Offer, Offer.id == Match.offer_id)
-                    .join(Need, Need.id == Match.need_id)
-                    .where(Need.group_id == group_id, Match.status != MatchStatus.PROPOSED)
-                )
-            ]
+            decided = decided_matches(group_id)
         for need_id, offer_id, person, status in decided:
             if need_id not in wanted:
                 continue
